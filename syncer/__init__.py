@@ -1,0 +1,3 @@
+"""syncer: GitOps for Shopify inventory."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from syncer.cli import cli
+
+cli()

@@ -1,0 +1,58 @@
+"""The ``syncer`` command line: each command reads options, calls the library, prints.
+
+Exit codes (DESIGN.md section 3): 0 success, 1 error, 2 changes or drift, 3 unsafe plan,
+4 conflict, 5 partial apply, 64 usage error. Errors are turned into exit codes in one place,
+``SyncerGroup.main``; commands never catch ``SyncerError`` themselves.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from syncer import __version__
+from syncer.errors import EXIT_ERROR, EXIT_USAGE, SyncerError
+
+
+class SyncerGroup(click.Group):
+    """A click group that maps usage errors to 64 and ``SyncerError`` to its exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(
+                args, prog_name, complete_var, standalone_mode=False, **extra
+            )
+        except click.UsageError as exc:
+            exc.show()
+            code = EXIT_USAGE
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            code = EXIT_ERROR
+        except SyncerError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            code = 130
+        if not isinstance(code, int):
+            code = 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=SyncerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="syncer")
+def cli():
+    """GitOps for Shopify inventory: manifests in git, reviewed plans, exactly-once applies.
+
+    Example:
+
+    \b
+        syncer validate examples/quickstart
+        syncer plan examples/quickstart --store examples/quickstart/store.json
+    """

@@ -1,0 +1,105 @@
+"""The one error root of syncer and its subclasses; the CLI maps them to exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_UNSAFE = 3
+EXIT_CONFLICT = 4
+EXIT_PARTIAL = 5
+EXIT_USAGE = 64
+
+
+class SyncerError(Exception):
+    """Base of every error syncer raises on purpose."""
+
+    exit_code = EXIT_ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a value came from: a file, 1-based line and column.
+
+    >>> str(Source("stores/us.yaml", 3, 5))
+    'stores/us.yaml:3:5'
+    """
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason a manifest (or other input) is wrong, with where it is."""
+
+    source: Source
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.source.file,
+            "line": self.source.line,
+            "column": self.source.column,
+            "message": self.message,
+        }
+
+
+class ManifestError(SyncerError):
+    """One or more manifests are invalid; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(SyncerError):
+    """A flag or argument is wrong."""
+
+    exit_code = EXIT_USAGE
+
+
+class StoreError(SyncerError):
+    """The store could not be reached, refused us, or answered something we cannot use."""
+
+
+class RemoteError(StoreError):
+    """The API answered with errors (top-level or userErrors) that syncer does not handle."""
+
+    def __init__(self, message: str, errors: Sequence[dict] = ()):
+        self.errors = tuple(errors)
+        super().__init__(message)
+
+
+class UnsafePlanError(SyncerError):
+    """The plan breaks a safety limit; pass --force to apply it anyway."""
+
+    exit_code = EXIT_UNSAFE
+
+
+class ConflictError(SyncerError):
+    """The live store moved since the plan was made (CAS), or the plan is stale."""
+
+    exit_code = EXIT_CONFLICT
+
+
+class ApplyError(SyncerError):
+    """An apply stopped part way; the report says what was applied."""
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(self, message: str, report=None):
+        self.report = report
+        super().__init__(message)

@@ -1,0 +1,22 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_SDL = Path(
+    os.environ.get(
+        "SYNCER_SHOPIFY_SCHEMA",
+        ROOT.parent / "shared" / "shopify-schema" / "admin-2026-04.schema.graphql",
+    )
+)
+
+
+@pytest.fixture(scope="session")
+def real_schema():
+    """The real Shopify Admin 2026-04 schema (../shared), built once per test session."""
+    from graphql import build_schema
+
+    if not REAL_SDL.is_file():
+        pytest.fail(f"real Shopify schema not found at {REAL_SDL}; set SYNCER_SHOPIFY_SCHEMA")
+    return build_schema(REAL_SDL.read_text(encoding="utf-8"))
