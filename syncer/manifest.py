@@ -1,0 +1,405 @@
+"""Manifests: YAML files in, one ``DesiredState`` out, or every problem of every file at once.
+
+``load_manifests`` is the only function here that touches the file system; ``parse_manifest`` and
+everything below it are pure.
+"""
+
+from __future__ import annotations
+
+import errno
+import gc
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from types import MappingProxyType
+
+from syncer.errors import ManifestError, Problem, Source
+from syncer.manifest_schema import check_document, check_levels, level_ok
+from syncer.model import ADJUSTABLE, DesiredLevel, DesiredState, Policy, SafetyLimits, frozen_map
+from syncer.yamlmarks import parse_yaml
+
+SUFFIXES = (".yaml", ".yml")
+_QUANTITIES = frozenset(ADJUSTABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What one file declares, as far as it could be read."""
+
+    file: str
+    levels: tuple[DesiredLevel, ...]
+    locations: tuple[tuple[str, Source], ...]
+    policy: tuple[Policy, Source] | None
+    safety: tuple[SafetyLimits, Source] | None
+
+
+def parse_manifest(text: str, file: str = "<string>") -> DesiredState:
+    """The desired state one manifest text declares; raises ``ManifestError`` with every problem.
+
+    >>> text = "apiVersion: syncer/v1\\nkind: InventoryLevels\\n"
+    >>> text += "locations: {E: {MUG: {active: false}}}"
+    >>> [(level.location, level.item, str(level.source)) for level in parse_manifest(text).levels]
+    [('E', 'MUG', '<string>:3:17')]
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    part, problems = _parse(text, file)
+    return _combine([part], problems, [(file, data)], [file])
+
+
+def load_manifests(paths: Iterable[str | os.PathLike]) -> DesiredState:
+    """The desired state declared by manifest files and directories (``*.yaml``, ``*.yml`` below).
+
+    Reads every file, checks each one and all of them together, and raises one ``ManifestError``
+    listing every problem found, in file order.
+    """
+    # Reading builds millions of small acyclic objects; the cyclic collector would walk them
+    # again and again for nothing (it triples the time of 100,000 levels).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(paths)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(paths: Iterable[str | os.PathLike]) -> DesiredState:
+    files, problems, order = _discover(paths)
+    parts, contents = [], []
+    for file in files:
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            problems.append(Problem(Source(file), f"cannot read the file: {exc.strerror}"))
+            continue
+        contents.append((file, data))
+        text, problem = decode_manifest(data, file)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        part, file_problems = _parse(text, file)
+        parts.append(part)
+        problems.extend(file_problems)
+    return _combine(parts, problems, contents, order)
+
+
+def find_manifest_files(paths: Iterable[str | os.PathLike]) -> tuple[list[str], list[Problem]]:
+    """The manifest files that ``paths`` name, in order, each once, with the problems finding them.
+
+    A directory stands for every ``*.yaml`` and ``*.yml`` file below it, sorted by path; hidden
+    files and directories (``.git``) are skipped.
+    """
+    files, problems, _ = _discover(paths)
+    return files, problems
+
+
+def _discover(paths: Iterable[str | os.PathLike]) -> tuple[list[str], list[Problem], list[str]]:
+    """Files, problems, and every path either names in the order found (to sort problems by)."""
+    order: list[str] = []
+    files: list[str] = []
+    problems: list[Problem] = []
+    seen: set[tuple[int, int]] = set()
+    for raw in paths:
+        path = os.fspath(raw)
+        order.append(path)
+        info = _stat(path, problems)
+        if info is None:
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            found: list[tuple[str, os.stat_result]] = []
+            before = len(problems)
+            _walk(path, {(info.st_dev, info.st_ino)}, found, problems)
+            if not found and len(problems) == before:
+                message = "no manifests (*.yaml, *.yml) in this folder"
+                problems.append(Problem(Source(path), message))
+        elif stat.S_ISREG(info.st_mode):
+            found = [(path, info)]
+        else:
+            problems.append(Problem(Source(path), "not a file or folder"))
+            continue
+        for file, file_info in found:
+            order.append(file)
+            if file_info is None:
+                continue
+            # The same file named twice (a folder and a file in it) is read once, or every level
+            # in it would be "declared twice".
+            identity = (file_info.st_dev, file_info.st_ino)
+            if identity not in seen:
+                seen.add(identity)
+                files.append(file)
+    return files, problems, order
+
+
+def _stat(path: str, problems: list[Problem]) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        problems.append(_stat_problem(path, exc))
+        return None
+
+
+def _stat_problem(path: str, exc: OSError) -> Problem:
+    if exc.errno == errno.ELOOP:
+        message = "symbolic link loop: the link leads back to itself"
+    elif exc.errno == errno.ENOENT and os.path.islink(path):
+        message = f"broken symbolic link to {os.readlink(path)}"
+    elif exc.errno == errno.ENOENT:
+        message = "no such file or folder"
+    else:
+        message = f"cannot read: {exc.strerror}"
+    return Problem(Source(path), message)
+
+
+def _walk(folder: str, ancestors: set, found: list, problems: list[Problem]) -> None:
+    """Append (path, stat) for each manifest below ``folder``, and (path, None) for each problem."""
+
+    def report(problem: Problem) -> None:
+        problems.append(problem)
+        found.append((problem.source.file, None))
+
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as exc:
+        report(Problem(Source(folder), f"cannot list the folder: {exc.strerror}"))
+        return
+    for entry in entries:
+        is_manifest = entry.name.endswith(SUFFIXES)
+        if entry.name.startswith(".") or not (
+            is_manifest or entry.is_symlink() or entry.is_dir(follow_symlinks=False)
+        ):
+            continue
+        path = os.path.normpath(entry.path)
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            # A dangling link named like a manifest, or any link loop, is worth a word; other
+            # dangling links are not manifests.
+            if is_manifest or exc.errno == errno.ELOOP:
+                report(_stat_problem(path, exc))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            identity = (info.st_dev, info.st_ino)
+            if identity in ancestors:
+                message = "symbolic link loop: the link leads back to a folder above it; skipped"
+                report(Problem(Source(path), message))
+                continue
+            _walk(path, ancestors | {identity}, found, problems)
+        elif is_manifest and stat.S_ISREG(info.st_mode):
+            found.append((path, info))
+
+
+def decode_manifest(data: bytes, file: str) -> tuple[str | None, Problem | None]:
+    """The text of a manifest file, or the problem that keeps it from being text.
+
+    >>> decode_manifest(b"\\xef\\xbb\\xbfa: 1\\n", "x.yaml")
+    ('a: 1\\n', None)
+    >>> str(decode_manifest(b"a: \\xe9t\\xe9\\n", "x.yaml")[1])
+    'x.yaml:1:4: not UTF-8 text (byte 0xe9): save the file as UTF-8'
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, Problem(Source(file, 1, 1), "UTF-16 text: save the file as UTF-8")
+    if b"\0" in data:
+        return None, Problem(Source(file), "binary file, not a YAML manifest")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        start_of_line = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[start_of_line : exc.start].decode("utf-8", "replace")) + 1
+        message = f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the file as UTF-8"
+        return None, Problem(Source(file, line, column), message)
+
+
+def _parse(text: str, file: str) -> tuple[_Part, list[Problem]]:
+    """What one manifest declares (as far as it can be read) and its own problems."""
+    parsed = parse_yaml(text, file)
+    problems, readable = check_document(parsed, file)
+    problems = parsed.problems + problems
+    document = parsed.document if readable else {}
+    locations = document.get("locations")
+    levels, names = [], []
+    for location, items in locations.items() if isinstance(locations, dict) else ():
+        path = ("locations", location)
+        names.append((location, parsed.key_source(file, path)))
+        if not isinstance(items, dict):
+            continue
+        marks = parsed.marks.get(path, {})
+        failed = {}
+        for item, level in items.items():
+            if level_ok(item, level):
+                quantities = dict(level)
+                active = quantities.pop("active")
+            elif type(level) is dict and type(level.get("active")) is bool:
+                # Still declared (so a second declaration elsewhere is reported too).
+                failed[item] = level
+                active = level["active"]
+                quantities = {
+                    name: value
+                    for name, value in level.items()
+                    if name in _QUANTITIES and type(value) is int
+                }
+            else:
+                failed[item] = level
+                continue
+            mark = marks.get(item)
+            source = (
+                Source(file, mark[0].line + 1, mark[0].column + 1)
+                if mark
+                else parsed.key_source(file, path + (item,))
+            )
+            levels.append(DesiredLevel(location, item, active, frozen_map(quantities), source))
+        if failed:
+            problems += check_levels(parsed, file, location, failed)
+    policy = _policy(document.get("policy"))
+    safety = _safety(document.get("safety"))
+    part = _Part(
+        file,
+        tuple(levels),
+        tuple(names),
+        (policy, parsed.key_source(file, ("policy",))) if policy else None,
+        (safety, parsed.key_source(file, ("safety",))) if safety else None,
+    )
+    return part, sorted(problems, key=_order)
+
+
+def _policy(value) -> Policy | None:
+    """The policy a valid ``policy`` mapping declares; None when absent or invalid."""
+    if not isinstance(value, dict):
+        return None
+    tolerance = value.get("tolerance", {})
+    unmanaged = value.get("unmanaged", "ignore")
+    if unmanaged not in ("ignore", "deactivate") or not isinstance(tolerance, dict):
+        return None
+    if any(type(n) is not int or n < 0 for n in tolerance.values()):
+        return None
+    return Policy(unmanaged=unmanaged, tolerance=frozen_map(tolerance))
+
+
+def _safety(value) -> SafetyLimits | None:
+    """The limits a valid ``safety`` mapping declares; None when absent or invalid."""
+    if not isinstance(value, dict):
+        return None
+    defaults = SafetyLimits()
+    percent = value.get("max_changed_percent", defaults.max_changed_percent)
+    units = value.get("max_units_removed", defaults.max_units_removed)
+    allow = value.get("allow_deactivate_with_stock", defaults.allow_deactivate_with_stock)
+    if type(percent) not in (int, float) or not isinstance(allow, bool):
+        return None
+    if units is not None and type(units) is not int:
+        return None
+    return SafetyLimits(
+        max_changed_percent=float(percent),
+        max_units_removed=units,
+        allow_deactivate_with_stock=allow,
+    )
+
+
+def _combine(
+    parts: Sequence[_Part],
+    problems: list[Problem],
+    contents: Sequence[tuple[str, bytes]],
+    order: Sequence[str],
+) -> DesiredState:
+    """One desired state from every file's part, checking them together; raises on any problem."""
+    levels: dict[tuple[str, str], DesiredLevel] = {}
+    location_sources: dict[str, Source] = {}
+    policy = safety = None
+    for part in parts:
+        for location, source in part.locations:
+            location_sources.setdefault(location, source)
+        for level in part.levels:
+            first = levels.setdefault(level.key, level)
+            if first is not level:
+                message = (
+                    f"level {level.item!r} at {level.location!r} is declared twice, first at "
+                    f"{first.source}: keep one of them"
+                )
+                problems.append(Problem(level.source, message))
+        policy = _agree("policy", policy, part.policy, problems)
+        safety = _agree("safety", safety, part.safety, problems)
+    if problems:
+        rank = {file: index for index, file in reversed(list(enumerate(order)))}
+        problems.sort(key=lambda p: (rank.get(p.source.file, -1), *_order(p)))
+        raise ManifestError(problems)
+    digest = hashlib.sha256()
+    for file, data in contents:
+        # Lengths keep the boundaries between paths and contents unambiguous.
+        digest.update(f"{len(file)}:{file}:{len(data)}:".encode("utf-8", "surrogateescape"))
+        digest.update(data)
+    return DesiredState(
+        levels=tuple(sorted(levels.values(), key=attrgetter("location", "item"))),
+        policy=policy[0] if policy else Policy(),
+        safety=safety[0] if safety else SafetyLimits(),
+        location_sources=MappingProxyType(location_sources),
+        files=tuple(file for file, _ in contents),
+        digest=digest.hexdigest(),
+    )
+
+
+def _agree(name: str, first, declared, problems: list[Problem]):
+    """The first ``(value, source)`` declared; a later, different one is a problem."""
+    if declared is None:
+        return first
+    if first is None:
+        return declared
+    if declared[0] != first[0]:
+        message = (
+            f"{name} differs from the {name} declared at {first[1]}: declare {name} in one "
+            "file only, or the same in every file"
+        )
+        problems.append(Problem(declared[1], message))
+    return first
+
+
+def _order(problem: Problem) -> tuple:
+    return (problem.source.line, problem.source.column, problem.message)
+
+
+def summarize(desired: DesiredState) -> str:
+    """The one-line summary ``syncer validate`` prints for valid manifests.
+
+    >>> summarize(DesiredState(levels=(), files=("a.yaml",)))
+    '1 file, 0 locations, 0 levels: valid'
+    """
+    counts = (
+        _plural(len(desired.files), "file"),
+        _plural(len(desired.location_sources), "location"),
+        _plural(len(desired.levels), "level"),
+    )
+    return ", ".join(counts) + ": valid"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def summarize_problems(problems: Sequence[Problem]) -> str:
+    """The last line ``syncer validate`` prints for invalid manifests.
+
+    >>> summarize_problems([Problem(Source("a.yaml", 1, 1), "x"), Problem(Source("b.yaml"), "y")])
+    '2 problems in 2 files: invalid'
+    """
+    files = len({problem.source.file for problem in problems})
+    return f"{_plural(len(problems), 'problem')} in {_plural(files, 'file')}: invalid"
+
+
+def render_report_json(desired: DesiredState | None, problems: Sequence[Problem]) -> str:
+    """The ``syncer validate --format json`` report: the same keys whether valid or not.
+
+    Counts are null when the manifests are invalid; each problem has file, line, column (1-based,
+    0 when the problem is about a whole file) and message.
+    """
+    report = {
+        "valid": desired is not None and not problems,
+        "files": len(desired.files) if desired else None,
+        "locations": len(desired.location_sources) if desired else None,
+        "levels": len(desired.levels) if desired else None,
+        "problems": [problem.to_dict() for problem in problems],
+    }
+    return json.dumps(report, indent=2, ensure_ascii=False)

@@ -1,0 +1,243 @@
+"""Checks a parsed manifest against ``schemas/manifest.schema.json`` and explains each error.
+
+jsonschema is the authority on what is valid, but walking 100,000 levels with it takes many
+seconds. So the document is validated with each location's levels left out, and each level
+goes through ``_level_ok``, a quick check that only ever accepts levels the schema accepts; the
+levels it does not accept are validated with jsonschema, which says what is wrong.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+
+from jsonschema import Draft202012Validator, validators
+
+from syncer.errors import Problem
+from syncer.model import ADJUSTABLE, ITEM_GID
+from syncer.resources import load_json_schema
+from syncer.yamlmarks import ParsedYaml, Path, format_path
+
+SCHEMA = "manifest.schema.json"
+API_VERSION = "syncer/v1"
+KIND = "InventoryLevels"
+MAX_QUANTITY = 1_000_000_000
+
+_ADJUSTABLE = frozenset(ADJUSTABLE)
+_DERIVED_HINTS = {
+    "on_hand": "'on_hand' cannot be set: Shopify derives it (available + committed + damaged + "
+    "quality_control + reserved + safety_stock); set 'available' (or another of those) instead",
+    "committed": "'committed' cannot be set: Shopify derives it from unfulfilled orders; "
+    "remove it",
+}
+_REQUIRED_HINTS = {
+    "active": "add active: true to stock the item here, or active: false to deactivate it",
+    "apiVersion": "add apiVersion: syncer/v1",
+    "kind": "add kind: InventoryLevels",
+    "locations": "add locations: a mapping of location name to items",
+}
+_KEY_HINTS = {
+    "locations": "is not a location ID: write gid://shopify/Location/<number> or the location name",
+    "location": "is not an item ID: write gid://shopify/InventoryItem/<number> or the SKU",
+}
+
+
+def _strict_int(checker, instance) -> bool:
+    # Draft 2020-12 calls 5.0 an integer; a quantity written 5.0 is more likely a typo than a count.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_int),
+)
+
+
+@cache
+def _validators() -> tuple[Draft202012Validator, Draft202012Validator]:
+    schema = load_json_schema(SCHEMA)
+    root = _Validator(schema)
+    return root, root.evolve(schema=schema["$defs"]["location"])
+
+
+def check_document(parsed: ParsedYaml, file: str) -> tuple[list[Problem], bool]:
+    """Schema problems of a parsed manifest, except inside the levels (see ``check_levels``).
+
+    Returns the problems, each at the line and column it is about, and whether the document is
+    a syncer manifest whose content is worth reading (a mapping with the right header).
+    """
+    document = parsed.document
+    if parsed.problems and document is None:
+        return [], False
+    if document is None and not parsed.marks:
+        return [_problem(parsed, file, (), "value", "the file is empty: " + _HEADER)], False
+    if not isinstance(document, dict):
+        what = _describe(document)
+        return [_problem(parsed, file, (), "value", f"a manifest is a mapping, not {what}")], False
+    header = _check_header(parsed, file, document)
+    if header:
+        return header, False
+    shallow = dict(document)
+    locations = document.get("locations")
+    if isinstance(locations, dict):
+        # Each location's levels are checked on their own: check_levels.
+        shallow["locations"] = {
+            name: {} if isinstance(items, dict) else items for name, items in locations.items()
+        }
+    return _errors(parsed, file, (), shallow, _validators()[0]), True
+
+
+def check_levels(parsed: ParsedYaml, file: str, location: str, levels: dict) -> list[Problem]:
+    """Schema problems of some levels of one location (those ``level_ok`` did not accept)."""
+    return _errors(parsed, file, ("locations", location), levels, _validators()[1])
+
+
+def _errors(parsed: ParsedYaml, file: str, prefix: Path, instance, validator) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set = set()
+    for error in validator.iter_errors(instance):
+        for path, where, message in _explain(error, prefix):
+            if (path, message) in seen or _under(path, parsed.bad_paths):
+                continue
+            seen.add((path, message))
+            problems.append(_problem(parsed, file, path, where, message))
+    return problems
+
+
+_HEADER = "a manifest starts with apiVersion: syncer/v1 and kind: InventoryLevels"
+
+
+def _check_header(parsed: ParsedYaml, file: str, document: dict) -> list[Problem]:
+    """One problem for a file that is not a syncer/v1 manifest, so its content is not reported."""
+    api, kind = document.get("apiVersion"), document.get("kind")
+    if api == API_VERSION and kind in (KIND, None) or kind == KIND and api is None:
+        return []
+    if api is None and kind is None:
+        return [_problem(parsed, file, (), "value", f"apiVersion and kind are missing: {_HEADER}")]
+    if kind == KIND and isinstance(api, str) and api.startswith("syncer/"):
+        message = f"apiVersion {api!r} is not supported: this syncer reads apiVersion: syncer/v1"
+        return [_problem(parsed, file, ("apiVersion",), "value", message)]
+    at = ("apiVersion",) if api != API_VERSION and api is not None else ("kind",)
+    message = (
+        f"not a syncer manifest (apiVersion {api!r}, kind {kind!r}): {_HEADER}; "
+        "keep other YAML files out of the manifest paths"
+    )
+    return [_problem(parsed, file, at, "value", message)]
+
+
+def level_ok(item: str, level) -> bool:
+    """True only for an item key and level the schema accepts: the common case, quickly.
+
+    >>> level_ok("MUG", {"active": True, "available": 3}), level_ok("MUG", {"available": 3})
+    (True, False)
+    """
+    if type(level) is not dict or not item or item.startswith("gid://") and not _item_gid(item):
+        return False
+    active = level.get("active")
+    if active is not True and active is not False:
+        return False
+    for name, value in level.items():
+        if name == "active":
+            continue
+        if name not in _ADJUSTABLE or type(value) is not int or not 0 <= value <= MAX_QUANTITY:
+            return False
+    return True
+
+
+def _item_gid(item: str) -> bool:
+    number = item[len(ITEM_GID) :]
+    return item.startswith(ITEM_GID) and number.isascii() and number.isdigit()
+
+
+def _under(path: Path, bad: set[Path]) -> bool:
+    return any(path[:n] in bad for n in range(len(path) + 1)) if bad else False
+
+
+def _problem(parsed: ParsedYaml, file: str, path: Path, where: str, message: str) -> Problem:
+    """``where`` is "key" or "value": which of the two marks of ``path`` the problem is about."""
+    source = parsed.key_source(file, path) if where == "key" else parsed.value_source(file, path)
+    return Problem(source, message)
+
+
+def _explain(error, prefix: Path) -> list[tuple[Path, str, str]]:
+    """(path, "key" or "value", message) for one jsonschema error; messages say what to do."""
+    path = prefix + tuple(error.absolute_path)
+    parent = format_path(path)
+    at = f"{parent}: " if parent else ""
+    kind, instance, schema = error.validator, error.instance, error.schema
+    if "propertyNames" in error.relative_schema_path:
+        key = instance
+        hint = _KEY_HINTS["locations" if path == ("locations",) else "location"]
+        message = f"empty key: {hint[hint.index('write') :]}" if not key else f"{key!r} {hint}"
+        return [(path + (key,), "key", at + message)]
+    if kind == "required":
+        missing = [name for name in error.validator_value if name not in instance]
+        out = []
+        for name in missing:
+            hint = _REQUIRED_HINTS.get(name, f"add {name}")
+            out.append((path, "key", f"{at}missing {name!r}: {hint}"))
+        return out
+    if kind == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        extra = [key for key in instance if key not in known]
+        return [(path + (key,), "key", at + _unknown_key(key, known, path)) for key in extra]
+    if kind == "type":
+        expected = _expected(schema, path)
+        hint = " (remove the quotes)" if isinstance(instance, str) and instance.isdigit() else ""
+        return [(path, "value", f"{at}must be {expected}, not {_describe(instance)}{hint}")]
+    if kind == "minimum":
+        return [(path, "value", f"{at}must be {error.validator_value} or more, not {instance}")]
+    if kind == "maximum":
+        limit = error.validator_value
+        return [(path, "value", f"{at}must be at most {limit:,}, not {instance:,}")]
+    if kind == "enum":
+        choices = ", ".join(str(choice) for choice in error.validator_value)
+        return [(path, "value", f"{at}must be one of {choices}; not {_describe(instance)}")]
+    if kind == "const":
+        return [(path, "value", f"{at}must be {error.validator_value}")]
+    return [(path, "value", at + error.message)]
+
+
+def _unknown_key(key: str, known: list[str], path: Path) -> str:
+    quantities = path == ("policy", "tolerance") or len(path) == 3 and path[0] == "locations"
+    if quantities and key in _DERIVED_HINTS:
+        return _DERIVED_HINTS[key]
+    close = difflib.get_close_matches(key, known, n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    what = "quantity" if quantities else "key"
+    return f"unknown {what} {key!r}{guess}; valid names here: {', '.join(known)}"
+
+
+def _expected(schema: dict, path: Path) -> str:
+    types = schema.get("type")
+    if types == "object":
+        if path == ("locations",):
+            return "a mapping of location name to items"
+        if len(path) == 2 and path[0] == "locations":
+            return "a mapping of SKU to level (write {} for a location without levels)"
+        if len(path) == 3 and path[0] == "locations":
+            return "a mapping like {active: true, available: 10}"
+        return "a mapping"
+    return {
+        "integer": "a whole number, 0 or more",
+        "boolean": "true or false",
+        "number": "a number",
+        "string": "text",
+    }.get(types, "a whole number (0 or more) or null" if types == ["integer", "null"] else types)
+
+
+def _describe(value) -> str:
+    """How a value reads in an error message.
+
+    >>> _describe(None), _describe(True), _describe("5"), _describe(2.5), _describe([1])
+    ('null (empty)', 'true', "the text '5'", 'the number 2.5', 'a list')
+    """
+    if value is None:
+        return "null (empty)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value[:60]!r}"
+    return "a list" if isinstance(value, list) else "a mapping"
