@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from syncer import __version__
-from syncer.errors import EXIT_ERROR, EXIT_USAGE, SyncerError
+from syncer import __version__, manifest
+from syncer.errors import EXIT_ERROR, EXIT_USAGE, ManifestError, SyncerError
 
 
 class SyncerGroup(click.Group):
@@ -56,3 +56,36 @@ def cli():
         syncer validate examples/quickstart
         syncer plan examples/quickstart --store examples/quickstart/store.json
     """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text: a summary, or one error per line on stderr. json: a report on stdout.",
+)
+def validate(paths, fmt):
+    """Check manifests (files or folders of *.yaml) without contacting the store.
+
+    Prints a one-line summary and exits 0, or prints every problem as
+    FILE:LINE:COLUMN: MESSAGE and exits 1.
+
+    Example:
+
+    \b
+        syncer validate examples/multi-location
+        syncer validate stores/ --format json
+    """
+    try:
+        desired, problems = manifest.load_manifests(paths), ()
+    except ManifestError as exc:
+        desired, problems = None, exc.problems
+    if fmt == "json":
+        click.echo(manifest.render_report_json(desired, problems))
+    elif desired is not None:
+        click.echo(manifest.summarize(desired))
+    else:
+        click.echo("\n".join(map(str, problems)), err=True)
+        click.echo(manifest.summarize_problems(problems), err=True)
+    if problems:
+        raise click.exceptions.Exit(EXIT_ERROR)
