@@ -2,13 +2,12 @@
 
 import doctest
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from manifest_golden import CASES, case_names, prepare_case
 
 from syncer import manifest, manifest_schema, yamlmarks
 from syncer.errors import ManifestError, Problem, Source
@@ -17,33 +16,19 @@ from syncer.model import DesiredLevel, DesiredState, Policy, SafetyLimits
 from syncer.resources import load_json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = Path(__file__).resolve().parent / "manifest_cases"
 EXAMPLES = ROOT / "examples"
 HEADER = "apiVersion: syncer/v1\nkind: InventoryLevels\n"
 
 
-# Golden bad inputs: each folder of tests/manifest_cases holds manifest files and expected.txt,
-# the exact problem lines. Optional args.txt lists the paths to load (default: the folder), and
-# symlinks.txt lines "link -> target" create symbolic links first (git-friendly, and no loop is
-# ever stored in the repository for other tools to walk into).
-@pytest.mark.parametrize("name", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+# Golden bad inputs (see manifest_golden.py): pytest --update-golden rewrites expected.txt.
+@pytest.mark.parametrize("name", case_names())
 def test_golden_case(name, tmp_path, monkeypatch, update_golden):
-    case = CASES / name
-    work = tmp_path / name
-    shutil.copytree(case, work, symlinks=True)
-    for control in ("expected.txt", "args.txt", "symlinks.txt"):
-        (work / control).unlink(missing_ok=True)
-    links = case / "symlinks.txt"
-    for line in links.read_text().splitlines() if links.exists() else ():
-        link, target = (part.strip() for part in line.split("->"))
-        os.symlink(target, work / link)
-    args_file = case / "args.txt"
-    args = args_file.read_text().split("\n") if args_file.exists() else ["."]
+    work, args = prepare_case(name, tmp_path)
     monkeypatch.chdir(work)
     with pytest.raises(ManifestError) as raised:
-        load_manifests([arg for arg in args if arg])
+        load_manifests(args)
     actual = "".join(f"{problem}\n" for problem in raised.value.problems)
-    expected = case / "expected.txt"
+    expected = CASES / name / "expected.txt"
     if update_golden:
         expected.write_text(actual, encoding="utf-8")
     assert actual == expected.read_text(encoding="utf-8")
