@@ -6,23 +6,21 @@ everything below it are pure.
 
 from __future__ import annotations
 
-import errno
 import gc
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from types import MappingProxyType
 
 from syncer.errors import ManifestError, Problem, Source
+from syncer.manifest_files import decode_manifest, find_manifest_files
 from syncer.manifest_schema import check_document, check_levels, level_ok
 from syncer.model import ADJUSTABLE, DesiredLevel, DesiredState, Policy, SafetyLimits, frozen_map
 from syncer.yamlmarks import parse_yaml
 
-SUFFIXES = (".yaml", ".yml")
 _QUANTITIES = frozenset(ADJUSTABLE)
 
 
@@ -68,7 +66,7 @@ def load_manifests(paths: Iterable[str | os.PathLike]) -> DesiredState:
 
 
 def _load(paths: Iterable[str | os.PathLike]) -> DesiredState:
-    files, problems, order = _discover(paths)
+    files, problems, order = find_manifest_files(paths)
     parts, contents = [], []
     for file in files:
         try:
@@ -86,134 +84,6 @@ def _load(paths: Iterable[str | os.PathLike]) -> DesiredState:
         parts.append(part)
         problems.extend(file_problems)
     return _combine(parts, problems, contents, order)
-
-
-def find_manifest_files(paths: Iterable[str | os.PathLike]) -> tuple[list[str], list[Problem]]:
-    """The manifest files that ``paths`` name, in order, each once, with the problems finding them.
-
-    A directory stands for every ``*.yaml`` and ``*.yml`` file below it, sorted by path; hidden
-    files and directories (``.git``) are skipped.
-    """
-    files, problems, _ = _discover(paths)
-    return files, problems
-
-
-def _discover(paths: Iterable[str | os.PathLike]) -> tuple[list[str], list[Problem], list[str]]:
-    """Files, problems, and every path either names in the order found (to sort problems by)."""
-    order: list[str] = []
-    files: list[str] = []
-    problems: list[Problem] = []
-    seen: set[tuple[int, int]] = set()
-    for raw in paths:
-        path = os.fspath(raw)
-        order.append(path)
-        info = _stat(path, problems)
-        if info is None:
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            found: list[tuple[str, os.stat_result]] = []
-            before = len(problems)
-            _walk(path, {(info.st_dev, info.st_ino)}, found, problems)
-            if not found and len(problems) == before:
-                message = "no manifests (*.yaml, *.yml) in this folder"
-                problems.append(Problem(Source(path), message))
-        elif stat.S_ISREG(info.st_mode):
-            found = [(path, info)]
-        else:
-            problems.append(Problem(Source(path), "not a file or folder"))
-            continue
-        for file, file_info in found:
-            order.append(file)
-            if file_info is None:
-                continue
-            # The same file named twice (a folder and a file in it) is read once, or every level
-            # in it would be "declared twice".
-            identity = (file_info.st_dev, file_info.st_ino)
-            if identity not in seen:
-                seen.add(identity)
-                files.append(file)
-    return files, problems, order
-
-
-def _stat(path: str, problems: list[Problem]) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except OSError as exc:
-        problems.append(_stat_problem(path, exc))
-        return None
-
-
-def _stat_problem(path: str, exc: OSError) -> Problem:
-    if exc.errno == errno.ELOOP:
-        message = "symbolic link loop: the link leads back to itself"
-    elif exc.errno == errno.ENOENT and os.path.islink(path):
-        message = f"broken symbolic link to {os.readlink(path)}"
-    elif exc.errno == errno.ENOENT:
-        message = "no such file or folder"
-    else:
-        message = f"cannot read: {exc.strerror}"
-    return Problem(Source(path), message)
-
-
-def _walk(folder: str, ancestors: set, found: list, problems: list[Problem]) -> None:
-    """Append (path, stat) for each manifest below ``folder``, and (path, None) for each problem."""
-
-    def report(problem: Problem) -> None:
-        problems.append(problem)
-        found.append((problem.source.file, None))
-
-    try:
-        with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
-    except OSError as exc:
-        report(Problem(Source(folder), f"cannot list the folder: {exc.strerror}"))
-        return
-    for entry in entries:
-        is_manifest = entry.name.endswith(SUFFIXES)
-        if entry.name.startswith(".") or not (
-            is_manifest or entry.is_symlink() or entry.is_dir(follow_symlinks=False)
-        ):
-            continue
-        path = os.path.normpath(entry.path)
-        try:
-            info = os.stat(path)
-        except OSError as exc:
-            # A dangling link named like a manifest, or any link loop, is worth a word; other
-            # dangling links are not manifests.
-            if is_manifest or exc.errno == errno.ELOOP:
-                report(_stat_problem(path, exc))
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            identity = (info.st_dev, info.st_ino)
-            if identity in ancestors:
-                message = "symbolic link loop: the link leads back to a folder above it; skipped"
-                report(Problem(Source(path), message))
-                continue
-            _walk(path, ancestors | {identity}, found, problems)
-        elif is_manifest and stat.S_ISREG(info.st_mode):
-            found.append((path, info))
-
-
-def decode_manifest(data: bytes, file: str) -> tuple[str | None, Problem | None]:
-    """The text of a manifest file, or the problem that keeps it from being text.
-
-    >>> decode_manifest(b"\\xef\\xbb\\xbfa: 1\\n", "x.yaml")
-    ('a: 1\\n', None)
-    >>> str(decode_manifest(b"a: \\xe9t\\xe9\\n", "x.yaml")[1])
-    'x.yaml:1:4: not UTF-8 text (byte 0xe9): save the file as UTF-8'
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, Problem(Source(file, 1, 1), "UTF-16 text: save the file as UTF-8")
-    if b"\0" in data:
-        return None, Problem(Source(file), "binary file, not a YAML manifest")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        start_of_line = data.rfind(b"\n", 0, exc.start) + 1
-        column = len(data[start_of_line : exc.start].decode("utf-8", "replace")) + 1
-        message = f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the file as UTF-8"
-        return None, Problem(Source(file, line, column), message)
 
 
 def _parse(text: str, file: str) -> tuple[_Part, list[Problem]]:

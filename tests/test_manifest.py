@@ -9,7 +9,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from manifest_golden import CASES, case_names, prepare_case
 
-from syncer import manifest, manifest_schema, yamlmarks
+from syncer import manifest, manifest_files, manifest_schema, yamlmarks
 from syncer.errors import ManifestError, Problem, Source
 from syncer.manifest import load_manifests, parse_manifest
 from syncer.model import DesiredLevel, DesiredState, Policy, SafetyLimits
@@ -160,7 +160,7 @@ def test_problem_reports_render_as_json():
 
 
 def test_doctests():
-    for module in (manifest, manifest_schema, yamlmarks):
+    for module in (manifest, manifest_files, manifest_schema, yamlmarks):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
 

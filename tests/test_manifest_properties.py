@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syncer.errors import ManifestError
-from syncer.manifest import decode_manifest, parse_manifest
+from syncer.manifest import parse_manifest
+from syncer.manifest_files import decode_manifest
 from syncer.manifest_schema import _validators, level_ok
 from syncer.model import ADJUSTABLE, Policy, SafetyLimits
 
