@@ -19,4 +19,6 @@ def real_schema():
 
     if not REAL_SDL.is_file():
         pytest.fail(f"real Shopify schema not found at {REAL_SDL}; set SYNCER_SHOPIFY_SCHEMA")
-    return build_schema(REAL_SDL.read_text(encoding="utf-8"))
+    # assume_valid: the real SDL has deprecation mismatches on interface fields that
+    # graphql-core 3.3 rejects in schema validation; we validate documents, not Shopify's schema.
+    return build_schema(REAL_SDL.read_text(encoding="utf-8"), assume_valid=True)
