@@ -75,7 +75,7 @@ fragment SyncerLevel on InventoryLevel {{
 
 LOCATIONS_QUERY = """
 query SyncerLocations($first: Int!, $after: String) {
-  locations(first: $first, after: $after, includeInactive: true, includeLegacy: true) {
+  locations(first: $first, after: $after, includeInactive: true) {
     pageInfo { hasNextPage endCursor }
     nodes { id name isActive }
   }
@@ -101,10 +101,11 @@ ITEMS_PAGE_SIZE = largest_page(OBJECT_COST)
 #: SKUs per search query: keeps the query string short; duplicates page on.
 SKUS_PER_QUERY = 50
 
-ITEMS_BY_ID_QUERY = """
-query SyncerItemsById($ids: [ID!]!) {
+NODES_QUERY = """
+query SyncerNodes($ids: [ID!]!) {
   nodes(ids: $ids) {
     ... on InventoryItem { id sku }
+    ... on Location { id name isActive }
   }
 }
 """
@@ -116,8 +117,8 @@ def items_cost(first: int) -> int:
     return connection_cost(first, OBJECT_COST)
 
 
-#: Requested cost of ``ITEMS_BY_ID_QUERY`` for up to ``IDS_PER_QUERY`` ids (a plain list).
-ITEMS_BY_ID_COST = OBJECT_COST
+#: Requested cost of ``NODES_QUERY`` for up to ``IDS_PER_QUERY`` ids (a plain list).
+NODES_COST = OBJECT_COST
 
 
 LOCATION_LEVELS_QUERY = (
@@ -242,7 +243,7 @@ mutation SyncerAdjust($input: InventoryAdjustQuantitiesInput!, $idempotencyKey: 
 DOCUMENTS = {
     "locations": LOCATIONS_QUERY,
     "items_by_sku": ITEMS_BY_SKU_QUERY,
-    "items_by_id": ITEMS_BY_ID_QUERY,
+    "nodes": NODES_QUERY,
     "location_levels": LOCATION_LEVELS_QUERY,
     "activate": ACTIVATE_MUTATION,
     "deactivate": DEACTIVATE_MUTATION,

@@ -38,7 +38,7 @@ def test_variable_builders_match_the_documents(real_schema):
     cases = [
         (shopify.LOCATIONS_QUERY, {"first": shopify.LOCATIONS_PAGE_SIZE, "after": None}),
         (shopify.ITEMS_BY_SKU_QUERY, {"query": shopify.sku_search(["A"]), "first": 250}),
-        (shopify.ITEMS_BY_ID_QUERY, {"ids": ["gid://shopify/InventoryItem/1"]}),
+        (shopify.NODES_QUERY, {"ids": ["gid://shopify/InventoryItem/1"]}),
         (shopify.LOCATION_LEVELS_QUERY, {"locationId": "gid://shopify/Location/1", "first": 9}),
         (
             shopify.ACTIVATE_MUTATION,
@@ -170,9 +170,9 @@ def test_point_read_costs(requested):
     assert shopify.levels_by_item_cost(over) > shopify.MAX_QUERY_COST
 
 
-def test_items_by_id_and_mutation_costs(requested):
+def test_nodes_and_mutation_costs(requested):
     ids = [f"gid://shopify/InventoryItem/{i}" for i in range(shopify.IDS_PER_QUERY)]
-    assert requested(shopify.ITEMS_BY_ID_QUERY, {"ids": ids}) == (shopify.ITEMS_BY_ID_COST)
+    assert requested(shopify.NODES_QUERY, {"ids": ids}) == (shopify.NODES_COST)
     for document in (
         shopify.ACTIVATE_MUTATION,
         shopify.DEACTIVATE_MUTATION,
