@@ -75,7 +75,7 @@ def emulator(state, host, port):
 
     try:
         server = serve(Emulator.load(state), host=host, port=port)
-    except StateError as exc:
+    except (StateError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Shopify emulator listening on {server.url} (Ctrl-C to stop)", err=True)
     try:

@@ -77,9 +77,12 @@ def _oversized(value, path):
             yield from _oversized(item, [*path, name])
 
 
-_MISSING_ARG = re.compile(
-    r"^(Directive|Field) '@?(\w+)' argument '(\w+)' of type '[^']+' is required, but it was not "
-    r"provided\.$")
+# graphql-core 3.3 words it "Argument '@idempotent(key:)' ...", 3.2 "Directive '@idempotent'
+# argument 'key' ..."; both become Shopify's wording.
+_MISSING_ARG = (
+    re.compile(r"^Argument '(@?)(?:\w+\.)?(\w+)\((\w+):\)' of type '[^']+' is required"),
+    re.compile(r"^(?:Directive|Field) '(@?)(\w+)' argument '(\w+)' of type '[^']+' is required"),
+)
 _UNKNOWN_FIELD = re.compile(r"^Cannot query field '(\w+)' on type '(\w+)'\.")
 
 
@@ -91,9 +94,10 @@ def shopify_validation_error(error: GraphQLError) -> dict:
     """
     formatted = dict(error.formatted)
     formatted.pop("path", None)
-    missing = _MISSING_ARG.match(error.message)
+    missing = _MISSING_ARG[0].match(error.message) or _MISSING_ARG[1].match(error.message)
     if missing:
-        kind, name, argument = missing.groups()
+        at, name, argument = missing.groups()
+        kind = "Directive" if at else "Field"
         formatted["message"] = f"{kind} '{name}' is missing required arguments: {argument}"
         formatted["extensions"] = {"code": "missingRequiredArguments", "className": kind,
                                    "name": name, "arguments": argument}
