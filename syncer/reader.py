@@ -172,8 +172,9 @@ class _Reader:
             if item.sku:
                 by_sku.setdefault(item.sku, []).append(item.id)
         by_location = {loc_id: set() for loc_id in targets}
+        resolved = {ref: self._resolve_locations([ref]) for ref in desired.locations}
         for level in desired.levels:
-            loc_ids = self._resolve_locations([level.location])
+            loc_ids = resolved[level.location]
             if level.item.startswith(ITEM_GID):
                 item_ids = [level.item] if level.item in self.builder.items else []
             else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import random
 import re
 import time
@@ -248,8 +249,8 @@ class _BaseTransport:
         if rate <= 0 or expected > maximum:
             return
         now_available = min(maximum, available + rate * max(0.0, self._clock() - seen))
-        delay = (expected - now_available) / rate
-        if delay > 0.001:
+        delay = _round_up((expected - now_available) / rate)
+        if delay > 0:
             log.info("Pacing: waiting %.2fs for %.0f cost points", delay, expected)
             self._wait(delay)
 
@@ -270,7 +271,9 @@ class _BaseTransport:
             raise StoreError(
                 f"a query costs {requested:.0f} points but the bucket holds only {maximum:.0f}"
             )
-        delay = max(0.0, (requested - available) / rate) if rate > 0 else self._retry.max_delay
+        delay = (requested - available) / rate if rate > 0 else self._retry.max_delay
+        # Never 0: a bucket a hair short (float rounding) would be retried in a tight loop.
+        delay = max(_MIN_WAIT, _round_up(delay))
         log.info("Throttled: waiting %.2fs for %.0f cost points", delay, requested)
         self._wait(delay)
 
@@ -310,6 +313,20 @@ class _BaseTransport:
         for secret in _REDACTOR.secrets:
             detail = detail.replace(secret, "***")
         return StoreError(f"{self.where} answered HTTP {reply.status}{detail}")
+
+
+_MIN_WAIT = 0.001
+
+
+def _round_up(seconds: float) -> float:
+    """``seconds`` rounded up to the millisecond (a virtual clock must visibly move).
+
+    >>> _round_up(7.000000000000001), _round_up(6e-18), _round_up(-2.0)
+    (7.0, 0.001, 0.0)
+    """
+    if seconds <= 0:
+        return 0.0
+    return max(_MIN_WAIT, math.ceil(seconds * 1000 - 1e-6) / 1000)
 
 
 def _throttled(body: dict) -> bool:

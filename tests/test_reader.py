@@ -261,21 +261,21 @@ def test_default_page_sizes_on_a_bigger_store(connect):
     lines = []
     live = read_live(transport, desired(*pairs), prune=True, progress=lines.append)
     names = transport.names()
-    assert names.count("SyncerItemsBySku") == 6  # 50 SKUs per search
+    assert names.count("SyncerItemsBySku") == 3  # 100 SKUs per search
     assert names.count("SyncerLocationLevels") == 2  # 300 levels, 250 a page
     assert len(live.levels) == 300
     assert lines[-1] == (
         f"Reading 1 location, 300 levels (incl. 75 inactive) ... done "
         f"({transport.calls} calls, {transport.cost_points:,.0f} cost points)"
     )
-    assert transport.calls == 1 + 6 + 2
+    assert transport.calls == 1 + 3 + 2
 
 
 def test_throttling_on_a_small_bucket_waits_and_completes(connect):
     state = big_shop(levels=60, locations=1)
     state["throttle"] = {"maximumAvailable": 300, "restoreRate": 10}
     transport, emulator = connect(state)
-    limits = ReadLimits(levels_page=20)
+    limits = ReadLimits(levels_page=20, skus_per_query=10)  # six 252-point searches
     pairs = [("Loc 1", f"SKU-{n:03d}") for n in range(1, 61)]
     live = read_live(transport, desired(*pairs), prune=True, limits=limits)
     assert len(live.levels) == 60

@@ -123,6 +123,18 @@ def test_throttled_rate_50():
     assert clock.sleeps == [pytest.approx(4.0)]
 
 
+def test_throttled_a_hair_short_still_waits():
+    """A bucket short by float rounding must not be retried in a tight loop."""
+    script = Script(
+        throttled(requested=502, available=501.99999999999994),
+        throttled(requested=502, available=502.0),
+        ok(),
+    )
+    transport, clock = local(script)
+    transport.execute(QUERY)
+    assert clock.sleeps == [0.001, 0.001]
+
+
 def test_throttled_query_larger_than_bucket_is_an_error():
     transport, _ = local(Script(throttled(requested=3000, available=10.0, maximum=2000.0)))
     with pytest.raises(StoreError, match="3000 points"):
