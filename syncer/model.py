@@ -139,7 +139,9 @@ class LiveState:
     locations: Mapping[str, Location]
     items: Mapping[str, Item]
     levels: Mapping[tuple[str, str], LiveLevel]
-    items_by_sku: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    items_by_sku: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @classmethod
     def build(

@@ -20,3 +20,16 @@ def real_schema():
     if not REAL_SDL.is_file():
         pytest.fail(f"real Shopify schema not found at {REAL_SDL}; set SYNCER_SHOPIFY_SCHEMA")
     return build_schema(REAL_SDL.read_text(encoding="utf-8"))
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-golden", action="store_true", default=False,
+        help="rewrite the expected files of golden tests instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_golden(request):
+    """True when pytest runs with --update-golden."""
+    return request.config.getoption("--update-golden")
