@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import ClassVar
 
 from syncer.errors import Source
@@ -83,10 +84,6 @@ class Activate:
     restores: Mapping[str, int] = field(default_factory=frozen_map)
     kind: ClassVar[ChangeKind] = ChangeKind.ACTIVATE
 
-    def sort_key(self) -> tuple:
-        lv = self.level
-        return (0, lv.location, lv.sku, "", lv.location_id, lv.item_id)
-
     def to_dict(self) -> dict:
         return {
             "kind": "activate",
@@ -114,10 +111,6 @@ class Adjust:
     def delta(self) -> int:
         return self.after - self.before
 
-    def sort_key(self) -> tuple:
-        lv = self.level
-        return (1, lv.location, lv.sku, self.quantity, lv.location_id, lv.item_id)
-
     def to_dict(self) -> dict:
         return {
             "kind": "adjust",
@@ -142,10 +135,6 @@ class Deactivate:
     alert: str | None = None
     unmanaged: bool = False
     kind: ClassVar[ChangeKind] = ChangeKind.DEACTIVATE
-
-    def sort_key(self) -> tuple:
-        lv = self.level
-        return (2, lv.location, lv.sku, "", lv.location_id, lv.item_id)
 
     def to_dict(self) -> dict:
         return {
@@ -241,22 +230,24 @@ class Summary:
 
     @classmethod
     def of(cls, changes: Iterable[Change]) -> Summary:
-        act = deact = adjustments = added = removed = 0
-        adjusted = set()
+        act = deact = added = removed = 0
+        adjusts = []
         for c in changes:
-            if c.kind is ChangeKind.ADJUST:
-                adjustments += 1
-                adjusted.add(c.level.key)
-                d = c.after - c.before
-                if d > 0:
-                    added += d
-                else:
-                    removed -= d
-            elif c.kind is ChangeKind.ACTIVATE:
+            kind = c.kind
+            if kind is ChangeKind.ADJUST:
+                adjusts.append(c)
+            elif kind is ChangeKind.ACTIVATE:
                 act += 1
             else:
                 deact += 1
-        return cls(act, len(adjusted), adjustments, added, removed, deact)
+        for c in adjusts:
+            d = c.after - c.before
+            if d > 0:
+                added += d
+            else:
+                removed -= d
+        levels = len({(c.level.location_id, c.level.item_id) for c in adjusts})
+        return cls(act, levels, len(adjusts), added, removed, deact)
 
     def to_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -264,6 +255,21 @@ class Summary:
 
 def _sorted(values: Iterable, key) -> tuple:
     return tuple(sorted(values, key=key))
+
+
+_LEVEL_ORDER = attrgetter("level.location", "level.sku", "level.location_id", "level.item_id")
+_ADJUST_ORDER = attrgetter("level.location", "level.sku", "quantity", "level.location_id",
+                           "level.item_id")
+
+
+def _sort_changes(changes: Iterable[Change]) -> tuple[Change, ...]:
+    """Kind rank (activate, adjust, deactivate), then location name, SKU, quantity name, ids."""
+    buckets: dict[ChangeKind, list[Change]] = {k: [] for k in ChangeKind}
+    for c in changes:
+        buckets[c.kind].append(c)
+    return (*sorted(buckets[ChangeKind.ACTIVATE], key=_LEVEL_ORDER),
+            *sorted(buckets[ChangeKind.ADJUST], key=_ADJUST_ORDER),
+            *sorted(buckets[ChangeKind.DEACTIVATE], key=_LEVEL_ORDER))
 
 
 def canonical_json(value) -> bytes:
@@ -290,12 +296,21 @@ class Plan:
         # Sort here so that every Plan, however built, has one order (octodns sorts its changes
         # for the same reason: a deterministic plan and fingerprint).
         setattr_ = object.__setattr__
-        setattr_(self, "changes", _sorted(self.changes, lambda c: c.sort_key()))
+        setattr_(self, "changes", _sort_changes(self.changes))
         setattr_(self, "errors", _sorted(self.errors, Notice.sort_key))
         setattr_(self, "warnings", _sorted(self.warnings, Notice.sort_key))
         setattr_(self, "findings", _sorted(self.findings, Notice.sort_key))
         setattr_(self, "summary", Summary.of(self.changes))
         setattr_(self, "_fingerprint", None)
+
+    def with_findings(self, findings: Iterable[Finding]) -> Plan:
+        """This plan with ``findings`` (changes stay as they are, already sorted)."""
+        new = object.__new__(Plan)
+        for name in ("changes", "errors", "warnings", "managed_levels", "summary",
+                     "_fingerprint"):
+            object.__setattr__(new, name, getattr(self, name))
+        object.__setattr__(new, "findings", _sorted(findings, Notice.sort_key))
+        return new
 
     @property
     def fingerprint(self) -> str:
@@ -338,7 +353,7 @@ def _units(quantities: Mapping[str, int]) -> str:
 def check_safety(plan: Plan, live: LiveState, limits: SafetyLimits) -> tuple[Finding, ...]:
     """Findings that make ``plan`` unsafe under ``limits`` (DESIGN.md section 5)."""
     findings = []
-    changed = {c.level.key for c in plan.changes}
+    changed = {(c.level.location_id, c.level.item_id) for c in plan.changes}
     managed = plan.managed_levels
     if managed >= limits.min_levels_for_percent and managed:
         pct = 100.0 * len(changed) / managed

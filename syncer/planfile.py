@@ -161,6 +161,9 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
             f"the plan's changes do not match its fingerprint {document['fingerprint'][:12]} "
             f"(recomputed {plan.fingerprint[:12]}): the file was edited; make the plan again"
         )
+    recorded = [(s.get("step_key"), s.get("idempotency_key")) for s in document["steps"]]
+    if recorded != [(s.step_key, meta.idempotency_key(s)) for s in meta.steps]:
+        raise PlanFileError("the plan file's steps do not match its changes; make the plan again")
     if _digest(document) != document["document_digest"]:
         raise PlanFileError("the plan file was edited after it was saved; make the plan again")
     return plan, meta

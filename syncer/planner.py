@@ -12,7 +12,7 @@ from sales. A level this plan activates (new, or reactivated) gets its managed q
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from syncer.changes import (
@@ -35,10 +35,11 @@ from syncer.model import (
     Item,
     LiveState,
     Location,
-    frozen_map,
 )
 
 _FIELDS = ("location", "sku")
+_NOTHING: dict[str, int] = {}
+_SETTABLE = frozenset(ADJUSTABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,15 +183,21 @@ def plan(
         prune: deactivate live levels at the manifests' locations that no manifest names, as
             ``policy.unmanaged: deactivate`` does.
         targets, excludes: selector strings (``location=NAME``, ``sku=GLOB``) that narrow the
-            plan, or a ``Selection`` as ``targets``.
+            plan, or a ``Selection`` as ``targets``. Errors in the manifests' references (unknown
+            or ambiguous SKU or location, a level declared twice) are reported whatever the
+            selection; ``canDeactivate: false`` only for selected levels.
+
+    Raises:
+        UsageError: a selector is malformed.
     """
     selection = targets if isinstance(targets, Selection) else parse_selection(targets, excludes)
     errors: list[PlanProblem] = []
     warnings: list[PlanWarning] = []
     changes: list = []
     locations = _resolve_locations(desired, live, errors)
-    tolerance: Mapping[str, int] = desired.policy.tolerance
-    live_levels = live.levels
+    tolerance = {k: v for k, v in desired.policy.tolerance.items() if v}
+    selective = bool(selection)
+    live_levels = dict(live.levels)  # a plain dict: faster lookups than the read-only proxy
     items: dict[str, Item | tuple[str, ...]] = {}
     seen: dict[tuple[str, str], DesiredLevel] = {}
     append = changes.append
@@ -216,35 +223,41 @@ def plan(
             continue
         seen[key] = d
         sku = item.sku or item.id
-        if selection and not selection.covers(loc, sku, item.id):
+        if selective and not selection.covers(loc, sku, item.id):
             continue
         lv = live_levels.get(key)
-        level = LevelRef(loc.name, sku, loc.id, item.id, None if lv is None else lv.id)
+        level = None  # built only when the level has a change: most levels have none
         tol = tolerance
         inactive = False
         if lv is None:
             if not d.active:
                 continue
+            level = LevelRef(loc.name, sku, loc.id, item.id, None)
             append(Activate(level))
-            base: Mapping[str, int] = frozen_map()
-            tol = {}
+            base: Mapping[str, int] = _NOTHING
+            tol = _NOTHING
         elif d.active and not lv.active:
+            level = LevelRef(loc.name, sku, loc.id, item.id, lv.id)
             append(Activate(level, True, lv.quantities))
-            base, tol = lv.quantities, {}
+            base, tol = lv.quantities, _NOTHING
         else:
             base = lv.quantities
             inactive = not lv.active
             if lv.active and not d.active:
+                level = LevelRef(loc.name, sku, loc.id, item.id, lv.id)
                 _deactivation(level, lv, False, d.source, errors, warnings, changes)
         for name, want in d.quantities.items():
-            if name not in ADJUSTABLE:
+            if name not in _SETTABLE:
                 errors.append(PlanProblem(
                     "not_adjustable", f"quantity {name!r} cannot be set; settable: "
-                    f"{', '.join(ADJUSTABLE)}", level.location, level.sku, d.source))
+                    f"{', '.join(ADJUSTABLE)}", loc.name, sku, d.source))
                 continue
             have = base.get(name, 0)
-            if want != have and abs(want - have) > tol.get(name, 0):
-                append(Adjust(level, name, have, want, inactive))
+            if want == have or (tol and abs(want - have) <= tol.get(name, 0)):
+                continue
+            if level is None:
+                level = LevelRef(loc.name, sku, loc.id, item.id, None if lv is None else lv.id)
+            append(Adjust(level, name, have, want, inactive))
 
     pruned = 0
     if prune or desired.policy.unmanaged == "deactivate":
@@ -255,7 +268,7 @@ def plan(
                 continue
             item = live.items.get(lv.item_id)
             sku = (item.sku if item is not None else None) or lv.item_id
-            if selection and not selection.covers(loc, sku, lv.item_id):
+            if selective and not selection.covers(loc, sku, lv.item_id):
                 continue
             pruned += 1
             level = LevelRef(loc.name, sku, loc.id, lv.item_id, lv.id)
@@ -264,7 +277,7 @@ def plan(
     warnings.extend(_last_level_warnings(changes, live))
     result = Plan(tuple(changes), tuple(errors), tuple(warnings), (), len(seen) + pruned)
     findings = check_safety(result, live, desired.safety)
-    return replace(result, findings=findings) if findings else result
+    return result.with_findings(findings) if findings else result
 
 
 def _last_level_warnings(changes: list, live: LiveState) -> list[PlanWarning]:
@@ -283,9 +296,10 @@ def _last_level_warnings(changes: list, live: LiveState) -> list[PlanWarning]:
         if isinstance(c, Activate):
             gone.pop(c.level.item_id, None)
     active: dict[str, int] = dict.fromkeys(gone, 0)
-    for (_, item_id), lv in live.levels.items():
-        if item_id in active and lv.active:
-            active[item_id] += 1
+    levels = live.levels
+    for key in levels:
+        if key[1] in active and levels[key].active:
+            active[key[1]] += 1
     warnings = []
     for item_id, cs in gone.items():
         if active[item_id] <= len(cs):
