@@ -22,3 +22,16 @@ def real_schema():
     # assume_valid: the real SDL has deprecation mismatches on interface fields that
     # graphql-core 3.3 rejects in schema validation; we validate documents, not Shopify's schema.
     return build_schema(REAL_SDL.read_text(encoding="utf-8"), assume_valid=True)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-golden", action="store_true", default=False,
+        help="rewrite the expected files of golden tests instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_golden(request):
+    """True when pytest runs with --update-golden."""
+    return request.config.getoption("--update-golden")

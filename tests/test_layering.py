@@ -14,6 +14,7 @@ ALLOWED = {
     "model": {"errors"},
     "manifest": {"model", "errors", "resources"},
     "changes": {"model", "errors"},
+    "planfile": {"changes", "model", "errors"},
     "planner": {"changes", "model", "errors"},
     "render": {"changes", "model", "errors"},
     "transport": {"errors"},
