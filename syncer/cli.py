@@ -89,3 +89,31 @@ def validate(paths, fmt):
         click.echo(manifest.summarize_problems(problems), err=True)
     if problems:
         raise click.exceptions.Exit(EXIT_ERROR)
+
+
+@cli.command()
+@click.option("--state", "state", required=True, type=click.Path(dir_okay=False),
+              help="Store state JSON file; changes are saved back to it.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=0, show_default=True, help="Port to bind (0 picks a free one).")
+def emulator(state, host, port):
+    """Serve the local Shopify Admin GraphQL emulator (API 2026-04) until Ctrl-C.
+
+    Example:
+
+    \b
+        syncer emulator --state examples/quickstart/store.json --port 8787
+    """
+    from syncer.emulator import Emulator, StateError, serve
+
+    try:
+        server = serve(Emulator.load(state), host=host, port=port)
+    except (StateError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Shopify emulator listening on {server.url} (Ctrl-C to stop)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    finally:
+        server.server_close()

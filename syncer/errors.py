@@ -103,3 +103,7 @@ class ApplyError(SyncerError):
     def __init__(self, message: str, report=None):
         self.report = report
         super().__init__(message)
+
+
+class PlanFileError(SyncerError):
+    """A saved plan file cannot be used: newer format, missing keys, or edited by hand."""

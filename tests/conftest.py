@@ -26,14 +26,12 @@ def real_schema():
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--update-golden",
-        action="store_true",
-        default=False,
-        help="rewrite the expected output of golden test cases instead of comparing with it",
+        "--update-golden", action="store_true", default=False,
+        help="rewrite the expected files of golden tests instead of comparing",
     )
 
 
 @pytest.fixture
 def update_golden(request):
-    """True when the run was started with --update-golden."""
+    """True when pytest runs with --update-golden."""
     return request.config.getoption("--update-golden")

@@ -17,6 +17,7 @@ ALLOWED = {
     "manifest_files": {"errors"},
     "manifest": {"manifest_files", "manifest_schema", "yamlmarks", "model", "errors", "resources"},
     "changes": {"model", "errors"},
+    "planfile": {"changes", "model", "errors"},
     "planner": {"changes", "model", "errors"},
     "render": {"changes", "model", "errors"},
     "transport": {"errors"},

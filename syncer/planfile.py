@@ -1,0 +1,169 @@
+"""The saved plan (``syncer plan -o plan.json``, DESIGN.md section 4): build it and load it back.
+
+The document is plain JSON data described by ``schemas/plan.schema.json``. Loading it checks the
+format version, the required keys, the fingerprint of the changes and a digest of the whole
+document, so a plan edited by hand is refused instead of applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from uuid import UUID, uuid5
+
+from syncer.changes import (
+    Finding,
+    Plan,
+    PlanWarning,
+    Step,
+    build_steps,
+    canonical_json,
+    change_from_dict,
+)
+from syncer.errors import PlanFileError
+
+FORMAT_VERSION = 1
+_REQUIRED = (
+    "format_version", "syncer_version", "api_version", "store", "plan_id", "created_at",
+    "manifest", "fingerprint", "summary", "managed_levels", "changes", "steps", "errors",
+    "warnings", "findings", "document_digest",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanMeta:
+    """Everything in a saved plan that is not the plan itself."""
+
+    plan_id: str
+    created_at: str
+    store: str
+    api_version: str
+    syncer_version: str
+    manifest_digest: str
+    manifest_files: tuple[str, ...]
+    steps: tuple[Step, ...]
+
+    def idempotency_key(self, step: Step) -> str:
+        """``uuid5(plan_id, step_key)``: replayed by a rerun of this plan, new for a new plan."""
+        return idempotency_key(self.plan_id, step)
+
+
+def idempotency_key(plan_id: str, step: Step) -> str:
+    """The idempotency key of ``step`` in the plan ``plan_id`` (a UUID string)."""
+    return str(uuid5(UUID(plan_id), step.step_key))
+
+
+def _digest(document: Mapping) -> str:
+    body = {k: v for k, v in document.items() if k != "document_digest"}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def plan_document(
+    plan: Plan,
+    *,
+    plan_id: str,
+    created_at: str,
+    store: str,
+    api_version: str,
+    syncer_version: str,
+    manifest_digest: str,
+    manifest_files: tuple[str, ...] | list[str],
+) -> dict:
+    """The saved-plan document for ``plan``; a plan with errors cannot be saved.
+
+    ``plan_id`` must be a UUID string (random, chosen by the caller: this module has no
+    randomness or clock); ``created_at`` an ISO 8601 timestamp.
+    """
+    if plan.errors:
+        raise PlanFileError(
+            f"the plan has {len(plan.errors)} error(s) and cannot be saved; fix them and plan again"
+        )
+    try:
+        UUID(plan_id)
+    except (ValueError, TypeError, AttributeError):
+        raise PlanFileError(f"plan_id {plan_id!r} is not a UUID") from None
+    data = plan.to_dict()
+    index = {id(c): i for i, c in enumerate(plan.changes)}
+    steps = [
+        {
+            "step_key": s.step_key,
+            "idempotency_key": idempotency_key(plan_id, s),
+            "kind": s.kind.value,
+            "quantity": s.quantity,
+            "changes": [index[id(c)] for c in s.changes],
+        }
+        for s in build_steps(plan)
+    ]
+    document = {
+        "format_version": FORMAT_VERSION,
+        "syncer_version": syncer_version,
+        "api_version": api_version,
+        "store": store,
+        "plan_id": plan_id,
+        "created_at": created_at,
+        "manifest": {"digest": manifest_digest, "files": list(manifest_files)},
+        "fingerprint": data["fingerprint"],
+        "summary": data["summary"],
+        "managed_levels": data["managed_levels"],
+        "unsafe": data["unsafe"],
+        "changes": data["changes"],
+        "steps": steps,
+        "errors": [],
+        "warnings": data["warnings"],
+        "findings": data["findings"],
+    }
+    document["document_digest"] = _digest(document)
+    return document
+
+
+def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
+    """The plan and metadata of a saved-plan document, after checking it was not altered."""
+    if not isinstance(document, Mapping):
+        raise PlanFileError("a plan file must hold a JSON object")
+    version = document.get("format_version")
+    if not isinstance(version, int):
+        raise PlanFileError("this is not a syncer plan file (no format_version)")
+    if version > FORMAT_VERSION:
+        raise PlanFileError(
+            f"the plan file has format_version {version}, newer than this syncer reads "
+            f"({FORMAT_VERSION}); upgrade syncer or make the plan again with this version"
+        )
+    if version < 1:
+        raise PlanFileError(f"unknown plan format_version {version}")
+    missing = [k for k in _REQUIRED if k not in document]
+    if missing:
+        raise PlanFileError(f"the plan file lacks {', '.join(missing)}; make the plan again")
+    if document["errors"]:
+        raise PlanFileError("the plan file records errors; fix them and plan again")
+    try:
+        plan = Plan(
+            changes=tuple(change_from_dict(c) for c in document["changes"]),
+            warnings=tuple(PlanWarning.from_dict(n) for n in document["warnings"]),
+            findings=tuple(Finding.from_dict(n) for n in document["findings"]),
+            managed_levels=int(document["managed_levels"]),
+        )
+        manifest = document["manifest"]
+        meta = PlanMeta(
+            plan_id=str(UUID(document["plan_id"])),
+            created_at=document["created_at"],
+            store=document["store"],
+            api_version=document["api_version"],
+            syncer_version=document["syncer_version"],
+            manifest_digest=manifest["digest"],
+            manifest_files=tuple(manifest["files"]),
+            steps=build_steps(plan),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanFileError(f"the plan file is malformed ({exc!r}); make the plan again") from None
+    if plan.fingerprint != document["fingerprint"]:
+        raise PlanFileError(
+            f"the plan's changes do not match its fingerprint {document['fingerprint'][:12]} "
+            f"(recomputed {plan.fingerprint[:12]}): the file was edited; make the plan again"
+        )
+    recorded = [(s.get("step_key"), s.get("idempotency_key")) for s in document["steps"]]
+    if recorded != [(s.step_key, meta.idempotency_key(s)) for s in meta.steps]:
+        raise PlanFileError("the plan file's steps do not match its changes; make the plan again")
+    if _digest(document) != document["document_digest"]:
+        raise PlanFileError("the plan file was edited after it was saved; make the plan again")
+    return plan, meta

@@ -1,0 +1,311 @@
+"""``plan(desired, live)``: the changes that take the live store to the manifests.
+
+Pure and deterministic: no I/O, clock, randomness or logging. Quantities are compared with a plain
+per-name loop instead of deepdiff: a level has at most six managed quantities, the tolerance band
+and the CAS ``before`` value need the numbers themselves, and the loop is what lets 100,000 levels
+plan in well under the 2-second budget (see ``benchmarks/bench_planner.py``).
+
+Tolerance applies to levels that are active live and stay so, or stay inactive: it absorbs drift
+from sales. A level this plan activates (new, or reactivated) gets its managed quantities exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from syncer.changes import (
+    Activate,
+    Adjust,
+    Deactivate,
+    LevelRef,
+    Plan,
+    PlanProblem,
+    PlanWarning,
+    check_safety,
+)
+from syncer.errors import Source, UsageError
+from syncer.model import (
+    ADJUSTABLE,
+    ITEM_GID,
+    LOCATION_GID,
+    DesiredLevel,
+    DesiredState,
+    Item,
+    LiveState,
+    Location,
+)
+
+_FIELDS = ("location", "sku")
+_NOTHING: dict[str, int] = {}
+_SETTABLE = frozenset(ADJUSTABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which levels a plan covers (``--target`` / ``--exclude``).
+
+    A level is covered when, for every field that has targets, it matches one of that field's
+    targets (OR within a field, AND across fields), and it matches no exclude at all (excludes
+    are OR-ed: each one takes its levels out). ``location=NAME`` matches the location's name or
+    gid exactly; ``sku=GLOB`` is an ``fnmatch`` pattern (case-sensitive) on the SKU or item gid.
+    """
+
+    locations: tuple[str, ...] = ()
+    skus: tuple[str, ...] = ()
+    exclude_locations: tuple[str, ...] = ()
+    exclude_skus: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any((self.locations, self.skus, self.exclude_locations, self.exclude_skus))
+
+    def covers(self, location: Location, sku: str, item_id: str) -> bool:
+        if self.locations and not (location.name in self.locations
+                                   or location.id in self.locations):
+            return False
+        if self.skus and not any(fnmatchcase(sku, g) or fnmatchcase(item_id, g)
+                                 for g in self.skus):
+            return False
+        if location.name in self.exclude_locations or location.id in self.exclude_locations:
+            return False
+        return not any(fnmatchcase(sku, g) or fnmatchcase(item_id, g) for g in self.exclude_skus)
+
+
+def parse_selector(text: str) -> tuple[str, str]:
+    """``"field=value"`` as ``(field, value)``; ``UsageError`` when malformed.
+
+    >>> parse_selector("sku=TSHIRT-*")
+    ('sku', 'TSHIRT-*')
+    """
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or name not in _FIELDS or not value.strip():
+        raise UsageError(
+            f"bad selector {text!r}: use location=NAME or sku=GLOB, e.g. --target sku='MUG-*'"
+        )
+    return name, value.strip()
+
+
+def parse_selection(targets: Iterable[str] = (), excludes: Iterable[str] = ()) -> Selection:
+    """A ``Selection`` from ``--target`` and ``--exclude`` selector strings."""
+    got: dict[str, list[str]] = {"location": [], "sku": [], "-location": [], "-sku": []}
+    for text in targets:
+        name, value = parse_selector(text)
+        got[name].append(value)
+    for text in excludes:
+        name, value = parse_selector(text)
+        got["-" + name].append(value)
+    return Selection(*(tuple(got[k]) for k in ("location", "sku", "-location", "-sku")))
+
+
+def _resolve_locations(
+    desired: DesiredState, live: LiveState, errors: list[PlanProblem]
+) -> dict[str, Location]:
+    by_name: dict[str, list[Location]] = {}
+    for loc in live.locations.values():
+        by_name.setdefault(loc.name, []).append(loc)
+    first_source: dict[str, Source] = {}
+    for d in desired.levels:
+        first_source.setdefault(d.location, d.source)
+    resolved = {}
+    for ref in sorted(first_source):
+        source = desired.location_sources.get(ref) or first_source[ref]
+        if ref.startswith(LOCATION_GID):
+            loc = live.locations.get(ref)
+            if loc is None:
+                errors.append(PlanProblem("unknown_location",
+                                          f"location {ref} does not exist in the store",
+                                          source=source))
+            else:
+                resolved[ref] = loc
+            continue
+        found = by_name.get(ref, ())
+        if len(found) == 1:
+            resolved[ref] = found[0]
+        elif not found:
+            errors.append(PlanProblem("unknown_location",
+                                      f"unknown location {ref!r}: no location has this name",
+                                      source=source))
+        else:
+            ids = ", ".join(sorted(loc.id for loc in found))
+            errors.append(PlanProblem(
+                "ambiguous_location",
+                f"location name {ref!r} matches {len(found)} locations ({ids}); name it by gid",
+                source=source))
+    return resolved
+
+
+def _resolve_item(ref: str, live: LiveState) -> Item | tuple[str, ...]:
+    """The item ``ref`` names, or the ids it matches when not exactly one."""
+    if ref.startswith(ITEM_GID):
+        item = live.items.get(ref)
+        return item if item is not None else ()
+    ids = live.items_by_sku.get(ref, ())
+    return live.items[ids[0]] if len(ids) == 1 else ids
+
+
+def _item_problem(d: DesiredLevel, found: tuple[str, ...]) -> PlanProblem:
+    if d.item.startswith(ITEM_GID):
+        msg, code = f"inventory item {d.item} does not exist in the store", "unknown_item"
+    elif not found:
+        msg, code = f"unknown SKU {d.item!r}: no inventory item carries it", "unknown_sku"
+    else:
+        msg = (f"SKU {d.item!r} matches {len(found)} inventory items ({', '.join(found)}); "
+               "name the item by gid")
+        code = "ambiguous_sku"
+    return PlanProblem(code, msg, d.location, d.item, d.source)
+
+
+def _deactivation(level: LevelRef, lv, unmanaged: bool, source, errors, warnings, changes):
+    if not lv.can_deactivate:
+        why = lv.deactivation_alert or "Shopify refuses to deactivate it (canDeactivate: false)"
+        errors.append(PlanProblem("cannot_deactivate", f"cannot deactivate: {why}",
+                                  level.location, level.sku, source))
+        return
+    if lv.deactivation_alert:
+        warnings.append(PlanWarning("deactivation_alert", f"Shopify warns: {lv.deactivation_alert}",
+                                    level.location, level.sku))
+    changes.append(Deactivate(level, lv.quantities, lv.deactivation_alert, unmanaged))
+
+
+def plan(
+    desired: DesiredState,
+    live: LiveState,
+    *,
+    prune: bool = False,
+    targets: Iterable[str] | Selection = (),
+    excludes: Iterable[str] = (),
+) -> Plan:
+    """The plan that makes ``live`` match ``desired``, with errors, warnings and safety findings.
+
+    Args:
+        prune: deactivate live levels at the manifests' locations that no manifest names, as
+            ``policy.unmanaged: deactivate`` does.
+        targets, excludes: selector strings (``location=NAME``, ``sku=GLOB``) that narrow the
+            plan, or a ``Selection`` as ``targets``. Errors in the manifests' references (unknown
+            or ambiguous SKU or location, a level declared twice) are reported whatever the
+            selection; ``canDeactivate: false`` only for selected levels.
+
+    Raises:
+        UsageError: a selector is malformed.
+    """
+    selection = targets if isinstance(targets, Selection) else parse_selection(targets, excludes)
+    errors: list[PlanProblem] = []
+    warnings: list[PlanWarning] = []
+    changes: list = []
+    locations = _resolve_locations(desired, live, errors)
+    tolerance = {k: v for k, v in desired.policy.tolerance.items() if v}
+    selective = bool(selection)
+    live_levels = dict(live.levels)  # a plain dict: faster lookups than the read-only proxy
+    items: dict[str, Item | tuple[str, ...]] = {}
+    seen: dict[tuple[str, str], DesiredLevel] = {}
+    append = changes.append
+
+    for d in desired.levels:
+        loc = locations.get(d.location)
+        if loc is None:
+            continue
+        item = items.get(d.item)
+        if item is None:
+            item = items[d.item] = _resolve_item(d.item, live)
+        if type(item) is tuple:
+            errors.append(_item_problem(d, item))
+            for item_id in item:  # an ambiguous SKU's levels are not "unmanaged"
+                seen.setdefault((loc.id, item_id), d)
+            continue
+        key = (loc.id, item.id)
+        if key in seen:
+            errors.append(PlanProblem(
+                "duplicate_level",
+                f"this level is also declared at {seen[key].source} (as {seen[key].item!r})",
+                loc.name, item.sku or item.id, d.source))
+            continue
+        seen[key] = d
+        sku = item.sku or item.id
+        if selective and not selection.covers(loc, sku, item.id):
+            continue
+        lv = live_levels.get(key)
+        level = None  # built only when the level has a change: most levels have none
+        tol = tolerance
+        inactive = False
+        if lv is None:
+            if not d.active:
+                continue
+            level = LevelRef(loc.name, sku, loc.id, item.id, None)
+            append(Activate(level))
+            base: Mapping[str, int] = _NOTHING
+            tol = _NOTHING
+        elif d.active and not lv.active:
+            level = LevelRef(loc.name, sku, loc.id, item.id, lv.id)
+            append(Activate(level, True, lv.quantities))
+            base, tol = lv.quantities, _NOTHING
+        else:
+            base = lv.quantities
+            inactive = not lv.active
+            if lv.active and not d.active:
+                level = LevelRef(loc.name, sku, loc.id, item.id, lv.id)
+                _deactivation(level, lv, False, d.source, errors, warnings, changes)
+        for name, want in d.quantities.items():
+            if name not in _SETTABLE:
+                errors.append(PlanProblem(
+                    "not_adjustable", f"quantity {name!r} cannot be set; settable: "
+                    f"{', '.join(ADJUSTABLE)}", loc.name, sku, d.source))
+                continue
+            have = base.get(name, 0)
+            if want == have or (tol and abs(want - have) <= tol.get(name, 0)):
+                continue
+            if level is None:
+                level = LevelRef(loc.name, sku, loc.id, item.id, None if lv is None else lv.id)
+            append(Adjust(level, name, have, want, inactive))
+
+    pruned = 0
+    if prune or desired.policy.unmanaged == "deactivate":
+        managed_locations = {loc.id: loc for loc in locations.values()}
+        for key, lv in live_levels.items():
+            loc = managed_locations.get(lv.location_id)
+            if loc is None or not lv.active or key in seen:
+                continue
+            item = live.items.get(lv.item_id)
+            sku = (item.sku if item is not None else None) or lv.item_id
+            if selective and not selection.covers(loc, sku, lv.item_id):
+                continue
+            pruned += 1
+            level = LevelRef(loc.name, sku, loc.id, lv.item_id, lv.id)
+            _deactivation(level, lv, True, None, errors, warnings, changes)
+
+    warnings.extend(_last_level_warnings(changes, live))
+    result = Plan(tuple(changes), tuple(errors), tuple(warnings), (), len(seen) + pruned)
+    findings = check_safety(result, live, desired.safety)
+    return result.with_findings(findings) if findings else result
+
+
+def _last_level_warnings(changes: list, live: LiveState) -> list[PlanWarning]:
+    """Warn when a plan deactivates every active level syncer read for an item.
+
+    Shopify refuses to deactivate an item's last active level; each level's ``canDeactivate``
+    was computed with the others still active, so only the plan as a whole can see this.
+    """
+    gone: dict[str, list[Deactivate]] = {}
+    for c in changes:
+        if isinstance(c, Deactivate):
+            gone.setdefault(c.level.item_id, []).append(c)
+    if not gone:
+        return []
+    for c in changes:
+        if isinstance(c, Activate):
+            gone.pop(c.level.item_id, None)
+    active: dict[str, int] = dict.fromkeys(gone, 0)
+    levels = live.levels
+    for key in levels:
+        if key[1] in active and levels[key].active:
+            active[key[1]] += 1
+    warnings = []
+    for item_id, cs in gone.items():
+        if active[item_id] <= len(cs):
+            what = "the only active level" if len(cs) == 1 else f"all {len(cs)} active levels"
+            warnings.append(PlanWarning(
+                "last_active_level",
+                f"the plan deactivates {what} of {cs[0].level.sku} that syncer read; Shopify "
+                "refuses to deactivate an item's last active level", None, cs[0].level.sku))
+    return warnings

@@ -1,0 +1,274 @@
+"""Reading the live store: what the manifests name, inactive levels included.
+
+``read_live`` resolves the manifests' locations and items, then reads the levels at those
+locations in one of two ways, chosen per location by expected cost:
+
+* **scan**: page through ``location.inventoryLevels(includeInactive: true)``. Needed when
+  unmanaged levels matter (``policy.unmanaged: deactivate`` or ``prune=True``), and cheapest when
+  a location holds few levels.
+* **point reads**: ``location.inventoryLevel(inventoryItemId:, includeInactive: true)`` per
+  managed item, many aliases per query. A location with 100,000 levels where the manifests name
+  10 items costs one query instead of a thousand pages.
+
+Without a level count per location the choice is made online: a location whose point reads fit
+in one page's budget is point-read; otherwise it is scanned until the point reads left would cost
+no more than the pages already read (so it never costs much more than twice the better choice).
+Unknown names are not errors here: the reader returns what exists and the planner reports what
+is missing or ambiguous, with the manifest's file:line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from syncer import shopify
+from syncer.errors import RemoteError
+from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState
+from syncer.transport import Transport
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Page and batch sizes; the defaults are the largest that keep each query <= 1000 points."""
+
+    locations_page: int = shopify.LOCATIONS_PAGE_SIZE
+    items_page: int = shopify.ITEMS_PAGE_SIZE
+    skus_per_query: int = shopify.SKUS_PER_QUERY
+    ids_per_query: int = shopify.IDS_PER_QUERY
+    levels_page: int = shopify.LEVELS_PAGE_SIZE
+    items_per_point_query: int = shopify.ITEMS_PER_POINT_QUERY
+
+
+def read_live(
+    transport: Transport,
+    desired: DesiredState,
+    *,
+    prune: bool = False,
+    progress: Callable[[str], None] | None = None,
+    limits: ReadLimits | None = None,
+) -> LiveState:
+    """Read the locations, items and levels ``desired`` needs from the store.
+
+    Args:
+        prune: also read unmanaged levels (implied by ``policy.unmanaged: deactivate``).
+        progress: called with short status lines for the CLI.
+        limits: page sizes (tests use small ones to exercise pagination).
+    """
+    return _Reader(transport, limits or ReadLimits(), progress).read(
+        desired, prune or desired.policy.unmanaged == "deactivate"
+    )
+
+
+class _Reader:
+    def __init__(self, transport: Transport, limits: ReadLimits, progress) -> None:
+        self.transport = transport
+        self.limits = limits
+        self.progress = progress or (lambda _text: None)
+        self.builder = shopify.LiveBuilder()
+        self.pending: list[tuple[str, list[str]]] = []
+        self._calls0 = getattr(transport, "calls", 0)
+        self._cost0 = getattr(transport, "cost_points", 0)
+
+    def _query(self, document: str, variables: dict) -> dict:
+        return shopify.raise_for_errors(self.transport.execute(document, variables))
+
+    def read(self, desired: DesiredState, read_all: bool) -> LiveState:
+        self._read_locations()
+        self._read_items(desired.locations, (level.item for level in desired.levels))
+        targets = self._resolve_locations(desired.locations)
+        managed = self._managed_items(desired, targets)
+        self.progress(f"Reading {_count(len(targets), 'location')} ...")
+        for location_id in sorted(managed):
+            items = managed[location_id]
+            point_cost = shopify.levels_by_item_cost([len(items)])
+            if not read_all and point_cost <= shopify.location_levels_cost(self.limits.levels_page):
+                self.pending.append((location_id, items))
+            else:
+                self._scan(location_id, items, read_all)
+        self._point_reads()
+        live = self.builder.build()
+        self.progress(self._summary(live, managed))
+        return live
+
+    def _summary(self, live: LiveState, managed: dict) -> str:
+        levels = [lvl for lvl in live.levels.values() if lvl.location_id in managed]
+        inactive = sum(1 for lvl in levels if not lvl.active)
+        calls = getattr(self.transport, "calls", 0) - self._calls0
+        cost = getattr(self.transport, "cost_points", 0) - self._cost0
+        return (
+            f"Reading {_count(len(managed), 'location')}, {_count(len(levels), 'level')} "
+            f"(incl. {inactive:,} inactive) ... done ({_count(calls, 'call')}, "
+            f"{cost:,.0f} cost points)"
+        )
+
+    # --- locations and items ----------------------------------------------------------------
+
+    def _read_locations(self) -> None:
+        after = None
+        while True:
+            data = self._query(
+                shopify.LOCATIONS_QUERY, {"first": self.limits.locations_page, "after": after}
+            )
+            page = shopify.page(data.get("locations"))
+            for node in page.nodes:
+                self.builder.add_location(node)
+            if not page.has_next:
+                return
+            after = page.end_cursor
+
+    def _resolve_locations(self, refs: Iterable[str]) -> list[str]:
+        """Ids of the locations the manifests name (every match of an ambiguous name)."""
+        by_name: dict[str, list[str]] = {}
+        for location in self.builder.locations.values():
+            by_name.setdefault(location.name, []).append(location.id)
+        ids = set()
+        for ref in refs:
+            if ref.startswith(LOCATION_GID):
+                if ref in self.builder.locations:
+                    ids.add(ref)
+            else:
+                ids.update(by_name.get(ref, ()))
+        return sorted(ids)
+
+    def _read_items(self, location_refs: Iterable[str], item_refs: Iterable[str]) -> None:
+        """Items by SKU (search) and by gid, plus location gids the listing did not show."""
+        refs = set(item_refs)
+        skus = sorted(r for r in refs if not r.startswith(ITEM_GID))
+        ids = sorted(r for r in refs if r.startswith(ITEM_GID))
+        ids += sorted(
+            r
+            for r in set(location_refs)
+            if r.startswith(LOCATION_GID) and r not in self.builder.locations
+        )
+        for batch in _chunks(skus, self.limits.skus_per_query):
+            after = None
+            while True:
+                variables = {
+                    "query": shopify.sku_search(batch),
+                    "first": self.limits.items_page,
+                    "after": after,
+                }
+                data = self._query(shopify.ITEMS_BY_SKU_QUERY, variables)
+                page = shopify.page(data.get("inventoryItems"))
+                for node in page.nodes:
+                    self.builder.add_item(node)
+                if not page.has_next:
+                    break
+                after = page.end_cursor
+        for batch in _chunks(ids, self.limits.ids_per_query):
+            data = self._query(shopify.NODES_QUERY, {"ids": batch})
+            for node in data.get("nodes") or ():
+                node_id = (node or {}).get("id", "")
+                if node_id.startswith(ITEM_GID):
+                    self.builder.add_item(node)
+                elif node_id.startswith(LOCATION_GID):
+                    self.builder.add_location(node)
+
+    def _managed_items(self, desired: DesiredState, targets: list[str]) -> dict[str, list[str]]:
+        """For each target location id, the ids of the items the manifests name there."""
+        by_sku: dict[str, list[str]] = {}
+        for item in self.builder.items.values():
+            if item.sku:
+                by_sku.setdefault(item.sku, []).append(item.id)
+        by_location = {loc_id: set() for loc_id in targets}
+        resolved = {ref: self._resolve_locations([ref]) for ref in desired.locations}
+        for level in desired.levels:
+            loc_ids = resolved[level.location]
+            if level.item.startswith(ITEM_GID):
+                item_ids = [level.item] if level.item in self.builder.items else []
+            else:
+                item_ids = by_sku.get(level.item, [])
+            for loc_id in loc_ids:
+                by_location[loc_id].update(item_ids)
+        return {loc_id: sorted(items) for loc_id, items in by_location.items()}
+
+    # --- levels -----------------------------------------------------------------------------
+
+    def _scan(self, location_id: str, items: list[str], read_all: bool) -> None:
+        remaining = set(items)
+        spent = 0
+        after = None
+        first = self.limits.levels_page
+        name = self.builder.locations[location_id].name
+        while True:
+            variables = {"locationId": location_id, "first": first, "after": after}
+            try:
+                data = self._query(shopify.LOCATION_LEVELS_QUERY, variables)
+            except RemoteError as exc:
+                # The store prices queries higher than our rules: shrink the page and go on.
+                smaller = shopify.smaller_page(first, exc)
+                if smaller is None:
+                    raise
+                first = smaller
+                continue
+            page = shopify.page((data.get("location") or {}).get("inventoryLevels"))
+            for node in page.nodes:
+                level = self.builder.add_level(location_id, node)
+                remaining.discard(level.item_id)
+            spent += shopify.location_levels_cost(first)
+            self.progress(f"Reading {name}: {len(page.nodes):,} levels")
+            if not page.has_next:
+                return
+            if not read_all and shopify.levels_by_item_cost([len(remaining)]) <= spent:
+                if remaining:
+                    self.pending.append((location_id, sorted(remaining)))
+                return
+            after = page.end_cursor
+
+    def _point_reads(self) -> None:
+        """Read the pending (location, items) groups, packing groups into queries by cost."""
+        size = self.limits.items_per_point_query
+        groups = [
+            (loc_id, chunk) for loc_id, items in self.pending for chunk in _chunks(items, size)
+        ]
+        batch: list[tuple[str, list[str]]] = []
+        for group in groups:
+            shape = [len(items) for _, items in [*batch, group]]
+            if batch and (
+                shopify.levels_by_item_cost(shape) > shopify.MAX_QUERY_COST or sum(shape) > size
+            ):
+                self._point_read(batch)
+                batch = []
+            batch.append(group)
+        if batch:
+            self._point_read(batch)
+        self.pending = []
+
+    def _point_read(self, groups: Sequence[tuple[str, Sequence[str]]]) -> None:
+        document = shopify.levels_by_item_query([len(items) for _, items in groups])
+        try:
+            data = self._query(document, shopify.levels_by_item_variables(groups))
+        except RemoteError as exc:
+            count = sum(len(items) for _, items in groups)
+            if count < 2 or shopify.smaller_page(count, exc) is None:
+                raise
+            for half in _halves(groups):
+                self._point_read(half)
+            return
+        for i, (location_id, items) in enumerate(groups):
+            location = data.get(f"l{i}") or {}
+            for j in range(len(items)):
+                node = location.get(f"i{j}")
+                if node:
+                    self.builder.add_level(location_id, node)
+        self.progress(f"Reading {sum(len(items) for _, items in groups):,} levels by item")
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 location``, ``1,204 levels``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _halves(groups: Sequence[tuple[str, Sequence[str]]]) -> list[list]:
+    if len(groups) > 1:
+        middle = len(groups) // 2
+        return [list(groups[:middle]), list(groups[middle:])]
+    location_id, items = groups[0]
+    middle = len(items) // 2
+    return [[(location_id, items[:middle])], [(location_id, items[middle:])]]
+
+
+def _chunks(values: Sequence, size: int) -> Iterable[list]:
+    for start in range(0, len(values), max(1, size)):
+        yield list(values[start : start + size])

@@ -1,0 +1,318 @@
+"""Renderers: pure functions from a ``Plan`` to text, JSON or Markdown (and the drift views).
+
+They return strings; the CLI writes them and decides on colour (a terminal without ``NO_COLOR``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+from syncer.changes import Activate, Adjust, Deactivate, Finding, Notice, Plan
+
+#: Markdown output stays below this many characters (GitHub comments allow 65,536).
+MARKDOWN_LIMIT = 60_000
+_NOTES_SHOWN = 50
+
+_ANSI = {"+": "32", "~": "33", "-": "31", "!": "35", "x": "1;31", "h": "1"}
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"\x1b[{_ANSI[style]}m{text}\x1b[0m" if color else text
+
+
+def _units(quantities) -> str:
+    return ", ".join(f"{k} {v}" for k, v in quantities.items() if v and k != "on_hand")
+
+
+def _adjust_text(a: Adjust) -> str:
+    return f"{a.quantity} {a.before} -> {a.after} ({a.delta:+d})"
+
+
+class _Level:
+    __slots__ = ("location", "sku", "activate", "adjusts", "deactivate", "notes")
+
+    def __init__(self, location: str, sku: str):
+        self.location, self.sku = location, sku
+        self.activate: Activate | None = None
+        self.adjusts: list[Adjust] = []
+        self.deactivate: Deactivate | None = None
+        self.notes: list[tuple[str, Notice]] = []
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """(symbol, label, text) rows for this level, in the order apply runs them."""
+        rows = []
+        adjusts = "   ".join(_adjust_text(a) for a in self.adjusts)
+        if self.activate is not None:
+            a = self.activate
+            word = "activate"
+            if a.reactivation:
+                restored = _units(a.restores)
+                word = f"reactivate (restores {restored})" if restored else "reactivate"
+            rows.append(("+", self.sku, f"{word}   {adjusts}".rstrip()))
+        elif self.adjusts:
+            inactive = self.adjusts[0].inactive
+            rows.append(("~", self.sku + (" (inactive)" if inactive else ""), adjusts))
+        if self.deactivate is not None:
+            why = " (not in the manifests)" if self.deactivate.unmanaged else ""
+            rows.append(("-", self.sku, "deactivate" + why))
+        return rows
+
+
+def _group(plan: Plan) -> tuple[dict[str, dict[str, _Level]], list[tuple[str, Notice]]]:
+    """Changes and level notes grouped by location then SKU; notes of no shown level apart."""
+    groups: dict[str, dict[str, _Level]] = {}
+    for c in plan.changes:
+        lv = c.level
+        level = groups.setdefault(lv.location, {}).get(lv.sku)
+        if level is None:
+            level = groups[lv.location][lv.sku] = _Level(lv.location, lv.sku)
+        if isinstance(c, Activate):
+            level.activate = c
+        elif isinstance(c, Adjust):
+            level.adjusts.append(c)
+        else:
+            level.deactivate = c
+    loose = []
+    notes = [("!", n) for n in plan.findings] + [("!", n) for n in plan.warnings]
+    for symbol, note in notes:
+        level = groups.get(note.location or "", {}).get(note.sku or "")
+        if level is not None:
+            level.notes.append((symbol, note))
+        else:
+            loose.append((symbol, note))
+    return groups, loose
+
+
+def summary_line(plan: Plan) -> str:
+    """``Plan: 2 to activate, 14 to adjust (+120/-35 units), 1 to deactivate.`` and safety."""
+    s = plan.summary
+    if not plan.changes:
+        line = "No changes. The store matches the manifests."
+    else:
+        line = (f"Plan: {s.to_activate:,} to activate, {s.to_adjust:,} to adjust "
+                f"(+{s.units_added:,}/-{s.units_removed:,} units), "
+                f"{s.to_deactivate:,} to deactivate.")
+    if plan.findings:
+        n = len(plan.findings)
+        line += f" Unsafe: {n} finding{'s' if n > 1 else ''} (see above)."
+    if plan.errors:
+        n = len(plan.errors)
+        line += f" {n} error{'s' if n > 1 else ''}: the plan cannot be applied."
+    return line
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """The plan for a terminal: grouped by location, ``+``/``~``/``-`` per level, then a summary."""
+    groups, loose = _group(plan)
+    out: list[str] = []
+    width = max((len(label) for levels in groups.values() for lv in levels.values()
+                 for _, label, _ in lv.lines()), default=0)
+    for location in sorted(groups):
+        out.append(_paint(location, "h", color))
+        for sku in sorted(groups[location]):
+            level = groups[location][sku]
+            for symbol, label, text in level.lines():
+                out.append(_paint(f"  {symbol} {label:<{width}}  {text}", symbol, color))
+            for symbol, note in level.notes:
+                out.append(_paint(f"      {symbol} {note.message}", symbol, color))
+    for title, symbol, notes in (
+        ("Unsafe:", "!", [n for _, n in loose if isinstance(n, Finding)]),
+        ("Warnings:", "!", [n for _, n in loose if not isinstance(n, Finding)]),
+        ("Errors:", "x", list(plan.errors)),
+    ):
+        if notes:
+            if out:
+                out.append("")
+            out.append(_paint(title, "h", color))
+            out.extend(_paint(f"  {symbol} {n}", symbol, color) for n in notes)
+    if out:
+        out.append("")
+    out.append(summary_line(plan))
+    out.append(f"Fingerprint {plan.fingerprint[:12]}")
+    return "\n".join(out) + "\n"
+
+
+def render_json(plan: Plan) -> str:
+    """The plan as stable JSON (``schemas/plan.schema.json``)."""
+    return json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _md(text: object) -> str:
+    return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+            .replace(">", "&gt;").replace("\n", " "))
+
+
+def _md_notes(title: str, notes: Iterable[Notice]) -> list[str]:
+    notes = list(notes)
+    if not notes:
+        return []
+    out = [f"**{title}**", ""]
+    out.extend(f"- {_md(n)}" for n in notes[:_NOTES_SHOWN])
+    if len(notes) > _NOTES_SHOWN:
+        out.append(f"- ... and {len(notes) - _NOTES_SHOWN} more")
+    return out + [""]
+
+
+def _budgeted(head: list[str], sections: list[tuple[str, list[str]]], tail: list[str],
+              what: str) -> str:
+    """``head``, as many ``<details>`` sections' rows as fit under the limit, then ``tail``."""
+    text = "\n".join(head) + "\n"
+    budget = MARKDOWN_LIMIT - len("\n".join(tail)) - 200
+    total = sum(len(rows) for _, rows in sections)
+    shown = 0
+    parts = [text]
+    size = len(text)
+    for summary, rows in sections:
+        opening = f"<details><summary>{summary}</summary>\n\n| | SKU | Change |\n|---|---|---|\n"
+        closing = "\n</details>\n\n"
+        if size + len(opening) + len(closing) > budget:
+            break
+        parts.append(opening)
+        size += len(opening) + len(closing)
+        fitted = 0
+        for row in rows:
+            if size + len(row) + 1 > budget:
+                break
+            parts.append(row + "\n")
+            size += len(row) + 1
+            fitted += 1
+        parts.append(closing)
+        shown += fitted
+        if fitted < len(rows):
+            break
+    if shown < total:
+        parts.append(f"... and {total - shown:,} more {what} not shown here "
+                     "(see the plan as text or JSON)\n\n")
+    parts.append("\n".join(tail) + "\n")
+    return "".join(parts)
+
+
+def render_markdown(plan: Plan) -> str:
+    """The plan for a pull-request comment: summary table, notes, details collapsed per location."""
+    s = plan.summary
+    head = [
+        "### syncer plan", "",
+        "| Change | Levels | Units |", "|---|---:|---:|",
+        f"| + activate | {s.to_activate:,} | |",
+        f"| ~ adjust | {s.to_adjust:,} | +{s.units_added:,} / -{s.units_removed:,} |",
+        f"| - deactivate | {s.to_deactivate:,} | |", "",
+    ]
+    head += _md_notes("Errors: the plan cannot be applied", plan.errors)
+    head += _md_notes("Unsafe: apply needs --force", plan.findings)
+    head += _md_notes("Warnings", plan.warnings)
+    groups, _ = _group(plan)
+    sections = []
+    for location in sorted(groups):
+        rows = []
+        for sku in sorted(groups[location]):
+            for symbol, label, text in groups[location][sku].lines():
+                text = text.replace(" -> ", " → ")
+                rows.append(f"| {symbol} | {_md(label)} | {_md(text)} |")
+        n = len(rows)
+        sections.append((f"{_md(location)} ({n} change{'s' if n != 1 else ''})", rows))
+    tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
+    return _budgeted(head, sections, tail, "changes")
+
+
+def drift_entries(plan: Plan) -> list[dict]:
+    """Where the live store left the manifests, one entry per quantity or activation state.
+
+    Quantity entries carry ``desired``, ``live`` and ``delta = live - desired``; activation
+    entries carry the states (``active``/``inactive``/``missing``) and ``delta: None``.
+    """
+    entries = []
+    for c in plan.changes:
+        lv = c.level
+        entry = {"location": lv.location, "sku": lv.sku, "location_id": lv.location_id,
+                 "item_id": lv.item_id}
+        if isinstance(c, Adjust):
+            entry.update(kind="quantity", quantity=c.quantity, desired=c.after, live=c.before,
+                         delta=c.before - c.after, inactive=c.inactive)
+        elif isinstance(c, Activate):
+            entry.update(kind="activation", quantity=None, desired="active",
+                         live="inactive" if c.reactivation else "missing", delta=None,
+                         inactive=c.reactivation)
+        else:
+            entry.update(kind="deactivation", quantity=None,
+                         desired="unmanaged" if c.unmanaged else "inactive", live="active",
+                         delta=None, inactive=False)
+        entries.append(entry)
+    entries.sort(key=lambda e: (e["location"], e["sku"], e["kind"] != "activation",
+                                e["quantity"] or ""))
+    return entries
+
+
+def _drift_text(e: dict) -> str:
+    if e["kind"] == "quantity":
+        where = " (inactive)" if e["inactive"] else ""
+        return f"{e['quantity']}{where}: live {e['live']}, desired {e['desired']} ({e['delta']:+d})"
+    return f"{e['live']}, desired {e['desired']}"
+
+
+def _drift_line(plan: Plan, entries: list[dict]) -> str:
+    if not entries:
+        line = "No drift. The store matches the manifests."
+    else:
+        levels = len({(e["location_id"], e["item_id"]) for e in entries})
+        line = f"Drift: {levels:,} level{'s' if levels != 1 else ''} differ from the manifests."
+    if plan.errors:
+        line += f" {len(plan.errors)} error(s)."
+    return line
+
+
+def render_drift_text(plan: Plan, *, color: bool = False) -> str:
+    """Drift for a terminal: per location, each live value that differs from its manifest."""
+    entries = drift_entries(plan)
+    out: list[str] = []
+    width = max((len(e["sku"]) for e in entries), default=0)
+    location = None
+    for e in entries:
+        if e["location"] != location:
+            location = e["location"]
+            out.append(_paint(location, "h", color))
+        out.append(f"  {e['sku']:<{width}}  {_drift_text(e)}")
+    if plan.errors:
+        out += ["", _paint("Errors:", "h", color)]
+        out += [_paint(f"  x {n}", "x", color) for n in plan.errors]
+    if out:
+        out.append("")
+    out.append(_drift_line(plan, entries))
+    return "\n".join(out) + "\n"
+
+
+def render_drift_json(plan: Plan) -> str:
+    """Drift as JSON for monitoring: ``{"drift": [...], "levels": N, "errors": [...]}``."""
+    entries = drift_entries(plan)
+    data = {
+        "drift": entries,
+        "levels": len({(e["location_id"], e["item_id"]) for e in entries}),
+        "errors": [n.to_dict() for n in plan.errors],
+    }
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_drift_markdown(plan: Plan) -> str:
+    """Drift for an issue or comment: a count, then details collapsed per location."""
+    entries = drift_entries(plan)
+    head = ["### syncer drift", ""]
+    head += _md_notes("Errors", plan.errors)
+    sections: dict[str, list[str]] = {}
+    for e in entries:
+        sections.setdefault(e["location"], []).append(
+            f"| | {_md(e['sku'])} | {_md(_drift_text(e))} |")
+    parts = [(f"{_md(loc)} ({len(rows)} difference{'s' if len(rows) != 1 else ''})", rows)
+             for loc, rows in sections.items()]
+    return _budgeted(head, parts, [_drift_line(plan, entries)], "differences")
+
+
+RENDERERS: dict[str, Callable[[Plan], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+}
+DRIFT_RENDERERS: dict[str, Callable[[Plan], str]] = {
+    "text": render_drift_text,
+    "json": render_drift_json,
+    "markdown": render_drift_markdown,
+}

@@ -1,0 +1,151 @@
+"""Test helpers: build DesiredState/LiveState from the compact files of ``tests/cases/``.
+
+``live.json`` describes a store compactly::
+
+    {"locations": {"1": "Warehouse East"},            # id number -> name
+     "items": {"101": "TSHIRT-RED-M", "102": null},   # id number -> SKU (or null)
+     "levels": {"Warehouse East": {                   # location name or id number
+         "TSHIRT-RED-M": {"available": 40},           # SKU, or item id number
+         "102": {"active": false, "available": 7, "can_deactivate": false,
+                 "alert": "..."}}}}
+
+Levels are active unless ``"active": false``; ``on_hand`` is derived from the other quantities
+unless given. Level ids are numbered in file order.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from syncer.errors import Source
+from syncer.model import (
+    LOCATION_GID,
+    MOVES_ON_HAND,
+    DesiredLevel,
+    DesiredState,
+    Item,
+    LiveLevel,
+    LiveState,
+    Location,
+    Policy,
+    SafetyLimits,
+    frozen_map,
+)
+
+ITEM = "gid://shopify/InventoryItem/"
+LEVEL = "gid://shopify/InventoryLevel/"
+
+
+def live_from_data(data: dict) -> LiveState:
+    """A LiveState from the compact ``live.json`` description."""
+    locations = [Location(LOCATION_GID + str(n), name) for n, name in data["locations"].items()]
+    items = [Item(ITEM + str(n), sku) for n, sku in data["items"].items()]
+    loc_ids = {loc.name: loc.id for loc in locations} | {n: LOCATION_GID + n
+                                                          for n in data["locations"]}
+    by_sku: dict[str, list[str]] = {}
+    for item in items:
+        if item.sku:
+            by_sku.setdefault(item.sku, []).append(item.id)
+    levels = []
+    counter = 0
+    for loc_ref, entries in data.get("levels", {}).items():
+        for item_ref, spec in entries.items():
+            counter += 1
+            if item_ref in data["items"]:
+                item_id = ITEM + item_ref
+            else:
+                (item_id,) = by_sku[item_ref]
+            spec = dict(spec)
+            active = spec.pop("active", True)
+            can = spec.pop("can_deactivate", True)
+            alert = spec.pop("alert", None)
+            quantities = {k: int(v) for k, v in spec.items()}
+            if "on_hand" not in quantities:
+                quantities["on_hand"] = sum(quantities.get(k, 0)
+                                            for k in (*MOVES_ON_HAND, "committed"))
+            number = item_id.rsplit("/", 1)[1]
+            levels.append(LiveLevel(
+                f"{LEVEL}{counter}?inventory_item_id={number}", loc_ids[loc_ref], item_id,
+                active, frozen_map(quantities), can, alert))
+    return LiveState.build(locations, items, levels)
+
+
+def live_from_json(path: Path) -> LiveState:
+    return live_from_data(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _key_marks(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    return {k.value: (k, v) for k, v in node.value}
+
+
+def desired_from_yaml(path: Path, name: str | None = None) -> DesiredState:
+    """A DesiredState from one manifest (DESIGN.md section 2) with plain PyYAML.
+
+    Stands in for ``syncer.manifest.load_manifests`` until that loader is merged: no schema
+    checks. Sources are ``name:line:column`` of each item key (1-based), ``name`` defaulting
+    to the file name.
+    """
+    path = Path(path)
+    name = name or path.name
+    text = path.read_text(encoding="utf-8")
+    doc = yaml.safe_load(text) or {}
+    root = yaml.compose(text)
+    marks = _key_marks(root) if root is not None else {}
+
+    def source(node: yaml.Node) -> Source:
+        return Source(name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    policy = doc.get("policy") or {}
+    safety = doc.get("safety") or {}
+    levels = []
+    location_sources = {}
+    if "locations" in marks:
+        for loc_key, loc_node in marks["locations"][1].value:
+            location = str(loc_key.value)
+            location_sources[location] = source(loc_key)
+            entries = doc["locations"][loc_key.value] or {}
+            for item_key, _ in loc_node.value:
+                spec = dict(entries[item_key.value] or {})
+                active = spec.pop("active", True)
+                levels.append(DesiredLevel(location, str(item_key.value), bool(active),
+                                           frozen_map(spec), source(item_key)))
+    return DesiredState(
+        levels=tuple(sorted(levels, key=lambda d: d.key)),
+        policy=Policy(policy.get("unmanaged", "ignore"), frozen_map(policy.get("tolerance"))),
+        safety=SafetyLimits(**safety),
+        location_sources=frozen_map(location_sources),
+        files=(name,),
+        digest="0" * 64,
+    )
+
+
+def check_golden(path: Path, actual: str, update: bool) -> None:
+    """Compare ``actual`` with the file at ``path``, or rewrite it with ``--update-golden``."""
+    if update:
+        path.write_text(actual, encoding="utf-8")
+        return
+    assert path.exists(), f"{path} is missing; run pytest --update-golden to create it"
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"{path} differs; run pytest --update-golden and review the diff"
+
+
+CASES = Path(__file__).resolve().parent / "cases"
+CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "desired.yaml").is_file())
+
+
+def plan_case(name: str):
+    """The plan of ``tests/cases/<name>`` (options from ``options.yaml``) and its live state."""
+    from syncer.planner import plan
+
+    case = CASES / name
+    options_file = case / "options.yaml"
+    options = {}
+    if options_file.exists():
+        options = yaml.safe_load(options_file.read_text(encoding="utf-8"))
+    live = live_from_json(case / "live.json")
+    desired = desired_from_yaml(case / "desired.yaml")
+    return plan(desired, live, prune=options.get("prune", False),
+                targets=options.get("targets", ()), excludes=options.get("excludes", ())), live

@@ -1,0 +1,213 @@
+"""The planner as golden data (``tests/cases/<name>/plan.json``) plus its contracts."""
+
+import json
+
+import jsonschema
+import pytest
+
+from syncer import resources
+from syncer.changes import Activate, Adjust, ChangeKind, Deactivate, build_steps
+from syncer.errors import UsageError
+from syncer.model import DesiredLevel, DesiredState, Source, frozen_map
+from syncer.planner import Selection, parse_selection, plan
+from tests.helpers import CASE_NAMES, CASES, check_golden, live_from_data, plan_case
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_golden_plan_json(name, update_golden):
+    result, _ = plan_case(name)
+    data = result.to_dict()
+    jsonschema.validate(data, resources.load_json_schema("plan.schema.json"))
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    check_golden(CASES / name / "plan.json", text, update_golden)
+
+
+def _kinds(p):
+    return [(c.kind.value, c.level.location, c.level.sku, getattr(c, "quantity", None))
+            for c in p.changes]
+
+
+def test_quickstart_mix():
+    p, _ = plan_case("quickstart")
+    assert _kinds(p) == [
+        ("activate", "Retail Soho", "MUG-OLD", None),
+        ("activate", "Warehouse East", "TSHIRT-RED-XL", None),
+        ("adjust", "Retail Soho", "MUG-OLD", "available"),
+        ("adjust", "Warehouse East", "MUG-OLD", "available"),
+        ("adjust", "Warehouse East", "TSHIRT-RED-M", "available"),
+        ("adjust", "Warehouse East", "TSHIRT-RED-M", "damaged"),
+        ("adjust", "Warehouse East", "TSHIRT-RED-XL", "available"),
+        ("deactivate", "Warehouse East", "MUG-OLD", None),
+    ]
+    reactivate = p.changes[0]
+    assert reactivate.reactivation and reactivate.restores["available"] == 4
+    soho_mug = p.changes[2]
+    assert (soho_mug.before, soho_mug.after, soho_mug.delta) == (4, 10, 6)  # from restored
+    new = p.changes[6]
+    assert (new.before, new.after) == (0, 25) and new.level.level_id is None
+    assert [f.code for f in p.findings] == ["deactivate_with_stock"]
+    assert "3 committed" in p.findings[0].message
+    s = p.summary
+    assert (s.to_activate, s.to_adjust, s.units_added, s.units_removed, s.to_deactivate) == (
+        2, 4, 43, 9, 1)
+
+
+def test_no_changes_and_no_delta_zero():
+    p, _ = plan_case("no_changes")
+    assert not p.changes and not p.errors and not p.findings
+    for name in CASE_NAMES:
+        p, _ = plan_case(name)
+        assert all(c.delta != 0 for c in p.changes if c.kind is ChangeKind.ADJUST)
+
+
+def test_tolerance_band_applies_to_live_active_levels_only():
+    p, _ = plan_case("tolerance")
+    assert {(c.level.sku, c.quantity) for c in p.changes if isinstance(c, Adjust)} == {
+        ("C-OUTSIDE", "available"), ("C-OUTSIDE", "damaged"), ("D-NEW", "available"),
+        ("E-REACTIVATED", "available")}
+
+
+def test_unmanaged_modes():
+    ignore, _ = plan_case("unmanaged_ignore")
+    assert not [c for c in ignore.changes if isinstance(c, Deactivate)]
+    for name in ("unmanaged_deactivate", "unmanaged_prune"):
+        p, _ = plan_case(name)
+        gone = [(c.level.location, c.level.sku) for c in p.changes if isinstance(c, Deactivate)]
+        # only active levels at the manifests' locations; never Retail Soho's POSTER
+        assert gone == [("Warehouse East", "POSTER"), ("Warehouse East", "STICKER")]
+        assert all(c.unmanaged for c in p.changes if isinstance(c, Deactivate))
+        assert [w.code for w in p.warnings] == ["deactivation_alert"]
+
+
+def test_cannot_deactivate_is_an_error_naming_the_alert():
+    p, _ = plan_case("cannot_deactivate")
+    assert [(e.code, e.sku) for e in p.errors] == [
+        ("cannot_deactivate", "MUG-ONLY"), ("cannot_deactivate", "MUG-PLAIN")]
+    assert "stocked at one location" in p.errors[0].message
+    assert str(p.errors[0]).startswith("desired.yaml:5:5: Warehouse East / MUG-ONLY: ")
+    assert [c.kind for c in p.changes] == [ChangeKind.ADJUST]
+
+
+def test_deactivation_alert_is_a_warning():
+    p, _ = plan_case("deactivation_alert")
+    assert not p.errors and not p.findings
+    assert sorted(w.code for w in p.warnings) == ["deactivation_alert", "last_active_level"]
+
+
+@pytest.mark.parametrize("name, codes", [
+    ("unsafe_percent", ["max_changed_percent"]),
+    ("unsafe_stock", ["deactivate_with_stock"] * 2),
+    ("unsafe_units_removed", ["max_units_removed"]),
+])
+def test_unsafe(name, codes):
+    p, _ = plan_case(name)
+    assert [f.code for f in p.findings] == codes and p.unsafe
+
+
+def test_stock_finding_counts_quantities_after_the_plan_adjusts():
+    p, _ = plan_case("unsafe_stock")
+    held = {f.sku: f.message for f in p.findings}
+    assert set(held) == {"MUG-COMMITTED", "MUG-INCOMING"}
+    assert held["MUG-COMMITTED"].startswith("holds 3 committed units")
+    assert held["MUG-INCOMING"].startswith("holds 5 incoming units")
+
+
+def test_reference_errors_name_file_line_column():
+    p, _ = plan_case("unknown_sku")
+    assert [str(e) for e in p.errors] == [
+        "desired.yaml:6:5: Warehouse East / TSHIRT-REDD-M: unknown SKU 'TSHIRT-REDD-M': "
+        "no inventory item carries it",
+        "desired.yaml:8:5: Retail Soho / TSHIRT-REDD-M: unknown SKU 'TSHIRT-REDD-M': "
+        "no inventory item carries it",
+        "desired.yaml:9:5: Retail Soho / gid://shopify/InventoryItem/999: inventory item "
+        "gid://shopify/InventoryItem/999 does not exist in the store",
+    ]
+    p, _ = plan_case("ambiguous_sku")
+    assert [e.code for e in p.errors] == ["ambiguous_sku"]
+    assert "gid://shopify/InventoryItem/1, gid://shopify/InventoryItem/2" in p.errors[0].message
+    # the ambiguous SKU's levels are not "unmanaged": nothing is deactivated
+    assert not [c for c in p.changes if isinstance(c, Deactivate)]
+    p, _ = plan_case("unknown_location")
+    assert [(e.code, e.source.line) for e in p.errors] == [
+        ("unknown_location", 4), ("unknown_location", 6), ("ambiguous_location", 8)]
+    assert [c.level.location for c in p.changes] == ["Retail Soho"]
+
+
+def test_gid_refs_resolve_to_names():
+    p, _ = plan_case("gid_refs")
+    assert _kinds(p) == [
+        ("activate", "Retail Soho", "gid://shopify/InventoryItem/103", None),
+        ("adjust", "Retail Soho", "TSHIRT-RED-L", "available"),
+        ("adjust", "Retail Soho", "gid://shopify/InventoryItem/103", "available"),
+        ("adjust", "Warehouse East", "TSHIRT-RED-M", "available"),
+    ]
+
+
+def test_inactive_adjust_is_marked():
+    p, _ = plan_case("inactive_adjust")
+    assert [(c.level.sku, c.quantity, c.inactive) for c in p.changes] == [
+        ("MUG-OLD", "available", True), ("MUG-OLD", "damaged", True)]
+
+
+def test_selection_case():
+    p, _ = plan_case("selection")
+    assert _kinds(p) == [
+        ("adjust", "Warehouse East", "TSHIRT-RED-M", "available"),
+        ("deactivate", "Warehouse East", "MUG-OLD", None),
+        ("deactivate", "Warehouse East", "TSHIRT-RED-S", None),
+    ]
+
+
+def test_parse_selection():
+    sel = parse_selection(["location=Retail Soho", "sku=A*", "sku=B*"], ["sku=*-L"])
+    assert sel == Selection(("Retail Soho",), ("A*", "B*"), (), ("*-L",))
+    assert not parse_selection()
+    for bad in ("sku", "color=red", "sku=", "=x", "location= "):
+        with pytest.raises(UsageError, match="bad selector"):
+            parse_selection([bad])
+    with pytest.raises(UsageError):
+        parse_selection((), ["nope"])
+
+
+def test_large_batch_splits_steps_at_250():
+    p, _ = plan_case("large_batch")
+    steps = build_steps(p)
+    assert [(s.kind, s.quantity, len(s.changes)) for s in steps] == [
+        (ChangeKind.ADJUST, "available", 250), (ChangeKind.ADJUST, "available", 10),
+        (ChangeKind.ADJUST, "damaged", 3)]
+    assert len({s.step_key for s in steps}) == 3
+    assert [s.step_key for s in build_steps(plan_case("large_batch")[0])] == [
+        s.step_key for s in steps]
+
+
+def test_steps_order_activate_adjust_deactivate():
+    p, _ = plan_case("quickstart")
+    kinds = [s.kind for s in build_steps(p)]
+    assert kinds == sorted(kinds, key=lambda k: k.rank)
+    assert kinds.count(ChangeKind.ACTIVATE) == 2 and kinds.count(ChangeKind.DEACTIVATE) == 1
+
+
+def test_duplicate_level_by_sku_and_gid():
+    live = live_from_data({"locations": {"1": "East"}, "items": {"5": "MUG"},
+                           "levels": {"East": {"MUG": {"available": 1}}}})
+    levels = tuple(
+        DesiredLevel("East", ref, True, frozen_map({"available": 2}), Source("m.yaml", n, 5))
+        for n, ref in ((3, "MUG"), (4, "gid://shopify/InventoryItem/5")))
+    p = plan(DesiredState(levels), live)
+    assert [e.code for e in p.errors] == ["duplicate_level"]
+    assert "m.yaml:3:5" in p.errors[0].message
+
+
+def test_unknown_quantity_name_is_an_error():
+    live = live_from_data({"locations": {"1": "East"}, "items": {"5": "MUG"},
+                           "levels": {"East": {"MUG": {"available": 1}}}})
+    d = DesiredLevel("East", "MUG", True, frozen_map({"on_hand": 3}), Source("m.yaml", 3, 5))
+    p = plan(DesiredState((d,)), live)
+    assert [e.code for e in p.errors] == ["not_adjustable"] and not p.changes
+
+
+def test_plan_values_are_frozen():
+    p, _ = plan_case("quickstart")
+    with pytest.raises(AttributeError):
+        p.changes[0].level = None
+    assert isinstance(p.changes[0], Activate)
