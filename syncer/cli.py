@@ -7,12 +7,15 @@ Exit codes (DESIGN.md section 3): 0 success, 1 error, 2 changes or drift, 3 unsa
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
-from syncer import __version__, manifest
-from syncer.errors import EXIT_ERROR, EXIT_USAGE, ManifestError, SyncerError
+from syncer import __version__, engine, manifest
+from syncer.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_USAGE, ManifestError, SyncerError
+from syncer.render import DRIFT_RENDERERS, RENDERERS
+from syncer.transport import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 
 
 class SyncerGroup(click.Group):
@@ -117,3 +120,92 @@ def emulator(state, host, port):
         click.echo("Stopped.", err=True)
     finally:
         server.server_close()
+
+
+def _store_options(func):
+    """``--store`` and ``--api-version``, shared by every command that talks to a store."""
+    func = click.option(
+        "--api-version", default=DEFAULT_API_VERSION, show_default=True, metavar="YYYY-MM",
+        help="Shopify Admin API version (2026-04 or later).",
+    )(func)
+    return click.option(
+        "--store", envvar=STORE_ENV, metavar="STORE",
+        help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
+        f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}.",
+    )(func)
+
+
+def _format_option(func):
+    return click.option(
+        "-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+        default="text", show_default=True, help="Output format.",
+    )(func)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _progress(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def _render(renderers, plan, fmt) -> str:
+    return renderers[fmt](plan, color=_color()) if fmt == "text" else renderers[fmt](plan)
+
+
+@cli.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_store_options
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan to this file.")
+@_format_option
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--prune", is_flag=True,
+              help="Deactivate levels at the manifests' locations that no manifest names.")
+@click.option("--target", multiple=True, metavar="SELECTOR",
+              help="Only plan levels matching location=NAME or sku=GLOB (repeatable).")
+@click.option("--exclude", multiple=True, metavar="SELECTOR",
+              help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
+def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude):
+    """Read the live store and show what applying the manifests would change. Never writes.
+
+    Example:
+
+    \b
+        syncer plan stores/us --store us-flagship.myshopify.com -o plan.json
+        syncer plan examples/quickstart --store store.json --format markdown
+    """
+    connection = engine.connect(store, api_version=api_version)
+    result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
+                              progress=_progress)
+    click.echo(_render(RENDERERS, result.plan, fmt), nl=False)
+    if result.plan.errors:
+        raise SyncerError("the plan has errors (see above); fix the manifests and plan again")
+    if out:
+        engine.save_plan(result, connection, out)
+        click.echo(f"Saved to {out}; apply it with: syncer apply {out}", err=True)
+    return EXIT_CHANGES if detailed_exitcode and result.plan.has_changes else 0
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_store_options
+@_format_option
+@click.option("--prune", is_flag=True, help="Count unmanaged levels at the manifests' locations.")
+def drift(paths, store, api_version, fmt, prune):
+    """Report where the live store has left the manifests. Exits 2 when there is drift.
+
+    Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
+    desired, live and delta values for monitoring.
+
+    Example:
+
+    \b
+        syncer drift stores/us --store us-flagship.myshopify.com --format json
+    """
+    connection = engine.connect(store, api_version=api_version)
+    result = engine.make_plan(paths, connection, prune=prune, progress=_progress)
+    click.echo(_render(DRIFT_RENDERERS, result.plan, fmt), nl=False)
+    if result.plan.errors:
+        raise SyncerError("the manifests have errors against the live store (see above)")
+    return EXIT_CHANGES if result.plan.has_changes else 0

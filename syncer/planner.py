@@ -284,7 +284,8 @@ def _last_level_warnings(changes: list, live: LiveState) -> list[PlanWarning]:
     """Warn when a plan deactivates every active level syncer read for an item.
 
     Shopify refuses to deactivate an item's last active level; each level's ``canDeactivate``
-    was computed with the others still active, so only the plan as a whole can see this.
+    was computed with the others still active, so only the plan as a whole can see this. A single
+    deactivation needs no warning: its ``canDeactivate`` already counts levels syncer did not read.
     """
     gone: dict[str, list[Deactivate]] = {}
     for c in changes:
@@ -302,8 +303,8 @@ def _last_level_warnings(changes: list, live: LiveState) -> list[PlanWarning]:
             active[key[1]] += 1
     warnings = []
     for item_id, cs in gone.items():
-        if active[item_id] <= len(cs):
-            what = "the only active level" if len(cs) == 1 else f"all {len(cs)} active levels"
+        if len(cs) > 1 and active[item_id] <= len(cs):
+            what = f"all {len(cs)} active levels"
             warnings.append(PlanWarning(
                 "last_active_level",
                 f"the plan deactivates {what} of {cs[0].level.sku} that syncer read; Shopify "

@@ -20,18 +20,15 @@ from pathlib import Path
 
 import yaml
 
-from syncer.errors import Source
+from syncer.manifest import parse_manifest
 from syncer.model import (
     LOCATION_GID,
     MOVES_ON_HAND,
-    DesiredLevel,
     DesiredState,
     Item,
     LiveLevel,
     LiveState,
     Location,
-    Policy,
-    SafetyLimits,
     frozen_map,
 )
 
@@ -77,49 +74,10 @@ def live_from_json(path: Path) -> LiveState:
     return live_from_data(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def _key_marks(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-    return {k.value: (k, v) for k, v in node.value}
-
-
 def desired_from_yaml(path: Path, name: str | None = None) -> DesiredState:
-    """A DesiredState from one manifest (DESIGN.md section 2) with plain PyYAML.
-
-    Stands in for ``syncer.manifest.load_manifests`` until that loader is merged: no schema
-    checks. Sources are ``name:line:column`` of each item key (1-based), ``name`` defaulting
-    to the file name.
-    """
+    """A DesiredState from one manifest file, through the real loader; sources name ``name``."""
     path = Path(path)
-    name = name or path.name
-    text = path.read_text(encoding="utf-8")
-    doc = yaml.safe_load(text) or {}
-    root = yaml.compose(text)
-    marks = _key_marks(root) if root is not None else {}
-
-    def source(node: yaml.Node) -> Source:
-        return Source(name, node.start_mark.line + 1, node.start_mark.column + 1)
-
-    policy = doc.get("policy") or {}
-    safety = doc.get("safety") or {}
-    levels = []
-    location_sources = {}
-    if "locations" in marks:
-        for loc_key, loc_node in marks["locations"][1].value:
-            location = str(loc_key.value)
-            location_sources[location] = source(loc_key)
-            entries = doc["locations"][loc_key.value] or {}
-            for item_key, _ in loc_node.value:
-                spec = dict(entries[item_key.value] or {})
-                active = spec.pop("active", True)
-                levels.append(DesiredLevel(location, str(item_key.value), bool(active),
-                                           frozen_map(spec), source(item_key)))
-    return DesiredState(
-        levels=tuple(sorted(levels, key=lambda d: d.key)),
-        policy=Policy(policy.get("unmanaged", "ignore"), frozen_map(policy.get("tolerance"))),
-        safety=SafetyLimits(**safety),
-        location_sources=frozen_map(location_sources),
-        files=(name,),
-        digest="0" * 64,
-    )
+    return parse_manifest(path.read_text(encoding="utf-8"), name or path.name)
 
 
 def check_golden(path: Path, actual: str, update: bool) -> None:

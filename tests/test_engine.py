@@ -1,0 +1,165 @@
+"""plan and drift end to end: manifests -> store (in process and over HTTP) -> rendered output."""
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from syncer.cli import cli
+from syncer.emulator import Emulator, serve
+from syncer.planfile import load_plan_document
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICKSTART = ROOT / "examples" / "quickstart"
+
+EXPECTED_PLAN = """\
+Warehouse East
+  + CAP-BLUE       reactivate (restores available 7)   available 7 -> 10 (+3)
+  - MUG-OLD        deactivate
+  ~ TSHIRT-RED-M   available 40 -> 52 (+12)   damaged 2 -> 0 (-2)
+  + TSHIRT-RED-XL  activate   available 0 -> 25 (+25)
+
+Plan: 2 to activate, 3 to adjust (+40/-2 units), 1 to deactivate.
+"""
+
+
+@pytest.fixture
+def store_file(tmp_path):
+    path = tmp_path / "store.json"
+    shutil.copy(QUICKSTART / "store.json", path)
+    return path
+
+
+@pytest.fixture
+def http_store(store_file):
+    server = serve(Emulator.load(store_file), port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.url.split("/admin/")[0]
+    server.shutdown()
+    server.server_close()
+
+
+def run(*args, env=None):
+    result = CliRunner().invoke(cli, [str(a) for a in args], env=env or {"SYNCER_STORE": ""})
+    assert "Traceback" not in result.output + result.stderr
+    return result
+
+
+def _body(text: str) -> str:
+    """The plan without its fingerprint line (the fingerprint is tested on its own)."""
+    return "".join(line for line in text.splitlines(True) if not line.startswith("Fingerprint "))
+
+
+@pytest.mark.parametrize("mode", ["file", "http"])
+def test_plan_quickstart(mode, store_file, request):
+    store = store_file if mode == "file" else request.getfixturevalue("http_store")
+    before = store_file.read_bytes()
+    result = run("plan", QUICKSTART, "--store", store)
+    assert result.exit_code == 0, result.stderr
+    assert _body(result.stdout) == EXPECTED_PLAN
+    assert result.stdout.splitlines()[-1].startswith("Fingerprint ")
+    assert "Reading 1 location, 4 levels (incl. 1 inactive) ... done" in result.stderr
+    assert store_file.read_bytes() == before, "plan must never write to the store"
+
+
+def test_plan_fingerprint_is_stable_across_runs(store_file):
+    first = run("plan", QUICKSTART, "--store", store_file).stdout
+    second = run("plan", QUICKSTART, "--store", store_file).stdout
+    assert first == second
+
+
+def test_detailed_exitcode_and_saved_plan(store_file, tmp_path):
+    out = tmp_path / "plan.json"
+    result = run("plan", QUICKSTART, "--store", store_file, "-o", out, "--detailed-exitcode")
+    assert result.exit_code == 2
+    assert f"apply it with: syncer apply {out}" in result.stderr
+    document = json.loads(out.read_text())
+    plan, meta = load_plan_document(document)
+    assert meta.store == str(store_file.resolve())
+    assert meta.api_version == "2026-04"
+    assert plan.summary.to_activate == 2 and plan.summary.to_deactivate == 1
+    assert len(meta.steps) == 2 + 2 + 1  # 2 activations, available + damaged adjusts, 1 deactivate
+    assert "token" not in out.read_text().lower()
+    again = tmp_path / "again.json"
+    run("plan", QUICKSTART, "--store", store_file, "-o", again)
+    other = json.loads(again.read_text())
+    assert other["plan_id"] != document["plan_id"]
+    assert other["fingerprint"] == document["fingerprint"]
+
+
+def test_json_format_is_only_json_on_stdout(store_file):
+    result = run("plan", QUICKSTART, "--store", store_file, "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["summary"]["units_added"] == 40 and data["summary"]["units_removed"] == 2
+
+
+def test_no_changes_when_store_matches(tmp_path, store_file):
+    manifest = tmp_path / "same.yaml"
+    manifest.write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  Warehouse East:\n"
+        "    TSHIRT-RED-M: {active: true, available: 40, damaged: 2}\n"
+        "    CAP-BLUE: {active: false}\n"
+    )
+    result = run("plan", manifest, "--store", store_file, "--detailed-exitcode")
+    assert result.exit_code == 0
+    assert "No changes." in result.stdout
+    assert run("drift", manifest, "--store", store_file).exit_code == 0
+
+
+def test_drift_reports_and_exits_2(store_file):
+    result = run("drift", QUICKSTART, "--store", store_file, "--format", "json")
+    assert result.exit_code == 2
+    rows = json.loads(result.stdout)["drift"]
+    red_m = [e for e in rows if e["sku"] == "TSHIRT-RED-M" and e.get("quantity") == "available"]
+    assert red_m == [red_m[0]]
+    assert (red_m[0]["desired"], red_m[0]["live"], red_m[0]["delta"]) == (52, 40, -12)
+
+
+def test_unknown_sku_names_the_manifest_line(tmp_path, store_file):
+    manifest = tmp_path / "bad.yaml"
+    manifest.write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  Warehouse East:\n"
+        "    NO-SUCH-SKU: {active: true, available: 1}\n"
+    )
+    result = run("plan", manifest, "--store", store_file, "-o", tmp_path / "p.json")
+    assert result.exit_code == 1
+    assert "bad.yaml:5:5" in result.stdout + result.stderr
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_invalid_manifest_fails_before_any_request(tmp_path):
+    manifest = tmp_path / "bad.yaml"
+    manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations: 3\n")
+    result = run("plan", manifest, "--store", "http://127.0.0.1:9")  # nothing listens there
+    assert result.exit_code == 1
+    assert "bad.yaml:3:" in result.stderr
+
+
+def test_missing_store_is_a_usage_error(store_file):
+    result = run("plan", QUICKSTART)
+    assert result.exit_code == 64
+    assert "--store" in result.stderr
+
+
+def test_store_from_environment(store_file):
+    result = run("plan", QUICKSTART, env={"SYNCER_STORE": str(store_file)})
+    assert result.exit_code == 0
+    assert _body(result.stdout) == EXPECTED_PLAN
+
+
+def test_old_api_version_refused(store_file):
+    result = run("plan", QUICKSTART, "--store", store_file, "--api-version", "2026-01")
+    assert result.exit_code == 64
+    assert "2026-04" in result.stderr
+
+
+def test_bad_state_file_is_a_clear_error(tmp_path):
+    state = tmp_path / "store.json"
+    state.write_text("{not json")
+    result = run("plan", QUICKSTART, "--store", state)
+    assert result.exit_code == 1
+    assert "store.json" in result.stderr
