@@ -8,7 +8,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from graphql import GraphQLError, execute, parse, validate
+from graphql import GraphQLError, OperationType, execute, parse, validate
+from graphql.utilities import get_operation_ast
 
 from syncer.emulator.checks import limit_errors, shopify_validation_error
 from syncer.emulator.clock import LeakyBucket, RealClock, VirtualClock
@@ -19,6 +20,7 @@ from syncer.emulator.cost import (
     requested_cost,
     throttled_error,
 )
+from syncer.emulator.faults import HTTP_ERRORS, FaultConfig, Faults, ResponseLost
 from syncer.emulator.schema import Context, build_emulator_schema
 from syncer.emulator.state import load_state, save_state, state_from_store, store_from_state
 from syncer.emulator.store import Store
@@ -45,9 +47,14 @@ class Emulator:
 
     ``handle`` is thread-safe: a lock makes each request, and so each mutation, atomic.
     With a ``path``, every request that changes the store saves it back atomically.
+
+    ``faults`` (a ``FaultConfig``) injects faults; without it, the state's ``faults`` section
+    is used. ``self.faults`` is the ``Faults`` object (counters) or None. ``self.requests``
+    counts GraphQL requests (well-formed and authorized ones).
     """
 
-    def __init__(self, store: Store, clock=None, path: str | os.PathLike | None = None) -> None:
+    def __init__(self, store: Store, clock=None, path: str | os.PathLike | None = None,
+                 faults: FaultConfig | None = None) -> None:
         self.store = store
         self.clock = clock or RealClock()
         self.path = path
@@ -55,16 +62,46 @@ class Emulator:
         self.bucket = LeakyBucket(maximum=store.throttle["maximumAvailable"],
                                   restore_rate=store.throttle["restoreRate"], clock=self.clock)
         self._lock = threading.RLock()
+        self.requests = 0
+        self.faults: Faults | None = None
+        self.set_faults(faults if faults is not None else store.faults)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, clock=None) -> Emulator:
+    def load(cls, path: str | os.PathLike, clock=None,
+             faults: FaultConfig | None = None) -> Emulator:
         """An emulator over a state file; raises ``StateError`` if the file is not valid."""
-        return cls(load_state(path), clock=clock, path=path)
+        return cls(load_state(path), clock=clock, path=path, faults=faults)
 
     @classmethod
-    def from_state(cls, state: dict, clock=None, path=None) -> Emulator:
+    def from_state(cls, state: dict, clock=None, path=None,
+                   faults: FaultConfig | None = None) -> Emulator:
         """An emulator over a state dict (same format as the file)."""
-        return cls(store_from_state(state), clock=clock, path=path)
+        return cls(store_from_state(state), clock=clock, path=path, faults=faults)
+
+    def set_faults(self, config: FaultConfig | None) -> None:
+        """Start injecting ``config``'s faults (a fresh rng from its seed, counters at 0).
+
+        None stops fault injection. The state file's ``faults`` section is not changed.
+        """
+        if config is not None and not isinstance(config, FaultConfig):
+            raise TypeError(f"faults must be a FaultConfig or None, not {type(config).__name__}")
+        with self._lock:
+            self.faults = Faults(config) if config is not None else None
+
+    def fault_report(self) -> dict:
+        """``{"counts", "requests", "sales", "journal"}``: what ``GET /_emulator/faults`` shows."""
+        with self._lock:
+            faults = self.faults
+            counts = dict(faults.counts) if faults else {}
+            return {"counts": counts, "requests": self.requests,
+                    "sales": [dict(s) for s in self.store.sales],
+                    "journal": [dict(j) for j in self.store.journal]}
+
+    def authorized(self, headers: dict) -> bool:
+        """Whether ``headers`` carry the access token (always true when none is set)."""
+        token = self.store.access_token
+        sent = {k.lower(): v for k, v in (headers or {}).items()}.get("x-shopify-access-token")
+        return not token or sent == token
 
     def state(self) -> dict:
         """The current store as a state document."""
@@ -77,45 +114,77 @@ class Emulator:
             save_state(self.path, state_from_store(self.store))
 
     def handle(self, body: dict, headers: dict, path: str = API_PATH) -> tuple[int, dict]:
-        """Answer one POST to ``path`` the way Shopify would: ``(http_status, json_body)``."""
+        """Answer one POST to ``path`` the way Shopify would: ``(http_status, json_body)``.
+
+        With faults configured, this may sleep (on the emulator's clock), answer HTTP
+        500/502/503 or ``THROTTLED`` without executing, or execute and commit the request and
+        then raise ``ResponseLost`` (a ``ConnectionResetError``) instead of returning.
+        """
         match = _PATH.match(path.split("?", 1)[0])
         if not match or match.group(1) != API_VERSION:
             return 404, NOT_FOUND
-        token = self.store.access_token
-        sent = {k.lower(): v for k, v in (headers or {}).items()}.get("x-shopify-access-token")
-        if token and sent != token:
+        if not self.authorized(headers):
             return 401, UNAUTHORIZED
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return 400, {"errors": {"query": "Required parameter missing or invalid"}}
         variables = body.get("variables")
         if variables is not None and not isinstance(variables, dict):
             return 400, {"errors": {"variables": "Parameter must be a JSON object"}}
+        query, operation_name = body["query"], body.get("operationName")
         with self._lock:
-            return 200, self._run(body["query"], variables, body.get("operationName"))
+            self.requests += 1
+            request, faults = self.requests, self.faults
+            if faults is None:
+                return 200, self._run(query, variables, operation_name, request)[0]
+            plan = faults.draw(self.store, request)
+            if plan.sale is not None and self.path is not None:
+                save_state(self.path, state_from_store(self.store))
+        if plan.latency > 0:
+            self.clock.sleep(plan.latency)
+        if plan.http_status is not None:
+            return plan.http_status, dict(HTTP_ERRORS[plan.http_status])
+        with self._lock:
+            response, mutation = self._run(query, variables, operation_name, request,
+                                           throttle=plan.throttle)
+            if plan.throttle:
+                faults.count("throttled")
+            if plan.lose is not None and mutation:
+                faults.count(plan.lose)
+                raise ResponseLost(plan.lose, 200, response)
+        return 200, response
 
     def _cost(self, requested: int, actual: int | None) -> dict:
         return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
                          "throttleStatus": self.bucket.status()}}
 
-    def _run(self, query: str, variables: dict | None, operation_name: str | None) -> dict:
+    def _run(self, query: str, variables: dict | None, operation_name: str | None,
+             request: int | None = None, throttle: bool = False) -> tuple[dict, bool]:
+        """The response, and whether the document's operation is a mutation.
+
+        ``throttle`` answers ``THROTTLED`` (an injected fault) where a dry bucket would.
+        """
         try:
             document = parse(query)
         except GraphQLError as exc:
-            return {"errors": [shopify_validation_error(exc)], "extensions": self._cost(0, None)}
+            return ({"errors": [shopify_validation_error(exc)],
+                     "extensions": self._cost(0, None)}, False)
+        operation = get_operation_ast(document, operation_name)
+        mutation = operation is not None and operation.operation == OperationType.MUTATION
         invalid = validate(self.schema, document)
         if invalid:
-            return {"errors": [shopify_validation_error(e) for e in invalid],
-                    "extensions": self._cost(0, None)}
+            return ({"errors": [shopify_validation_error(e) for e in invalid],
+                     "extensions": self._cost(0, None)}, mutation)
         refused = limit_errors(self.schema, document, variables, operation_name)
         requested = requested_cost(self.schema, document, variables, operation_name)
         if refused:
-            return {"errors": refused, "extensions": self._cost(requested, None)}
+            return {"errors": refused, "extensions": self._cost(requested, None)}, mutation
         if requested > MAX_QUERY_COST:
             # Shopify sends this one without a cost block (see cost.py's sources).
-            return {"errors": [max_cost_exceeded_error(requested)]}
-        if not self.bucket.try_take(requested):
-            return {"errors": [throttled_error()], "extensions": self._cost(requested, None)}
-        context = Context(self.store, now_iso(self.clock))
+            return {"errors": [max_cost_exceeded_error(requested)]}, mutation
+        if throttle or not self.bucket.try_take(requested):
+            return ({"errors": [throttled_error()], "extensions": self._cost(requested, None)},
+                    mutation)
+        context = Context(self.store, now_iso(self.clock), request=request)
         result = execute(self.schema, document, variable_values=variables,
                          operation_name=operation_name, context_value=context)
         actual = requested
@@ -131,7 +200,7 @@ class Emulator:
         if result.data is not None or not result.errors:
             response["data"] = result.data
         response["extensions"] = self._cost(requested, actual)
-        return response
+        return response, mutation
 
 
-__all__ = ["Emulator", "RealClock", "VirtualClock", "API_PATH"]
+__all__ = ["API_PATH", "Emulator", "FaultConfig", "RealClock", "ResponseLost", "VirtualClock"]

@@ -46,14 +46,17 @@ def _mutation(name: str, run):
         key = _key(info)
         if key is None and name in KEY_REQUIRED:
             raise GraphQLError(MISSING_KEY, extensions={"code": "BAD_REQUEST"})
+        digest = fingerprint(args)
         if key is None or name not in KEY_ACCEPTED:
             payload = run(context, args)
-            context.dirty = context.dirty or not payload["userErrors"]
+            if not payload["userErrors"]:
+                context.dirty = True
+                _journal(context, name, None, digest, False, payload)
             return payload
-        digest = fingerprint(args)
         cached = context.store.idempotency.get((name, key))
         if cached is not None:
             if cached["fingerprint"] == digest:
+                _journal(context, name, key, digest, True, cached["response"])
                 return cached["response"]
             if name in CODED:
                 return {CODED[name]: None, "userErrors": [
@@ -65,9 +68,23 @@ def _mutation(name: str, run):
         if not payload["userErrors"]:
             context.store.idempotency[(name, key)] = {"fingerprint": digest, "response": payload}
             context.dirty = True
+            _journal(context, name, key, digest, False, payload)
         return payload
 
     return resolve
+
+
+def _journal(context, name: str, key: str | None, digest: str, replay: bool,
+             payload: dict) -> None:
+    """Record a committed mutation, or a replay answered from the key cache (nothing applied)."""
+    group = payload.get("inventoryAdjustmentGroup")
+    changes = [] if replay or not group else [
+        {k: row[k] for k in ("name", "delta", "item", "location", "quantityAfterChange")}
+        for row in group["changes"]]
+    context.store.journal.append({
+        "request": context.request, "mutation": name, "key": key, "digest": digest,
+        "replay": replay, "changes": changes,
+        "group": group["id"] if group else None})
 
 
 def _require_change_from(entries: list[dict], input_type: str) -> None:

@@ -25,6 +25,7 @@ class Context:
     store: Store
     now_iso: str
     dirty: bool = False
+    request: int | None = None  # the emulator's request number, for the mutation journal
 
 
 @cache

@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from syncer.emulator.faults import FaultConfig, FaultConfigError
 from syncer.emulator.store import STORED, Discount, Item, Level, Location, Store, gid_number
 
 
@@ -47,7 +48,7 @@ def _build(data: object, problems: list[str]) -> Store:
         problems.append("the top level must be a JSON object")
         return Store(shop="")
     known = {"shop", "access_token", "throttle", "locations", "items", "levels", "discounts",
-             "idempotency", "adjustment_group_seq"}
+             "idempotency", "adjustment_group_seq", "faults"}
     problems += [f"{k}: unknown field" for k in sorted(set(data) - known)]
     shop = data.get("shop")
     if not isinstance(shop, str) or not shop:
@@ -91,6 +92,12 @@ def _build(data: object, problems: list[str]) -> Store:
     _levels(store, _list(data, "levels", problems), problems)
     _discounts(store, _list(data, "discounts", problems), problems)
     _idempotency(store, _list(data, "idempotency", problems), problems)
+    if data.get("faults") is not None:
+        try:
+            store.faults = FaultConfig.from_dict(data["faults"])
+        except FaultConfigError as exc:
+            problems += [f"faults.{name}: {message}" if name != "faults" else f"faults: {message}"
+                         for name, message in exc.problems]
     seq = data.get("adjustment_group_seq", 0)
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         problems.append("adjustment_group_seq: must be a non-negative integer")
@@ -226,6 +233,8 @@ def state_from_store(store: Store) -> dict:
         for (f, k), v in store.idempotency.items()
     ]
     data["adjustment_group_seq"] = store.adjustment_group_seq
+    if store.faults is not None:
+        data["faults"] = store.faults.to_dict()
     return data
 
 

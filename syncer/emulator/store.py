@@ -129,6 +129,11 @@ class Store:
     discounts: dict[str, Discount] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], dict] = field(default_factory=dict)
     adjustment_group_seq: int = 0
+    # The state file's ``faults`` section (a ``FaultConfig``), kept so a save writes it back.
+    faults: object | None = None
+    # In memory only (not saved): what tests read to prove each change was applied once.
+    sales: list[dict] = field(default_factory=list)
+    journal: list[dict] = field(default_factory=list)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -180,6 +185,23 @@ class Store:
     def next_level_id(self) -> int:
         """One more than the highest level id in use."""
         return max((lv.id for lv in self.levels.values()), default=0) + 1
+
+    # -- simulated sales (fault injection's concurrent writer) ---------------------------
+
+    def sell(self, level: Level, units: int, request: int) -> dict:
+        """A sale of ``units``: ``available`` (and so the derived ``on_hand``) goes down.
+
+        On Shopify an order moves units from ``available`` to ``committed`` and fulfilment
+        takes them out of ``committed`` and ``on_hand``; the net effect is recorded here at once.
+        The sale is appended to ``sales``.
+        """
+        level.quantities["available"] = level.quantity("available") - units
+        sale = {"request": request, "level": level.gid, "item": level.item,
+                "location": level.location, "units": units,
+                "available_after": level.quantity("available"),
+                "on_hand_after": level.quantity("on_hand")}
+        self.sales.append(sale)
+        return sale
 
     # -- activation ----------------------------------------------------------------------
 
