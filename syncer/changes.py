@@ -350,8 +350,13 @@ def _units(quantities: Mapping[str, int]) -> str:
     return ", ".join(f"{v} {k}" for k, v in sorted(held.items()))
 
 
-def check_safety(plan: Plan, live: LiveState, limits: SafetyLimits) -> tuple[Finding, ...]:
-    """Findings that make ``plan`` unsafe under ``limits`` (DESIGN.md section 5)."""
+def check_safety(
+    plan: Plan, live: LiveState | None, limits: SafetyLimits
+) -> tuple[Finding, ...]:
+    """Findings that make ``plan`` unsafe under ``limits`` (DESIGN.md section 5).
+
+    Without ``live``, a deactivation's holdings are the quantities its change observed.
+    """
     findings = []
     changed = {(c.level.location_id, c.level.item_id) for c in plan.changes}
     managed = plan.managed_levels
@@ -371,7 +376,7 @@ def check_safety(plan: Plan, live: LiveState, limits: SafetyLimits) -> tuple[Fin
         for c in plan.changes:
             if c.kind is not ChangeKind.DEACTIVATE:
                 continue
-            lv = live.levels.get(c.level.key)
+            lv = live.levels.get(c.level.key) if live is not None else None
             held = dict(lv.quantities if lv is not None else c.quantities)
             # Quantities as they will be when the deactivation runs, after this plan's adjusts.
             for a in adjusted.get(c.level.key, ()):
@@ -425,19 +430,25 @@ def _step(kind: ChangeKind, quantity: str | None, changes: tuple[Change, ...]) -
 def build_steps(plan: Plan) -> tuple[Step, ...]:
     """The ordered mutations for ``plan``.
 
-    One step per activation (``inventoryActivate``), then one ``inventoryAdjustQuantities`` per
-    quantity name and batch of at most 250 changes, then one step per deactivation.
+    Activations first, one step per item: an item activated at two or more locations becomes one
+    ``inventoryBulkToggleActivation`` (10 points instead of 10 per location), an item activated
+    at one location an ``inventoryActivate``. Then one ``inventoryAdjustQuantities`` per quantity
+    name and batch of at most 250 changes, then one step per deactivation.
     """
     steps: list[Step] = []
+    by_item: dict[str, list[Change]] = {}
     by_name: dict[str, list[Change]] = {}
     deactivations = []
     for c in plan.changes:
         if c.kind is ChangeKind.ACTIVATE:
-            steps.append(_step(c.kind, None, (c,)))
+            by_item.setdefault(c.level.item_id, []).append(c)
         elif c.kind is ChangeKind.ADJUST:
             by_name.setdefault(c.quantity, []).append(c)
         else:
             deactivations.append(c)
+    for activations in by_item.values():
+        for i in range(0, len(activations), MAX_BATCH):
+            steps.append(_step(ChangeKind.ACTIVATE, None, tuple(activations[i : i + MAX_BATCH])))
     for name in sorted(by_name):
         batch = by_name[name]
         for i in range(0, len(batch), MAX_BATCH):

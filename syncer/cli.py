@@ -13,8 +13,18 @@ import sys
 import click
 
 from syncer import __version__, engine, manifest
-from syncer.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_USAGE, ManifestError, SyncerError
+from syncer.applier import ApplyOptions
+from syncer.errors import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_USAGE,
+    ManifestError,
+    SyncerError,
+    UsageError,
+)
+from syncer.planfile import read_plan_file
 from syncer.render import DRIFT_RENDERERS, RENDERERS
+from syncer.shopify import ADJUST_REASONS
 from syncer.transport import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 
 
@@ -209,3 +219,167 @@ def drift(paths, store, api_version, fmt, prune):
     if result.plan.errors:
         raise SyncerError("the manifests have errors against the live store (see above)")
     return EXIT_CHANGES if result.plan.has_changes else 0
+
+
+def _duration(_ctx, _param, value):
+    try:
+        return engine.parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _reference(_ctx, _param, value):
+    if value is not None and (":" not in value or any(ch.isspace() for ch in value)):
+        raise click.BadParameter(
+            f"{value!r} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
+        )
+    return value
+
+
+def _is_plan_file(paths) -> bool:
+    if len(paths) != 1:
+        return False
+    path = paths[0]
+    return os.path.isfile(path) and not path.endswith((".yaml", ".yml"))
+
+
+@cli.command("apply")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--store", envvar=STORE_ENV, metavar="STORE",
+              help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
+              f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store a saved plan "
+              "was made for.")
+@click.option("--api-version", default=DEFAULT_API_VERSION, show_default=True,
+              metavar="YYYY-MM", help="Shopify Admin API version (2026-04 or later).")
+@click.option("--auto-approve", is_flag=True,
+              help="Apply manifests without asking for confirmation (needed off a terminal).")
+@click.option("--force", is_flag=True, help="Apply a plan marked unsafe.")
+@click.option("--rebase", is_flag=True,
+              help="On a conflict, recompute the change from the live value (same target) "
+              "instead of stopping, if the plan stays safe.")
+@click.option("--reason", type=click.Choice(ADJUST_REASONS), default="correction",
+              show_default=True, help="Reason recorded on every quantity change.")
+@click.option("--reference", metavar="URI", callback=_reference,
+              help="Reference document recorded on every quantity change, e.g. the pull "
+              "request URL. Default: gid://syncer/Plan/<plan_id>.")
+@click.option("--max-plan-age", default="24h", show_default=True, callback=_duration,
+              metavar="DURATION", help="Refuse saved plans older than this (90m, 24h, 2d).")
+@click.option("--manifests", multiple=True, type=click.Path(), metavar="PATH",
+              help="Check that these manifests still match the saved plan (repeatable). "
+              "Default: the files the plan recorded, when present.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Also write the apply report to this file as JSON.")
+@click.option("--prune", is_flag=True, help="With manifests: as for `syncer plan`.")
+@click.option("--target", multiple=True, metavar="SELECTOR",
+              help="With manifests: as for `syncer plan`.")
+@click.option("--exclude", multiple=True, metavar="SELECTOR",
+              help="With manifests: as for `syncer plan`.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every step on stderr.")
+def apply_command(paths, store, api_version, auto_approve, force, rebase, reason, reference,
+                  max_plan_age, manifests, report_path, prune, target, exclude, verbose):
+    """Apply a saved plan, or plan the manifests and apply after confirmation.
+
+    A saved plan runs exactly its steps: each has an idempotency key derived from the plan, and
+    every quantity change is compare-and-set against the value the plan showed. Running the same
+    plan again after a failure resumes it without applying anything twice.
+
+    Exit codes: 0 applied, 3 unsafe plan (see --force), 4 conflict or stale plan, 5 stopped part
+    way (the report says what was applied; run the same plan again to resume).
+
+    Example:
+
+    \b
+        syncer plan stores/us -o plan.json
+        syncer apply plan.json --reference https://github.com/acme/stock/pull/42
+        syncer apply stores/us --store store.json --auto-approve
+    """
+    if _is_plan_file(paths):
+        if prune or target or exclude:
+            raise UsageError("--prune, --target and --exclude apply when planning; a saved plan "
+                             "already holds its selection")
+        plan, meta = read_plan_file(paths[0])
+        connection = engine.connect(store or meta.store, api_version=api_version, lock=True,
+                                    progress=_progress)
+        engine.check_saved_plan(meta, connection, max_age=max_plan_age, manifests=manifests,
+                                progress=_progress)
+        click.echo(f"Applying plan {meta.plan_id} ({_plan_counts(plan)}) to {connection.name}",
+                   err=True)
+    else:
+        if manifests:
+            raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
+        connection = engine.connect(store, api_version=api_version, lock=True,
+                                    progress=_progress)
+        result = engine.make_plan(paths, connection, prune=prune, targets=target,
+                                  excludes=exclude, progress=_progress)
+        click.echo(_render(RENDERERS, result.plan, "text"), nl=False)
+        if result.plan.errors:
+            raise SyncerError("the plan has errors (see above); fix the manifests and plan again")
+        if not result.plan.has_changes:
+            return 0
+        engine.check_safe(result.plan, force)
+        _confirm(auto_approve)
+        plan, meta = engine.plan_for_apply(result, connection)
+    if not plan.has_changes:
+        click.echo("No changes to apply.", err=True)
+        return 0
+    engine.check_safe(plan, force)
+    if force and plan.unsafe:
+        click.echo(f"Applying an unsafe plan ({len(plan.findings)} finding(s)) because --force "
+                   "was given.", err=True)
+    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force,
+                           limits=meta.limits)
+    log = (lambda text: click.echo(text, err=True)) if verbose else None
+    with _progress_bar(len(meta.steps), enabled=not verbose) as bar:
+        report = engine.apply(plan, meta, connection, options, log=log, progress=bar)
+    click.echo(report.render_text(), nl=False)
+    if report_path:
+        engine.write_json_atomically(report_path, report.to_dict())
+        click.echo(f"Report written to {report_path}", err=True)
+    return report.exit_code
+
+
+def _plan_counts(plan) -> str:
+    s = plan.summary
+    return (f"{s.to_activate} to activate, {s.to_adjust} to adjust, "
+            f"{s.to_deactivate} to deactivate")
+
+
+def _confirm(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "not asking for confirmation without a terminal: pass --auto-approve, or save the "
+            "plan with `syncer plan -o plan.json` and apply the file"
+        )
+    answer = click.prompt("Apply this plan? Only 'yes' will be accepted", default="",
+                          show_default=False, err=True)
+    if answer.strip() != "yes":
+        raise SyncerError("apply cancelled; nothing was changed")
+
+
+class _progress_bar:  # noqa: N801 (used as a context manager like click's)
+    """A click progress bar over steps on stderr when it is a terminal; else nothing."""
+
+    def __init__(self, steps: int, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty() and steps > 1
+        self.bar = None
+        self.steps = steps
+        self.done = 0
+
+    def __enter__(self):
+        if self.enabled:
+            self.bar = click.progressbar(length=self.steps, label="Applying", file=sys.stderr,
+                                         show_pos=True)
+            self.bar.__enter__()
+        return self
+
+    def __call__(self, steps: int, units: int) -> None:
+        if self.bar is not None:
+            self.bar.label = f"Applying ({units:,} units moved)"
+            self.bar.update(steps - self.done)
+            self.done = steps
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)

@@ -8,8 +8,11 @@ document, so a plan edited by hand is refused instead of applied.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID, uuid5
 
 from syncer.changes import (
@@ -22,6 +25,7 @@ from syncer.changes import (
     change_from_dict,
 )
 from syncer.errors import PlanFileError
+from syncer.model import SafetyLimits
 
 FORMAT_VERSION = 1
 _REQUIRED = (
@@ -43,6 +47,8 @@ class PlanMeta:
     manifest_digest: str
     manifest_files: tuple[str, ...]
     steps: tuple[Step, ...]
+    #: The manifests' safety limits, so ``apply --rebase`` can check a rebased plan.
+    limits: SafetyLimits = SafetyLimits()
 
     def idempotency_key(self, step: Step) -> str:
         """``uuid5(plan_id, step_key)``: replayed by a rerun of this plan, new for a new plan."""
@@ -69,6 +75,7 @@ def plan_document(
     syncer_version: str,
     manifest_digest: str,
     manifest_files: tuple[str, ...] | list[str],
+    limits: SafetyLimits | None = None,
 ) -> dict:
     """The saved-plan document for ``plan``; a plan with errors cannot be saved.
 
@@ -112,9 +119,24 @@ def plan_document(
         "errors": [],
         "warnings": data["warnings"],
         "findings": data["findings"],
+        "safety": _limits_dict(limits or SafetyLimits()),
     }
     document["document_digest"] = _digest(document)
     return document
+
+
+def _limits_dict(limits: SafetyLimits) -> dict:
+    return {name: getattr(limits, name) for name in SafetyLimits.__dataclass_fields__}
+
+
+def _limits_from(data) -> SafetyLimits:
+    if data is None:
+        return SafetyLimits()
+    fields = SafetyLimits.__dataclass_fields__
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise ValueError(f"unknown safety limits {sorted(unknown)}")
+    return SafetyLimits(**data)
 
 
 def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
@@ -153,6 +175,7 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
             manifest_digest=manifest["digest"],
             manifest_files=tuple(manifest["files"]),
             steps=build_steps(plan),
+            limits=_limits_from(document.get("safety")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanFileError(f"the plan file is malformed ({exc!r}); make the plan again") from None
@@ -167,3 +190,25 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
     if _digest(document) != document["document_digest"]:
         raise PlanFileError("the plan file was edited after it was saved; make the plan again")
     return plan, meta
+
+
+def read_plan_file(path: str | os.PathLike) -> tuple[Plan, PlanMeta]:
+    """Read and check the saved plan at ``path``; ``PlanFileError`` naming the file otherwise."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise PlanFileError(f"{path}: cannot read the plan file: {exc.strerror or exc}") from None
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{path}: not a plan file (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        hint = " (the file looks truncated)" if exc.pos >= len(raw.rstrip()) else ""
+        raise PlanFileError(
+            f"{path}: not valid JSON{hint}: line {exc.lineno}, column {exc.colno}: {exc.msg}; "
+            "make the plan again"
+        ) from None
+    try:
+        return load_plan_document(document)
+    except PlanFileError as exc:
+        raise PlanFileError(f"{path}: {exc}") from None

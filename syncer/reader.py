@@ -272,3 +272,23 @@ def _halves(groups: Sequence[tuple[str, Sequence[str]]]) -> list[list]:
 def _chunks(values: Sequence, size: int) -> Iterable[list]:
     for start in range(0, len(values), max(1, size)):
         yield list(values[start : start + size])
+
+
+def read_levels(
+    transport: Transport,
+    keys: Iterable[tuple[str, str]],
+    *,
+    limits: ReadLimits | None = None,
+) -> dict:
+    """Point-read the levels ``(location_id, item_id)`` now, inactive ones included.
+
+    Returns ``{(location_id, item_id): LiveLevel}``; a level that does not exist is absent.
+    The applier uses it to classify a stale compare-and-set.
+    """
+    reader = _Reader(transport, limits or ReadLimits(), None)
+    by_location: dict[str, set[str]] = {}
+    for location_id, item_id in keys:
+        by_location.setdefault(location_id, set()).add(item_id)
+    reader.pending = [(loc, sorted(items)) for loc, items in sorted(by_location.items())]
+    reader._point_reads()
+    return dict(reader.builder.levels)

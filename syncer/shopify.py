@@ -329,6 +329,77 @@ def adjust_variables(
     return {"input": payload, "idempotencyKey": _key(key)}
 
 
+#: ``inventoryAdjustQuantities`` reasons (the schema's description of ``reason`` lists them).
+ADJUST_REASONS = (
+    "correction", "cycle_count_available", "damaged", "movement_canceled", "movement_created",
+    "movement_received", "movement_updated", "other", "promotion", "quality_control", "received",
+    "reservation_created", "reservation_deleted", "reservation_updated", "restock",
+    "safety_stock", "shrinkage",
+)
+
+#: Aliased mutation fields one request may carry: each mutation costs 10 of the 1000 points.
+MAX_FIELDS_PER_REQUEST = MAX_QUERY_COST // MUTATION_COST
+
+# One aliased field per apply step: (variable definitions, field). ``{i}`` is the field's index.
+# inventoryBulkToggleActivation does not document @idempotent support, so it carries no key:
+# activation is idempotent by nature (activating an active level changes nothing).
+_APPLY_FIELDS = {
+    "activate": (
+        "$item{i}: ID!, $location{i}: ID!, $key{i}: String!",
+        "s{i}: inventoryActivate(inventoryItemId: $item{i}, locationId: $location{i}) "
+        "@idempotent(key: $key{i}) {{ inventoryLevel {{ id }} userErrors {{ field message }} }}",
+    ),
+    "bulk_toggle": (
+        "$item{i}: ID!, $updates{i}: [InventoryBulkToggleActivationInput!]!",
+        "s{i}: inventoryBulkToggleActivation(inventoryItemId: $item{i}, "
+        "inventoryItemUpdates: $updates{i}) "
+        "{{ inventoryLevels {{ id }} userErrors {{ code field message }} }}",
+    ),
+    "adjust": (
+        "$input{i}: InventoryAdjustQuantitiesInput!, $key{i}: String!",
+        "s{i}: inventoryAdjustQuantities(input: $input{i}) @idempotent(key: $key{i}) "
+        "{{ inventoryAdjustmentGroup {{ id createdAt }} userErrors {{ code field message }} }}",
+    ),
+    "deactivate": (
+        "$level{i}: ID!, $key{i}: String!",
+        "s{i}: inventoryDeactivate(inventoryLevelId: $level{i}) @idempotent(key: $key{i}) "
+        "{{ userErrors {{ field message }} }}",
+    ),
+}
+
+
+def apply_document(kinds: Sequence[str]) -> str:
+    """One mutation with an aliased field ``s0``, ``s1``, ... per apply step of ``kinds``.
+
+    Fields run in order (GraphQL executes mutation fields serially); each has its own variables
+    (see ``apply_field_variables``) and, except bulk toggles, its own idempotency key.
+    """
+    if not kinds or len(kinds) > MAX_FIELDS_PER_REQUEST:
+        raise ValueError(f"an apply request carries 1 to {MAX_FIELDS_PER_REQUEST} fields")
+    defs = ", ".join(_APPLY_FIELDS[k][0].format(i=i) for i, k in enumerate(kinds))
+    fields = "\n  ".join(_APPLY_FIELDS[k][1].format(i=i) for i, k in enumerate(kinds))
+    return f"mutation SyncerApply({defs}) {{\n  {fields}\n}}\n"
+
+
+def apply_field_variables(i: int, kind: str, variables: Mapping) -> dict:
+    """The variables of field ``s{i}`` from a single-mutation builder's output.
+
+    ``variables`` comes from ``activate_variables``, ``bulk_toggle_variables``,
+    ``adjust_variables`` or ``deactivate_variables``.
+    """
+    if kind == "activate":
+        return {f"item{i}": variables["inventoryItemId"],
+                f"location{i}": variables["locationId"], f"key{i}": variables["idempotencyKey"]}
+    if kind == "bulk_toggle":
+        return {f"item{i}": variables["inventoryItemId"],
+                f"updates{i}": variables["inventoryItemUpdates"]}
+    if kind == "adjust":
+        return {f"input{i}": variables["input"], f"key{i}": variables["idempotencyKey"]}
+    if kind == "deactivate":
+        return {f"level{i}": variables["inventoryLevelId"], f"key{i}": variables["idempotencyKey"]}
+    raise ValueError(f"unknown apply field kind {kind!r}")
+
+
 def sku_search(skus: Iterable[str]) -> str:
     """An ``inventoryItems`` search matching any of ``skus``, quoting where needed.
 

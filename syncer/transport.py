@@ -240,6 +240,14 @@ class _BaseTransport:
             pass
         return cost
 
+    def expect_cost(self, document: str, points: float) -> None:
+        """Tell the pacer what ``document`` will cost before it is first sent (mutations)."""
+        self._expected.setdefault(document, float(points))
+
+    def wait(self, seconds: float) -> None:
+        """Sleep on this transport's clock (virtual with the emulator), counted in ``waited``."""
+        self._wait(seconds)
+
     def _pace(self, document: str) -> None:
         """Sleep first when the last throttle status says this document's cost is not there."""
         expected = self._expected.get(document)

@@ -1,0 +1,583 @@
+"""Apply a saved plan: its steps in order, each exactly once, with CAS on every quantity.
+
+How it stays exactly-once (DESIGN.md section 5):
+
+* The plan's steps (``changes.build_steps``) run in three phases: activations, adjusts,
+  deactivations. Each step has the idempotency key ``uuid5(plan_id, step_key)``, so running the
+  same plan again replays the same keys and Shopify answers a step that landed before with its
+  original result instead of applying it twice.
+* Steps of one phase are packed into one request as aliased mutation fields (``s0``, ``s1``...),
+  as many as the 1000-point query limit allows at 10 points per mutation. Fields run in order and
+  each keeps its own key, so a request that is retried after a lost response replays the fields
+  that landed and runs the rest.
+* ``THROTTLED``, HTTP 429/5xx and connection errors are retried by the transport with the same
+  document and variables, so with the same keys.
+* Every quantity change carries ``changeFromQuantity`` = the value the plan observed. On
+  ``CHANGE_FROM_QUANTITY_STALE`` the applier re-reads those levels: a change whose quantity is
+  already at its target landed before (a replay); one still at its observed value is resubmitted
+  under a key derived from the plan; anything else is a conflict (exit 4), or with ``rebase``
+  a change recomputed from the live value under a new key, if the plan stays safe.
+* The first error that retrying cannot fix stops the run (exit 5) after the request it was in;
+  the report says what was applied, what failed and why, and what was not attempted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import UUID, uuid5
+
+from syncer import shopify
+from syncer.changes import (
+    Adjust,
+    Change,
+    ChangeKind,
+    Plan,
+    Step,
+    canonical_json,
+    check_safety,
+)
+from syncer.errors import EXIT_CONFLICT, EXIT_OK, EXIT_PARTIAL, StoreError
+from syncer.model import SafetyLimits
+from syncer.planfile import PlanMeta
+from syncer.reader import read_levels
+from syncer.transport import Transport
+
+STALE = "CHANGE_FROM_QUANTITY_STALE"
+CONCURRENT = "IDEMPOTENCY_CONCURRENT_REQUEST"
+#: Resubmissions of one step after stale CAS before its changes count as conflicts.
+MAX_RESUBMITS = 3
+#: Waits for another process that holds the same idempotency key.
+MAX_CONCURRENT_WAITS = 5
+
+# Step statuses in the report.
+APPLIED = "applied"
+ALREADY = "already applied"
+REBASED = "rebased"
+CONFLICT = "conflict"
+FAILED = "failed"
+UNKNOWN = "unknown"
+NOT_ATTEMPTED = "not attempted"
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    """How to apply: the adjust reason and reference, rebase on conflicts, and limits for it."""
+
+    reason: str = "correction"
+    reference: str | None = None
+    rebase: bool = False
+    force: bool = False
+    limits: SafetyLimits = field(default_factory=SafetyLimits)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A quantity that moved since the plan: planned from ``before`` to ``after``, ``live`` now."""
+
+    change: Adjust
+    live: int | None
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        c = self.change
+        return {"location": c.level.location, "sku": c.level.sku, "quantity": c.quantity,
+                "planned_from": c.before, "live_now": self.live, "target": c.after,
+                "reason": self.reason}
+
+    def __str__(self) -> str:
+        c = self.change
+        live = "missing" if self.live is None else self.live
+        text = (f"{c.level.location} / {c.level.sku}: {c.quantity} planned from {c.before}, "
+                f"live now {live}, target {c.after}")
+        return f"{text} ({self.reason})" if self.reason else text
+
+
+@dataclass(frozen=True, slots=True)
+class Rebase:
+    """A change recomputed from the live value: ``original`` planned, ``change`` sent instead."""
+
+    original: Adjust
+    change: Adjust
+
+    def to_dict(self) -> dict:
+        o, c = self.original, self.change
+        return {"location": o.level.location, "sku": o.level.sku, "quantity": o.quantity,
+                "planned_from": o.before, "live_now": c.before, "target": c.after,
+                "planned_delta": o.delta, "delta": c.delta}
+
+    def __str__(self) -> str:
+        o, c = self.original, self.change
+        return (f"{o.level.location} / {o.level.sku}: {o.quantity} rebased from {c.before} "
+                f"(planned from {o.before}): {c.delta:+d} instead of {o.delta:+d}")
+
+
+@dataclass(slots=True)
+class StepResult:
+    """What happened to one step; ``applied`` holds the changes that landed, as sent."""
+
+    step: Step
+    key: str
+    status: str = NOT_ATTEMPTED
+    detail: str = ""
+    applied: list[Change] = field(default_factory=list)
+    already: list[Change] = field(default_factory=list)
+    rebased: int = 0
+
+    def to_dict(self) -> dict:
+        s = self.step
+        return {"step_key": s.step_key, "idempotency_key": self.key, "kind": s.kind.value,
+                "quantity": s.quantity, "status": self.status, "detail": self.detail,
+                "changes": len(s.changes), "applied": len(self.applied),
+                "already_applied": len(self.already)}
+
+
+@dataclass
+class ApplyReport:
+    """The outcome of one apply run: per-step results, conflicts, rebases, calls and cost."""
+
+    plan_id: str
+    store: str
+    results: list[StepResult]
+    conflicts: list[Conflict] = field(default_factory=list)
+    rebased: list[Rebase] = field(default_factory=list)
+    error: str | None = None
+    calls: int = 0
+    cost_points: float = 0.0
+    forced: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return EXIT_PARTIAL
+        if self.conflicts:
+            return EXIT_CONFLICT
+        return EXIT_OK
+
+    @property
+    def status(self) -> str:
+        return {EXIT_OK: "complete", EXIT_CONFLICT: "conflict", EXIT_PARTIAL: "partial"}[
+            self.exit_code]
+
+    def counts(self) -> dict:
+        """Levels activated/deactivated, levels adjusted and units, over changes that landed."""
+        activated = deactivated = added = removed = 0
+        adjusted: set[tuple[str, str]] = set()
+        already = 0
+        for r in self.results:
+            already += len(r.already)
+            for c in r.applied:
+                if c.kind is ChangeKind.ACTIVATE:
+                    activated += 1
+                elif c.kind is ChangeKind.DEACTIVATE:
+                    deactivated += 1
+                else:
+                    adjusted.add(c.level.key)
+                    added += max(c.delta, 0)
+                    removed += max(-c.delta, 0)
+        by_status: dict[str, int] = {}
+        for r in self.results:
+            by_status[r.status] = by_status.get(r.status, 0) + 1
+        return {"activated": activated, "adjusted": len(adjusted), "units_added": added,
+                "units_removed": removed, "deactivated": deactivated,
+                "changes_already_applied": already, "steps": by_status}
+
+    def summary_line(self) -> str:
+        n = self.counts()
+        verb = "Applied" if self.exit_code == EXIT_OK else "Applied before stopping"
+        line = (f"{verb}: {n['activated']} activated, {n['adjusted']} adjusted "
+                f"(+{n['units_added']}/-{n['units_removed']} units), {n['deactivated']} "
+                f"deactivated in {self.calls} call{'s' if self.calls != 1 else ''}, "
+                f"{self.cost_points:,.0f} cost points.")
+        if n["changes_already_applied"]:
+            line += (f" {n['changes_already_applied']} change(s) were already applied by an "
+                     "earlier run of this plan and were not applied again.")
+        return line
+
+    def render_text(self) -> str:
+        """The report for people: conflicts, rebases, the error, what was not done, the summary."""
+        lines = []
+        for r in self.rebased:
+            lines.append(f"  ~ {r}")
+        if self.rebased:
+            lines.insert(0, f"Rebased {len(self.rebased)} change(s) onto live values:")
+        if self.conflicts:
+            lines.append(f"Conflict: {len(self.conflicts)} quantity(ies) moved since the plan "
+                         "was made:")
+            lines += [f"  ! {c}" for c in self.conflicts]
+            lines.append("Nothing was overwritten. Plan again to see the store as it is now, or "
+                         "run the same plan with --rebase to apply the planned targets.")
+        if self.error is not None:
+            lines.append(f"Stopped: {self.error}")
+            for r in self.results:
+                if r.status in (FAILED, UNKNOWN):
+                    lines.append(f"  {r.status}: {_describe(r.step)}: {r.detail}")
+        waiting = [r for r in self.results if r.status == NOT_ATTEMPTED]
+        if waiting and self.exit_code != EXIT_OK:
+            changes = sum(len(r.step.changes) for r in waiting)
+            lines.append(f"Not attempted: {len(waiting)} step(s) with {changes} change(s).")
+        if self.exit_code == EXIT_PARTIAL:
+            lines.append("Run the same plan again to resume: steps already applied are "
+                         "recognised and not applied twice.")
+        lines.append(self.summary_line())
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict:
+        return {
+            "plan_id": self.plan_id,
+            "store": self.store,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "forced": self.forced,
+            "error": self.error,
+            "summary": self.counts(),
+            "calls": self.calls,
+            "cost_points": self.cost_points,
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "rebased": [r.to_dict() for r in self.rebased],
+            "steps": [r.to_dict() for r in self.results],
+        }
+
+
+def _describe(step: Step) -> str:
+    first = step.changes[0].level
+    more = f" and {len(step.changes) - 1} more" if len(step.changes) > 1 else ""
+    what = step.kind.value + (f" {step.quantity}" if step.quantity else "")
+    return f"{what} {first.location} / {first.sku}{more}"
+
+
+@dataclass(slots=True)
+class _Attempt:
+    """One mutation field to send: a step (or the rest of one) with its key."""
+
+    result: StepResult
+    changes: tuple[Change, ...]
+    key: str
+    resubmits: int = 0
+    waits: int = 0
+
+    @property
+    def field_kind(self) -> str:
+        kind = self.result.step.kind
+        if kind is ChangeKind.ACTIVATE:
+            return "bulk_toggle" if len(self.changes) > 1 else "activate"
+        return kind.value
+
+
+Log = Callable[[str], None]
+Progress = Callable[[int, int], None]  # (steps finished, units moved so far)
+
+
+class Applier:
+    """Runs a plan's steps against a transport and builds the ``ApplyReport``.
+
+    ``clock`` gives the wall time (seconds since the epoch) that decides whether an adjustment
+    group Shopify returns predates this run (a replayed key); it is the emulator's clock in tests.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        plan: Plan,
+        meta: PlanMeta,
+        options: ApplyOptions | None = None,
+        *,
+        log: Log | None = None,
+        progress: Progress | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.transport = transport
+        self.plan = plan
+        self.meta = meta
+        self.options = options or ApplyOptions()
+        self.log = log or (lambda _text: None)
+        self.progress = progress or (lambda _steps, _units: None)
+        self.clock = clock or (lambda: datetime.now(UTC).timestamp())
+        self.reference = self.options.reference or f"gid://syncer/Plan/{meta.plan_id}"
+        self.results = [StepResult(s, meta.idempotency_key(s)) for s in meta.steps]
+        self.report = ApplyReport(meta.plan_id, meta.store, self.results,
+                                  forced=self.options.force and plan.unsafe)
+        self._finished = 0
+        self._units = 0
+        self._stop = False
+        self._rebased: dict[tuple, Adjust] = {}
+        self._in_flight: list[StepResult] = []
+
+    def run(self) -> ApplyReport:
+        """Apply every step, stopping at the first conflict or unrecoverable error."""
+        calls0 = self.transport.calls
+        cost0 = self.transport.cost_points
+        self._started = int(self.clock())
+        try:
+            for kind in ChangeKind:
+                attempts = [_Attempt(r, r.step.changes, r.key) for r in self.results
+                            if r.step.kind is kind]
+                self._run_phase(attempts)
+                if self._stop:
+                    break
+        except KeyboardInterrupt:
+            for r in self.results:
+                if r.status == NOT_ATTEMPTED and self._in_flight and r in self._in_flight:
+                    r.status = UNKNOWN
+                    r.detail = "interrupted while the request was in flight"
+            self._fail("interrupted")
+        finally:
+            self.report.calls = self.transport.calls - calls0
+            self.report.cost_points = self.transport.cost_points - cost0
+        return self.report
+
+    # --- requests -------------------------------------------------------------------------
+
+    def _run_phase(self, queue: list[_Attempt]) -> None:
+        while queue and not self._stop:
+            batch, queue = queue[:shopify.MAX_FIELDS_PER_REQUEST], queue[
+                shopify.MAX_FIELDS_PER_REQUEST:]
+            queue = self._send(batch) + queue
+
+    def _send(self, batch: list[_Attempt]) -> list[_Attempt]:
+        """Send one request; returns the attempts to send again (resubmits, waits)."""
+        kinds = [a.field_kind for a in batch]
+        document = shopify.apply_document(kinds)
+        variables: dict = {}
+        for i, attempt in enumerate(batch):
+            variables.update(shopify.apply_field_variables(i, kinds[i], self._variables(attempt)))
+        expect = getattr(self.transport, "expect_cost", None)
+        if expect is not None:
+            expect(document, shopify.MUTATION_COST * len(batch))
+        for attempt in batch:
+            self.log(f"{_describe(attempt.result.step)}: sending (key {attempt.key})")
+        self._in_flight = [a.result for a in batch]
+        try:
+            response = self.transport.execute(document, variables)
+        except StoreError as exc:
+            for attempt in batch:
+                attempt.result.status = UNKNOWN
+                attempt.result.detail = ("the request failed and may or may not have reached "
+                                         "the store; a rerun of this plan will tell")
+            self._fail(str(exc))
+            return []
+        data = response.get("data") if isinstance(response, dict) else None
+        errors = _errors_by_field(response)
+        again: list[_Attempt] = []
+        stale: list[_Attempt] = []
+        for i, attempt in enumerate(batch):
+            alias = f"s{i}"
+            payload = data.get(alias) if isinstance(data, dict) else None
+            field_errors = errors.get(alias, []) + errors.get(None, [])
+            if payload is None:
+                codes = {shopify.error_code(e) for e in field_errors}
+                if CONCURRENT in codes and attempt.waits < MAX_CONCURRENT_WAITS:
+                    attempt.waits += 1
+                    self.log(f"{_describe(attempt.result.step)}: another run holds this key; "
+                             "waiting")
+                    self._wait(attempt.waits)
+                    again.append(attempt)
+                    continue
+                self._failed(attempt, _error_text(field_errors) or
+                             "the store answered without a result for this mutation")
+                continue
+            user_errors = shopify.user_errors(payload)
+            if any(e["code"] == STALE for e in user_errors):
+                stale.append(attempt)
+            elif user_errors:
+                self._failed(attempt, "; ".join(_user_error_text(e) for e in user_errors))
+            else:
+                self._landed(attempt, payload)
+        if stale:
+            again += self._classify(stale)
+        if self._stop:
+            return []
+        return again
+
+    def _variables(self, attempt: _Attempt) -> dict:
+        changes = attempt.changes
+        first = changes[0]
+        kind = attempt.field_kind
+        if kind == "activate":
+            return shopify.activate_variables(first.level.item_id, first.level.location_id,
+                                              attempt.key)
+        if kind == "bulk_toggle":
+            return shopify.bulk_toggle_variables(
+                first.level.item_id, [(c.level.location_id, True) for c in changes])
+        if kind == "deactivate":
+            return shopify.deactivate_variables(first.level.level_id, attempt.key)
+        name = attempt.result.step.quantity
+        ledger = None if name == "available" else self.reference
+        rows = [shopify.QuantityChange(c.level.item_id, c.level.location_id, c.delta, c.before,
+                                       ledger) for c in changes]
+        return shopify.adjust_variables(name, self.options.reason, self.reference, rows,
+                                        attempt.key)
+
+    def _wait(self, waits: int) -> None:
+        wait = getattr(self.transport, "wait", None)
+        if wait is not None:
+            wait(min(30.0, 0.5 * 2 ** (waits - 1)))
+
+    # --- outcomes -------------------------------------------------------------------------
+
+    def _landed(self, attempt: _Attempt, payload: dict) -> None:
+        result = attempt.result
+        group = payload.get("inventoryAdjustmentGroup") if isinstance(payload, dict) else None
+        if isinstance(group, dict) and _before(group.get("createdAt"), self._started):
+            result.already.extend(attempt.changes)
+            self.log(f"{_describe(result.step)}: already applied by an earlier run "
+                     "(replayed key)")
+        else:
+            result.applied.extend(attempt.changes)
+            self.log(f"{_describe(result.step)}: applied")
+        self._done(result)
+
+    def _done(self, result: StepResult) -> None:
+        if result.rebased:
+            result.status = REBASED
+            result.detail = f"{result.rebased} change(s) rebased onto live values"
+        else:
+            result.status = APPLIED if result.applied else ALREADY
+        self._finished += 1
+        self._units += sum(abs(c.delta) for c in result.applied if isinstance(c, Adjust))
+        self.progress(self._finished, self._units)
+
+    def _failed(self, attempt: _Attempt, why: str) -> None:
+        attempt.result.status = FAILED
+        attempt.result.detail = why
+        self.log(f"{_describe(attempt.result.step)}: failed: {why}")
+        self._fail(f"{_describe(attempt.result.step)} failed: {why}")
+
+    def _fail(self, why: str) -> None:
+        if self.report.error is None:
+            self.report.error = why
+        self._stop = True
+
+    def _classify(self, stale: list[_Attempt]) -> list[_Attempt]:
+        """Re-read the levels of stale adjusts; split each into done, resubmit and conflicts."""
+        keys = {c.level.key for a in stale for c in a.changes}
+        try:
+            live = read_levels(self.transport, keys)
+        except StoreError as exc:
+            for attempt in stale:
+                attempt.result.status = UNKNOWN
+                attempt.result.detail = f"stale compare-and-set, and re-reading failed: {exc}"
+            self._fail(f"could not re-read levels after a stale compare-and-set: {exc}")
+            return []
+        again = []
+        for attempt in stale:
+            result = attempt.result
+            name = result.step.quantity
+            pending: list[Adjust] = []
+            conflicts: list[Conflict] = []
+            for c in attempt.changes:
+                level = live.get(c.level.key)
+                now = None if level is None else level.quantities.get(name)
+                if now == c.after:
+                    result.already.append(c)
+                elif now == c.before:
+                    pending.append(c)
+                else:
+                    conflicts.append(Conflict(c, now))
+            if conflicts and self.options.rebase:
+                before = len(pending)
+                pending, conflicts = self._rebase(pending, conflicts)
+                result.rebased += len(pending) - before
+            if conflicts:
+                result.status = CONFLICT
+                result.detail = f"{len(conflicts)} quantity(ies) moved since the plan"
+                self.report.conflicts.extend(conflicts)
+                self._stop = True
+                continue
+            if not pending:
+                self.log(f"{_describe(result.step)}: already at the planned values")
+                self._done(result)
+                continue
+            if attempt.resubmits >= MAX_RESUBMITS:
+                result.status = CONFLICT
+                result.detail = "the store kept moving these quantities"
+                self.report.conflicts.extend(Conflict(c, c.before, "kept moving")
+                                             for c in pending)
+                self._stop = True
+                continue
+            key = _derived_key(self.meta.plan_id, result.step, pending)
+            again.append(_Attempt(result, tuple(pending), key, attempt.resubmits + 1))
+        return again
+
+    def _rebase(self, pending: list[Adjust], conflicts: list[Conflict]):
+        """Rebase conflicting changes onto the live values if the rebased plan stays safe."""
+        rebased = [Rebase(k.change, Adjust(k.change.level, k.change.quantity, k.live,
+                                           k.change.after, k.change.inactive))
+                   for k in conflicts if k.live is not None]
+        missing = [k for k in conflicts if k.live is None]
+        if missing:
+            return pending, [Conflict(k.change, None, "the level no longer exists")
+                             for k in missing] + [
+                Conflict(r.original, r.change.before) for r in rebased]
+        for r in rebased:
+            self._rebased[_change_id(r.original)] = r.change
+        changes = [self._rebased.get(_change_id(c), c) if isinstance(c, Adjust) else c
+                   for c in self.plan.changes]
+        candidate = Plan(changes=tuple(changes), managed_levels=self.plan.managed_levels)
+        findings = check_safety(candidate, None, self.options.limits)
+        if findings and not self.options.force:
+            for r in rebased:
+                self._rebased.pop(_change_id(r.original), None)
+            why = "rebasing would make the plan unsafe: " + "; ".join(f.message for f in findings)
+            return pending, [Conflict(r.original, r.change.before, why) for r in rebased]
+        self.report.rebased.extend(rebased)
+        for r in rebased:
+            self.log(f"rebased {r}")
+        return pending + [r.change for r in rebased], []
+
+
+def _change_id(c: Adjust) -> tuple:
+    return (c.level.location_id, c.level.item_id, c.quantity)
+
+
+def _derived_key(plan_id: str, step: Step, changes: Sequence[Change]) -> str:
+    """The key of a resubmission: new per content, the same when this plan is run again."""
+    digest = hashlib.sha256(canonical_json([c.to_dict() for c in changes])).hexdigest()[:24]
+    return str(uuid5(UUID(plan_id), f"{step.step_key}/resubmit/{digest}"))
+
+
+def _before(created_at, started: int) -> bool:
+    """Whether a ``createdAt`` (``...Z``) is earlier than ``started`` (whole epoch seconds)."""
+    if not isinstance(created_at, str):
+        return False
+    try:
+        when = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return when.timestamp() < started
+
+
+def _errors_by_field(response) -> dict:
+    """Top-level errors keyed by the alias in their ``path`` (None for errors without one)."""
+    found: dict = {}
+    errors = response.get("errors") if isinstance(response, dict) else None
+    if isinstance(errors, str):
+        errors = [{"message": errors}]
+    for error in errors or ():
+        if not isinstance(error, dict):
+            error = {"message": str(error)}
+        path = error.get("path")
+        alias = path[0] if isinstance(path, list) and path else None
+        found.setdefault(alias, []).append(error)
+    return found
+
+
+def _error_text(errors: list[dict]) -> str:
+    parts = []
+    for e in errors:
+        code = shopify.error_code(e)
+        message = str(e.get("message", "")).strip() or "(no message)"
+        parts.append(f"{code}: {message}" if code else message)
+    return "; ".join(parts)
+
+
+def _user_error_text(error: dict) -> str:
+    code = error.get("code")
+    where = ".".join(str(p) for p in error.get("field") or ())
+    text = error.get("message") or "(no message)"
+    return "".join([f"{code}: " if code else "", f"{where}: " if where else "", text])
+
+
+__all__ = ["Applier", "ApplyOptions", "ApplyReport", "Conflict", "Rebase", "StepResult"]
