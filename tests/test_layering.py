@@ -23,7 +23,7 @@ ALLOWED = {
     "transport": {"errors"},
     "shopify": {"model", "changes", "errors", "resources"},
     "reader": {"transport", "shopify", "model", "errors"},
-    "applier": {"changes", "shopify", "transport", "model", "errors", "reader"},
+    "applier": {"changes", "shopify", "transport", "model", "errors", "reader", "planfile"},
 }
 THIRD_PARTY_ONLY_IN = {"gql": {"transport"}, "click": {"cli"}}
 
