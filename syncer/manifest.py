@@ -16,7 +16,13 @@ from operator import attrgetter
 from types import MappingProxyType
 
 from syncer.errors import ManifestError, Problem, Source
-from syncer.manifest_files import decode_manifest, find_manifest_files
+from syncer.manifest_files import (
+    MAX_MANIFEST_BYTES,
+    decode_manifest,
+    find_manifest_files,
+    read_manifest,
+    too_large,
+)
 from syncer.manifest_schema import check_document, check_levels, level_ok
 from syncer.model import ADJUSTABLE, DesiredLevel, DesiredState, Policy, SafetyLimits, frozen_map
 from syncer.yamlmarks import parse_yaml
@@ -44,6 +50,8 @@ def parse_manifest(text: str, file: str = "<string>") -> DesiredState:
     [('E', 'MUG', '<string>:3:17')]
     """
     data = text.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ManifestError([too_large(file, len(data))])
     part, problems = _parse(text, file)
     return _combine([part], problems, [(file, data)], [file])
 
@@ -69,11 +77,9 @@ def _load(paths: Iterable[str | os.PathLike]) -> DesiredState:
     files, problems, order = find_manifest_files(paths)
     parts, contents = [], []
     for file in files:
-        try:
-            with open(file, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            problems.append(Problem(Source(file), f"cannot read the file: {exc.strerror}"))
+        data, problem = read_manifest(file)
+        if problem is not None:
+            problems.append(problem)
             continue
         contents.append((file, data))
         text, problem = decode_manifest(data, file)
