@@ -22,15 +22,22 @@ def load_state(path: str | os.PathLike) -> Store:
     """Read and validate a state file; raises ``StateError`` naming the file and every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise StateError(f"{path}: cannot read the emulator state file: {exc.strerror}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StateError(
+            f"{path}: not an emulator state file: byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start} is not UTF-8 text"
+        ) from None
     except json.JSONDecodeError as exc:
         raise StateError(
             f"{path}: not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise StateError(f"{path}: not an emulator state file: JSON nested too deeply") from None
     return store_from_state(data, source=str(path))
 
 
@@ -114,12 +121,14 @@ def _levels(store: Store, raws: list, problems: list[str]) -> None:
         if not _object(raw, where, problems, {"id", "item", "location", "active", "quantities"}):
             continue
         item, location = raw.get("item"), raw.get("location")
+        item = item if isinstance(item, str) else repr(item)
+        location = location if isinstance(location, str) else repr(location)
         ok = True
         if item not in store.items:
-            problems.append(f"{where}.item: unknown inventory item {item!r}")
+            problems.append(f"{where}.item: unknown inventory item {raw.get('item')!r}")
             ok = False
         if location not in store.locations:
-            problems.append(f"{where}.location: unknown location {location!r}")
+            problems.append(f"{where}.location: unknown location {raw.get('location')!r}")
             ok = False
         active = raw.get("active", True)
         if not isinstance(active, bool):
