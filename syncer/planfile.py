@@ -35,6 +35,13 @@ _REQUIRED = (
 )
 
 
+_TYPES = {
+    "fingerprint": str, "document_digest": str, "manifest": Mapping, "changes": list,
+    "steps": list, "warnings": list, "findings": list,
+}
+_KIND_NAMES = {str: "a string", Mapping: "an object", list: "a list"}
+
+
 @dataclass(frozen=True, slots=True)
 class PlanMeta:
     """Everything in a saved plan that is not the plan itself."""
@@ -158,6 +165,13 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
         raise PlanFileError(f"the plan file lacks {', '.join(missing)}; make the plan again")
     if document["errors"]:
         raise PlanFileError("the plan file records errors; fix them and plan again")
+    for key, kind in _TYPES.items():
+        if not isinstance(document[key], kind):
+            what = f"{key} is not {_KIND_NAMES[kind]}"
+            raise PlanFileError(f"the plan file is malformed ({what}); make the plan again")
+    if not all(isinstance(step, Mapping) for step in document["steps"]):
+        what = "a step is not an object"
+        raise PlanFileError(f"the plan file is malformed ({what}); make the plan again")
     try:
         plan = Plan(
             changes=tuple(change_from_dict(c) for c in document["changes"]),
@@ -208,6 +222,8 @@ def read_plan_file(path: str | os.PathLike) -> tuple[Plan, PlanMeta]:
             f"{path}: not valid JSON{hint}: line {exc.lineno}, column {exc.colno}: {exc.msg}; "
             "make the plan again"
         ) from None
+    except RecursionError:
+        raise PlanFileError(f"{path}: not a plan file (JSON nested too deeply)") from None
     try:
         return load_plan_document(document)
     except PlanFileError as exc:
