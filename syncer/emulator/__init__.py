@@ -5,9 +5,10 @@ The state file format is described in ``README.md`` next to this module.
 """
 
 from syncer.emulator.clock import RealClock, VirtualClock
+from syncer.emulator.faults import FaultConfig, FaultConfigError, Faults, ResponseLost
 from syncer.emulator.handler import API_PATH, Emulator
 from syncer.emulator.server import EmulatorServer, serve
 from syncer.emulator.state import StateError
 
-__all__ = ["API_PATH", "Emulator", "EmulatorServer", "RealClock", "StateError", "VirtualClock",
-           "serve"]
+__all__ = ["API_PATH", "Emulator", "EmulatorServer", "FaultConfig", "FaultConfigError", "Faults",
+           "RealClock", "ResponseLost", "StateError", "VirtualClock", "serve"]

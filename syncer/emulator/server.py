@@ -6,10 +6,13 @@ import json
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from syncer.emulator.handler import API_PATH, NOT_FOUND
+from syncer.emulator.faults import DROP, ResponseLost
+from syncer.emulator.handler import API_PATH, NOT_FOUND, UNAUTHORIZED
 
 log = logging.getLogger(__name__)
 MAX_BODY = 10 * 1024 * 1024
+FAULTS_PATH = "/_emulator/faults"
+STATE_PATH = "/_emulator/state"
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -42,19 +45,40 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"null")
         except (ValueError, UnicodeDecodeError):
             body = None
-        status, payload = self.server.emulator.handle(body, dict(self.headers), self.path)
+        try:
+            status, payload = self.server.emulator.handle(body, dict(self.headers), self.path)
+        except ResponseLost as lost:
+            self._lose(lost)
+            return
         self._reply(status, payload)
 
     def do_GET(self) -> None:  # noqa: N802
-        self._reply(404, NOT_FOUND)
+        """``/_emulator/faults`` (counters, sales, journal) and ``/_emulator/state``."""
+        emulator = self.server.emulator
+        path = self.path.split("?", 1)[0]
+        if path not in (FAULTS_PATH, STATE_PATH):
+            self._reply(404, NOT_FOUND)
+        elif not emulator.authorized(dict(self.headers)):
+            self._reply(401, UNAUTHORIZED)
+        elif path == FAULTS_PATH:
+            self._reply(200, emulator.fault_report())
+        else:
+            self._reply(200, emulator.state())
 
-    def _reply(self, status: int, payload: dict) -> None:
+    def _reply(self, status: int, payload: dict, part: bool = False) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        self.wfile.write(data[: len(data) // 2] if part else data)
+
+    def _lose(self, lost: ResponseLost) -> None:
+        """The request was committed; send nothing, or the headers and half the body; close."""
+        if lost.kind != DROP:
+            self._reply(lost.status, lost.body, part=True)
+        self.wfile.flush()
+        self.close_connection = True
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         log.debug("%s " + format, self.address_string(), *args)
