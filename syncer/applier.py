@@ -71,6 +71,8 @@ class ApplyOptions:
     rebase: bool = False
     force: bool = False
     limits: SafetyLimits = field(default_factory=SafetyLimits)
+    #: Mutation fields per request; the most the 1000-point limit allows unless told fewer.
+    fields_per_request: int = shopify.MAX_FIELDS_PER_REQUEST
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,9 +333,9 @@ class Applier:
     # --- requests -------------------------------------------------------------------------
 
     def _run_phase(self, queue: list[_Attempt]) -> None:
+        size = max(1, min(self.options.fields_per_request, shopify.MAX_FIELDS_PER_REQUEST))
         while queue and not self._stop:
-            batch, queue = queue[:shopify.MAX_FIELDS_PER_REQUEST], queue[
-                shopify.MAX_FIELDS_PER_REQUEST:]
+            batch, queue = queue[:size], queue[size:]
             queue = self._send(batch) + queue
 
     def _send(self, batch: list[_Attempt]) -> list[_Attempt]:

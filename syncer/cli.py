@@ -355,6 +355,7 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         plan, meta = read_plan_file(paths[0])
         connection = engine.connect(store or meta.store, api_version=api_version, lock=True,
                                     progress=_progress)
+        click.get_current_context().call_on_close(connection.close)
         engine.check_saved_plan(meta, connection, max_age=max_plan_age, manifests=manifests,
                                 progress=_progress)
         click.echo(f"Applying plan {meta.plan_id} ({_plan_counts(plan)}) to {connection.name}",
@@ -364,6 +365,7 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
             raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
         connection = engine.connect(store, api_version=api_version, lock=True,
                                     progress=_progress)
+        click.get_current_context().call_on_close(connection.close)
         result = engine.make_plan(paths, connection, prune=prune, targets=target,
                                   excludes=exclude, progress=_progress)
         click.echo(_render(RENDERERS, result.plan, "text"), nl=False)
@@ -399,10 +401,14 @@ def _plan_counts(plan) -> str:
             f"{s.to_deactivate} to deactivate")
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _confirm(auto_approve: bool) -> None:
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not _interactive():
         raise UsageError(
             "not asking for confirmation without a terminal: pass --auto-approve, or save the "
             "plan with `syncer plan -o plan.json` and apply the file"
