@@ -588,3 +588,23 @@ def test_cli_without_flags_uses_the_file_section_or_nothing(tmp_path, captured):
     result = CliRunner().invoke(cli, ["emulator", "--state", str(path), "--latency-ms", "7"])
     assert result.exit_code == 0
     assert captured["emulator"].faults.config.latency_ms == (7.0, 7.0)
+
+
+@pytest.mark.parametrize(("kind", "seed"), [("drop_after_commit", DROP_SEED),
+                                            ("close_mid_response", CLOSE_SEED)])
+def test_http_transport_retries_a_lost_response_and_gets_the_replay(kind, seed):
+    from syncer.transport import HttpTransport
+
+    emu = emulator(FaultConfig(seed=seed, **{kind: 0.5}))
+    before = available(emu)
+    with served(emu) as url:
+        transport = HttpTransport(url.geturl(), sleep=lambda _s: None,
+                                  retry=RetryPolicy(base_delay=0.01))
+        try:
+            body = transport.execute(ADJUST.replace("KEY", "h-2"))
+        finally:
+            transport.close()
+    assert body["data"]["inventoryAdjustQuantities"]["userErrors"] == []
+    assert transport.calls == 2 and emu.faults.counts[kind] == 1
+    assert available(emu) == before + 1
+    assert [j["replay"] for j in emu.store.journal] == [False, True]
