@@ -110,12 +110,12 @@ class _Reader:
             data = self._query(
                 shopify.LOCATIONS_QUERY, {"first": self.limits.locations_page, "after": after}
             )
-            page = shopify.page(data.get("locations"))
+            page = shopify.page(data.get("locations"), "locations")
             for node in page.nodes:
                 self.builder.add_location(node)
             if not page.has_next:
                 return
-            after = page.end_cursor
+            after = _next_cursor(page, after, "locations")
 
     def _resolve_locations(self, refs: Iterable[str]) -> list[str]:
         """Ids of the locations the manifests name (every match of an ambiguous name)."""
@@ -150,16 +150,24 @@ class _Reader:
                     "after": after,
                 }
                 data = self._query(shopify.ITEMS_BY_SKU_QUERY, variables)
-                page = shopify.page(data.get("inventoryItems"))
+                page = shopify.page(data.get("inventoryItems"), "inventoryItems")
                 for node in page.nodes:
                     self.builder.add_item(node)
                 if not page.has_next:
                     break
-                after = page.end_cursor
+                after = _next_cursor(page, after, "inventoryItems")
         for batch in _chunks(ids, self.limits.ids_per_query):
             data = self._query(shopify.NODES_QUERY, {"ids": batch})
-            for node in data.get("nodes") or ():
-                node_id = (node or {}).get("id", "")
+            nodes = data.get("nodes")
+            if not isinstance(nodes, list) or len(nodes) != len(batch):
+                raise RemoteError(
+                    f"malformed answer from the store: nodes is {shopify.shown(nodes)}, "
+                    f"not a list of {len(batch)}"
+                )
+            for node in nodes:
+                if node is None:
+                    continue
+                node_id = shopify.require(node, "id", str, "a node")
                 if node_id.startswith(ITEM_GID):
                     self.builder.add_item(node)
                 elif node_id.startswith(LOCATION_GID):
@@ -202,7 +210,13 @@ class _Reader:
                     raise
                 first = smaller
                 continue
-            page = shopify.page((data.get("location") or {}).get("inventoryLevels"))
+            location = data.get("location")
+            if not isinstance(location, dict):
+                raise RemoteError(
+                    f"malformed answer from the store: location {location_id} ({name}) is "
+                    f"{shopify.shown(location)} while reading its levels"
+                )
+            page = shopify.page(location.get("inventoryLevels"), f"{name}'s inventoryLevels")
             for node in page.nodes:
                 level = self.builder.add_level(location_id, node)
                 remaining.discard(level.item_id)
@@ -214,7 +228,7 @@ class _Reader:
                 if remaining:
                     self.pending.append((location_id, sorted(remaining)))
                 return
-            after = page.end_cursor
+            after = _next_cursor(page, after, f"{name}'s inventoryLevels")
 
     def _point_reads(self) -> None:
         """Read the pending (location, items) groups, packing groups into queries by cost."""
@@ -247,12 +261,32 @@ class _Reader:
                 self._point_read(half)
             return
         for i, (location_id, items) in enumerate(groups):
-            location = data.get(f"l{i}") or {}
-            for j in range(len(items)):
-                node = location.get(f"i{j}")
-                if node:
+            location = data.get(f"l{i}")
+            if not isinstance(location, dict):
+                raise RemoteError(
+                    f"malformed answer from the store: location {location_id} is "
+                    f"{shopify.shown(location)} while reading its levels by item"
+                )
+            for j, item_id in enumerate(items):
+                if f"i{j}" not in location:
+                    raise RemoteError(
+                        f"malformed answer from the store: no level field for item {item_id} "
+                        f"at location {location_id}"
+                    )
+                node = location[f"i{j}"]
+                if node is not None:
                     self.builder.add_level(location_id, node)
         self.progress(f"Reading {sum(len(items) for _, items in groups):,} levels by item")
+
+
+def _next_cursor(page: shopify.Page, after: str | None, what: str) -> str:
+    """The cursor of the next page; a store that repeats a cursor would page forever."""
+    if page.end_cursor == after:
+        raise RemoteError(
+            f"malformed answer from the store: {what} returned the same endCursor "
+            f"{page.end_cursor!r} twice; stopped paging"
+        )
+    return page.end_cursor
 
 
 def _count(number: int, noun: str) -> str:

@@ -8,6 +8,7 @@ the largest page that stays under the 1000-point limit. Version-specific names l
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -429,14 +430,16 @@ def error_code(error: Mapping) -> str | None:
 
 def raise_for_errors(response: Mapping) -> dict:
     """The response's ``data``; ``RemoteError`` if it carries top-level errors (codes verbatim)."""
+    if not isinstance(response, Mapping):
+        raise RemoteError(f"the store answered {shown(response)}, not a GraphQL JSON object")
     errors = response.get("errors")
     if not errors:
         data = response.get("data")
         if not isinstance(data, dict):
             raise RemoteError("the store answered without data")
         return data
-    if isinstance(errors, str):
-        errors = [{"message": errors}]
+    if isinstance(errors, str | Mapping) or not isinstance(errors, list):
+        errors = [errors if isinstance(errors, Mapping) else {"message": str(errors)}]
     parts = []
     for error in errors:
         if not isinstance(error, Mapping):
@@ -471,9 +474,16 @@ def user_errors(payload: Mapping | None) -> list[dict]:
     """The mutation payload's ``userErrors`` as ``{code, field, message}`` dicts."""
     if not payload:
         return []
+    if not isinstance(payload, Mapping):
+        raise _malformed(f"a mutation payload is {shown(payload)}")
+    errors = payload.get("userErrors") or []
+    if not isinstance(errors, list):
+        raise _malformed(f"userErrors is {shown(errors)}")
     return [
         {"code": e.get("code"), "field": e.get("field"), "message": e.get("message", "")}
-        for e in payload.get("userErrors") or ()
+        if isinstance(e, Mapping)
+        else {"code": None, "field": None, "message": str(e)}
+        for e in errors
     ]
 
 
@@ -486,36 +496,95 @@ class Page:
     end_cursor: str | None
 
 
-def page(connection: Mapping | None) -> Page:
-    """Read a connection's ``nodes`` and ``pageInfo``; a missing connection is an empty page."""
-    if not connection:
+def page(connection: Mapping | None, what: str | None = None) -> Page:
+    """Read a connection's ``nodes`` and ``pageInfo``; ``RemoteError`` when they are malformed.
+
+    A missing (null) connection is an empty page, unless ``what`` names it: then it is required.
+
+    >>> page({"nodes": [{"id": "a"}], "pageInfo": {"hasNextPage": False}}).nodes
+    [{'id': 'a'}]
+    >>> page({"nodes": [], "pageInfo": {"hasNextPage": True}}, "locations")
+    Traceback (most recent call last):
+    ...
+    syncer.errors.RemoteError: malformed answer from the store: locations has a next page but no endCursor
+    """  # noqa: E501
+    if connection is None and what is None:
         return Page([], False, None)
-    info = connection.get("pageInfo") or {}
-    nodes = [n for n in connection.get("nodes") or () if n]
-    return Page(nodes, bool(info.get("hasNextPage")), info.get("endCursor"))
+    what = what or "a connection"
+    if not isinstance(connection, Mapping):
+        raise _malformed(f"{what} is {shown(connection)}, not a connection")
+    info = connection.get("pageInfo")
+    nodes = connection.get("nodes")
+    if not isinstance(info, Mapping) or not isinstance(info.get("hasNextPage"), bool):
+        raise _malformed(f"{what} has no pageInfo {{hasNextPage endCursor}}")
+    if not isinstance(nodes, list):
+        raise _malformed(f"{what} has no nodes list")
+    cursor = info.get("endCursor")
+    if info["hasNextPage"] and not (isinstance(cursor, str) and cursor):
+        raise _malformed(f"{what} has a next page but no endCursor")
+    return Page([n for n in nodes if n is not None], info["hasNextPage"], cursor)
+
+
+def shown(value: object) -> str:
+    """A short, verbatim rendering of an unexpected value for an error message.
+
+    >>> shown(None), shown([1, 2]), shown("x" * 200)[-5:]
+    ('null', '[1, 2]', 'x ...')
+    """
+    text = "null" if value is None else json.dumps(value, default=repr, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:120] + " ..."
+
+
+def _malformed(what: str) -> RemoteError:
+    return RemoteError(f"malformed answer from the store: {what}")
+
+
+def require(node: object, key: str, kind: type | tuple, what: str):
+    """``node[key]`` when it is of ``kind``; ``RemoteError`` saying what is missing otherwise."""
+    if not isinstance(node, Mapping):
+        raise _malformed(f"{what} is {shown(node)}, not an object")
+    value = node.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        got = "missing" if key not in node else f"{shown(value)}"
+        raise _malformed(f"{what} field {key!r} is {got} in {shown(node)}")
+    return value
 
 
 def parse_location(node: Mapping) -> Location:
     """A ``Location`` from a location node."""
-    return Location(id=node["id"], name=node.get("name", ""))
+    name = node.get("name") if isinstance(node, Mapping) else None
+    return Location(id=require(node, "id", str, "a location"), name=name or "")
 
 
 def parse_item(node: Mapping) -> Item:
     """An ``Item`` from an inventory item node."""
-    return Item(id=node["id"], sku=node.get("sku") or None)
+    sku = node.get("sku") if isinstance(node, Mapping) else None
+    return Item(id=require(node, "id", str, "an inventory item"), sku=sku or None)
 
 
 def parse_level(location_id: str, node: Mapping) -> LiveLevel:
-    """A ``LiveLevel`` from a node selected with ``SyncerLevel``."""
-    quantities = {q["name"]: int(q["quantity"]) for q in node.get("quantities") or ()}
+    """A ``LiveLevel`` from a node selected with ``SyncerLevel``; ``RemoteError`` if malformed."""
+    what = "an inventory level"
+    level_id = require(node, "id", str, what)
+    item = require(node, "item", Mapping, f"inventory level {level_id}")
+    item_id = require(item, "id", str, f"the item of inventory level {level_id}")
+    active = require(node, "isActive", bool, f"inventory level {level_id}")
+    quantities = {}
+    rows = node.get("quantities") or []
+    if not isinstance(rows, list):
+        raise _malformed(f"inventory level {level_id} has quantities {shown(rows)}, not a list")
+    for row in rows:
+        name = require(row, "name", str, f"a quantity of inventory level {level_id}")
+        quantities[name] = require(row, "quantity", int, f"quantity {name} of {level_id}")
+    alert = node.get("deactivationAlert")
     return LiveLevel(
-        id=node["id"],
+        id=level_id,
         location_id=location_id,
-        item_id=node["item"]["id"],
-        active=bool(node["isActive"]),
+        item_id=item_id,
+        active=active,
         quantities=frozen_map(quantities),
         can_deactivate=bool(node.get("canDeactivate", True)),
-        deactivation_alert=node.get("deactivationAlert") or None,
+        deactivation_alert=alert if isinstance(alert, str) and alert else None,
     )
 
 
@@ -540,7 +609,7 @@ class LiveBuilder:
         level = parse_level(location_id, node)
         self.levels[level.key] = level
         if level.item_id not in self.items:
-            self.add_item(node["item"])
+            self.add_item(node["item"])  # parse_level checked it is there
         return level
 
     def build(self) -> LiveState:
