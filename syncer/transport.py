@@ -186,6 +186,7 @@ class _BaseTransport:
         self._retry = retry or RetryPolicy()
         self._bucket: tuple[float, float, float, float] | None = None  # avail, max, rate, seen at
         self._expected: dict[str, float] = {}
+        self._secrets: tuple[str, ...] = ()
 
     where = "the store"
 
@@ -218,7 +219,9 @@ class _BaseTransport:
                 throttles += 1
                 self._wait_for_bucket(cost, throttles)
                 continue
-            return reply.body
+            # A store that echoes the token (in an error message, say) must not put it into
+            # syncer's errors, logs or plan files.
+            return _scrub(reply.body, self._secrets) if self._secrets else reply.body
 
     def _observe(self, document: str, body: dict) -> dict:
         cost = (body.get("extensions") or {}).get("cost") or {}
@@ -347,6 +350,24 @@ def _throttled(body: dict) -> bool:
     )
 
 
+def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` with every string that holds one of ``secrets`` masked (``***``).
+
+    >>> _scrub({"errors": [{"message": "bad token abc"}], "n": 1}, ("abc",))
+    {'errors': [{'message': 'bad token ***'}], 'n': 1}
+    """
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, "***")
+        return value
+    if isinstance(value, dict):
+        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, secrets) for item in value]
+    return value
+
+
 def _error_text(body: Any) -> str:
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, str):
@@ -385,6 +406,7 @@ class LocalTransport(_BaseTransport):
         self._headers = {"Content-Type": "application/json"}
         if token:
             self._headers[TOKEN_HEADER] = token
+            self._secrets = (token,)
             _REDACTOR.add(token)
 
     def __repr__(self) -> str:
@@ -458,6 +480,7 @@ class HttpTransport(_BaseTransport):
         self.where = url.split("/admin/")[0]
         headers = {TOKEN_HEADER: token} if token else {}
         if token:
+            self._secrets = (token,)
             _REDACTOR.add(token)
         self._http = _RecordingHTTPTransport(url=url, headers=headers, timeout=timeout, retries=0)
         self._requests: dict[str, GraphQLRequest] = {}

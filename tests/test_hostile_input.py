@@ -593,7 +593,8 @@ def test_unknown_user_error_codes_are_kept_verbatim():
 class TamperServer(ThreadingHTTPServer):
     """An emulator over HTTP whose answers pass through ``tamper(document, status, body)``.
 
-    ``tamper`` returns ``(status, body)``; a ``bytes`` body is sent as it is.
+    ``tamper`` returns ``(status, body)`` or ``(status, body, headers)``; a ``bytes`` body is
+    sent as it is.
     """
 
     daemon_threads = True
@@ -626,9 +627,11 @@ class _TamperHandler(BaseHTTPRequestHandler):
         body = json.loads(raw)
         self.server.requests.append({"headers": dict(self.headers), "body": body})
         status, payload = self.server.emulator.handle(body, dict(self.headers), self.path)
-        status, payload = self.server.tamper(body.get("query", ""), status, payload)
+        status, payload, *extra = self.server.tamper(body.get("query", ""), status, payload)
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
+        for name, value in (extra[0] if extra else {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
