@@ -2,12 +2,13 @@
 
 How it stays exactly-once (DESIGN.md section 5):
 
-* The plan's steps (``changes.build_steps``) run in three phases: activations, adjusts,
+* The plan's steps (``changes.build_steps``) run in order: activations, adjusts, then
   deactivations. Each step has the idempotency key ``uuid5(plan_id, step_key)``, so running the
   same plan again replays the same keys and Shopify answers a step that landed before with its
   original result instead of applying it twice.
-* Steps of one phase are packed into one request as aliased mutation fields (``s0``, ``s1``...),
-  as many as the 1000-point query limit allows at 10 points per mutation. Fields run in order and
+* Steps are packed into one request as aliased mutation fields (``s0``, ``s1``...), as many as
+  the 1000-point query limit allows at 10 points per mutation; activations and adjusts may
+  share a request, deactivations get requests of their own after them. Fields run in order and
   each keeps its own key, so a request that is retried after a lost response replays the fields
   that landed and runs the rest.
 * ``THROTTLED``, HTTP 429/5xx and connection errors are retried by the transport with the same
@@ -268,6 +269,11 @@ class _Attempt:
         return kind.value
 
 
+# Activations and adjusts share requests (fields run in order, so a level is activated before
+# its first adjust); deactivations go last, in requests of their own, so none runs after a
+# conflict or failure in the same request.
+_PHASES = ((ChangeKind.ACTIVATE, ChangeKind.ADJUST), (ChangeKind.DEACTIVATE,))
+
 Log = Callable[[str], None]
 Progress = Callable[[int, int], None]  # (steps finished, units moved so far)
 
@@ -313,9 +319,9 @@ class Applier:
         cost0 = self.transport.cost_points
         self._started = int(self.clock())
         try:
-            for kind in ChangeKind:
+            for kinds in _PHASES:
                 attempts = [_Attempt(r, r.step.changes, r.key) for r in self.results
-                            if r.step.kind is kind]
+                            if r.step.kind in kinds]
                 self._run_phase(attempts)
                 if self._stop:
                     break

@@ -152,7 +152,7 @@ def test_quickstart_plan_apply_converges(mode, quick, http, tmp_path):
     result = run("apply", tmp_path / "plan.json", "--store", store)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
-        "Applied: 2 activated, 3 adjusted (+40/-2 units), 1 deactivated in 3 calls, "
+        "Applied: 2 activated, 3 adjusted (+40/-2 units), 1 deactivated in 2 calls, "
         "50 cost points.\n"
     )
     assert _converged(manifests, store)
@@ -166,7 +166,7 @@ def test_apply_with_manifests_and_auto_approve(big):
     assert result.exit_code == 0, result.stderr
     assert "Plan: 6 to activate, 22 to adjust (+216/-16 units), 4 to deactivate." in result.stdout
     assert result.stdout.splitlines()[-1].startswith(
-        "Applied: 6 activated, 22 adjusted (+216/-16 units), 4 deactivated in 3 calls")
+        "Applied: 6 activated, 22 adjusted (+216/-16 units), 4 deactivated in 2 calls")
     assert _converged(manifests, store)
 
 
