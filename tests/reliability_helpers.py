@@ -152,7 +152,8 @@ def write_manifest(directory: Path, manifest: dict) -> Path:
 
 class KillSwitch:
     """Wraps an emulator's ``handle``: calls ``hook(n, phase)`` before (``"before"``) and after
-    (``"after"``, once committed, before the response is sent) the n-th GraphQL POST."""
+    (``"after"``, once committed, before the response is sent) the n-th GraphQL POST. A hook
+    that returns ``"skip"`` before a POST stops it from being executed."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
@@ -168,8 +169,8 @@ class KillSwitch:
             self.posts += 1
             n = self.posts
         hook = self.hook
-        if hook is not None:
-            hook(n, "before")
+        if hook is not None and hook(n, "before") == "skip":
+            return 503, {"errors": "Service Unavailable"}  # not executed (the client is gone)
         try:
             return self.emulator.handle(body, headers, path)
         finally:
@@ -184,6 +185,8 @@ class HttpEmulator:
         self.emulator = emulator
         self.switch = KillSwitch(emulator)
         self.server = serve(self.switch, port=0)
+        # A client killed mid-request leaves a broken pipe: not worth a traceback on stderr.
+        self.server.handle_error = lambda *_args: None
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.url = self.server.url.split("/admin/")[0]
