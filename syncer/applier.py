@@ -48,6 +48,7 @@ from syncer.transport import Transport
 
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 CONCURRENT = "IDEMPOTENCY_CONCURRENT_REQUEST"
+MISMATCH = "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"
 #: Resubmissions of one step after stale CAS before its changes count as conflicts.
 MAX_RESUBMITS = 3
 #: Waits for another process that holds the same idempotency key.
@@ -260,6 +261,8 @@ class _Attempt:
     key: str
     resubmits: int = 0
     waits: int = 0
+    #: Changes of this attempt rebased onto live values (sent under the step's rebase key).
+    rebases: tuple[Rebase, ...] = ()
 
     @property
     def field_kind(self) -> str:
@@ -387,8 +390,11 @@ class Applier:
                              "the store answered without a result for this mutation")
                 continue
             user_errors = shopify.user_errors(payload)
-            if any(e["code"] == STALE for e in user_errors):
+            codes = {e["code"] for e in user_errors}
+            if STALE in codes:
                 stale.append(attempt)
+            elif MISMATCH in codes and attempt.rebases:
+                self._rebased_before(attempt)
             elif user_errors:
                 self._failed(attempt, "; ".join(_user_error_text(e) for e in user_errors))
             else:
@@ -435,7 +441,22 @@ class Applier:
         else:
             result.applied.extend(attempt.changes)
             self.log(f"{_describe(result.step)}: applied")
+        result.rebased += len(attempt.rebases)
+        self.report.rebased.extend(attempt.rebases)
+        for r in attempt.rebases:
+            self.log(f"rebased {r}")
         self._done(result)
+
+    def _rebased_before(self, attempt: _Attempt) -> None:
+        """The step's rebase key was used with other values: a rebase of this step landed in an
+        earlier run (the mutation is all-or-nothing), and the level moved after it. Done; never
+        rebased twice, which would undo whatever moved it."""
+        result = attempt.result
+        result.already.extend(attempt.changes)
+        self.log(f"{_describe(result.step)}: rebased by an earlier run of this plan; the level "
+                 "has moved since, which is left as it is")
+        self._done(result)
+        result.detail = "rebased by an earlier run of this plan"
 
     def _done(self, result: StepResult) -> None:
         if result.rebased:
@@ -475,6 +496,7 @@ class Applier:
             name = result.step.quantity
             pending: list[Adjust] = []
             conflicts: list[Conflict] = []
+            earlier = {_change_id(r.change): r for r in attempt.rebases}
             for c in attempt.changes:
                 level = live.get(c.level.key)
                 now = None if level is None else level.quantities.get(name)
@@ -484,10 +506,12 @@ class Applier:
                     pending.append(c)
                 else:
                     conflicts.append(Conflict(c, now))
+            rebases = [earlier[_change_id(c)] for c in pending if _change_id(c) in earlier]
             if conflicts and self.options.rebase:
-                before = len(pending)
-                pending, conflicts = self._rebase(pending, conflicts)
-                result.rebased += len(pending) - before
+                originals = [Conflict(earlier[_change_id(k.change)].original, k.live)
+                             if _change_id(k.change) in earlier else k for k in conflicts]
+                pending, conflicts, new = self._rebase(pending, originals)
+                rebases += new
             if conflicts:
                 result.status = CONFLICT
                 result.detail = f"{len(conflicts)} quantity(ies) moved since the plan"
@@ -505,12 +529,22 @@ class Applier:
                                              for c in pending)
                 self._stop = True
                 continue
-            key = _derived_key(self.meta.plan_id, result.step, pending)
-            again.append(_Attempt(result, tuple(pending), key, attempt.resubmits + 1))
+            if rebases:
+                # One key per step for every rebase, whatever the live values: a rerun of this
+                # plan that finds the level moved again gets IDEMPOTENCY_KEY_PARAMETER_MISMATCH
+                # instead of rebasing a second time over a sale.
+                key = str(uuid5(UUID(self.meta.plan_id), f"{result.step.step_key}/rebase"))
+            else:
+                key = _derived_key(self.meta.plan_id, result.step, pending)
+            again.append(_Attempt(result, tuple(pending), key, attempt.resubmits + 1,
+                                  rebases=tuple(rebases)))
         return again
 
     def _rebase(self, pending: list[Adjust], conflicts: list[Conflict]):
-        """Rebase conflicting changes onto the live values if the rebased plan stays safe."""
+        """Rebase conflicting changes onto the live values if the rebased plan stays safe.
+
+        Returns ``(changes to send, conflicts left, rebases)``; conflicts name plan changes.
+        """
         rebased = [Rebase(k.change, Adjust(k.change.level, k.change.quantity, k.live,
                                            k.change.after, k.change.inactive))
                    for k in conflicts if k.live is not None]
@@ -518,7 +552,7 @@ class Applier:
         if missing:
             return pending, [Conflict(k.change, None, "the level no longer exists")
                              for k in missing] + [
-                Conflict(r.original, r.change.before) for r in rebased]
+                Conflict(r.original, r.change.before) for r in rebased], []
         for r in rebased:
             self._rebased[_change_id(r.original)] = r.change
         changes = [self._rebased.get(_change_id(c), c) if isinstance(c, Adjust) else c
@@ -529,11 +563,8 @@ class Applier:
             for r in rebased:
                 self._rebased.pop(_change_id(r.original), None)
             why = "rebasing would make the plan unsafe: " + "; ".join(f.message for f in findings)
-            return pending, [Conflict(r.original, r.change.before, why) for r in rebased]
-        self.report.rebased.extend(rebased)
-        for r in rebased:
-            self.log(f"rebased {r}")
-        return pending + [r.change for r in rebased], []
+            return pending, [Conflict(r.original, r.change.before, why) for r in rebased], []
+        return pending + [r.change for r in rebased], [], rebased
 
 
 def _change_id(c: Adjust) -> tuple:

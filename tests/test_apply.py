@@ -515,3 +515,22 @@ def test_store_file_lock_serialises_applies(quick):
     finally:
         first.close()
     engine.connect(str(store), lock=True, lock_timeout=0.2).close()
+
+
+def test_rerun_with_rebase_never_rebases_twice_over_a_sale(quick, tmp_path):
+    """A rebased change lands but its answer is lost; a sale follows; the rerun (with --rebase)
+    must recognise the earlier rebase instead of rebasing again and undoing the sale."""
+    manifests, store = quick
+    _save_plan(manifests, store, tmp_path / "plan.json")
+    _sell(store, f"{LOC}1", f"{ITEM}1", 3)  # 40 -> 37 before apply: a conflict
+    first = _apply_library(store, tmp_path / "plan.json",
+                           lambda t: _Interrupt(t, 2, after_commit=True), rebase=True)
+    assert first.exit_code == EXIT_PARTIAL, first.render_text()
+    assert _levels(store)[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 52
+    _sell(store, f"{LOC}1", f"{ITEM}1", 2)  # a sale after the rebase landed: 52 -> 50
+    second = _apply_library(store, tmp_path / "plan.json", rebase=True)
+    assert second.exit_code == 0, second.render_text()
+    assert _levels(store)[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 50
+    step = next(r for r in second.results if r.step.quantity == "available")
+    assert step.detail == "rebased by an earlier run of this plan"
+    assert second.rebased == []
