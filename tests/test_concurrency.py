@@ -121,9 +121,10 @@ def _levels(data):
 
 def test_two_applies_on_one_state_file_take_turns(tmp_path):
     """The engine locks the state file: the second waits, then finds every step done."""
-    state, manifest = _store(23)
-    # Each request takes 1.2 s, so the second run starts applying in a later second than the
-    # first run's adjustment groups were created (how a replay is recognised).
+    state, manifest = _store(24)
+    # Each request takes 1.2 s, and the plan ends with deactivations (a request of their own
+    # after the adjusts), so the first run holds the lock >= 1.2 s after its adjustment groups
+    # were created: the second starts in a later second (how a replay is recognised).
     state["faults"] = {"seed": 1, "latency_ms": 1200}
     store_file = tmp_path / "store.json"
     store_file.write_text(json.dumps(state))
@@ -136,6 +137,7 @@ def test_two_applies_on_one_state_file_take_turns(tmp_path):
     copy.parent.mkdir()
     copy.write_bytes(store_file.read_bytes())
     plan, meta = read_plan_file(tmp_path / "plan.json")
+    assert {s.kind.value for s in meta.steps} == {"activate", "adjust", "deactivate"}
     clean = engine.connect(str(copy))
     from syncer.applier import ApplyOptions
 
