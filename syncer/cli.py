@@ -295,7 +295,7 @@ def _is_plan_file(paths) -> bool:
     if len(paths) != 1:
         return False
     path = paths[0]
-    return os.path.isfile(path) and not path.endswith((".yaml", ".yml"))
+    return path.endswith(".json") or (os.path.isfile(path) and not path.endswith((".yaml", ".yml")))
 
 
 @cli.command("apply")

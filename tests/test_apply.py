@@ -534,3 +534,9 @@ def test_rerun_with_rebase_never_rebases_twice_over_a_sale(quick, tmp_path):
     step = next(r for r in second.results if r.step.quantity == "available")
     assert step.detail == "rebased by an earlier run of this plan"
     assert second.rebased == []
+
+
+def test_missing_plan_file_is_named(tmp_path):
+    result = run("apply", tmp_path / "nothere.json")
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'nothere.json'}: cannot read the plan file" in result.stderr
