@@ -31,6 +31,20 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid5
 
 from syncer import shopify
+from syncer.apply_report import (
+    ALREADY,
+    APPLIED,
+    CONFLICT,
+    FAILED,
+    NOT_ATTEMPTED,
+    REBASED,
+    UNKNOWN,
+    ApplyReport,
+    Conflict,
+    Rebase,
+    StepResult,
+    describe,
+)
 from syncer.changes import (
     Adjust,
     Change,
@@ -40,7 +54,7 @@ from syncer.changes import (
     canonical_json,
     check_safety,
 )
-from syncer.errors import EXIT_CONFLICT, EXIT_OK, EXIT_PARTIAL, StoreError
+from syncer.errors import StoreError
 from syncer.model import SafetyLimits
 from syncer.planfile import PlanMeta
 from syncer.reader import read_levels
@@ -54,16 +68,6 @@ MAX_RESUBMITS = 3
 #: Waits for another process that holds the same idempotency key.
 MAX_CONCURRENT_WAITS = 5
 
-# Step statuses in the report.
-APPLIED = "applied"
-ALREADY = "already applied"
-REBASED = "rebased"
-CONFLICT = "conflict"
-FAILED = "failed"
-UNKNOWN = "unknown"
-NOT_ATTEMPTED = "not attempted"
-
-
 @dataclass(frozen=True, slots=True)
 class ApplyOptions:
     """How to apply: the adjust reason and reference, rebase on conflicts, and limits for it."""
@@ -75,181 +79,6 @@ class ApplyOptions:
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     #: Mutation fields per request; the most the 1000-point limit allows unless told fewer.
     fields_per_request: int = shopify.MAX_FIELDS_PER_REQUEST
-
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    """A quantity that moved since the plan: planned from ``before`` to ``after``, ``live`` now."""
-
-    change: Adjust
-    live: int | None
-    reason: str = ""
-
-    def to_dict(self) -> dict:
-        c = self.change
-        return {"location": c.level.location, "sku": c.level.sku, "quantity": c.quantity,
-                "planned_from": c.before, "live_now": self.live, "target": c.after,
-                "reason": self.reason}
-
-    def __str__(self) -> str:
-        c = self.change
-        live = "missing" if self.live is None else self.live
-        text = (f"{c.level.location} / {c.level.sku}: {c.quantity} planned from {c.before}, "
-                f"live now {live}, target {c.after}")
-        return f"{text} ({self.reason})" if self.reason else text
-
-
-@dataclass(frozen=True, slots=True)
-class Rebase:
-    """A change recomputed from the live value: ``original`` planned, ``change`` sent instead."""
-
-    original: Adjust
-    change: Adjust
-
-    def to_dict(self) -> dict:
-        o, c = self.original, self.change
-        return {"location": o.level.location, "sku": o.level.sku, "quantity": o.quantity,
-                "planned_from": o.before, "live_now": c.before, "target": c.after,
-                "planned_delta": o.delta, "delta": c.delta}
-
-    def __str__(self) -> str:
-        o, c = self.original, self.change
-        return (f"{o.level.location} / {o.level.sku}: {o.quantity} rebased from {c.before} "
-                f"(planned from {o.before}): {c.delta:+d} instead of {o.delta:+d}")
-
-
-@dataclass(slots=True)
-class StepResult:
-    """What happened to one step; ``applied`` holds the changes that landed, as sent."""
-
-    step: Step
-    key: str
-    status: str = NOT_ATTEMPTED
-    detail: str = ""
-    applied: list[Change] = field(default_factory=list)
-    already: list[Change] = field(default_factory=list)
-    rebased: int = 0
-
-    def to_dict(self) -> dict:
-        s = self.step
-        return {"step_key": s.step_key, "idempotency_key": self.key, "kind": s.kind.value,
-                "quantity": s.quantity, "status": self.status, "detail": self.detail,
-                "changes": len(s.changes), "applied": len(self.applied),
-                "already_applied": len(self.already)}
-
-
-@dataclass
-class ApplyReport:
-    """The outcome of one apply run: per-step results, conflicts, rebases, calls and cost."""
-
-    plan_id: str
-    store: str
-    results: list[StepResult]
-    conflicts: list[Conflict] = field(default_factory=list)
-    rebased: list[Rebase] = field(default_factory=list)
-    error: str | None = None
-    calls: int = 0
-    cost_points: float = 0.0
-    forced: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        if self.error is not None:
-            return EXIT_PARTIAL
-        if self.conflicts:
-            return EXIT_CONFLICT
-        return EXIT_OK
-
-    @property
-    def status(self) -> str:
-        return {EXIT_OK: "complete", EXIT_CONFLICT: "conflict", EXIT_PARTIAL: "partial"}[
-            self.exit_code]
-
-    def counts(self) -> dict:
-        """Levels activated/deactivated, levels adjusted and units, over changes that landed."""
-        activated = deactivated = added = removed = 0
-        adjusted: set[tuple[str, str]] = set()
-        already = 0
-        for r in self.results:
-            already += len(r.already)
-            for c in r.applied:
-                if c.kind is ChangeKind.ACTIVATE:
-                    activated += 1
-                elif c.kind is ChangeKind.DEACTIVATE:
-                    deactivated += 1
-                else:
-                    adjusted.add(c.level.key)
-                    added += max(c.delta, 0)
-                    removed += max(-c.delta, 0)
-        by_status: dict[str, int] = {}
-        for r in self.results:
-            by_status[r.status] = by_status.get(r.status, 0) + 1
-        return {"activated": activated, "adjusted": len(adjusted), "units_added": added,
-                "units_removed": removed, "deactivated": deactivated,
-                "changes_already_applied": already, "steps": by_status}
-
-    def summary_line(self) -> str:
-        n = self.counts()
-        verb = "Applied" if self.exit_code == EXIT_OK else "Applied before stopping"
-        line = (f"{verb}: {n['activated']} activated, {n['adjusted']} adjusted "
-                f"(+{n['units_added']}/-{n['units_removed']} units), {n['deactivated']} "
-                f"deactivated in {self.calls} call{'s' if self.calls != 1 else ''}, "
-                f"{self.cost_points:,.0f} cost points.")
-        if n["changes_already_applied"]:
-            line += (f" {n['changes_already_applied']} change(s) were already applied by an "
-                     "earlier run of this plan and were not applied again.")
-        return line
-
-    def render_text(self) -> str:
-        """The report for people: conflicts, rebases, the error, what was not done, the summary."""
-        lines = []
-        for r in self.rebased:
-            lines.append(f"  ~ {r}")
-        if self.rebased:
-            lines.insert(0, f"Rebased {len(self.rebased)} change(s) onto live values:")
-        if self.conflicts:
-            lines.append(f"Conflict: {len(self.conflicts)} quantity(ies) moved since the plan "
-                         "was made:")
-            lines += [f"  ! {c}" for c in self.conflicts]
-            lines.append("Nothing was overwritten. Plan again to see the store as it is now, or "
-                         "run the same plan with --rebase to apply the planned targets.")
-        if self.error is not None:
-            lines.append(f"Stopped: {self.error}")
-            for r in self.results:
-                if r.status in (FAILED, UNKNOWN):
-                    lines.append(f"  {r.status}: {_describe(r.step)}: {r.detail}")
-        waiting = [r for r in self.results if r.status == NOT_ATTEMPTED]
-        if waiting and self.exit_code != EXIT_OK:
-            changes = sum(len(r.step.changes) for r in waiting)
-            lines.append(f"Not attempted: {len(waiting)} step(s) with {changes} change(s).")
-        if self.exit_code == EXIT_PARTIAL:
-            lines.append("Run the same plan again to resume: steps already applied are "
-                         "recognised and not applied twice.")
-        lines.append(self.summary_line())
-        return "\n".join(lines) + "\n"
-
-    def to_dict(self) -> dict:
-        return {
-            "plan_id": self.plan_id,
-            "store": self.store,
-            "status": self.status,
-            "exit_code": self.exit_code,
-            "forced": self.forced,
-            "error": self.error,
-            "summary": self.counts(),
-            "calls": self.calls,
-            "cost_points": self.cost_points,
-            "conflicts": [c.to_dict() for c in self.conflicts],
-            "rebased": [r.to_dict() for r in self.rebased],
-            "steps": [r.to_dict() for r in self.results],
-        }
-
-
-def _describe(step: Step) -> str:
-    first = step.changes[0].level
-    more = f" and {len(step.changes) - 1} more" if len(step.changes) > 1 else ""
-    what = step.kind.value + (f" {step.quantity}" if step.quantity else "")
-    return f"{what} {first.location} / {first.sku}{more}"
 
 
 @dataclass(slots=True)
@@ -358,7 +187,7 @@ class Applier:
         if expect is not None:
             expect(document, shopify.MUTATION_COST * len(batch))
         for attempt in batch:
-            self.log(f"{_describe(attempt.result.step)}: sending (key {attempt.key})")
+            self.log(f"{describe(attempt.result.step)}: sending (key {attempt.key})")
         self._in_flight = [a.result for a in batch]
         try:
             response = self.transport.execute(document, variables)
@@ -381,7 +210,7 @@ class Applier:
                 codes = {shopify.error_code(e) for e in field_errors}
                 if CONCURRENT in codes and attempt.waits < MAX_CONCURRENT_WAITS:
                     attempt.waits += 1
-                    self.log(f"{_describe(attempt.result.step)}: another run holds this key; "
+                    self.log(f"{describe(attempt.result.step)}: another run holds this key; "
                              "waiting")
                     self._wait(attempt.waits)
                     again.append(attempt)
@@ -436,11 +265,11 @@ class Applier:
         group = payload.get("inventoryAdjustmentGroup") if isinstance(payload, dict) else None
         if isinstance(group, dict) and _before(group.get("createdAt"), self._started):
             result.already.extend(attempt.changes)
-            self.log(f"{_describe(result.step)}: already applied by an earlier run "
+            self.log(f"{describe(result.step)}: already applied by an earlier run "
                      "(replayed key)")
         else:
             result.applied.extend(attempt.changes)
-            self.log(f"{_describe(result.step)}: applied")
+            self.log(f"{describe(result.step)}: applied")
         result.rebased += len(attempt.rebases)
         self.report.rebased.extend(attempt.rebases)
         for r in attempt.rebases:
@@ -453,7 +282,7 @@ class Applier:
         rebased twice, which would undo whatever moved it."""
         result = attempt.result
         result.already.extend(attempt.changes)
-        self.log(f"{_describe(result.step)}: rebased by an earlier run of this plan; the level "
+        self.log(f"{describe(result.step)}: rebased by an earlier run of this plan; the level "
                  "has moved since, which is left as it is")
         self._done(result)
         result.detail = "rebased by an earlier run of this plan"
@@ -471,8 +300,8 @@ class Applier:
     def _failed(self, attempt: _Attempt, why: str) -> None:
         attempt.result.status = FAILED
         attempt.result.detail = why
-        self.log(f"{_describe(attempt.result.step)}: failed: {why}")
-        self._fail(f"{_describe(attempt.result.step)} failed: {why}")
+        self.log(f"{describe(attempt.result.step)}: failed: {why}")
+        self._fail(f"{describe(attempt.result.step)} failed: {why}")
 
     def _fail(self, why: str) -> None:
         if self.report.error is None:
@@ -519,7 +348,7 @@ class Applier:
                 self._stop = True
                 continue
             if not pending:
-                self.log(f"{_describe(result.step)}: already at the planned values")
+                self.log(f"{describe(result.step)}: already at the planned values")
                 self._done(result)
                 continue
             if attempt.resubmits >= MAX_RESUBMITS:

@@ -352,39 +352,55 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         if prune or target or exclude:
             raise UsageError("--prune, --target and --exclude apply when planning; a saved plan "
                              "already holds its selection")
-        plan, meta = read_plan_file(paths[0])
-        connection = engine.connect(store or meta.store, api_version=api_version, lock=True,
-                                    progress=_progress)
-        click.get_current_context().call_on_close(connection.close)
-        engine.check_saved_plan(meta, connection, max_age=max_plan_age, manifests=manifests,
-                                progress=_progress)
-        click.echo(f"Applying plan {meta.plan_id} ({_plan_counts(plan)}) to {connection.name}",
-                   err=True)
+        plan, meta, connection = _open_saved(paths[0], store, api_version, max_plan_age,
+                                             manifests)
     else:
         if manifests:
             raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
-        connection = engine.connect(store, api_version=api_version, lock=True,
-                                    progress=_progress)
-        click.get_current_context().call_on_close(connection.close)
-        result = engine.make_plan(paths, connection, prune=prune, targets=target,
-                                  excludes=exclude, progress=_progress)
-        click.echo(_render(RENDERERS, result.plan, "text"), nl=False)
-        if result.plan.errors:
-            raise SyncerError("the plan has errors (see above); fix the manifests and plan again")
-        if not result.plan.has_changes:
-            return 0
+        plan, meta, connection = _plan_and_confirm(paths, store, api_version, prune, target,
+                                                   exclude, force, auto_approve)
+    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force,
+                           limits=meta.limits)
+    return _run_apply(plan, meta, connection, options, verbose, report_path)
+
+
+def _open_saved(path, store, api_version, max_age, manifests):
+    """Read a plan file, connect (locked) to its store and check the plan still applies."""
+    plan, meta = read_plan_file(path)
+    connection = engine.connect(store or meta.store, api_version=api_version, lock=True,
+                                progress=_progress)
+    click.get_current_context().call_on_close(connection.close)
+    engine.check_saved_plan(meta, connection, max_age=max_age, manifests=manifests,
+                            progress=_progress)
+    click.echo(f"Applying plan {meta.plan_id} ({_plan_counts(plan)}) to {connection.name}",
+               err=True)
+    return plan, meta, connection
+
+
+def _plan_and_confirm(paths, store, api_version, prune, target, exclude, force, auto_approve):
+    """Plan the manifests, show the plan, check it is safe and ask before applying it."""
+    connection = engine.connect(store, api_version=api_version, lock=True, progress=_progress)
+    click.get_current_context().call_on_close(connection.close)
+    result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
+                              progress=_progress)
+    click.echo(_render(RENDERERS, result.plan, "text"), nl=False)
+    if result.plan.errors:
+        raise SyncerError("the plan has errors (see above); fix the manifests and plan again")
+    if result.plan.has_changes:
         engine.check_safe(result.plan, force)
         _confirm(auto_approve)
-        plan, meta = engine.plan_for_apply(result, connection)
+    plan, meta = engine.plan_for_apply(result, connection)
+    return plan, meta, connection
+
+
+def _run_apply(plan, meta, connection, options, verbose, report_path) -> int:
     if not plan.has_changes:
         click.echo("No changes to apply.", err=True)
         return 0
-    engine.check_safe(plan, force)
-    if force and plan.unsafe:
+    engine.check_safe(plan, options.force)
+    if plan.unsafe:
         click.echo(f"Applying an unsafe plan ({len(plan.findings)} finding(s)) because --force "
                    "was given.", err=True)
-    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force,
-                           limits=meta.limits)
     log = (lambda text: click.echo(text, err=True)) if verbose else None
     with _progress_bar(len(meta.steps), enabled=not verbose) as bar:
         report = engine.apply(plan, meta, connection, options, log=log, progress=bar)

@@ -23,7 +23,9 @@ ALLOWED = {
     "transport": {"errors"},
     "shopify": {"model", "changes", "errors", "resources"},
     "reader": {"transport", "shopify", "model", "errors"},
-    "applier": {"changes", "shopify", "transport", "model", "errors", "reader", "planfile"},
+    "apply_report": {"changes", "errors"},
+    "applier": {"changes", "shopify", "transport", "model", "errors", "reader", "planfile",
+                "apply_report"},
 }
 THIRD_PARTY_ONLY_IN = {"gql": {"transport"}, "click": {"cli"}}
 
