@@ -451,3 +451,19 @@ def test_queries_over_the_max_cost_are_refused(shop):
     assert error["extensions"]["code"] == "MAX_COST_EXCEEDED"
     assert error["extensions"]["maxCost"] == 1000
     assert error["message"].startswith("Query cost is 63252, which exceeds the single query max")
+
+
+def test_refused_bulk_toggle_undoes_its_earlier_updates(shop):
+    """All or nothing: a level the toggle created before a refused update is removed again."""
+    before = shop.emu.state()
+    bulk = shop.gql("""mutation { inventoryBulkToggleActivation(
+        inventoryItemId: "gid://shopify/InventoryItem/3",
+        inventoryItemUpdates: [{locationId: "gid://shopify/Location/1", activate: true},
+                               {locationId: "gid://shopify/Location/1", activate: false},
+                               {locationId: "gid://shopify/Location/2", activate: false}]) {
+        inventoryLevels { id } userErrors { code } } }""")
+    assert bulk["data"]["inventoryBulkToggleActivation"] == {
+        "inventoryLevels": None, "userErrors": [{"code": "CANNOT_DEACTIVATE_FROM_ONLY_LOCATION"}]}
+    assert [(lv["id"], lv["active"]) for lv in levels(shop, 3, include_inactive=True)] == [
+        ("gid://shopify/InventoryLevel/3?inventory_item_id=3", True)]
+    assert shop.emu.state()["levels"] == before["levels"]

@@ -62,6 +62,7 @@ class Emulator:
         self.bucket = LeakyBucket(maximum=store.throttle["maximumAvailable"],
                                   restore_rate=store.throttle["restoreRate"], clock=self.clock)
         self._lock = threading.RLock()
+        self._documents: dict[str, tuple] = {}
         self.requests = 0
         self.faults: Faults | None = None
         self.set_faults(faults if faults is not None else store.faults)
@@ -157,6 +158,18 @@ class Emulator:
         return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
                          "throttleStatus": self.bucket.status()}}
 
+    def _parsed(self, query: str):
+        """``(document, validation errors)`` for ``query``, cached: clients send few distinct
+        documents many times, and parsing and validating dominate a small request."""
+        cached = self._documents.get(query)
+        if cached is None:
+            document = parse(query)
+            cached = (document, validate(self.schema, document))
+            if len(self._documents) >= 512:
+                self._documents.clear()
+            self._documents[query] = cached
+        return cached
+
     def _run(self, query: str, variables: dict | None, operation_name: str | None,
              request: int | None = None, throttle: bool = False) -> tuple[dict, bool]:
         """The response, and whether the document's operation is a mutation.
@@ -164,13 +177,12 @@ class Emulator:
         ``throttle`` answers ``THROTTLED`` (an injected fault) where a dry bucket would.
         """
         try:
-            document = parse(query)
+            document, invalid = self._parsed(query)
         except GraphQLError as exc:
             return ({"errors": [shopify_validation_error(exc)],
                      "extensions": self._cost(0, None)}, False)
         operation = get_operation_ast(document, operation_name)
         mutation = operation is not None and operation.operation == OperationType.MUTATION
-        invalid = validate(self.schema, document)
         if invalid:
             return ({"errors": [shopify_validation_error(e) for e in invalid],
                      "extensions": self._cost(0, None)}, mutation)

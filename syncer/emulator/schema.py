@@ -185,7 +185,7 @@ def _node(store: Store, gid: str):
 
 def level_by_id(store: Store, number: int | None) -> Level | None:
     """The level with this numeric id."""
-    return next((lv for lv in store.levels.values() if lv.id == number), None)
+    return store.level_by_number(number)
 
 
 def _filtered_changes(group, info, inventoryItemIds=None, locationIds=None, quantityNames=None):

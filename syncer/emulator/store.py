@@ -134,6 +134,36 @@ class Store:
     # In memory only (not saved): what tests read to prove each change was applied once.
     sales: list[dict] = field(default_factory=list)
     journal: list[dict] = field(default_factory=list)
+    # Indexes of ``levels`` by item, location and id, rebuilt after levels are added or removed
+    # (``levels_changed``); without them every level lookup scans the whole shop.
+    _index: tuple | None = field(default=None, repr=False, compare=False)
+
+    def levels_changed(self) -> None:
+        """Call after adding or removing entries of ``levels`` (not after editing a level)."""
+        self._index = None
+
+    def _indexed(self, level: Level) -> None:
+        """Add a new level (with the highest id) to the indexes, if they are built."""
+        if self._index is None or self._index[0] != len(self.levels) - 1:
+            self._index = None
+            return
+        _count, by_item, by_location, by_id = self._index
+        by_item.setdefault(level.item, []).append(level)
+        by_location.setdefault(level.location, []).append(level)
+        by_id[level.id] = level
+        self._index = (len(self.levels), by_item, by_location, by_id)
+
+    def _indexes(self) -> tuple[dict, dict, dict]:
+        if self._index is None or self._index[0] != len(self.levels):
+            by_item: dict[str, list[Level]] = {}
+            by_location: dict[str, list[Level]] = {}
+            by_id: dict[int, Level] = {}
+            for level in sorted(self.levels.values(), key=lambda lv: lv.id):
+                by_item.setdefault(level.item, []).append(level)
+                by_location.setdefault(level.location, []).append(level)
+                by_id[level.id] = level
+            self._index = (len(self.levels), by_item, by_location, by_id)
+        return self._index[1:]
 
     # -- reading -------------------------------------------------------------------------
 
@@ -143,18 +173,29 @@ class Store:
         if not match:
             return None
         number, item_number = int(match.group(1)), match.group(2)
-        for level in self.levels.values():
-            if level.id == number:
-                if item_number and gid_number(level.item, "InventoryItem") != int(item_number):
-                    return None
-                return level
-        return None
+        level = self.level_by_number(number)
+        if level is None:
+            return None
+        if item_number and gid_number(level.item, "InventoryItem") != int(item_number):
+            return None
+        return level
+
+    def level_by_number(self, number: int | None) -> Level | None:
+        """The level with this numeric id, or None."""
+        return self._indexes()[2].get(number)
 
     def levels_of(self, *, item: str | None = None, location: str | None = None,
                   include_inactive: bool = False) -> list[Level]:
         """Levels of an item or at a location, ordered by level id."""
+        by_item, by_location, by_id = self._indexes()
+        if item is not None:
+            pool = by_item.get(item, ())
+        elif location is not None:
+            pool = by_location.get(location, ())
+        else:
+            pool = by_id.values()
         found = [
-            lv for lv in self.levels.values()
+            lv for lv in pool
             if (item is None or lv.item == item) and (location is None or lv.location == location)
             and (include_inactive or lv.active)
         ]
@@ -184,7 +225,8 @@ class Store:
 
     def next_level_id(self) -> int:
         """One more than the highest level id in use."""
-        return max((lv.id for lv in self.levels.values()), default=0) + 1
+        by_id = self._indexes()[2]
+        return next(reversed(by_id), 0) + 1  # by_id is in id order
 
     # -- simulated sales (fault injection's concurrent writer) ---------------------------
 
@@ -227,6 +269,7 @@ class Store:
             level = Level(self.next_level_id(), item_id, location_id, False,
                           {n: 0 for n in STORED})
             self.levels[(item_id, location_id)] = level
+            self._indexed(level)
         if not level.active:
             level.active = True
             if available is not None:
@@ -259,7 +302,9 @@ class Store:
             if update["locationId"] not in self.locations:
                 return failed("The location could not be found.",
                               ["inventoryItemUpdates", i, "locationId"], "LOCATION_NOT_FOUND")
-        before = {key: (lv.active, dict(lv.quantities)) for key, lv in self.levels.items()}
+        # Only this item's levels change; remember them to undo a refused update.
+        before = {(lv.item, lv.location): (lv.active, dict(lv.quantities))
+                  for lv in self.levels_of(item=item_id, include_inactive=True)}
         touched: list[int] = []
         for update in updates:
             key = (item_id, update["locationId"])
@@ -269,18 +314,20 @@ class Store:
             elif key in self.levels and self.levels[key].active:
                 level = self.levels[key]
                 if not self.can_deactivate(level):
-                    self._restore(before)
+                    self._restore(item_id, before)
                     return failed(self._only_location_message(level), None,
                                   "CANNOT_DEACTIVATE_FROM_ONLY_LOCATION")
                 level.active = False
         return {"inventoryItem": item_id, "inventoryLevels": touched, "userErrors": []}
 
-    def _restore(self, before: dict) -> None:
-        for key in list(self.levels):
+    def _restore(self, item_id: str, before: dict) -> None:
+        for level in self.levels_of(item=item_id, include_inactive=True):
+            key = (level.item, level.location)
             if key not in before:
                 del self.levels[key]
+                self.levels_changed()
             else:
-                self.levels[key].active, self.levels[key].quantities = before[key]
+                level.active, level.quantities = before[key]
 
     # -- quantities ----------------------------------------------------------------------
 
