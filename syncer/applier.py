@@ -54,7 +54,7 @@ from syncer.changes import (
     canonical_json,
     check_safety,
 )
-from syncer.errors import StoreError
+from syncer.errors import RefusedError, StoreError
 from syncer.model import SafetyLimits
 from syncer.planfile import PlanMeta
 from syncer.reader import read_levels
@@ -191,6 +191,14 @@ class Applier:
         self._in_flight = [a.result for a in batch]
         try:
             response = self.transport.execute(document, variables)
+        except RefusedError as exc:
+            if not self._finished:
+                raise  # nothing was sent that ran: a plain error, not a partial apply
+            for attempt in batch:
+                attempt.result.status = FAILED
+                attempt.result.detail = "the store refused the request; nothing in it ran"
+            self._fail(str(exc))
+            return []
         except StoreError as exc:
             for attempt in batch:
                 attempt.result.status = UNKNOWN

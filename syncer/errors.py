@@ -75,6 +75,10 @@ class StoreError(SyncerError):
     """The store could not be reached, refused us, or answered something we cannot use."""
 
 
+class RefusedError(StoreError):
+    """The store refused the request before running it (HTTP 401, 403, 404): nothing changed."""
+
+
 class RemoteError(StoreError):
     """The API answered with errors (top-level or userErrors) that syncer does not handle."""
 

@@ -29,7 +29,7 @@ from gql.transport.exceptions import (
 )
 from gql.transport.requests import RequestsHTTPTransport
 
-from syncer.errors import StoreError, UsageError
+from syncer.errors import RefusedError, StoreError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -305,18 +305,19 @@ class _BaseTransport:
             self._sleep(seconds)
 
     def _status_error(self, reply: _Reply) -> StoreError:
+        """The error for a non-retried HTTP status; 401/403/404 mean nothing was run."""
         if reply.status == 401:
-            return StoreError(
+            return RefusedError(
                 f"{self.where} rejected the access token (HTTP 401): check {TOKEN_ENV} "
                 "(an Admin API access token for this shop)"
             )
         if reply.status == 403:
-            return StoreError(
+            return RefusedError(
                 f"{self.where} refused access (HTTP 403): the access token lacks a scope syncer "
                 "needs: read_inventory and read_locations to plan, write_inventory to apply"
             )
         if reply.status == 404:
-            return StoreError(
+            return RefusedError(
                 f"{self.where} has no GraphQL endpoint for API version {self.api_version} "
                 "(HTTP 404): check the shop domain and --api-version"
             )

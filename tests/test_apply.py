@@ -15,7 +15,14 @@ from syncer import engine
 from syncer.applier import ApplyOptions
 from syncer.cli import cli
 from syncer.emulator import Emulator, serve
-from syncer.errors import EXIT_CONFLICT, EXIT_PARTIAL, ConflictError, StoreError, UnsafePlanError
+from syncer.errors import (
+    EXIT_CONFLICT,
+    EXIT_PARTIAL,
+    ConflictError,
+    RefusedError,
+    StoreError,
+    UnsafePlanError,
+)
 from syncer.planfile import read_plan_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -540,3 +547,29 @@ def test_missing_plan_file_is_named(tmp_path):
     result = run("apply", tmp_path / "nothere.json")
     assert result.exit_code == 1
     assert f"{tmp_path / 'nothere.json'}: cannot read the plan file" in result.stderr
+
+
+class _Refuse(_Interrupt):
+    """The ``at``-th mutation request is refused (HTTP 401-like): it never ran."""
+
+    def execute(self, document, variables=None):
+        if document.lstrip().startswith("mutation"):
+            self.mutations += 1
+            if self.mutations == self.at:
+                raise RefusedError("the store rejected the access token (HTTP 401) (test)")
+        return self.inner.execute(document, variables)
+
+
+def test_refused_request_is_an_error_first_and_a_failure_later(big, tmp_path):
+    manifests, store = big
+    _save_plan(manifests, store, tmp_path / "plan.json")
+    before = Path(store).read_bytes()
+    with pytest.raises(RefusedError):
+        _apply_library(store, tmp_path / "plan.json", lambda t: _Refuse(t, 1, False))
+    assert Path(store).read_bytes() == before
+    report = _apply_library(store, tmp_path / "plan.json", lambda t: _Refuse(t, 3, False),
+                            fields_per_request=1)
+    assert report.exit_code == EXIT_PARTIAL
+    statuses = [r.status for r in report.results]
+    assert statuses[:3] == ["applied", "applied", "failed"]
+    assert report.results[2].detail == "the store refused the request; nothing in it ran"

@@ -271,3 +271,20 @@ def test_emulator_state_keeps_its_token_out_of_the_cli_output(tmp_path, captured
     result = _run(["drift", tmp_path / "inventory.yaml", "--store", state], token="")
     assert result.exit_code == 2, result.output
     _assert_no_secret(result, captured, SECRET)
+
+
+def test_apply_over_http_never_shows_the_token(server, captured, tmp_path):
+    """apply, with -v, a report file, a conflict and a resume: no output or file holds the token."""
+    store = f"http://127.0.0.1:{server.server_address[1]}"
+    out, report = tmp_path / "plan.json", tmp_path / "report.json"
+    assert _run(["plan", MANIFEST, "--store", store, "-o", out]).exit_code == 0
+    applied = _run(["apply", out, "--store", store, "-v", "--report", report])
+    assert applied.exit_code == 0, applied.output
+    assert "Applied: 2 activated, 3 adjusted" in applied.stdout
+    _assert_no_secret(applied, captured, SECRET, files=[out, report])
+    again = _run(["apply", out, "--store", store, "-v", "--report", report])
+    assert again.exit_code == 0, again.output
+    _assert_no_secret(again, captured, SECRET, files=[report])
+    wrong = _run(["apply", out, "--store", store], token=WRONG)
+    assert wrong.exit_code == 1 and "rejected the access token" in wrong.stderr
+    _assert_no_secret(wrong, captured, SECRET, WRONG)
