@@ -573,3 +573,25 @@ def test_refused_request_is_an_error_first_and_a_failure_later(big, tmp_path):
     statuses = [r.status for r in report.results]
     assert statuses[:3] == ["applied", "applied", "failed"]
     assert report.results[2].detail == "the store refused the request; nothing in it ran"
+
+
+class _Odd(_Interrupt):
+    """Answers the first mutation request with an unknown user error code for every field."""
+
+    def execute(self, document, variables=None):
+        if document.lstrip().startswith("mutation") and not self.mutations:
+            self.mutations += 1
+            fields = [line.split(":")[0].strip() for line in document.splitlines()
+                      if line.strip().startswith("s") and ": inventory" in line]
+            error = {"code": "SHINY_NEW_CODE", "field": ["input"], "message": "Something new."}
+            return {"data": {f: {"userErrors": [error]} for f in fields}}
+        return self.inner.execute(document, variables)
+
+
+def test_unknown_user_error_code_is_reported_verbatim(big, tmp_path):
+    manifests, store = big
+    _save_plan(manifests, store, tmp_path / "plan.json")
+    report = _apply_library(store, tmp_path / "plan.json", lambda t: _Odd(t, 0, False))
+    assert report.exit_code == EXIT_PARTIAL
+    assert "SHINY_NEW_CODE: input: Something new." in report.error
+    assert "SHINY_NEW_CODE: input: Something new." in report.render_text()
