@@ -1,5 +1,6 @@
 """apply end to end against the emulator: exactly once per step, CAS, resume, conflicts, gates."""
 
+import io
 import json
 import shutil
 import threading
@@ -595,3 +596,24 @@ def test_unknown_user_error_code_is_reported_verbatim(big, tmp_path):
     assert report.exit_code == EXIT_PARTIAL
     assert "SHINY_NEW_CODE: input: Something new." in report.error
     assert "SHINY_NEW_CODE: input: Something new." in report.render_text()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal_shows_steps_and_units(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(cli_module.sys, "stderr", terminal)
+    with cli_module._progress_bar(4, enabled=True) as bar:
+        bar(1, 10)
+        bar(4, 55)
+    shown = terminal.getvalue()
+    assert "Applying (55 units moved)" in shown
+    assert "4/4" in shown
+    quiet = _Terminal()
+    monkeypatch.setattr(cli_module.sys, "stderr", quiet)
+    with cli_module._progress_bar(4, enabled=False) as bar:  # -v logs steps instead
+        bar(4, 55)
+    assert quiet.getvalue() == ""
