@@ -6,7 +6,6 @@ No click and no printing here: the CLI passes a ``progress`` callable and render
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import re
 import tempfile
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from syncer import __version__
 from syncer.applier import Applier, ApplyOptions, ApplyReport
-from syncer.changes import Plan
+from syncer.changes import Plan, document_json
 from syncer.emulator import Emulator, StateError, VirtualClock
 from syncer.emulator.handler import VIRTUAL_EPOCH
 from syncer.errors import ConflictError, StoreError, SyncerError, UnsafePlanError, UsageError
@@ -203,8 +202,7 @@ def write_json_atomically(path: str | os.PathLike, document: dict) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(document, fh, indent=2, sort_keys=True)
-                fh.write("\n")
+                fh.write(document_json(document))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)

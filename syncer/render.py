@@ -5,10 +5,9 @@ They return strings; the CLI writes them and decides on colour (a terminal witho
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 
-from syncer.changes import Activate, Adjust, Deactivate, Finding, Notice, Plan
+from syncer.changes import Activate, Adjust, Deactivate, Finding, Notice, Plan, document_json
 
 #: Markdown output stays below this many characters (GitHub comments allow 65,536).
 MARKDOWN_LIMIT = 60_000
@@ -135,7 +134,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 def render_json(plan: Plan) -> str:
     """The plan as stable JSON (``schemas/plan.schema.json``)."""
-    return json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return document_json(plan.to_dict())
 
 
 def _md(text: object) -> str:
@@ -289,7 +288,7 @@ def render_drift_json(plan: Plan) -> str:
         "levels": len({(e["location_id"], e["item_id"]) for e in entries}),
         "errors": [n.to_dict() for n in plan.errors],
     }
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return document_json(data)
 
 
 def render_drift_markdown(plan: Plan) -> str:

@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 from syncer import resources
-from syncer.changes import Activate, Adjust, ChangeKind, Deactivate, build_steps
+from syncer.changes import Activate, Adjust, ChangeKind, Deactivate, build_steps, document_json
 from syncer.errors import UsageError
 from syncer.model import DesiredLevel, DesiredState, Source, frozen_map
 from syncer.planner import Selection, parse_selection, plan
@@ -18,7 +18,8 @@ def test_golden_plan_json(name, update_golden):
     result, _ = plan_case(name)
     data = result.to_dict()
     jsonschema.validate(data, resources.load_json_schema("plan.schema.json"))
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = document_json(data)
+    assert json.loads(text) == data
     check_golden(CASES / name / "plan.json", text, update_golden)
 
 
