@@ -158,9 +158,6 @@ def run(variant: str) -> bool:
         t_replan = time.perf_counter() - t0
     converged = not again.changes
     replan = "no changes (converged)" if converged else f"{len(again.changes):,} changes LEFT"
-    # The fewest calls if each phase (activate, adjust, deactivate) starts a request of its own.
-    per_phase = Counter(st.kind for st in meta.steps)
-    phase_floor = sum(math.ceil(n / shopify.MAX_FIELDS_PER_REQUEST) for n in per_phase.values())
 
     calls_ratio = calls / min_calls
     time_ratio = simulated / min_time if min_time > 0 else (1.0 if simulated == 0 else math.inf)
@@ -184,8 +181,6 @@ def run(variant: str) -> bool:
           f"{len(meta.steps) / min_fields:>8.2f}")
     print(f"  executed requests {executed:,} (calls - executed = {calls - executed:,} answered "
           f"THROTTLED or failed); transport waits {waited:.1f} s; apply wall {wall:.2f} s")
-    print(f"  fewest calls with one request per phase: {phase_floor:,} "
-          f"({', '.join(f'{n:,} {k.value}' for k, n in per_phase.items())} fields)")
     print(f"  re-plan: {replan} ({t_replan:.1f} s wall)")
     return ok
 

@@ -159,7 +159,7 @@ class Applier:
                     break
         except KeyboardInterrupt:
             for r in self.results:
-                if r.status == NOT_ATTEMPTED and self._in_flight and r in self._in_flight:
+                if r.status == NOT_ATTEMPTED and r in self._in_flight:
                     r.status = UNKNOWN
                     r.detail = "interrupted while the request was in flight"
             self._fail("interrupted")

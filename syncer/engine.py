@@ -19,8 +19,8 @@ from pathlib import Path
 from syncer import __version__
 from syncer.applier import Applier, ApplyOptions, ApplyReport
 from syncer.changes import Plan, document_json
-from syncer.emulator import Emulator, StateError, VirtualClock
-from syncer.emulator.handler import VIRTUAL_EPOCH
+from syncer.emulator import Emulator, StateError
+from syncer.emulator.handler import wall_time
 from syncer.errors import ConflictError, StoreError, SyncerError, UnsafePlanError, UsageError
 from syncer.manifest import load_manifests
 from syncer.model import DesiredState
@@ -55,10 +55,7 @@ class Store:
 
     def wall_clock(self) -> float:
         """Seconds since the epoch as the store sees them (the emulator's clock when local)."""
-        clock = self.emulator.clock if self.emulator is not None else None
-        if isinstance(clock, VirtualClock):
-            return VIRTUAL_EPOCH + clock.now()
-        return time.time()
+        return wall_time(self.emulator.clock) if self.emulator is not None else time.time()
 
     def close(self) -> None:
         """Release the store file's lock, if held."""

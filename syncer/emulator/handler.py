@@ -36,10 +36,14 @@ UNAUTHORIZED = {
 VIRTUAL_EPOCH = datetime(2026, 4, 1, tzinfo=UTC).timestamp()
 
 
+def wall_time(clock) -> float:
+    """The clock's wall time in seconds since the epoch (a virtual clock starts in 2026-04)."""
+    return VIRTUAL_EPOCH + clock.now() if isinstance(clock, VirtualClock) else time.time()
+
+
 def now_iso(clock) -> str:
     """The clock's wall time as Shopify prints ``DateTime`` values (``...Z``)."""
-    seconds = VIRTUAL_EPOCH + clock.now() if isinstance(clock, VirtualClock) else time.time()
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(wall_time(clock), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Emulator:
