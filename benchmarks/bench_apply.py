@@ -38,10 +38,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from syncer import engine, shopify  # noqa: E402
-from syncer.changes import ChangeKind  # noqa: E402
+from syncer import engine
 from syncer.emulator import Emulator, VirtualClock  # noqa: E402
-from syncer.transport import LocalTransport  # noqa: E402
+from syncer.plan.changes import ChangeKind  # noqa: E402
+from syncer.shopify import codec as shopify  # noqa: E402
+from syncer.shopify.transport import LocalTransport  # noqa: E402
 
 API_VERSION = "2026-04"
 TOKEN = "bench-token"

@@ -22,8 +22,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from syncer.manifest import load_manifests  # noqa: E402
-from syncer.yamlmarks import LOADER  # noqa: E402
+from syncer.manifest.load import load_manifests  # noqa: E402
+from syncer.manifest.yamlmarks import LOADER  # noqa: E402
 
 TARGET_SECONDS = 5.0
 

@@ -31,8 +31,8 @@ from syncer.model import (  # noqa: E402
     SafetyLimits,
     frozen_map,
 )
-from syncer.planner import plan  # noqa: E402
-from syncer.render import render_json, render_text  # noqa: E402
+from syncer.plan.planner import plan  # noqa: E402
+from syncer.plan.render import render_json, render_text  # noqa: E402
 
 LOCATIONS = 10
 

@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from syncer import __version__, engine, manifest
-from syncer.applier import ApplyOptions
+from syncer import __version__, engine
+from syncer.apply.applier import ApplyOptions
 from syncer.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -22,10 +22,11 @@ from syncer.errors import (
     SyncerError,
     UsageError,
 )
-from syncer.planfile import read_plan_file
-from syncer.render import DRIFT_RENDERERS, RENDERERS
-from syncer.shopify import ADJUST_REASONS
-from syncer.transport import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
+from syncer.manifest import load as manifest
+from syncer.plan.document import read_plan_file
+from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
+from syncer.shopify.codec import ADJUST_REASONS
+from syncer.shopify.transport import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 
 
 class SyncerGroup(click.Group):

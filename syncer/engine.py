@@ -17,18 +17,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from syncer import __version__
-from syncer.applier import Applier, ApplyOptions, ApplyReport
-from syncer.changes import Plan, document_json
+from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
 from syncer.emulator import Emulator, StateError
 from syncer.emulator.handler import wall_time
 from syncer.errors import ConflictError, StoreError, SyncerError, UnsafePlanError, UsageError
-from syncer.manifest import load_manifests
+from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
-from syncer.planfile import PlanMeta, load_plan_document, plan_document
-from syncer.planner import parse_selection
-from syncer.planner import plan as make_changes
-from syncer.reader import read_live
-from syncer.transport import (
+from syncer.plan.changes import Plan, document_json
+from syncer.plan.document import PlanMeta, load_plan_document, plan_document
+from syncer.plan.planner import parse_selection
+from syncer.plan.planner import plan as make_changes
+from syncer.shopify.reader import read_live
+from syncer.shopify.transport import (
     DEFAULT_API_VERSION,
     STORE_ENV,
     TOKEN_ENV,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from syncer.manifest import parse_manifest
+from syncer.manifest.load import parse_manifest
 from syncer.model import (
     LOCATION_GID,
     MOVES_ON_HAND,
@@ -96,7 +96,7 @@ CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "desired.yaml").is_f
 
 def plan_case(name: str):
     """The plan of ``tests/cases/<name>`` (options from ``options.yaml``) and its live state."""
-    from syncer.planner import plan
+    from syncer.plan.planner import plan
 
     case = CASES / name
     options_file = case / "options.yaml"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from syncer import cli as cli_module
 from syncer import engine
-from syncer.applier import ApplyOptions
+from syncer.apply.applier import ApplyOptions
 from syncer.cli import cli
 from syncer.emulator import Emulator, serve
 from syncer.errors import (
@@ -24,7 +24,7 @@ from syncer.errors import (
     StoreError,
     UnsafePlanError,
 )
-from syncer.planfile import read_plan_file
+from syncer.plan.document import read_plan_file
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -443,7 +443,7 @@ def test_unsafe_library_gate(quick, tmp_path):
 
 def _rewrite(plan_path, **changes):
     """Edit a saved plan's metadata and fix its digest (a plan from elsewhere, not tampered)."""
-    from syncer.planfile import _digest
+    from syncer.plan.document import _digest
 
     document = json.loads(Path(plan_path).read_text())
     document.update(changes)

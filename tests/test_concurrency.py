@@ -23,7 +23,7 @@ from reliability_helpers import (
 )
 
 from syncer.emulator import Emulator
-from syncer.planfile import read_plan_file
+from syncer.plan.document import read_plan_file
 
 ALREADY = "already applied by an earlier run of this plan"
 
@@ -139,7 +139,7 @@ def test_two_applies_on_one_state_file_take_turns(tmp_path):
     plan, meta = read_plan_file(tmp_path / "plan.json")
     assert {s.kind.value for s in meta.steps} == {"activate", "adjust", "deactivate"}
     clean = engine.connect(str(copy))
-    from syncer.applier import ApplyOptions
+    from syncer.apply.applier import ApplyOptions
 
     assert engine.apply(plan, meta, clean, ApplyOptions(limits=meta.limits)).exit_code == 0
     procs = [start_apply(tmp_path / "plan.json", str(store_file), tmp_path / f"r{i}.json")

@@ -25,9 +25,9 @@ from reliability_helpers import (
     write_manifest,
 )
 
-from syncer.applier import ApplyOptions
+from syncer.apply.applier import ApplyOptions
 from syncer.emulator import Emulator
-from syncer.planfile import read_plan_file
+from syncer.plan.document import read_plan_file
 
 SEED = 11
 MUTATION = "mutation"

@@ -21,7 +21,7 @@ from syncer.emulator import (
     serve,
 )
 from syncer.emulator.faults import COUNTERS
-from syncer.transport import LocalTransport, RetryPolicy
+from syncer.shopify.transport import LocalTransport, RetryPolicy
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "examples" / "quickstart" / "store.json"
 ITEM, LOCATION = "gid://shopify/InventoryItem/2", "gid://shopify/Location/1"
@@ -593,7 +593,7 @@ def test_cli_without_flags_uses_the_file_section_or_nothing(tmp_path, captured):
 @pytest.mark.parametrize(("kind", "seed"), [("drop_after_commit", DROP_SEED),
                                             ("close_mid_response", CLOSE_SEED)])
 def test_http_transport_retries_a_lost_response_and_gets_the_replay(kind, seed):
-    from syncer.transport import HttpTransport
+    from syncer.shopify.transport import HttpTransport
 
     emu = emulator(FaultConfig(seed=seed, **{kind: 0.5}))
     before = available(emu)

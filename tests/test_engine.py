@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from syncer.cli import cli
 from syncer.emulator import Emulator, serve
-from syncer.planfile import load_plan_document
+from syncer.plan.document import load_plan_document
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"

@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from syncer import shopify
 from syncer.cli import cli
 from syncer.emulator import Emulator, StateError, VirtualClock
 from syncer.errors import ManifestError, PlanFileError, RemoteError, StoreError
-from syncer.manifest import load_manifests, parse_manifest
-from syncer.manifest_files import MAX_MANIFEST_BYTES
-from syncer.planfile import load_plan_document, read_plan_file
-from syncer.reader import read_live
-from syncer.transport import LocalTransport
+from syncer.manifest.files import MAX_MANIFEST_BYTES
+from syncer.manifest.load import load_manifests, parse_manifest
+from syncer.plan.document import load_plan_document, read_plan_file
+from syncer.shopify import codec as shopify
+from syncer.shopify.reader import read_live
+from syncer.shopify.transport import LocalTransport
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"

@@ -9,9 +9,12 @@ import yaml
 from jsonschema import Draft202012Validator
 from manifest_golden import CASES, case_names, prepare_case
 
-from syncer import manifest, manifest_files, manifest_schema, yamlmarks
 from syncer.errors import ManifestError, Problem, Source
-from syncer.manifest import load_manifests, parse_manifest
+from syncer.manifest import files as manifest_files
+from syncer.manifest import load as manifest
+from syncer.manifest import schema as manifest_schema
+from syncer.manifest import yamlmarks
+from syncer.manifest.load import load_manifests, parse_manifest
 from syncer.model import DesiredLevel, DesiredState, Policy, SafetyLimits
 from syncer.resources import load_json_schema
 

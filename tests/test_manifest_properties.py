@@ -5,9 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syncer.errors import ManifestError
-from syncer.manifest import parse_manifest
-from syncer.manifest_files import decode_manifest
-from syncer.manifest_schema import _validators, level_ok
+from syncer.manifest.files import decode_manifest
+from syncer.manifest.load import parse_manifest
+from syncer.manifest.schema import _validators, level_ok
 from syncer.model import ADJUSTABLE, Policy, SafetyLimits
 
 # NEL (U+0085) is left out: pyyaml dumps it in a quoted key that pyyaml reads back as a space.

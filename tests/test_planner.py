@@ -6,10 +6,10 @@ import jsonschema
 import pytest
 
 from syncer import resources
-from syncer.changes import Activate, Adjust, ChangeKind, Deactivate, build_steps, document_json
 from syncer.errors import UsageError
 from syncer.model import DesiredLevel, DesiredState, Source, frozen_map
-from syncer.planner import Selection, parse_selection, plan
+from syncer.plan.changes import Activate, Adjust, ChangeKind, Deactivate, build_steps, document_json
+from syncer.plan.planner import Selection, parse_selection, plan
 from tests.helpers import CASE_NAMES, CASES, check_golden, live_from_data, plan_case
 
 

@@ -5,7 +5,6 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncer.changes import Activate, Adjust, Deactivate
 from syncer.errors import Source
 from syncer.model import (
     MOVES_ON_HAND,
@@ -18,7 +17,8 @@ from syncer.model import (
     Policy,
     frozen_map,
 )
-from syncer.planner import plan
+from syncer.plan.changes import Activate, Adjust, Deactivate
+from syncer.plan.planner import plan
 
 LOCATIONS = [Location(f"gid://shopify/Location/{n}", name)
              for n, name in ((1, "East"), (2, "West"), (3, "Soho"))]

@@ -4,12 +4,12 @@ import threading
 
 import pytest
 
-from syncer import shopify
 from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.errors import RemoteError, Source, StoreError
 from syncer.model import QUANTITY_NAMES, DesiredLevel, DesiredState, Policy
-from syncer.reader import ReadLimits, read_live
-from syncer.transport import HttpTransport, LocalTransport
+from syncer.shopify import codec as shopify
+from syncer.shopify.reader import ReadLimits, read_live
+from syncer.shopify.transport import HttpTransport, LocalTransport
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"

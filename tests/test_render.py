@@ -6,8 +6,8 @@ import jsonschema
 import pytest
 
 from syncer import resources
-from syncer.changes import Adjust, LevelRef, Plan
-from syncer.render import (
+from syncer.plan.changes import Adjust, LevelRef, Plan
+from syncer.plan.render import (
     DRIFT_RENDERERS,
     MARKDOWN_LIMIT,
     RENDERERS,

@@ -4,9 +4,9 @@ import pytest
 from graphql import OperationDefinitionNode, parse, validate
 from graphql.execution.values import get_variable_values
 
-from syncer import shopify
 from syncer.errors import RemoteError
 from syncer.model import QUANTITY_NAMES
+from syncer.shopify import codec as shopify
 
 POINT_SHAPES = [[1], [shopify.ITEMS_PER_POINT_QUERY], [3, 5, 1], [1] * 40]
 
@@ -305,7 +305,7 @@ def test_page_reads_page_info():
 def test_mutation_documents_run_on_the_emulator():
     """Each mutation document and its variable builder executes; CAS errors come back verbatim."""
     from syncer.emulator import Emulator, VirtualClock
-    from syncer.transport import LocalTransport
+    from syncer.shopify.transport import LocalTransport
 
     clock = VirtualClock()
     emulator = Emulator.from_state(

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from syncer.errors import StoreError, UsageError
-from syncer.transport import (
+from syncer.shopify.transport import (
     HttpTransport,
     LocalTransport,
     RetryPolicy,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from syncer.changes import Activate, Adjust, Deactivate, Finding, Notice, Plan, document_json
+from syncer.plan.changes import Activate, Adjust, Deactivate, Finding, Notice, Plan, document_json
 
 #: Markdown output stays below this many characters (GitHub comments allow 65,536).
 MARKDOWN_LIMIT = 60_000

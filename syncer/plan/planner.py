@@ -15,16 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from syncer.changes import (
-    Activate,
-    Adjust,
-    Deactivate,
-    LevelRef,
-    Plan,
-    PlanProblem,
-    PlanWarning,
-    check_safety,
-)
 from syncer.errors import Source, UsageError
 from syncer.model import (
     ADJUSTABLE,
@@ -35,6 +25,16 @@ from syncer.model import (
     Item,
     LiveState,
     Location,
+)
+from syncer.plan.changes import (
+    Activate,
+    Adjust,
+    Deactivate,
+    LevelRef,
+    Plan,
+    PlanProblem,
+    PlanWarning,
+    check_safety,
 )
 
 _FIELDS = ("location", "sku")

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID, uuid5
 
-from syncer import shopify
-from syncer.apply_report import (
+from syncer.apply.report import (
     ALREADY,
     APPLIED,
     CONFLICT,
@@ -45,7 +44,9 @@ from syncer.apply_report import (
     StepResult,
     describe,
 )
-from syncer.changes import (
+from syncer.errors import RefusedError, StoreError
+from syncer.model import SafetyLimits
+from syncer.plan.changes import (
     Adjust,
     Change,
     ChangeKind,
@@ -54,11 +55,10 @@ from syncer.changes import (
     canonical_json,
     check_safety,
 )
-from syncer.errors import RefusedError, StoreError
-from syncer.model import SafetyLimits
-from syncer.planfile import PlanMeta
-from syncer.reader import read_levels
-from syncer.transport import Transport
+from syncer.plan.document import PlanMeta
+from syncer.shopify import codec as shopify
+from syncer.shopify.reader import read_levels
+from syncer.shopify.transport import Transport
 
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 CONCURRENT = "IDEMPOTENCY_CONCURRENT_REQUEST"

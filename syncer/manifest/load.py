@@ -16,16 +16,16 @@ from operator import attrgetter
 from types import MappingProxyType
 
 from syncer.errors import ManifestError, Problem, Source
-from syncer.manifest_files import (
+from syncer.manifest.files import (
     MAX_MANIFEST_BYTES,
     decode_manifest,
     find_manifest_files,
     read_manifest,
     too_large,
 )
-from syncer.manifest_schema import check_document, check_levels, level_ok
+from syncer.manifest.schema import check_document, check_levels, level_ok
+from syncer.manifest.yamlmarks import parse_yaml
 from syncer.model import ADJUSTABLE, DesiredLevel, DesiredState, Policy, SafetyLimits, frozen_map
-from syncer.yamlmarks import parse_yaml
 
 _QUANTITIES = frozenset(ADJUSTABLE)
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from syncer import shopify
 from syncer.errors import RemoteError
 from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState
-from syncer.transport import Transport
+from syncer.shopify import codec as shopify
+from syncer.shopify.transport import Transport
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from functools import cache
 from jsonschema import Draft202012Validator, validators
 
 from syncer.errors import Problem
+from syncer.manifest.yamlmarks import ParsedYaml, Path, format_path
 from syncer.model import ADJUSTABLE, ITEM_GID
 from syncer.resources import load_json_schema
-from syncer.yamlmarks import ParsedYaml, Path, format_path
 
 SCHEMA = "manifest.schema.json"
 API_VERSION = "syncer/v1"

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID, uuid5
 
-from syncer.changes import (
+from syncer.errors import PlanFileError
+from syncer.model import SafetyLimits
+from syncer.plan.changes import (
     Finding,
     Plan,
     PlanWarning,
@@ -24,8 +26,6 @@ from syncer.changes import (
     canonical_json,
     change_from_dict,
 )
-from syncer.errors import PlanFileError
-from syncer.model import SafetyLimits
 
 FORMAT_VERSION = 1
 _REQUIRED = (
