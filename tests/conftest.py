@@ -1,27 +1,38 @@
-import os
+import gzip
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_SDL = Path(
-    os.environ.get(
-        "SYNCER_SHOPIFY_SCHEMA",
-        ROOT.parent / "shared" / "shopify-schema" / "admin-2026-04.schema.graphql",
-    )
-)
+SCHEMAS = Path(__file__).resolve().parent / "shopify_schema"
+# The versions whose real SDL is vendored in tests/shopify_schema/
+SDL_VERSIONS = ("2026-04", "2026-07")
+
+
+@cache
+def load_real_schema(version: str = "2026-04"):
+    """The real Shopify Admin schema of ``version`` (vendored, description-free), built once."""
+    from graphql import build_schema
+
+    path = SCHEMAS / f"admin-{version}.graphql.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        sdl = fh.read()
+    # assume_valid: the real SDL has deprecation mismatches on interface fields that
+    # graphql-core 3.3 rejects in schema validation; we validate documents, not Shopify's schema.
+    return build_schema(sdl, assume_valid=True)
 
 
 @pytest.fixture(scope="session")
 def real_schema():
-    """The real Shopify Admin 2026-04 schema (../shared), built once per test session."""
-    from graphql import build_schema
+    """The real Shopify Admin 2026-04 schema."""
+    return load_real_schema("2026-04")
 
-    if not REAL_SDL.is_file():
-        pytest.fail(f"real Shopify schema not found at {REAL_SDL}; set SYNCER_SHOPIFY_SCHEMA")
-    # assume_valid: the real SDL has deprecation mismatches on interface fields that
-    # graphql-core 3.3 rejects in schema validation; we validate documents, not Shopify's schema.
-    return build_schema(REAL_SDL.read_text(encoding="utf-8"), assume_valid=True)
+
+@pytest.fixture(scope="session", params=SDL_VERSIONS)
+def real_schemas(request):
+    """The real Shopify Admin schema of each vendored version, as (version, schema)."""
+    return request.param, load_real_schema(request.param)
 
 
 def pytest_addoption(parser):
