@@ -5,7 +5,7 @@ Usage (from the repository root):
     python tests/shopify_schema/vendor.py ../shared/shopify-schema/admin-2026-04.schema.graphql \
         ../shared/shopify-schema/admin-2026-07.schema.graphql
 
-Each input ``admin-VERSION.schema.graphql`` becomes ``tests/shopify_schema/admin-VERSION.graphql.gz``:
+Each ``admin-VERSION.schema.graphql`` becomes ``tests/shopify_schema/admin-VERSION.graphql.gz``:
 the same type system (types, fields, arguments, enum values, directives) with every description
 removed, printed by graphql-core and gzipped with a fixed mtime so the output is reproducible.
 """
