@@ -7,7 +7,7 @@ import pytest
 from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.errors import RemoteError, Source, StoreError
 from syncer.model import QUANTITY_NAMES, DesiredLevel, DesiredState, Policy
-from syncer.shopify import codec as shopify
+from syncer.shopify import documents
 from syncer.shopify.reader import ReadLimits, read_live
 from syncer.shopify.transport import HttpTransport, LocalTransport
 
@@ -329,7 +329,7 @@ def test_max_cost_exceeded_shrinks_the_page():
     live = read_live(transport, desired(("Loc 1", "SKU-001")), prune=True)
     assert len(live.levels) == 12
     firsts = [v["first"] for n, v in transport.sent if n == "SyncerLocationLevels"]
-    assert firsts[0] == shopify.LEVELS_PAGE_SIZE and firsts[-1] <= 5
+    assert firsts[0] == documents.LEVELS_PAGE_SIZE and firsts[-1] <= 5
 
 
 def test_other_remote_errors_propagate():
