@@ -248,7 +248,7 @@ class Applier:
         kind = attempt.field_kind
         if kind == "activate":
             return variables.activate_variables(first.level.item_id, first.level.location_id,
-                                              attempt.key)
+                                                attempt.key)
         if kind == "bulk_toggle":
             return variables.bulk_toggle_variables(
                 first.level.item_id, [(c.level.location_id, True) for c in changes])
@@ -256,10 +256,10 @@ class Applier:
             return variables.deactivate_variables(first.level.level_id, attempt.key)
         name = attempt.result.step.quantity
         ledger = None if name == "available" else self.reference
-        rows = [variables.QuantityChange(c.level.item_id, c.level.location_id, c.delta, c.before,
-                                       ledger) for c in changes]
+        rows = [variables.QuantityChange(c.level.item_id, c.level.location_id, c.delta,
+                                         c.before, ledger) for c in changes]
         return variables.adjust_variables(name, self.options.reason, self.reference, rows,
-                                        attempt.key)
+                                          attempt.key)
 
     def _wait(self, waits: int) -> None:
         wait = getattr(self.transport, "wait", None)
