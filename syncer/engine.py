@@ -23,8 +23,9 @@ from syncer.emulator.handler import wall_time
 from syncer.errors import ConflictError, StoreError, SyncerError, UnsafePlanError, UsageError
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
-from syncer.plan.changes import Plan, document_json
+from syncer.plan.changes import Plan
 from syncer.plan.document import PlanMeta, load_plan_document, plan_document
+from syncer.plan.encoding import document_json
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.shopify.reader import read_live

@@ -17,15 +17,10 @@ from uuid import UUID, uuid5
 
 from syncer.errors import PlanFileError
 from syncer.model import SafetyLimits
-from syncer.plan.changes import (
-    Finding,
-    Plan,
-    PlanWarning,
-    Step,
-    build_steps,
-    canonical_json,
-    change_from_dict,
-)
+from syncer.plan.changes import Plan, change_from_dict
+from syncer.plan.encoding import canonical_json
+from syncer.plan.notices import Finding, PlanWarning
+from syncer.plan.steps import Step, build_steps
 
 FORMAT_VERSION = 1
 _REQUIRED = (
