@@ -7,6 +7,7 @@ Exit codes (DESIGN.md section 3): 0 success, 1 error, 2 changes or drift, 3 unsa
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -18,12 +19,9 @@ from syncer.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_USAGE,
-    ManifestError,
     SyncerError,
-    UsageError,
 )
 from syncer.manifest import load as manifest
-from syncer.plan.document import read_plan_file
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
 from syncer.shopify.codec import ADJUST_REASONS
 from syncer.shopify.transport import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
@@ -90,10 +88,8 @@ def validate(paths, fmt):
         syncer validate examples/multi-location
         syncer validate stores/ --format json
     """
-    try:
-        desired, problems = manifest.load_manifests(paths), ()
-    except ManifestError as exc:
-        desired, problems = None, exc.problems
+    validation = engine.validate(paths)
+    desired, problems = validation.desired, validation.problems
     if fmt == "json":
         click.echo(manifest.render_report_json(desired, problems))
     elif desired is not None:
@@ -220,6 +216,14 @@ def _render(renderers, plan, fmt) -> str:
     return renderers[fmt](plan, color=_color()) if fmt == "text" else renderers[fmt](plan)
 
 
+def _hooks(renderers, fmt) -> engine.Hooks:
+    """Progress lines on stderr; a plan rendered in ``fmt`` on stdout."""
+    return engine.Hooks(
+        say=_progress,
+        show_plan=lambda plan: click.echo(_render(renderers, plan, fmt), nl=False),
+    )
+
+
 @cli.command("plan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_store_options
@@ -241,15 +245,8 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
         syncer plan stores/us --store us-flagship.myshopify.com -o plan.json
         syncer plan examples/quickstart --store store.json --format markdown
     """
-    connection = engine.connect(store, api_version=api_version)
-    result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
-                              progress=_progress)
-    click.echo(_render(RENDERERS, result.plan, fmt), nl=False)
-    if result.plan.errors:
-        raise SyncerError("the plan has errors (see above); fix the manifests and plan again")
-    if out:
-        engine.save_plan(result, connection, out)
-        click.echo(f"Saved to {out}; apply it with: syncer apply {out}", err=True)
+    result = engine.plan(paths, store, api_version=api_version, prune=prune, targets=target,
+                         excludes=exclude, out=out, hooks=_hooks(RENDERERS, fmt))
     return EXIT_CHANGES if detailed_exitcode and result.plan.has_changes else 0
 
 
@@ -269,11 +266,8 @@ def drift(paths, store, api_version, fmt, prune):
     \b
         syncer drift stores/us --store us-flagship.myshopify.com --format json
     """
-    connection = engine.connect(store, api_version=api_version)
-    result = engine.make_plan(paths, connection, prune=prune, progress=_progress)
-    click.echo(_render(DRIFT_RENDERERS, result.plan, fmt), nl=False)
-    if result.plan.errors:
-        raise SyncerError("the manifests have errors against the live store (see above)")
+    result = engine.drift(paths, store, api_version=api_version, prune=prune,
+                          hooks=_hooks(DRIFT_RENDERERS, fmt))
     return EXIT_CHANGES if result.plan.has_changes else 0
 
 
@@ -290,13 +284,6 @@ def _reference(_ctx, _param, value):
             f"{value!r} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
         )
     return value
-
-
-def _is_plan_file(paths) -> bool:
-    if len(paths) != 1:
-        return False
-    path = paths[0]
-    return path.endswith(".json") or (os.path.isfile(path) and not path.endswith((".yaml", ".yml")))
 
 
 @cli.command("apply")
@@ -349,86 +336,26 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         syncer apply plan.json --reference https://github.com/acme/stock/pull/42
         syncer apply stores/us --store store.json --auto-approve
     """
-    if _is_plan_file(paths):
-        if prune or target or exclude:
-            raise UsageError("--prune, --target and --exclude apply when planning; a saved plan "
-                             "already holds its selection")
-        plan, meta, connection = _open_saved(paths[0], store, api_version, max_plan_age,
-                                             manifests)
-    else:
-        if manifests:
-            raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
-        plan, meta, connection = _plan_and_confirm(paths, store, api_version, prune, target,
-                                                   exclude, force, auto_approve)
-    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force,
-                           limits=meta.limits)
-    return _run_apply(plan, meta, connection, options, verbose, report_path)
-
-
-def _open_saved(path, store, api_version, max_age, manifests):
-    """Read a plan file, connect (locked) to its store and check the plan still applies."""
-    plan, meta = read_plan_file(path)
-    connection = engine.connect(store or meta.store, api_version=api_version, lock=True,
-                                progress=_progress)
-    click.get_current_context().call_on_close(connection.close)
-    engine.check_saved_plan(meta, connection, max_age=max_age, manifests=manifests,
-                            progress=_progress)
-    click.echo(f"Applying plan {meta.plan_id} ({_plan_counts(plan)}) to {connection.name}",
-               err=True)
-    return plan, meta, connection
-
-
-def _plan_and_confirm(paths, store, api_version, prune, target, exclude, force, auto_approve):
-    """Plan the manifests, show the plan, check it is safe and ask before applying it."""
-    connection = engine.connect(store, api_version=api_version, lock=True, progress=_progress)
-    click.get_current_context().call_on_close(connection.close)
-    result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
-                              progress=_progress)
-    click.echo(_render(RENDERERS, result.plan, "text"), nl=False)
-    if result.plan.errors:
-        raise SyncerError("the plan has errors (see above); fix the manifests and plan again")
-    if result.plan.has_changes:
-        engine.check_safe(result.plan, force)
-        _confirm(auto_approve)
-    plan, meta = engine.plan_for_apply(result, connection)
-    return plan, meta, connection
-
-
-def _run_apply(plan, meta, connection, options, verbose, report_path) -> int:
-    if not plan.has_changes:
-        click.echo("No changes to apply.", err=True)
-        return 0
-    if plan.unsafe and options.force:  # engine.apply refuses it without --force
-        click.echo(f"Applying an unsafe plan ({len(plan.findings)} finding(s)) because --force "
-                   "was given.", err=True)
-    log = (lambda text: click.echo(text, err=True)) if verbose else None
-    with _progress_bar(len(meta.steps), enabled=not verbose) as bar:
-        report = engine.apply(plan, meta, connection, options, log=log, progress=bar)
-    click.echo(report.render_text(), nl=False)
-    if report_path:
-        engine.write_json_atomically(report_path, report.to_dict())
-        click.echo(f"Report written to {report_path}", err=True)
-    return report.exit_code
-
-
-def _plan_counts(plan) -> str:
-    s = plan.summary
-    return (f"{s.to_activate} to activate, {s.to_adjust} to adjust, "
-            f"{s.to_deactivate} to deactivate")
+    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)
+    hooks = dataclasses.replace(
+        _hooks(RENDERERS, "text"),
+        show_report=lambda report: click.echo(report.render_text(), nl=False),
+        log=(lambda text: click.echo(text, err=True)) if verbose else None,
+        progress_bar=lambda steps: _progress_bar(steps, enabled=not verbose),
+        **({"confirm": _confirm} if _interactive() else {}),
+    )
+    report = engine.apply(paths, store, api_version=api_version, options=options,
+                          auto_approve=auto_approve, max_plan_age=max_plan_age,
+                          manifests=manifests, prune=prune, targets=target, excludes=exclude,
+                          report_path=report_path, hooks=hooks)
+    return report.exit_code if report is not None else 0
 
 
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _confirm(auto_approve: bool) -> None:
-    if auto_approve:
-        return
-    if not _interactive():
-        raise UsageError(
-            "not asking for confirmation without a terminal: pass --auto-approve, or save the "
-            "plan with `syncer plan -o plan.json` and apply the file"
-        )
+def _confirm(_plan) -> None:
     answer = click.prompt("Apply this plan? Only 'yes' will be accepted", default="",
                           show_default=False, err=True)
     if answer.strip() != "yes":

@@ -284,7 +284,7 @@ def _apply_library(store_file, plan_path, wrap=None, **options):
         if wrap is not None:
             store.transport = wrap(store.transport)
         opts = ApplyOptions(limits=meta.limits, **options)
-        return engine.apply(plan, meta, store, opts)
+        return engine.run_plan(plan, meta, store, opts)
     finally:
         store.close()
 
