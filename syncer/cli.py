@@ -271,6 +271,25 @@ def drift(paths, store, api_version, fmt, prune):
     return EXIT_CHANGES if result.plan.has_changes else 0
 
 
+@cli.command()
+@click.argument("plan_file", metavar="PLAN.json", type=click.Path(dir_okay=False))
+@_format_option
+def show(plan_file, fmt):
+    """Show a saved plan as `syncer plan` showed it: exactly what `syncer apply` will run.
+
+    The file is checked as `apply` checks it (format, fields, fingerprint, digest); the store is
+    not contacted.
+
+    Example:
+
+    \b
+        syncer plan stores/us --store store.json -o plan.json
+        syncer show plan.json --format markdown
+    """
+    plan, _meta = engine.show(plan_file)
+    click.echo(_render(RENDERERS, plan, fmt), nl=False)
+
+
 def _duration(_ctx, _param, value):
     try:
         return engine.parse_duration(value)
