@@ -7,7 +7,7 @@ import pytest
 
 from syncer.errors import PlanFileError
 from syncer.plan.document import load_plan_document, plan_document
-from syncer.plan.schema import _change_checks, saved_plan_keys, schema_problem
+from syncer.plan.schema import _change_checks, _step_check, saved_plan_keys, schema_problem
 from syncer.resources import load_json_schema
 from tests.helpers import plan_case
 
@@ -50,6 +50,31 @@ def test_quick_change_check_accepts_only_what_the_schema_accepts():
             if quick:
                 assert _schema_accepts(variant), variant
     assert tried > 500 and accepted > 20  # the variants exercise both answers
+
+
+STEP_VALUES = [None, 0, -1, 1.0, "x", "activate", "available", "on_hand", [], [0], [-1], [1.0],
+               [True], list(range(250)), list(range(251)), {}, PLAN_ID, PLAN_ID.replace("-", ""),
+               PLAN_ID.upper()]
+
+
+def test_quick_step_check_accepts_only_what_the_schema_accepts():
+    schema = load_json_schema("plan.schema.json")
+    validator = jsonschema.Draft202012Validator(
+        {"$defs": schema["$defs"], **schema["$defs"]["step"]},
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    check = _step_check()
+    assert check is not None
+    tried = accepted = 0
+    for step in _document()["steps"]:
+        assert check(step)
+        variants = [{k: v for k, v in step.items() if k != key} for key in step]
+        variants += [{**step, key: value} for key in step for value in STEP_VALUES]
+        for variant in variants:
+            tried += 1
+            if check(variant):
+                accepted += 1
+                assert validator.is_valid(variant), variant
+    assert tried > 100 and accepted > 5
 
 
 def test_saved_plan_keys_come_from_the_schema():
