@@ -10,21 +10,19 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from syncer import __version__
-from syncer.connect import Connection
+from syncer.connect import Connection, Progress
 from syncer.errors import ConflictError, SyncerError
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
 from syncer.plan.changes import Plan
 from syncer.plan.document import PlanMeta, plan_document
 from syncer.plan.encoding import document_json
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
