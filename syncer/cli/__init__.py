@@ -274,18 +274,24 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         syncer apply stores/us --store store.json --auto-approve
     """
     options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)
+    report = engine.apply(paths, store, api_version=api_version, options=options,
+                          auto_approve=auto_approve, max_plan_age=max_plan_age,
+                          manifests=manifests, prune=prune, targets=target, excludes=exclude,
+                          report_path=report_path, hooks=_apply_hooks(verbose))
+    return report.exit_code if report is not None else 0
+
+
+def _apply_hooks(verbose: bool) -> engine.Hooks:
+    """The plan and the report on stdout; a progress bar, or with -v every step on stderr; on a
+    terminal, ask before applying manifests (off one the engine refuses without --auto-approve).
+    """
     hooks = dataclasses.replace(
         _hooks(RENDERERS, "text"),
         show_report=lambda report: click.echo(report.render_text(), nl=False),
         log=(lambda text: click.echo(text, err=True)) if verbose else None,
         progress_bar=lambda steps: _progress_bar(steps, enabled=not verbose),
-        **({"confirm": _confirm} if _interactive() else {}),
     )
-    report = engine.apply(paths, store, api_version=api_version, options=options,
-                          auto_approve=auto_approve, max_plan_age=max_plan_age,
-                          manifests=manifests, prune=prune, targets=target, excludes=exclude,
-                          report_path=report_path, hooks=hooks)
-    return report.exit_code if report is not None else 0
+    return dataclasses.replace(hooks, confirm=_confirm) if _interactive() else hooks
 
 
 def _interactive() -> bool:
