@@ -15,6 +15,7 @@ import click
 
 from syncer import __version__, engine
 from syncer.apply.applier import ApplyOptions
+from syncer.cli import terminal
 from syncer.cli.emulator import emulator
 from syncer.errors import (
     EXIT_CHANGES,
@@ -289,47 +290,13 @@ def _apply_hooks(verbose: bool) -> engine.Hooks:
         _hooks(RENDERERS, "text"),
         show_report=lambda report: click.echo(report.render_text(), nl=False),
         log=(lambda text: click.echo(text, err=True)) if verbose else None,
-        progress_bar=lambda steps: _progress_bar(steps, enabled=not verbose),
+        progress_bar=lambda steps: terminal.ProgressBar(steps, enabled=not verbose),
     )
-    return dataclasses.replace(hooks, confirm=_confirm) if _interactive() else hooks
+    return dataclasses.replace(hooks, confirm=terminal.confirm) if _interactive() else hooks
 
 
 def _interactive() -> bool:
     return sys.stdin.isatty()
-
-
-def _confirm(_plan) -> None:
-    answer = click.prompt("Apply this plan? Only 'yes' will be accepted", default="",
-                          show_default=False, err=True)
-    if answer.strip() != "yes":
-        raise SyncerError("apply cancelled; nothing was changed")
-
-
-class _progress_bar:  # noqa: N801 (used as a context manager like click's)
-    """A click progress bar over steps on stderr when it is a terminal; else nothing."""
-
-    def __init__(self, steps: int, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty() and steps > 1
-        self.bar = None
-        self.steps = steps
-        self.done = 0
-
-    def __enter__(self):
-        if self.enabled:
-            self.bar = click.progressbar(length=self.steps, label="Applying", file=sys.stderr,
-                                         show_pos=True)
-            self.bar.__enter__()
-        return self
-
-    def __call__(self, steps: int, units: int) -> None:
-        if self.bar is not None:
-            self.bar.label = f"Applying ({units:,} units moved)"
-            self.bar.update(steps - self.done)
-            self.done = steps
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
 
 
 cli.add_command(emulator)
