@@ -343,8 +343,17 @@ EDIT_CASES = {
         "the plan's changes do not match its fingerprint",
     ),
     "summary edited": (
-        lambda d: d["summary"].update(adjust=99),
+        lambda d: d["summary"].update(to_adjust=99),
         "the plan file was edited after it was saved; make the plan again",
+    ),
+    "summary given a key": (
+        lambda d: d["summary"].update(adjust=99),
+        "the plan file is malformed (summary: Additional properties are not allowed ('adjust' "
+        "was unexpected)); make the plan again",
+    ),
+    "a quantity below zero": (
+        lambda d: _adjust(d).update(after=-1, delta=-1 - _adjust(d)["before"]),
+        "the plan file is malformed (changes[2].after: -1 is less than the minimum of 0)",
     ),
     "fingerprint edited": (
         lambda d: d.update(fingerprint="0" * 64),
@@ -360,7 +369,7 @@ EDIT_CASES = {
     ),
     "a step not an object": (
         lambda d: d.update(steps=[1]),
-        "the plan file is malformed (a step is not an object)",
+        "the plan file is malformed (steps[0] is not an object)",
     ),
     "a change not an object": (
         lambda d: d.update(changes=[1]),
