@@ -16,6 +16,7 @@ from operator import attrgetter
 from types import MappingProxyType
 
 from syncer.errors import ManifestError, Problem, Source
+from syncer.manifest.discounts import combine_discounts, read_discounts
 from syncer.manifest.files import (
     MAX_MANIFEST_BYTES,
     decode_manifest,
@@ -23,9 +24,17 @@ from syncer.manifest.files import (
     read_manifest,
     too_large,
 )
-from syncer.manifest.schema import check_document, check_levels, level_ok
+from syncer.manifest.schema import DISCOUNTS_KIND, check_document, check_levels, level_ok
 from syncer.manifest.yamlmarks import parse_yaml
-from syncer.model import ADJUSTABLE, DesiredLevel, DesiredState, Policy, SafetyLimits, frozen_map
+from syncer.model import (
+    ADJUSTABLE,
+    DesiredDiscount,
+    DesiredLevel,
+    DesiredState,
+    Policy,
+    SafetyLimits,
+    frozen_map,
+)
 
 _QUANTITIES = frozenset(ADJUSTABLE)
 
@@ -39,6 +48,7 @@ class _Part:
     locations: tuple[tuple[str, Source], ...]
     policy: tuple[Policy, Source] | None
     safety: tuple[SafetyLimits, Source] | None
+    discounts: tuple[DesiredDiscount, ...] = ()
 
 
 def parse_manifest(text: str, file: str = "<string>") -> DesiredState:
@@ -98,6 +108,9 @@ def _parse(text: str, file: str) -> tuple[_Part, list[Problem]]:
     problems, readable = check_document(parsed, file)
     problems = parsed.problems + problems
     document = parsed.document if readable else {}
+    if document.get("kind") == DISCOUNTS_KIND:
+        part = _Part(file, (), (), None, None, read_discounts(parsed, file, document))
+        return part, sorted(problems, key=_order)
     locations = document.get("locations")
     levels, names = [], []
     for location, items in locations.items() if isinstance(locations, dict) else ():
@@ -199,6 +212,7 @@ def _combine(
                 problems.append(Problem(level.source, message))
         policy = _agree("policy", policy, part.policy, problems)
         safety = _agree("safety", safety, part.safety, problems)
+    discounts = combine_discounts((d for part in parts for d in part.discounts), problems)
     if problems:
         rank = {file: index for index, file in reversed(list(enumerate(order)))}
         problems.sort(key=lambda p: (rank.get(p.source.file, -1), *_order(p)))
@@ -215,6 +229,7 @@ def _combine(
         location_sources=MappingProxyType(location_sources),
         files=tuple(file for file, _ in contents),
         digest=digest.hexdigest(),
+        discounts=discounts,
     )
 
 
@@ -247,7 +262,7 @@ def summarize(desired: DesiredState) -> str:
         _plural(len(desired.files), "file"),
         _plural(len(desired.location_sources), "location"),
         _plural(len(desired.levels), "level"),
-    )
+    ) + ((_plural(len(desired.discounts), "discount code"),) if desired.discounts else ())
     return ", ".join(counts) + ": valid"
 
 
