@@ -171,18 +171,27 @@ def _levels(store: Store, raws: list, problems: list[str]) -> None:
 
 
 def _discounts(store: Store, raws: list, problems: list[str]) -> None:
+    codes: dict[str, str] = {}
     for i, raw in enumerate(raws):
         where = f"discounts[{i}]"
-        if not _object(raw, where, problems, {"id", "title", "startsAt", "endsAt"}):
+        if not _object(raw, where, problems, {"id", "title", "code", "startsAt", "endsAt"}):
             continue
         gid = _gid(raw.get("id"), "DiscountCodeNode", f"{where}.id", problems)
         title, starts, ends = raw.get("title"), raw.get("startsAt"), raw.get("endsAt")
+        code = raw.get("code")
         if not isinstance(title, str) or not isinstance(starts, str):
             problems.append(f"{where}: title and startsAt are required strings")
         elif ends is not None and not isinstance(ends, str):
             problems.append(f"{where}.endsAt: must be a string or null")
+        elif code is not None and (not isinstance(code, str) or not code.strip()):
+            problems.append(f"{where}.code: must be a non-empty string or null")
+        elif code is not None and code.casefold() in codes:
+            problems.append(f"{where}.code: {code!r} is also the code of {codes[code.casefold()]} "
+                            "(codes are unique in a store, ignoring case)")
         elif gid:
-            store.discounts[gid] = Discount(gid, title, starts, ends)
+            store.discounts[gid] = Discount(gid, title, starts, ends, code)
+            if code is not None:
+                codes[code.casefold()] = gid
 
 
 def _idempotency(store: Store, raws: list, problems: list[str]) -> None:
@@ -235,8 +244,9 @@ def state_from_store(store: Store) -> dict:
         for lv in sorted(store.levels.values(), key=lambda lv: lv.id)
     ]
     if store.discounts:
-        data["discounts"] = [{"id": d.id, "title": d.title, "startsAt": d.starts_at,
-                              "endsAt": d.ends_at} for d in store.discounts.values()]
+        data["discounts"] = [{"id": d.id, "title": d.title, "code": d.code,
+                              "startsAt": d.starts_at, "endsAt": d.ends_at}
+                             for d in store.discounts.values()]
     data["idempotency"] = [
         {"field": f, "key": k, "fingerprint": v["fingerprint"], "response": v["response"]}
         for (f, k), v in store.idempotency.items()
