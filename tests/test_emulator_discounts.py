@@ -24,6 +24,8 @@ STATE = {
 }
 FIELDS = "id codeDiscount { ... on DiscountCodeBasic { title status startsAt endsAt " \
          "codes(first: 1) { nodes { code } } } }"
+BY_CODE = "query($c: String!) { codeDiscountNodeByCode(code: $c) { " + FIELDS + " } }"
+BY_ID = "query($id: ID!) { codeDiscountNode(id: $id) { " + FIELDS + " } }"
 TOGGLE = ("mutation($id: ID!) { %s(id: $id) { codeDiscountNode { " + FIELDS + " } "
           "userErrors { field code message } } }")
 
@@ -44,13 +46,12 @@ def basic(node):
 
 
 def test_by_code_ignores_case_and_reports_status_from_the_schedule(emu):
-    data = call(emu, "query($c: String!) { codeDiscountNodeByCode(code: $c) { %s } }" % FIELDS,
-                {"c": "spring10"})
+    data = call(emu, BY_CODE, {"c": "spring10"})
     assert basic(data["codeDiscountNodeByCode"]) == {
         "title": "Spring", "status": "ACTIVE", "startsAt": "2026-03-01T00:00:00Z",
         "endsAt": "2026-06-01T00:00:00Z", "codes": {"nodes": [{"code": "SPRING10"}]}}
-    statuses = [basic(call(emu, '{ codeDiscountNodeByCode(code: "%s") { %s } }' % (c, FIELDS))[
-        "codeDiscountNodeByCode"])["status"] for c in ("SUMMER", "WINTER")]
+    statuses = [basic(call(emu, BY_CODE, {"c": c})["codeDiscountNodeByCode"])["status"]
+                for c in ("SUMMER", "WINTER")]
     assert statuses == ["SCHEDULED", "EXPIRED"]
     assert call(emu, '{ codeDiscountNodeByCode(code: "NOPE") { id } }') == {
         "codeDiscountNodeByCode": None}
@@ -61,8 +62,8 @@ def test_list_pages_and_filters(emu):
                      "pageInfo { hasNextPage endCursor } } }")["codeDiscountNodes"]
     assert [n["id"] for n in page["nodes"]] == [NODE + "1", NODE + "2"]
     assert page["pageInfo"]["hasNextPage"]
-    rest = call(emu, "query($a: String) { codeDiscountNodes(first: 2, after: $a) { nodes { id } } }",
-                {"a": page["pageInfo"]["endCursor"]})
+    rest = call(emu, "query($a: String) { codeDiscountNodes(first: 2, after: $a) { "
+                     "nodes { id } } }", {"a": page["pageInfo"]["endCursor"]})
     assert rest["codeDiscountNodes"]["nodes"] == [{"id": NODE + "3"}]
     found = call(emu, '{ codeDiscountNodes(first: 5, query: "code:winter OR status:scheduled") '
                       "{ nodes { id } } }")
@@ -96,8 +97,7 @@ def test_activate_removes_the_end_date_and_keeps_the_start(emu):
 def test_deactivate_then_activate_follows_the_clock(emu):
     emu.clock.advance(3600)
     call(emu, TOGGLE % "discountCodeDeactivate", {"id": NODE + "1"})
-    got = basic(call(emu, "{ codeDiscountNode(id: \"%s1\") { %s } }" % (NODE, FIELDS))[
-        "codeDiscountNode"])
+    got = basic(call(emu, BY_ID, {"id": NODE + "1"})["codeDiscountNode"])
     assert got["endsAt"] == "2026-04-01T01:00:00Z"
     out = call(emu, TOGGLE % "discountCodeActivate", {"id": NODE + "1"})["discountCodeActivate"]
     assert basic(out["codeDiscountNode"])["status"] == "ACTIVE"
