@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
+from syncer.apply.discounts import DiscountResult, apply_discounts
 from syncer.connect import Connection, Progress, connect
 from syncer.errors import ManifestError, PlanProblemError, Problem, UnsafePlanError, UsageError
 from syncer.manifest.load import load_manifests
@@ -31,6 +32,7 @@ from syncer.saved_plans import (
     save_plan,
     write_json_atomically,
 )
+from syncer.shopify.discounts import read_discounts
 from syncer.shopify.reader import read_live
 from syncer.shopify.stores import DEFAULT_API_VERSION
 
@@ -114,6 +116,9 @@ def make_plan(
     desired = load_manifests(paths)
     selection = parse_selection(targets, excludes)
     live = read_live(store.transport, desired, prune=prune, progress=progress)
+    if desired.discounts:
+        live = dataclasses.replace(live, discounts=read_discounts(store.transport,
+                                                                  desired.discounts))
     return PlanResult(make_changes(desired, live, prune=prune, targets=selection), desired)
 
 
@@ -198,7 +203,14 @@ def run_plan(
     check_safe(plan, options.force)
     applier = Applier(store.transport, plan, meta, options, log=log, progress=progress,
                       clock=store.wall_clock)
-    return applier.run()
+    report = applier.run()
+    report.discounts = [DiscountResult(c) for c in plan.discounts]
+    if report.exit_code == 0:  # after a conflict or an error they are not attempted
+        calls, cost = store.transport.calls, store.transport.cost_points
+        apply_discounts(store.transport, report, log)
+        report.calls += store.transport.calls - calls
+        report.cost_points += store.transport.cost_points - cost
+    return report
 
 
 def plan_for_apply(result: PlanResult, store: Connection) -> tuple[Plan, PlanMeta]:

@@ -150,6 +150,18 @@ class LiveLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveDiscount:
+    """One code discount as the store reports it; ``status`` is Shopify's, from the schedule:
+    ``ACTIVE``, ``SCHEDULED`` (before ``starts_at``) or ``EXPIRED`` (from ``ends_at`` on)."""
+
+    id: str
+    title: str
+    status: str
+    starts_at: str
+    ends_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LiveState:
     """What the store holds for the locations and items the manifests name.
 
@@ -163,6 +175,8 @@ class LiveState:
     items_by_sku: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    #: The code discounts the manifests name, by ``DesiredDiscount.key``; unknown ones are absent.
+    discounts: Mapping[str, LiveDiscount] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def build(

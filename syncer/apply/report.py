@@ -96,6 +96,8 @@ class ApplyReport:
     calls: int = 0
     cost_points: float = 0.0
     forced: bool = False
+    #: Results of the plan's code discount changes (``apply/discounts.py``), run after the steps.
+    discounts: list = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -140,6 +142,8 @@ class ApplyReport:
                 f"(+{n['units_added']}/-{n['units_removed']} units), {n['deactivated']} "
                 f"deactivated in {self.calls} call{'s' if self.calls != 1 else ''}, "
                 f"{self.cost_points:,.0f} cost points.")
+        if self.discounts:
+            line += _discounts_summary(self.discounts)
         if n["changes_already_applied"]:
             line += (f" {n['changes_already_applied']} change(s) were already applied by an "
                      "earlier run of this plan and were not applied again.")
@@ -163,6 +167,8 @@ class ApplyReport:
             for r in self.results:
                 if r.status in (FAILED, UNKNOWN):
                     lines.append(f"  {r.status}: {describe(r.step)}: {r.detail}")
+            lines += [f"  {d.status}: {d}: {d.detail}" for d in self.discounts
+                      if d.status in (FAILED, UNKNOWN)]
         waiting = [r for r in self.results if r.status == NOT_ATTEMPTED]
         if waiting and self.exit_code != EXIT_OK:
             changes = sum(len(r.step.changes) for r in waiting)
@@ -187,7 +193,21 @@ class ApplyReport:
             "conflicts": [c.to_dict() for c in self.conflicts],
             "rebased": [r.to_dict() for r in self.rebased],
             "steps": [r.to_dict() for r in self.results],
+            **({"discounts": [d.to_dict() for d in self.discounts]} if self.discounts else {}),
         }
+
+
+def _discounts_summary(results) -> str:
+    """`` Discount codes: 1 activated, 1 deactivated, 1 already so.``"""
+    counts = {"activated": 0, "deactivated": 0}
+    already = 0
+    for d in results:
+        if d.status == APPLIED:
+            counts["activated" if d.change.active else "deactivated"] += 1
+        elif d.status == ALREADY:
+            already += 1
+    line = f" Discount codes: {counts['activated']} activated, {counts['deactivated']} deactivated"
+    return line + (f", {already} already applied." if already else ".")
 
 
 def describe(step: Step) -> str:

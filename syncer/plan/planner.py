@@ -27,6 +27,7 @@ from syncer.model import (
     Location,
 )
 from syncer.plan.changes import Activate, Adjust, Deactivate, LevelRef, Plan
+from syncer.plan.discounts import DiscountPlan, plan_discounts
 from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.safety import check_safety
 
@@ -268,8 +269,12 @@ def plan(
             _deactivation(level, lv, True, None, errors, warnings, changes)
 
     warnings.extend(_last_level_warnings(changes, live))
-    result = Plan(tuple(changes), tuple(errors), tuple(warnings), (), len(seen) + pruned)
-    findings = check_safety(result, live, desired.safety)
+    discounts = plan_discounts(desired.discounts, live.discounts)
+    if selective:  # selectors name levels: a selective plan leaves discounts alone
+        discounts = DiscountPlan(errors=discounts.errors)
+    result = Plan(tuple(changes), (*errors, *discounts.errors), (*warnings, *discounts.warnings),
+                  (), len(seen) + pruned, discounts.changes)
+    findings = [*check_safety(result, live, desired.safety), *discounts.findings]
     return result.with_findings(findings) if findings else result
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from syncer.plan import discounts
 from syncer.plan.changes import Activate, Adjust, Deactivate, Plan
 from syncer.plan.encoding import document_json
 from syncer.plan.notices import Finding, Notice
@@ -88,12 +89,12 @@ def _group(plan: Plan) -> tuple[dict[str, dict[str, _Level]], list[tuple[str, No
 def summary_line(plan: Plan) -> str:
     """``Plan: 2 to activate, 14 to adjust (+120/-35 units), 1 to deactivate.`` and safety."""
     s = plan.summary
-    if not plan.changes:
+    if not plan.has_changes:
         line = "No changes. The store matches the manifests."
     else:
         line = (f"Plan: {s.to_activate:,} to activate, {s.to_adjust:,} to adjust "
                 f"(+{s.units_added:,}/-{s.units_removed:,} units), "
-                f"{s.to_deactivate:,} to deactivate.")
+                f"{s.to_deactivate:,} to deactivate.") + discounts.summary_text(plan.discounts)
     if plan.findings:
         n = len(plan.findings)
         line += f" Unsafe: {n} finding{'s' if n > 1 else ''} (see above)."
@@ -117,6 +118,12 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 out.append(_paint(f"  {symbol} {label:<{width}}  {text}", symbol, color))
             for symbol, note in level.notes:
                 out.append(_paint(f"      {symbol} {note.message}", symbol, color))
+    rows = discounts.change_lines(plan.discounts)
+    if rows:
+        out.append(_paint("Discount codes", "h", color))
+        label_width = max(len(label) for _, label, _ in rows)
+        out.extend(_paint(f"  {symbol} {label:<{label_width}}  {text}", symbol, color)
+                   for symbol, label, text in rows)
     for title, symbol, notes in (
         ("Unsafe:", "!", [n for _, n in loose if isinstance(n, Finding)]),
         ("Warnings:", "!", [n for _, n in loose if not isinstance(n, Finding)]),
@@ -212,6 +219,11 @@ def render_markdown(plan: Plan) -> str:
                 rows.append(f"| {symbol} | {_md(label)} | {_md(text)} |")
         n = len(rows)
         sections.append((f"{_md(location)} ({n} change{'s' if n != 1 else ''})", rows))
+    rows = [f"| {symbol} | {_md(label)} | {_md(text.replace(' -> ', ' → '))} |"
+            for symbol, label, text in discounts.change_lines(plan.discounts)]
+    if rows:
+        sections.append((f"Discount codes ({len(rows)} change{'s' if len(rows) != 1 else ''})",
+                         rows))
     tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
     return _budgeted(head, sections, tail, "changes")
 
@@ -252,11 +264,17 @@ def _drift_text(e: dict) -> str:
 
 
 def _drift_line(plan: Plan, entries: list[dict]) -> str:
-    if not entries:
+    if not entries and not plan.discounts:
         line = "No drift. The store matches the manifests."
+    elif not entries:
+        line = "Drift:"
     else:
         levels = len({(e["location_id"], e["item_id"]) for e in entries})
         line = f"Drift: {levels:,} level{'s' if levels != 1 else ''} differ from the manifests."
+    if plan.discounts:
+        n = len(plan.discounts)
+        line += (f" {n:,} discount code{'s differ' if n != 1 else ' differs'} from the "
+                 "manifests.")
     if plan.errors:
         line += f" {len(plan.errors)} error(s)."
     return line
@@ -273,6 +291,7 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
             location = e["location"]
             out.append(_paint(location, "h", color))
         out.append(f"  {e['sku']:<{width}}  {_drift_text(e)}")
+    out += _discount_drift_lines(plan, color)
     if plan.errors:
         out += ["", _paint("Errors:", "h", color)]
         out += [_paint(f"  x {n}", "x", color) for n in plan.errors]
@@ -280,6 +299,20 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
         out.append("")
     out.append(_drift_line(plan, entries))
     return "\n".join(out) + "\n"
+
+
+def _discount_drift_text(e: dict) -> str:
+    ends = f" until {e['ends_at']}" if e["ends_at"] else ""
+    return f"{e['live']} (from {e['starts_at']}{ends}), desired {e['desired']}"
+
+
+def _discount_drift_lines(plan: Plan, color: bool) -> list[str]:
+    entries = discounts.drift_entries(plan.discounts)
+    if not entries:
+        return []
+    width = max(len(e["discount"]) for e in entries)
+    return [_paint("Discount codes", "h", color)] + [
+        f"  {e['discount']:<{width}}  {_discount_drift_text(e)}" for e in entries]
 
 
 def render_drift_json(plan: Plan) -> str:
@@ -290,6 +323,8 @@ def render_drift_json(plan: Plan) -> str:
         "levels": len({(e["location_id"], e["item_id"]) for e in entries}),
         "errors": [n.to_dict() for n in plan.errors],
     }
+    if plan.discounts:
+        data["discounts"] = discounts.drift_entries(plan.discounts)
     return document_json(data)
 
 
@@ -304,6 +339,11 @@ def render_drift_markdown(plan: Plan) -> str:
             f"| | {_md(e['sku'])} | {_md(_drift_text(e))} |")
     parts = [(f"{_md(loc)} ({len(rows)} difference{'s' if len(rows) != 1 else ''})", rows)
              for loc, rows in sections.items()]
+    rows = [f"| | {_md(e['discount'])} | {_md(_discount_drift_text(e))} |"
+            for e in discounts.drift_entries(plan.discounts)]
+    if rows:
+        parts.append((f"Discount codes ({len(rows)} difference{'s' if len(rows) != 1 else ''})",
+                      rows))
     return _budgeted(head, parts, [_drift_line(plan, entries)], "differences")
 
 
