@@ -1,0 +1,232 @@
+"""Discount codes end to end: manifests, the documents, the planner, apply, drift and the CLI.
+
+The store is the emulator behind a state file (``examples/discounts``) on the real clock, so the
+schedules use dates far from now.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_documents import document_errors  # tests/ is on sys.path under pytest
+
+from syncer import engine
+from syncer.apply.applier import ApplyOptions
+from syncer.cli import cli
+from syncer.emulator import Emulator
+from syncer.errors import PlanProblemError, Source, UnsafePlanError
+from syncer.model import DesiredDiscount, LiveDiscount
+from syncer.plan.discounts import DiscountChange, plan_discounts
+from syncer.plan.document import load_plan_document
+from syncer.shopify import discounts as wire
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "discounts"
+NODE = "gid://shopify/DiscountCodeNode/"
+FUTURE = {"id": NODE + "9", "title": "Launch", "code": "LAUNCH",
+          "startsAt": "2049-01-01T00:00:00Z", "endsAt": "2049-01-02T00:00:00Z"}
+
+
+@pytest.fixture
+def shop(tmp_path):
+    folder = tmp_path / "shop"
+    shutil.copytree(EXAMPLE, folder)
+    return folder, str(folder / "store.json")
+
+
+def state(store):
+    return {d["code"]: d for d in json.loads(Path(store).read_text())["discounts"]}
+
+
+def add_discount(store, entry):
+    data = json.loads(Path(store).read_text())
+    data["discounts"].append(entry)
+    Path(store).write_text(json.dumps(data))
+
+
+def toggle_behind_our_back(store, mutation, discount_id):
+    """Run ``mutation`` on the store file directly, as another app would."""
+    query = "mutation($id: ID!) { " + mutation + "(id: $id) { userErrors { message } } }"
+    return Emulator.load(store).handle({"query": query, "variables": {"id": discount_id}}, {})
+
+
+def manifest(folder, text):
+    (folder / "discounts.yaml").write_text(
+        "apiVersion: syncer/v1\nkind: DiscountCodes\ndiscounts:\n" + text)
+
+
+# --- the planner ---------------------------------------------------------------------------------
+
+
+def live(status, starts="2026-01-01T00:00:00Z", ends=None):
+    return {"x": LiveDiscount(NODE + "1", "X", status, starts, ends)}
+
+
+@pytest.mark.parametrize(("active", "status", "change", "notes"), [
+    (False, "ACTIVE", "discount_deactivate", []),
+    (False, "SCHEDULED", "discount_deactivate", ["finding:discount_schedule_lost"]),
+    (False, "EXPIRED", None, []),
+    (True, "EXPIRED", "discount_activate", ["warning:discount_end_removed"]),
+    (True, "ACTIVE", None, []),
+    (True, "SCHEDULED", None, ["warning:discount_scheduled"]),
+])
+def test_each_status_and_desired_state(active, status, change, notes):
+    got = plan_discounts([DesiredDiscount("X", active, Source("d.yaml", 4, 3))],
+                         live(status, ends="2026-02-01T00:00:00Z"))
+    assert [c.kind for c in got.changes] == ([change] if change else [])
+    assert [f"finding:{n.code}" for n in got.findings] + [
+        f"warning:{n.code}" for n in got.warnings] == notes
+    assert all(str(n.source) == "d.yaml:4:3" for n in (*got.findings, *got.warnings))
+
+
+def test_the_notes_show_the_schedule_they_change():
+    scheduled = plan_discounts([DesiredDiscount("X", False, Source("d.yaml", 4, 3))],
+                               live("SCHEDULED", "2049-01-01T00:00:00Z", "2049-01-02T00:00:00Z"))
+    assert ("scheduled from 2049-01-01T00:00:00Z until 2049-01-02T00:00:00Z, moves its start and "
+            "end to now") in scheduled.findings[0].message
+    expired = plan_discounts([DesiredDiscount("x", True, Source("d.yaml", 5, 3))],
+                             live("EXPIRED", ends="2026-02-01T00:00:00Z"))
+    assert "removes its end date 2026-02-01T00:00:00Z" in expired.warnings[0].message
+
+
+def test_unknown_code_and_id_are_errors_at_their_line():
+    got = plan_discounts([DesiredDiscount("NOPE", True, Source("d.yaml", 4, 3)),
+                          DesiredDiscount(NODE + "5", True, Source("d.yaml", 5, 3))], {})
+    assert [str(e) for e in got.errors] == [
+        "d.yaml:4:3: unknown discount code 'NOPE': no code discount has this code",
+        f"d.yaml:5:3: code discount {NODE}5 does not exist in the store"]
+
+
+def test_a_change_round_trips_and_refuses_an_unknown_kind():
+    change = DiscountChange("X", True, NODE + "1", "X", "EXPIRED", "a", "b")
+    assert DiscountChange.from_dict(change.to_dict()) == change
+    with pytest.raises(ValueError):
+        DiscountChange.from_dict({**change.to_dict(), "kind": "discount_delete"})
+
+
+# --- the documents, against the real schemas ----------------------------------------------------
+
+
+@pytest.mark.parametrize("refs", [["SPRING10"], [NODE + "1"], ["A", NODE + "2", "b c"]])
+def test_read_documents_are_valid(real_schemas, refs):
+    version, schema = real_schemas
+    values = {f"d{i}": ref for i, ref in enumerate(refs)}
+    assert document_errors(schema, wire.discounts_query(refs), values) == [], version
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_toggle_documents_are_valid(real_schemas, active):
+    version, schema = real_schemas
+    errors = document_errors(schema, wire.toggle_document(active), {"id": NODE + "1"})
+    assert errors == [], version
+
+
+def test_a_planted_bad_discount_document_fails_the_check(real_schema):
+    bad = wire.discounts_query(["A"]).replace("startsAt", "startAt")
+    assert any("startAt" in e for e in document_errors(real_schema, bad))
+
+
+# --- plan, apply, replan, drift ----------------------------------------------------------------
+
+
+def test_plan_apply_replan_and_drift(shop, tmp_path):
+    folder, store = shop
+    out = tmp_path / "plan.json"
+    result = engine.plan([str(folder)], store, out=out)
+    assert [(c.ref, c.kind) for c in result.plan.discounts] == [
+        ("SPRING10", "discount_deactivate"), ("welcome", "discount_activate")]
+    assert [w.code for w in result.plan.warnings] == ["discount_end_removed"]
+    plan, _meta = engine.show(out)
+    assert plan.discounts == result.plan.discounts  # the plan file carries them
+    report = engine.apply([str(out)], report_path=tmp_path / "report.json")
+    assert [d.status for d in report.discounts] == ["applied", "applied"]
+    after = state(store)
+    assert after["SPRING10"]["endsAt"] is not None and after["WELCOME"]["endsAt"] is None
+    assert after["WELCOME"]["startsAt"] == "2025-01-01T00:00:00Z"  # activation keeps the start
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert [d["status"] for d in saved["discounts"]] == ["applied", "applied"]
+    assert not engine.drift([str(folder)], store).plan.has_changes  # replan: nothing
+
+    # Resume: a rerun of the same plan writes nothing and says why.
+    before = state(store)
+    again = engine.apply([str(out)])
+    assert [d.status for d in again.discounts] == ["already applied", "already applied"]
+    assert state(store) == before
+
+    # Someone resumes SPRING10 behind syncer's back: drift sees it, exit 2 from the CLI.
+    status, body = toggle_behind_our_back(store, "discountCodeActivate", NODE + "1")
+    assert status == 200 and not body["data"]["discountCodeActivate"]["userErrors"]
+    drifted = engine.drift([str(folder)], store)
+    assert [(c.ref, c.status) for c in drifted.plan.discounts] == [("SPRING10", "ACTIVE")]
+    run = CliRunner().invoke(cli, ["drift", str(folder), "--store", store, "--format", "json"])
+    assert run.exit_code == 2, run.output
+    entries = json.loads(run.stdout)["discounts"]
+    assert [(e["discount"], e["live"], e["desired"]) for e in entries] == [
+        ("SPRING10", "active", "inactive")]
+
+
+def test_scheduled_deactivation_needs_force_and_loses_the_schedule(shop, tmp_path):
+    folder, store = shop
+    add_discount(store, FUTURE)
+    manifest(folder, "  LAUNCH: {active: false}\n")
+    out = tmp_path / "plan.json"
+    result = engine.plan([str(folder)], store, out=out)
+    assert [f.code for f in result.plan.findings] == ["discount_schedule_lost"]
+    with pytest.raises(UnsafePlanError):
+        engine.apply([str(out)])
+    assert state(store)["LAUNCH"]["startsAt"] == "2049-01-01T00:00:00Z"
+    report = engine.apply([str(out)], options=ApplyOptions(force=True))
+    assert [d.status for d in report.discounts] == ["applied"]
+    launch = state(store)["LAUNCH"]
+    assert launch["startsAt"] == launch["endsAt"] < "2049"
+
+
+def test_apply_skips_a_discount_someone_already_changed(shop, tmp_path):
+    folder, store = shop
+    manifest(folder, "  SPRING10: {active: false}\n")
+    out = tmp_path / "plan.json"
+    engine.plan([str(folder)], store, out=out)
+    toggle_behind_our_back(store, "discountCodeDeactivate", NODE + "1")
+    ended = state(store)["SPRING10"]["endsAt"]
+    report = engine.apply([str(out)])
+    assert [(d.status, d.detail) for d in report.discounts] == [
+        ("already applied", "already expired; not written again")]
+    assert state(store)["SPRING10"]["endsAt"] == ended  # not moved by a second deactivation
+    assert "1 already applied" in report.summary_line()
+
+
+def test_a_status_moved_since_the_plan_stops_the_run(shop, tmp_path):
+    folder, store = shop
+    manifest(folder, "  SPRING10: {active: false}\n")
+    out = tmp_path / "plan.json"
+    planned = engine.plan([str(folder)], store, out=out).plan
+    assert load_plan_document(json.loads(out.read_text()))[0].discounts == planned.discounts
+    data = json.loads(Path(store).read_text())
+    data["discounts"][0]["startsAt"] = "2049-06-01T00:00:00Z"  # rescheduled behind our back
+    Path(store).write_text(json.dumps(data))
+    report = engine.apply([str(out)])
+    assert report.exit_code == 5 and report.discounts[0].status == "failed"
+    assert "moved from ACTIVE to SCHEDULED" in report.render_text()
+
+
+def test_unknown_code_is_a_plan_error_with_file_and_line(shop, tmp_path):
+    folder, store = shop
+    manifest(folder, "  SPRING10: {active: false}\n  NOPE: {active: true}\n")
+    with pytest.raises(PlanProblemError) as caught:
+        engine.plan([str(folder)], store)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{folder / 'discounts.yaml'}:5:3: unknown discount code 'NOPE': no code discount has "
+        "this code"]
+
+
+def test_the_cli_shows_discounts_in_plan_and_show(shop, tmp_path):
+    folder, store = shop
+    out = tmp_path / "plan.json"
+    run = CliRunner().invoke(cli, ["plan", str(folder), "--store", store, "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    assert "Discount codes\n  - SPRING10" in run.stdout
+    assert "Discount codes: 1 to activate, 1 to deactivate." in run.stdout
+    shown = CliRunner().invoke(cli, ["show", str(out), "--format", "markdown"])
+    assert "Discount codes (2 changes)" in shown.stdout
