@@ -256,7 +256,8 @@ STATE_CASES = {
     "bad shop": (b'{"shop": 5}', "shop: required, a non-empty string"),
     "level refs of the wrong type": (
         b'{"shop": "a.myshopify.com", "levels": [{"item": [], "location": {}}]}',
-        "levels[0].item: unknown inventory item []",
+        "levels[0].item: must be an inventory item id such as gid://shopify/InventoryItem/1\n"
+        "  - levels[0].location: must be a location id such as gid://shopify/Location/1",
     ),
 }
 
