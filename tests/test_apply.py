@@ -6,6 +6,7 @@ import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from syncer import cli as cli_module
 from syncer import engine
 from syncer.apply.applier import ApplyOptions
 from syncer.cli import cli
-from syncer.emulator import Emulator
+from syncer.emulator import Emulator, handler
 from syncer.errors import (
     EXIT_CONFLICT,
     EXIT_PARTIAL,
@@ -217,13 +218,16 @@ def test_default_reference_is_the_plan(quick, tmp_path):
 
 # --- exactly once: replay, resume ------------------------------------------------------------
 
-def test_same_plan_twice_applies_once(big, tmp_path):
+def test_same_plan_twice_applies_once(big, tmp_path, monkeypatch):
     manifests, store = big
     _save_plan(manifests, store, tmp_path / "plan.json")
     assert run("apply", tmp_path / "plan.json").exit_code == 0
     after_first = _levels(store)
     groups = json.loads(Path(store).read_text())["adjustment_group_seq"]
-    time.sleep(1.05)  # createdAt has whole seconds: a replay shows an earlier second
+    # createdAt has whole seconds: a replay shows an earlier second. The store file's time
+    # (the emulator's and the applier's, both through handler.wall_time) moves on 2 s.
+    later = time.time() + 2
+    monkeypatch.setattr(handler, "time", SimpleNamespace(time=lambda: later))
     second = run("apply", tmp_path / "plan.json", "--report", tmp_path / "r.json")
     assert second.exit_code == 0, second.stderr
     assert "were already applied by an earlier run of this plan" in second.stdout
