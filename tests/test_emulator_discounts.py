@@ -118,3 +118,10 @@ def test_codes_are_saved_and_must_be_unique_ignoring_case(emu):
     bad["discounts"][1]["code"] = "spring10"
     with pytest.raises(StateError, match=r"discounts\[1\]\.code: 'spring10' is also the code of"):
         Emulator.from_state(bad, clock=VirtualClock())
+
+
+def test_a_blank_code_is_refused():
+    bad = json.loads(json.dumps(STATE))
+    bad["discounts"][0]["code"] = " "
+    with pytest.raises(StateError, match=r"discounts\[0\]\.code: must be a non-empty string"):
+        Emulator.from_state(bad, clock=VirtualClock())
