@@ -263,8 +263,9 @@ def apply(
             check_saved_plan(meta, connection, max_age=max_plan_age, manifests=manifests,
                              progress=hooks.say)
             s = plan_.summary
+            codes = f", {len(plan_.discounts)} discount code(s)" if plan_.discounts else ""
             hooks.say(f"Applying plan {meta.plan_id} ({s.to_activate} to activate, "
-                      f"{s.to_adjust} to adjust, {s.to_deactivate} to deactivate) to "
+                      f"{s.to_adjust} to adjust, {s.to_deactivate} to deactivate{codes}) to "
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,

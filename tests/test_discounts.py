@@ -241,3 +241,20 @@ def test_the_readme_shows_what_plan_prints(tmp_path, monkeypatch):
                                    str(tmp_path / "store.json")])
     assert run.exit_code == 0, run.output
     assert run.stdout == shown
+
+
+def test_discounts_wait_for_the_inventory_steps(shop, tmp_path):
+    """A run stopped by an inventory error does not touch the discounts; a rerun does them."""
+    folder, store = shop
+    out = tmp_path / "plan.json"
+    (folder / "inventory.yaml").write_text((folder / "inventory.yaml").read_text().replace(
+        "available: 5", "available: 9"))
+    engine.plan([str(folder)], store, out=out)
+    data = json.loads(Path(store).read_text())
+    data["levels"][0]["quantities"]["available"] = 7  # a sale: the adjust's CAS fails
+    Path(store).write_text(json.dumps(data))
+    report = engine.apply([str(out)])
+    assert report.exit_code != 0
+    assert [d.status for d in report.discounts] == ["not attempted", "not attempted"]
+    assert "Not attempted: 2 discount code change(s)." in report.render_text()
+    assert state(store)["SPRING10"]["endsAt"] is None

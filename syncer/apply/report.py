@@ -173,6 +173,9 @@ class ApplyReport:
         if waiting and self.exit_code != EXIT_OK:
             changes = sum(len(r.step.changes) for r in waiting)
             lines.append(f"Not attempted: {len(waiting)} step(s) with {changes} change(s).")
+        paused = [d for d in self.discounts if d.status == NOT_ATTEMPTED]
+        if paused and self.exit_code != EXIT_OK:
+            lines.append(f"Not attempted: {len(paused)} discount code change(s).")
         if self.exit_code == EXIT_PARTIAL:
             lines.append("Run the same plan again to resume: steps already applied are "
                          "recognised and not applied twice.")
