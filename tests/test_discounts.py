@@ -123,6 +123,15 @@ def test_toggle_documents_are_valid(real_schemas, active):
     assert errors == [], version
 
 
+def test_discount_reads_cost_what_the_reader_expects(real_schema):
+    cost = pytest.importorskip("syncer.emulator.cost")
+    from graphql import parse
+
+    refs = ["A", NODE + "1"] * (wire.DISCOUNTS_PER_QUERY // 2)
+    document = parse(wire.discounts_query(refs))
+    assert cost.requested_cost(real_schema, document, {}) == len(refs) * wire.DISCOUNT_COST <= 1000
+
+
 def test_a_planted_bad_discount_document_fails_the_check(real_schema):
     bad = wire.discounts_query(["A"]).replace("startsAt", "startAt")
     assert any("startAt" in e for e in document_errors(real_schema, bad))

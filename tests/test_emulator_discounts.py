@@ -125,3 +125,23 @@ def test_a_blank_code_is_refused():
     bad["discounts"][0]["code"] = " "
     with pytest.raises(StateError, match=r"discounts\[0\]\.code: must be a non-empty string"):
         Emulator.from_state(bad, clock=VirtualClock())
+
+
+def test_the_reader_reads_by_code_and_id_in_batches_and_toggles(emu):
+    from syncer.errors import RemoteError, Source
+    from syncer.model import DesiredDiscount
+    from syncer.shopify.discounts import read_discounts, toggle_discount
+    from syncer.shopify.transport import LocalTransport
+
+    transport = LocalTransport(emu.handle, sleep=emu.clock.sleep, clock=emu.clock.now)
+    wanted = [DesiredDiscount(ref, True, Source("d.yaml", n, 3))
+              for n, ref in enumerate(["spring10", NODE + "3", "NOPE", NODE + "99", "SUMMER"])]
+    found = read_discounts(transport, wanted, per_query=2)
+    assert transport.calls == 3
+    assert {k: (d.id, d.status) for k, d in found.items()} == {
+        "spring10": (NODE + "1", "ACTIVE"), NODE + "3": (NODE + "3", "EXPIRED"),
+        "summer": (NODE + "2", "SCHEDULED")}
+    after = toggle_discount(transport, NODE + "3", True)
+    assert (after.status, after.ends_at) == ("ACTIVE", None)
+    with pytest.raises(RemoteError, match="Discount does not exist"):
+        toggle_discount(transport, NODE + "99", False)
