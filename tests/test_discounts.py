@@ -17,6 +17,7 @@ from syncer.apply.applier import ApplyOptions
 from syncer.cli import cli
 from syncer.emulator import Emulator
 from syncer.errors import PlanProblemError, Source, UnsafePlanError
+from syncer.manifest.discounts import write_discounts
 from syncer.model import DesiredDiscount, LiveDiscount
 from syncer.plan.discounts import DiscountChange, plan_discounts
 from syncer.plan.document import load_plan_document
@@ -123,6 +124,12 @@ def test_toggle_documents_are_valid(real_schemas, active):
     assert errors == [], version
 
 
+def test_list_document_is_valid(real_schemas):
+    version, schema = real_schemas
+    values = {"first": wire.LIST_PAGE_SIZE, "after": None}
+    assert document_errors(schema, wire.LIST_QUERY, values) == [], version
+
+
 def test_discount_reads_cost_what_the_reader_expects(real_schema):
     cost = pytest.importorskip("syncer.emulator.cost")
     from graphql import parse
@@ -130,6 +137,9 @@ def test_discount_reads_cost_what_the_reader_expects(real_schema):
     refs = ["A", NODE + "1"] * (wire.DISCOUNTS_PER_QUERY // 2)
     document = parse(wire.discounts_query(refs))
     assert cost.requested_cost(real_schema, document, {}) == len(refs) * wire.DISCOUNT_COST <= 1000
+    listing = cost.requested_cost(real_schema, parse(wire.LIST_QUERY),
+                                  {"first": wire.LIST_PAGE_SIZE})
+    assert listing <= 1000
 
 
 def test_a_planted_bad_discount_document_fails_the_check(real_schema):
@@ -267,3 +277,27 @@ def test_discounts_wait_for_the_inventory_steps(shop, tmp_path):
     assert [d.status for d in report.discounts] == ["not attempted", "not attempted"]
     assert "Not attempted: 2 discount code change(s)." in report.render_text()
     assert state(store)["SPRING10"]["endsAt"] is None
+
+
+def test_the_store_listed_and_written_as_a_manifest_plans_no_change(shop, tmp_path):
+    """The pieces ``import --kind DiscountCodes`` needs: list every code discount, write them."""
+    folder, store = shop
+    add_discount(store, FUTURE)
+    add_discount(store, {"id": NODE + "12", "title": "Odd", "code": "10% OFF: yes",
+                         "startsAt": "2025-01-01T00:00:00Z", "endsAt": None})
+    connection = engine.connect(store)
+    try:
+        listed = wire.list_discounts(connection.transport, page_size=2)
+        assert [(code, d.status) for d, code in listed] == [
+            ("SPRING10", "ACTIVE"), ("WELCOME", "EXPIRED"), ("VIP", "ACTIVE"),
+            ("LAUNCH", "SCHEDULED"), ("10% OFF: yes", "ACTIVE")]
+        text = write_discounts((code, d.status != "EXPIRED") for d, code in listed)
+        assert '  "10% OFF: yes": {active: true}' in text
+        imported = tmp_path / "imported"
+        imported.mkdir()
+        (imported / "discounts.yaml").write_text(text)
+        result = engine.make_plan([str(imported)], connection)
+    finally:
+        connection.close()
+    assert not result.plan.has_changes and not result.plan.errors
+    assert [w.code for w in result.plan.warnings] == ["discount_scheduled"]

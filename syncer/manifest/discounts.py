@@ -7,7 +7,10 @@ Shopify matches codes case-insensitively, so ``SPRING`` and ``spring`` are one d
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+
+import yaml
 
 from syncer.errors import Problem
 from syncer.manifest.yamlmarks import ParsedYaml
@@ -27,6 +30,33 @@ def read_discounts(parsed: ParsedYaml, file: str, document: dict) -> tuple[Desir
         source = parsed.key_source(file, ("discounts", ref))
         out.append(DesiredDiscount(ref, value["active"], source))
     return tuple(out)
+
+
+def write_discounts(discounts: Iterable[tuple[str, bool]]) -> str:
+    """A ``kind: DiscountCodes`` manifest declaring ``(code or gid, active)`` pairs, in order.
+
+    A key that plain YAML would read as something else (``true``, ``1e3``, ``a: b``) is quoted.
+
+    >>> print(write_discounts([("SPRING10", False), ("yes", True)]), end="")
+    apiVersion: syncer/v1
+    kind: DiscountCodes
+    discounts:
+      SPRING10: {active: false}
+      "yes": {active: true}
+    """
+    lines = ["apiVersion: syncer/v1", "kind: DiscountCodes"]
+    rows = [f"  {_key(ref)}: {{active: {'true' if active else 'false'}}}"
+            for ref, active in discounts]
+    lines += ["discounts:", *rows] if rows else ["discounts: {}"]
+    return "\n".join(lines) + "\n"
+
+
+def _key(ref: str) -> str:
+    try:
+        plain = yaml.safe_load(f"{ref}: 0") == {ref: 0} and ref == ref.strip() and "#" not in ref
+    except yaml.YAMLError:
+        plain = False
+    return ref if plain else json.dumps(ref, ensure_ascii=False)
 
 
 def _gid(ref: str) -> bool:

@@ -31,6 +31,26 @@ fragment SyncerDiscount on DiscountCodeNode {{
   }}
 }}
 """
+_CODE = "codes(first: 1) { nodes { code } }"
+LIST_QUERY = f"""
+query SyncerDiscountList($first: Int!, $after: String) {{
+  codeDiscountNodes(first: $first, after: $after) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      ...SyncerDiscount
+      codeDiscount {{
+        ... on DiscountCodeBasic {{ {_CODE} }}
+        ... on DiscountCodeBxgy {{ {_CODE} }}
+        ... on DiscountCodeFreeShipping {{ {_CODE} }}
+        ... on DiscountCodeApp {{ {_CODE} }}
+      }}
+    }}
+  }}
+}}
+""" + DISCOUNT_FRAGMENT
+#: Discounts per page of ``LIST_QUERY``: each costs 5 points (node, discount, codes, a code).
+LIST_PAGE_SIZE = 100
+
 #: One discount as ``SyncerDiscount`` selects it: the node and its discount.
 DISCOUNT_COST = OBJECT_COST + OBJECT_COST
 #: Discounts one read query asks for (well under the 1000-point limit).
@@ -94,6 +114,32 @@ def read_discounts(
             if node is not None:
                 found[d.key] = parse_discount(node)
     return MappingProxyType(found)
+
+
+def list_discounts(
+    transport: Transport, page_size: int = LIST_PAGE_SIZE
+) -> list[tuple[LiveDiscount, str | None]]:
+    """Every code discount of the store with its first code (None without one), in id order."""
+    found, after = [], None
+    while True:
+        data = decode.raise_for_errors(
+            transport.execute(LIST_QUERY, {"first": page_size, "after": after}))
+        page = decode.page(data.get("codeDiscountNodes"), "codeDiscountNodes")
+        for node in page.nodes:
+            discount = parse_discount(node)  # checks node and node["codeDiscount"] are objects
+            found.append((discount, _first_code(node["codeDiscount"].get("codes"))))
+        if not page.has_next:
+            return found
+        if page.end_cursor == after:
+            raise decode.malformed("codeDiscountNodes returned the same endCursor twice")
+        after = page.end_cursor
+
+
+def _first_code(codes: object) -> str | None:
+    nodes = codes.get("nodes") if isinstance(codes, Mapping) else None
+    first = nodes[0] if isinstance(nodes, list) and nodes else None
+    code = first.get("code") if isinstance(first, Mapping) else None
+    return code if isinstance(code, str) and code else None
 
 
 def read_discount(transport: Transport, discount_id: str) -> LiveDiscount | None:
