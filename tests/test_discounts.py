@@ -100,6 +100,17 @@ def test_unknown_code_and_id_are_errors_at_their_line():
         f"d.yaml:5:3: code discount {NODE}5 does not exist in the store"]
 
 
+def test_the_same_discount_by_code_and_by_id_is_an_error():
+    found = LiveDiscount(NODE + "1", "X", "ACTIVE", "2026-01-01T00:00:00Z")
+    got = plan_discounts([DesiredDiscount("X", False, Source("a.yaml", 4, 3)),
+                          DesiredDiscount(NODE + "1", True, Source("b.yaml", 4, 3))],
+                         {"x": found, NODE + "1": found})
+    assert [str(e) for e in got.errors] == [
+        f"b.yaml:4:3: '{NODE}1' is the discount 'X' names at a.yaml:4:3 ({NODE}1): keep one of "
+        "them"]
+    assert [c.ref for c in got.changes] == ["X"]
+
+
 def test_a_change_round_trips_and_refuses_an_unknown_kind():
     change = DiscountChange("X", True, NODE + "1", "X", "EXPIRED", "a", "b")
     assert DiscountChange.from_dict(change.to_dict()) == change

@@ -94,10 +94,17 @@ def plan_discounts(
 ) -> DiscountPlan:
     """The changes that bring the live discounts to ``desired``, with errors and notices."""
     changes, errors, warnings, findings = [], [], [], []
+    seen: dict[str, DesiredDiscount] = {}
     for d in desired:
         lv = live.get(d.key)
         if lv is None:
             errors.append(_unknown(d))
+            continue
+        first = seen.setdefault(lv.id, d)
+        if first is not d:  # one by code, one by id: the same discount
+            errors.append(PlanProblem("duplicate_discount", (
+                f"{d.ref!r} is the discount {first.ref!r} names at {first.source} "
+                f"({lv.id}): keep one of them"), source=d.source))
             continue
         change = DiscountChange(d.ref, d.active, lv.id, lv.title, lv.status, lv.starts_at,
                                 lv.ends_at)
