@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
 
 from syncer.errors import Source
 from syncer.model import DISCOUNT_GID, DesiredDiscount, LiveDiscount
 from syncer.plan.notices import Finding, PlanProblem, PlanWarning
 
 ACTIVE, SCHEDULED, EXPIRED = "ACTIVE", "SCHEDULED", "EXPIRED"
+#: The ``kind`` of a discount change in plan files and reports.
+ACTIVATE, DEACTIVATE = "discount_activate", "discount_deactivate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +40,10 @@ class DiscountChange:
     status: str
     starts_at: str
     ends_at: str | None = None
-    kinds: ClassVar[tuple[str, str]] = ("discount_deactivate", "discount_activate")
 
     @property
     def kind(self) -> str:
-        return self.kinds[self.active]
+        return ACTIVATE if self.active else DEACTIVATE
 
     @property
     def verb(self) -> str:
@@ -63,9 +63,9 @@ class DiscountChange:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> DiscountChange:
-        if data["kind"] not in cls.kinds:
+        if data["kind"] not in (ACTIVATE, DEACTIVATE):
             raise ValueError(f"unknown discount change kind {data['kind']!r}")
-        return cls(data["ref"], data["kind"] == "discount_activate", data["id"], data["title"],
+        return cls(data["ref"], data["kind"] == ACTIVATE, data["id"], data["title"],
                    data["status"], data["starts_at"], data["ends_at"])
 
     @property
