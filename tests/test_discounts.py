@@ -312,3 +312,20 @@ def test_the_store_listed_and_written_as_a_manifest_plans_no_change(shop, tmp_pa
         connection.close()
     assert not result.plan.has_changes and not result.plan.errors
     assert [w.code for w in result.plan.warnings] == ["discount_scheduled"]
+
+
+def test_drift_views_name_each_discount_with_its_schedule():
+    from helpers import plan_case
+
+    from syncer.plan.render import render_drift_markdown, render_drift_text
+
+    plan, _ = plan_case("discount_codes")
+    text = render_drift_text(plan)
+    assert ("Discount codes\n  gid://shopify/DiscountCodeNode/7  active (from "
+            "2026-01-01T00:00:00Z), desired inactive\n") in text
+    assert "  welcome                           expired (from 2025-01-01T00:00:00Z until " \
+           "2026-01-01T00:00:00Z), desired active\n" in text
+    assert text.endswith("Drift: 1 level differ from the manifests. 4 discount codes differ "
+                         "from the manifests.\n")
+    assert "<details><summary>Discount codes (4 differences)</summary>" in (
+        render_drift_markdown(plan))
