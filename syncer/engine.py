@@ -117,6 +117,8 @@ def make_plan(
     selection = parse_selection(targets, excludes)
     live = read_live(store.transport, desired, prune=prune, progress=progress)
     if desired.discounts:
+        if progress:
+            progress(f"Reading {len(desired.discounts)} discount code(s) ...")
         live = dataclasses.replace(live, discounts=read_discounts(store.transport,
                                                                   desired.discounts))
     return PlanResult(make_changes(desired, live, prune=prune, targets=selection), desired)

@@ -329,3 +329,25 @@ def test_drift_views_name_each_discount_with_its_schedule():
                          "from the manifests.\n")
     assert "<details><summary>Discount codes (4 differences)</summary>" in (
         render_drift_markdown(plan))
+
+
+def test_a_lost_response_is_resolved_by_the_rerun(shop, tmp_path):
+    """Every toggle commits but its answer is lost: the run stops with the discount unknown;
+    the rerun reads it, finds it done and writes nothing."""
+    folder, store = shop
+    manifest(folder, "  SPRING10: {active: false}\n")
+    out = tmp_path / "plan.json"
+    engine.plan([str(folder)], store, out=out)
+    data = json.loads(Path(store).read_text())
+    data["faults"] = {"seed": 1, "drop_after_commit": 1.0}
+    Path(store).write_text(json.dumps(data))
+    report = engine.apply([str(out)])
+    assert report.exit_code == 5 and [d.status for d in report.discounts] == ["unknown"]
+    ended = state(store)["SPRING10"]["endsAt"]
+    assert ended is not None  # it landed, unseen
+    data = json.loads(Path(store).read_text())
+    del data["faults"]
+    Path(store).write_text(json.dumps(data))
+    again = engine.apply([str(out)])
+    assert [d.status for d in again.discounts] == ["already applied"]
+    assert state(store)["SPRING10"]["endsAt"] == ended
