@@ -25,6 +25,8 @@ How it stays exactly-once (DESIGN.md section 5):
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -144,7 +146,7 @@ class Applier:
         """Apply every step, stopping at the first conflict or unrecoverable error."""
         calls0 = self.transport.calls
         cost0 = self.transport.cost_points
-        self._started = int(self.clock())
+        self._started = self._start_on_a_whole_second()
         try:
             for kinds in _PHASES:
                 attempts = [_Attempt(r, r.step.changes, r.key) for r in self.results
@@ -162,6 +164,20 @@ class Applier:
             self.report.calls = self.transport.calls - calls0
             self.report.cost_points = self.transport.cost_points - cost0
         return self.report
+
+    def _start_on_a_whole_second(self) -> int:
+        """Wait for the next whole second of the store's clock and return it.
+
+        Shopify's ``createdAt`` has whole seconds; an adjustment group created before a run
+        that starts on a whole second shows an earlier second, and every group the run creates
+        shows that second or a later one, so a replayed key is told from a fresh change even
+        when the two runs are less than a second apart (a wait of under a second, once).
+        """
+        now = self.clock()
+        start = math.ceil(now)
+        if start > now and any(s.kind is ChangeKind.ADJUST for s in self.meta.steps):
+            getattr(self.transport, "wait", time.sleep)(start - now)
+        return start
 
     # --- requests -------------------------------------------------------------------------
 
@@ -410,7 +426,8 @@ def _derived_key(plan_id: str, step: Step, changes: Sequence[Change]) -> str:
 
 
 def _before(created_at, started: int) -> bool:
-    """Whether a ``createdAt`` (``...Z``) is earlier than ``started`` (whole epoch seconds)."""
+    """Whether a ``createdAt`` (``...Z``, whole seconds) is earlier than ``started``, the whole
+    epoch second the run started on."""
     if not isinstance(created_at, str):
         return False
     try:
