@@ -333,7 +333,7 @@ def test_partial_failure_reports_applied_failed_and_not_attempted(big, tmp_path)
     assert result.exit_code == EXIT_PARTIAL, result.stdout + result.stderr
     assert "Stopped: activate" in result.stdout
     assert "INVENTORY_ITEM_NOT_FOUND" in result.stdout
-    assert "Not attempted:" in result.stdout
+    assert "Not applied:" in result.stdout and "  - not attempted: " in result.stdout
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["status"] == "partial" and report["exit_code"] == EXIT_PARTIAL
     statuses = {s["status"] for s in report["steps"]}
@@ -354,8 +354,8 @@ def test_sale_between_plan_and_apply_is_a_conflict(quick, tmp_path):
     assert "Nothing was overwritten" in result.stdout
     levels = _levels(store)
     assert levels[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 37
-    # The deactivation after the conflicting adjust was not attempted.
-    assert levels[(f"{LOC}1", f"{ITEM}4")]["active"] is True
+    # A conflict does not stop the run: the deactivation after it was applied.
+    assert levels[(f"{LOC}1", f"{ITEM}4")]["active"] is False
 
 
 def test_rebase_applies_the_planned_target_from_the_live_value(quick, tmp_path):

@@ -4,11 +4,14 @@ import json
 from pathlib import Path
 
 import yaml
+from click.testing import CliRunner
 
 from syncer import engine
 from syncer.apply.applier import ApplyOptions
+from syncer.cli import cli
 from syncer.connect import Connection
 from syncer.emulator import Emulator, VirtualClock
+from syncer.errors import EXIT_CONFLICT, EXIT_PARTIAL
 from syncer.plan.document import load_plan_document
 from syncer.shopify.transport import LocalTransport
 
@@ -67,3 +70,114 @@ def test_a_replay_within_the_same_second_is_already_applied(tmp_path):
     counts = second.counts()
     assert (counts["adjusted"], counts["changes_already_applied"]) == (0, 2), counts
     assert json.loads(json.dumps(emulator.state()))["adjustment_group_seq"] == 1
+
+
+# --- item 2: a conflict names every change, and the others are applied -----------------------
+
+def _run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args], env={"SYNCER_STORE": ""})
+    assert "Traceback" not in result.output + result.stderr, result.output + result.stderr
+    return result
+
+
+def _store_file(tmp_path, state=None):
+    path = tmp_path / "store.json"
+    path.write_text(json.dumps(state or _state()))
+    return path
+
+
+def _move(store, location, item, available=None, active=None):
+    """Someone else changes a level between plan and apply (creating it if need be)."""
+    data = json.loads(store.read_text())
+    levels = [lv for lv in data["levels"] if (lv["location"], lv["item"]) == (location, item)]
+    if not levels:
+        levels = [{"id": len(data["levels"]) + 1, "item": item, "location": location,
+                   "active": True, "quantities": dict.fromkeys(QUANTITIES, 0)}]
+        data["levels"] += levels
+    if available is not None:
+        levels[0]["quantities"]["available"] = available
+    if active is not None:
+        levels[0]["active"] = active
+    store.write_text(json.dumps(data))
+
+
+def _level(store, location, item):
+    data = json.loads(store.read_text())
+    return next(lv for lv in data["levels"] if (lv["location"], lv["item"]) == (location, item))
+
+
+def _conflict_plan(tmp_path):
+    state = _state()  # SKU-4 is stocked at West too, so East can be deactivated
+    state["levels"].append({"id": 5, "item": f"{ITEM}4", "location": f"{LOC}2", "active": True,
+                            "quantities": dict.fromkeys(QUANTITIES, 0)})
+    store = _store_file(tmp_path, state)
+    manifest = _manifest(
+        tmp_path,
+        {"SKU-1": {"active": True}, "SKU-2": {"active": True, "available": 5},
+         "SKU-3": {"active": True, "available": 35}, "SKU-4": {"active": False}},
+        {"SKU-1": {"active": True, "available": 20}})
+    text = manifest.read_text().replace("max_changed_percent: 100",
+                                        "max_changed_percent: 100\n  allow_deactivate_with_stock: "
+                                        "true")
+    manifest.write_text(text)
+    result = _run("plan", manifest, "--store", store, "-o", tmp_path / "plan.json")
+    assert result.exit_code == 0, result.stderr
+    return store, tmp_path / "plan.json"
+
+
+def test_a_conflict_applies_the_rest_and_names_every_change(tmp_path):
+    store, plan = _conflict_plan(tmp_path)
+    _move(store, f"{LOC}1", f"{ITEM}2", available=18)  # a sale: SKU-2 planned from 20
+    result = _run("apply", plan, "--report", tmp_path / "r.json")
+    assert result.exit_code == EXIT_CONFLICT, result.stdout + result.stderr
+    # The conflicting change is left as it is; everything else landed.
+    assert _level(store, f"{LOC}1", f"{ITEM}2")["quantities"]["available"] == 18
+    west = _level(store, f"{LOC}2", f"{ITEM}1")
+    assert west["active"] is True and west["quantities"]["available"] == 20
+    assert _level(store, f"{LOC}1", f"{ITEM}3")["quantities"]["available"] == 35
+    assert _level(store, f"{LOC}1", f"{ITEM}4")["active"] is False
+    report = json.loads((tmp_path / "r.json").read_text())
+    statuses = {(c["kind"], c["location"], c["sku"]): c["status"] for c in report["changes"]}
+    assert statuses == {
+        ("activate", "West", "SKU-1"): "applied", ("adjust", "West", "SKU-1"): "applied",
+        ("adjust", "East", "SKU-2"): "conflict", ("adjust", "East", "SKU-3"): "applied",
+        ("deactivate", "East", "SKU-4"): "applied"}
+    assert len(report["changes"]) == sum(len(s["changes"]) for s in
+                                         json.loads(plan.read_text())["steps"])
+    assert report["summary"]["changes"] == {"applied": 4, "conflict": 1}
+    assert ("Not applied: 1 of 5 planned changes:\n"
+            "  - conflict: adjust East / SKU-2 available 20 -> 5 (live now 18)") in result.stdout
+
+
+def test_an_activation_that_landed_whose_adjust_conflicted_is_named(tmp_path):
+    """Someone activated and stocked the new level between plan and apply: the activation is a
+    no-op that lands, the adjust from 0 conflicts, and the text says it was not applied."""
+    store, plan = _conflict_plan(tmp_path)
+    _move(store, f"{LOC}2", f"{ITEM}1", available=7)
+    result = _run("apply", plan, "--report", tmp_path / "r.json")
+    assert result.exit_code == EXIT_CONFLICT, result.stdout + result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    statuses = {(c["kind"], c["location"], c["sku"]): c["status"] for c in report["changes"]}
+    assert statuses[("activate", "West", "SKU-1")] == "applied"
+    assert statuses[("adjust", "West", "SKU-1")] == "conflict"
+    assert "  - conflict: adjust West / SKU-1 available 0 -> 20 (live now 7)" in result.stdout
+    assert _level(store, f"{LOC}1", f"{ITEM}3")["quantities"]["available"] == 35
+
+
+def test_a_failure_names_every_change_not_attempted(tmp_path):
+    store, plan = _conflict_plan(tmp_path)
+    data = json.loads(store.read_text())  # SKU-1 disappears: its activation fails
+    data["items"] = [i for i in data["items"] if i["sku"] != "SKU-1"]
+    data["levels"] = [lv for lv in data["levels"] if lv["item"] != f"{ITEM}1"]
+    store.write_text(json.dumps(data))
+    result = _run("apply", plan, "--report", tmp_path / "r.json")
+    assert result.exit_code == EXIT_PARTIAL, result.stdout + result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    statuses = {(c["kind"], c["location"], c["sku"]): c["status"] for c in report["changes"]}
+    assert statuses[("activate", "West", "SKU-1")] == "failed"
+    assert statuses[("deactivate", "East", "SKU-4")] == "not attempted"
+    assert all(c["status"] in ("applied", "failed", "not attempted", "already applied")
+               for c in report["changes"])
+    missed = [line for line in result.stdout.splitlines() if line.startswith("  - ")]
+    assert len(missed) == sum(1 for c in report["changes"] if c["status"] != "applied")
+    assert "  - failed: activate West / SKU-1" in result.stdout

@@ -18,6 +18,9 @@ How it stays exactly-once (DESIGN.md section 5):
   already at its target landed before (a replay); one still at its observed value is resubmitted
   under a key derived from the plan; anything else is a conflict (exit 4), or with ``rebase``
   a change recomputed from the live value under a new key, if the plan stays safe.
+* A conflict does not stop the run: it is left as it is and named, and every other change
+  (the rest of its step, later steps, deactivations) is applied, each under its own CAS, so a
+  level activated for a conflict elsewhere still gets its quantities.
 * The first error that retrying cannot fix stops the run (exit 5) after the request it was in;
   the report says what was applied, what failed and why, and what was not attempted.
 """
@@ -143,7 +146,7 @@ class Applier:
         self._in_flight: list[StepResult] = []
 
     def run(self) -> ApplyReport:
-        """Apply every step, stopping at the first conflict or unrecoverable error."""
+        """Apply every step, stopping at the first error that retrying cannot fix."""
         calls0 = self.transport.calls
         cost0 = self.transport.cost_points
         self._started = self._start_on_a_whole_second()
@@ -290,6 +293,7 @@ class Applier:
             result.applied.extend(attempt.changes)
             self.log(f"{describe(result.step)}: applied")
         result.rebased += len(attempt.rebases)
+        result.rebases.extend(attempt.rebases)
         self.report.rebased.extend(attempt.rebases)
         for r in attempt.rebases:
             self.log(f"rebased {r}")
@@ -306,8 +310,21 @@ class Applier:
         self._done(result)
         result.detail = "rebased by an earlier run of this plan"
 
+    def _conflicts(self, result: StepResult, conflicts: list[Conflict]) -> None:
+        """Name changes that moved since the plan; the run goes on with every other change."""
+        result.conflicts.extend(conflicts)
+        self.report.conflicts.extend(conflicts)
+        for k in conflicts:
+            self.log(f"{describe(result.step)}: conflict: {k}")
+
     def _done(self, result: StepResult) -> None:
-        if result.rebased:
+        if result.conflicts:
+            result.status = CONFLICT
+            n = len(result.conflicts)
+            result.detail = (f"{n} of {len(result.step.changes)} change"
+                             f"{'s' if len(result.step.changes) != 1 else ''} moved since the "
+                             "plan and were left as they are")
+        elif result.rebased:
             result.status = REBASED
             result.detail = f"{result.rebased} change(s) rebased onto live values"
         else:
@@ -361,21 +378,15 @@ class Applier:
                 pending, conflicts, new = self._rebase(pending, originals)
                 rebases += new
             if conflicts:
-                result.status = CONFLICT
-                result.detail = f"{len(conflicts)} quantity(ies) moved since the plan"
-                self.report.conflicts.extend(conflicts)
-                self._stop = True
-                continue
+                self._conflicts(result, conflicts)
             if not pending:
-                self.log(f"{describe(result.step)}: already at the planned values")
+                if not conflicts:
+                    self.log(f"{describe(result.step)}: already at the planned values")
                 self._done(result)
                 continue
             if attempt.resubmits >= MAX_RESUBMITS:
-                result.status = CONFLICT
-                result.detail = "the store kept moving these quantities"
-                self.report.conflicts.extend(Conflict(c, c.before, "kept moving")
-                                             for c in pending)
-                self._stop = True
+                self._conflicts(result, [Conflict(c, c.before, "kept moving") for c in pending])
+                self._done(result)
                 continue
             if rebases:
                 # One key per step for every rebase, whatever the live values: a rerun of this
