@@ -20,11 +20,12 @@ from syncer.errors import ManifestError, PlanProblemError, Problem, UnsafePlanEr
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
 from syncer.plan.changes import Plan
-from syncer.plan.document import PlanMeta, load_plan_document, read_plan_file
+from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document, read_plan_file
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.saved_plans import (
     PlanResult,
+    check_reason,
     check_saved_plan,
     new_plan_document,
     parse_duration,
@@ -126,9 +127,12 @@ def plan(
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
     out: str | os.PathLike | None = None,
+    reason: str = DEFAULT_REASON,
+    reference: str | None = None,
     hooks: Hooks = QUIET,
 ) -> PlanResult:
-    """``syncer plan``: plan the manifests against ``store``, show it, and save it to ``out``.
+    """``syncer plan``: plan the manifests against ``store``, show it, and save it to ``out``
+    with the ``reason`` and ``reference`` its adjustments will record.
 
     A plan with errors is shown, then refused (``PlanProblemError``) and not saved.
     """
@@ -138,7 +142,7 @@ def plan(
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if out:
-        save_plan(result, connection, out)
+        save_plan(result, connection, out, reason=reason, reference=reference)
         hooks.say(f"Saved to {out}; apply it with: syncer apply {out}")
     return result
 
@@ -201,9 +205,13 @@ def run_plan(
     return applier.run()
 
 
-def plan_for_apply(result: PlanResult, store: Connection) -> tuple[Plan, PlanMeta]:
-    """The plan and metadata ``apply`` runs for a plan made in this process (not saved)."""
-    return load_plan_document(new_plan_document(result, store))
+def plan_for_apply(result: PlanResult, store: Connection, options: ApplyOptions | None = None,
+                   ) -> tuple[Plan, PlanMeta]:
+    """The plan and metadata ``apply`` runs for a plan made in this process (not saved), with
+    the reason and reference of ``options``."""
+    options = options or ApplyOptions()
+    return load_plan_document(new_plan_document(
+        result, store, reason=options.reason or DEFAULT_REASON, reference=options.reference))
 
 
 def is_plan_file(paths: Sequence[str]) -> bool:
@@ -244,6 +252,7 @@ def apply(
         raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
     if saved:
         plan_, meta = read_plan_file(paths[0])
+        check_reason(meta, options.reason, options.reference)
         store = store or meta.store
     connection = connect(store, api_version=api_version, lock=True, progress=hooks.say)
     try:
@@ -256,24 +265,24 @@ def apply(
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,
-                                            options.force, auto_approve, hooks)
+                                            options, auto_approve, hooks)
         options = dataclasses.replace(options, limits=meta.limits)
         return _run(plan_, meta, connection, options, report_path, hooks)
     finally:
         connection.close()
 
 
-def _plan_and_confirm(paths, connection, prune, targets, excludes, force, auto_approve, hooks):
+def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto_approve, hooks):
     """Plan the manifests, show the plan, check it is safe and ask before applying it."""
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
                        progress=hooks.say)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if result.plan.has_changes:
-        check_safe(result.plan, force)
+        check_safe(result.plan, options.force)
         if not auto_approve:
             hooks.confirm(result.plan)
-    return plan_for_apply(result, connection)
+    return plan_for_apply(result, connection, options)
 
 
 def _run(plan_, meta, connection, options, report_path, hooks) -> ApplyReport | None:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from syncer import __version__
 from syncer.connect import Connection, Progress
-from syncer.errors import ConflictError, SyncerError
+from syncer.errors import ConflictError, SyncerError, UsageError
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
 from syncer.plan.changes import Plan
-from syncer.plan.document import PlanMeta, plan_document
+from syncer.plan.document import DEFAULT_REASON, PlanMeta, plan_document
 from syncer.plan.encoding import document_json
 
 
@@ -33,17 +33,19 @@ class PlanResult:
     desired: DesiredState
 
 
-def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike) -> dict:
+def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike, *,
+              reason: str = DEFAULT_REASON, reference: str | None = None) -> dict:
     """Write the plan file for ``result`` to ``path`` atomically; returns the document.
 
     The ``plan_id`` is new for every plan, so a plan made again gets new idempotency keys.
     """
-    document = new_plan_document(result, store)
+    document = new_plan_document(result, store, reason=reason, reference=reference)
     write_json_atomically(path, document)
     return document
 
 
-def new_plan_document(result: PlanResult, store: Connection) -> dict:
+def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DEFAULT_REASON,
+                      reference: str | None = None) -> dict:
     """The saved-plan document for ``result``, with a new random ``plan_id``."""
     return plan_document(
         result.plan,
@@ -55,7 +57,28 @@ def new_plan_document(result: PlanResult, store: Connection) -> dict:
         manifest_digest=result.desired.digest,
         manifest_files=result.desired.files,
         limits=result.desired.safety,
+        reason=reason,
+        reference=reference,
     )
+
+
+def check_reason(meta: PlanMeta, reason: str | None, reference: str | None) -> None:
+    """Refuse (``UsageError``) an apply asking for another reason or reference than the plan's.
+
+    Both are parameters of every adjustment's idempotency key: a rerun with others would get
+    ``IDEMPOTENCY_KEY_PARAMETER_MISMATCH`` for every change that landed, so they are chosen once,
+    at ``syncer plan``. Giving the plan's own values again (or none) is fine.
+    """
+    asked = [("--reason", reason, meta.reason), ("--reference", reference, meta.reference)]
+    for flag, value, planned in asked:
+        if value is not None and value != planned:
+            recorded = "none (the default)" if planned is None else planned
+            raise UsageError(
+                f"{flag} {value} differs from the plan's {flag.lstrip('-')}, {recorded}: a "
+                f"saved plan is applied with the {flag.lstrip('-')} it was made with, so that "
+                f"resuming it never changes what was recorded; drop {flag}, or make a new plan "
+                f"with `syncer plan {flag} {value} -o plan.json`"
+            )
 
 
 def write_json_atomically(path: str | os.PathLike, document: dict) -> None:

@@ -200,9 +200,10 @@ def test_apply_manifests_asks_on_a_terminal(big, monkeypatch, answer, code):
 
 def test_reason_and_reference_recorded(quick, tmp_path):
     manifests, store = quick
-    _save_plan(manifests, store, tmp_path / "plan.json")
-    result = run("apply", tmp_path / "plan.json", "--reason", "cycle_count_available",
-                 "--reference", "https://github.com/acme/stock/pull/42")
+    result = run("plan", manifests, "--store", store, "-o", tmp_path / "plan.json", "--reason",
+                 "cycle_count_available", "--reference", "https://github.com/acme/stock/pull/42")
+    assert result.exit_code == 0, result.stderr
+    result = run("apply", tmp_path / "plan.json")
     assert result.exit_code == 0, result.stderr
     groups = [entry["response"]["inventoryAdjustmentGroup"]
               for entry in json.loads(store.read_text())["idempotency"]

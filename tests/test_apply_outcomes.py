@@ -7,12 +7,12 @@ import yaml
 from click.testing import CliRunner
 
 from syncer import engine
-from syncer.apply.applier import ApplyOptions
+from syncer.apply.applier import Applier, ApplyOptions
 from syncer.cli import cli
 from syncer.connect import Connection
 from syncer.emulator import Emulator, VirtualClock
 from syncer.errors import EXIT_CONFLICT, EXIT_PARTIAL
-from syncer.plan.document import load_plan_document
+from syncer.plan.document import load_plan_document, read_plan_file
 from syncer.shopify.transport import LocalTransport
 
 LOC = "gid://shopify/Location/"
@@ -181,3 +181,53 @@ def test_a_failure_names_every_change_not_attempted(tmp_path):
     missed = [line for line in result.stdout.splitlines() if line.startswith("  - ")]
     assert len(missed) == sum(1 for c in report["changes"] if c["status"] != "applied")
     assert "  - failed: activate West / SKU-1" in result.stdout
+
+
+# --- item 3: reason and reference belong to the plan ------------------------------------------
+
+def _adjust_groups(store):
+    return [entry["response"]["inventoryAdjustmentGroup"]
+            for entry in json.loads(store.read_text())["idempotency"]
+            if entry["field"] == "inventoryAdjustQuantities"]
+
+
+def test_reason_and_reference_are_saved_in_the_plan_and_kept_on_resume(tmp_path):
+    store = _store_file(tmp_path)
+    manifest = _manifest(tmp_path, {"SKU-1": {"active": True, "available": 15}})
+    url = "https://github.com/acme/stock/pull/7"
+    result = _run("plan", manifest, "--store", store, "-o", tmp_path / "plan.json",
+                  "--reason", "shrinkage", "--reference", url)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads((tmp_path / "plan.json").read_text())
+    assert (document["reason"], document["reference"]) == ("shrinkage", url)
+    pristine = store.read_bytes()
+    for flags in (["--reason", "damaged"], ["--reference", "https://example.com/other"]):
+        refused = _run("apply", tmp_path / "plan.json", *flags)
+        assert refused.exit_code == 64, refused.stdout + refused.stderr
+        assert f"{flags[0]} {flags[1]} differs from the plan's" in refused.stderr
+        assert store.read_bytes() == pristine
+    assert _run("apply", tmp_path / "plan.json").exit_code == 0
+    again = _run("apply", tmp_path / "plan.json", "--reason", "shrinkage", "--reference", url)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert "already applied by an earlier run" in again.stdout
+    assert {(g["reason"], g["referenceDocumentUri"]) for g in _adjust_groups(store)} == {
+        ("Shrinkage", url)}
+
+
+def test_a_key_mismatch_on_resume_is_classified_by_reading_the_level(tmp_path):
+    """A run of this plan with another reason landed (an older syncer allowed it); the resume
+    gets IDEMPOTENCY_KEY_PARAMETER_MISMATCH and must count the change as done, not failed."""
+    store = _store_file(tmp_path)
+    manifest = _manifest(tmp_path, {"SKU-1": {"active": True, "available": 15},
+                                    "SKU-2": {"active": True, "available": 25}})
+    assert _run("plan", manifest, "--store", store, "-o", tmp_path / "plan.json").exit_code == 0
+    plan, meta = read_plan_file(tmp_path / "plan.json")
+    connection = engine.connect(str(store))
+    first = Applier(connection.transport, plan, meta, ApplyOptions(reason="shrinkage")).run()
+    connection.close()
+    assert first.exit_code == 0
+    second = _run("apply", tmp_path / "plan.json", "--report", tmp_path / "r.json")
+    assert second.exit_code == 0, second.stdout + second.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert {c["status"] for c in report["changes"]} == {"already applied"}
+    assert _level(store, f"{LOC}1", f"{ITEM}2")["quantities"]["available"] == 25

@@ -72,7 +72,8 @@ MAX_CONCURRENT_WAITS = 5
 class ApplyOptions:
     """How to apply: the adjust reason and reference, rebase on conflicts, and limits for it."""
 
-    reason: str = "correction"
+    #: Reason and reference of every quantity change; None: the plan's (``PlanMeta``).
+    reason: str | None = None
     reference: str | None = None
     rebase: bool = False
     force: bool = False
@@ -135,7 +136,9 @@ class Applier:
         self.log = log or (lambda _text: None)
         self.progress = progress or (lambda _steps, _units: None)
         self.clock = clock or (lambda: datetime.now(UTC).timestamp())
-        self.reference = self.options.reference or f"gid://syncer/Plan/{meta.plan_id}"
+        self.reason = self.options.reason or meta.reason
+        self.reference = (self.options.reference or meta.reference
+                          or f"gid://syncer/Plan/{meta.plan_id}")
         self.results = [StepResult(s, meta.idempotency_key(s)) for s in meta.steps]
         self.report = ApplyReport(meta.plan_id, meta.store, self.results,
                                   forced=self.options.force and plan.unsafe)
@@ -242,9 +245,11 @@ class Applier:
                 continue
             user_errors = decode.user_errors(payload)
             codes = {e["code"] for e in user_errors}
-            if STALE in codes:
+            if STALE in codes or (MISMATCH in codes and not attempt.rebases):
+                # A key used before with other parameters (a resume that once ran with another
+                # reason) is told, like a stale CAS, by re-reading the levels: at target, done.
                 stale.append(attempt)
-            elif MISMATCH in codes and attempt.rebases:
+            elif MISMATCH in codes:
                 self._rebased_before(attempt)
             elif user_errors:
                 self._failed(attempt, "; ".join(_user_error_text(e) for e in user_errors))
@@ -272,7 +277,7 @@ class Applier:
         ledger = None if name == "available" else self.reference
         rows = [variables.QuantityChange(c.level.item_id, c.level.location_id, c.delta,
                                          c.before, ledger) for c in changes]
-        return variables.adjust_variables(name, self.options.reason, self.reference, rows,
+        return variables.adjust_variables(name, self.reason, self.reference, rows,
                                           attempt.key)
 
     def _wait(self, waits: int) -> None:
