@@ -25,6 +25,7 @@ from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.saved_plans import (
     PlanResult,
+    check_plan_output,
     check_reason,
     check_saved_plan,
     new_plan_document,
@@ -33,7 +34,7 @@ from syncer.saved_plans import (
     write_json_atomically,
 )
 from syncer.shopify.reader import read_live
-from syncer.shopify.stores import DEFAULT_API_VERSION
+from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV
 
 __all__ = [
     "Connection", "Hooks", "PlanResult", "Validation", "apply", "check_safe", "check_saved_plan",
@@ -136,12 +137,15 @@ def plan(
 
     A plan with errors is shown, then refused (``PlanProblemError``) and not saved.
     """
+    if out:
+        check_plan_output(out, store=store or os.environ.get(STORE_ENV), manifests=paths)
     connection = connect(store, api_version=api_version)
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
                        progress=hooks.say)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if out:
+        check_plan_output(out, manifests=result.desired.files)
         save_plan(result, connection, out, reason=reason, reference=reference)
         hooks.say(f"Saved to {out}; apply it with: syncer apply {out}")
     return result

@@ -81,6 +81,24 @@ def check_reason(meta: PlanMeta, reason: str | None, reference: str | None) -> N
             )
 
 
+def check_plan_output(out: str | os.PathLike, *, store: str | None = None,
+                      manifests: Sequence[str] = ()) -> None:
+    """Refuse (``UsageError``) a ``plan -o`` path that would replace the store file or a
+    manifest, or whose folder does not exist (it is not created silently)."""
+    target = Path(out).expanduser()
+    if target.is_dir():
+        raise UsageError(f"-o {out}: is a folder; give a file name such as {out}/plan.json")
+    if not target.parent.is_dir():
+        raise UsageError(f"-o {out}: the folder {target.parent} does not exist; create it first "
+                         "(syncer does not create folders for plan files)")
+    if not target.exists():
+        return
+    for what, path in [("the store file", store)] + [("a manifest", m) for m in manifests]:
+        if path and Path(path).is_file() and target.resolve() == Path(path).resolve():
+            raise UsageError(f"-o {out}: is {what}; saving the plan there would replace it. "
+                             "Give another file name, such as plan.json")
+
+
 def write_json_atomically(path: str | os.PathLike, document: dict) -> None:
     """Write ``document`` as JSON to ``path`` so that a crash leaves the old file or the new one."""
     target = Path(path)

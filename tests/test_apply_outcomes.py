@@ -231,3 +231,25 @@ def test_a_key_mismatch_on_resume_is_classified_by_reading_the_level(tmp_path):
     report = json.loads((tmp_path / "r.json").read_text())
     assert {c["status"] for c in report["changes"]} == {"already applied"}
     assert _level(store, f"{LOC}1", f"{ITEM}2")["quantities"]["available"] == 25
+
+
+# --- item 5: plan -o never replaces the store or a manifest -----------------------------------
+
+def test_plan_output_refuses_the_store_file_a_manifest_and_missing_folders(tmp_path, monkeypatch):
+    store = _store_file(tmp_path)
+    manifest = _manifest(tmp_path, {"SKU-1": {"active": True, "available": 15}})
+    pristine = (store.read_bytes(), manifest.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    for out, what in [(store, "is the store file"), ("store.json", "is the store file"),
+                      (manifest, "is a manifest"), ("./inventory.yaml", "is a manifest")]:
+        result = _run("plan", manifest, "--store", store, "-o", out)
+        assert result.exit_code == 64, (out, result.stdout + result.stderr)
+        assert what in result.stderr
+    with_env = CliRunner().invoke(cli, ["plan", "inventory.yaml", "-o", "store.json"],
+                                  env={"SYNCER_STORE": "store.json"})
+    assert with_env.exit_code == 64 and "is the store file" in with_env.stderr
+    folder = _run("plan", manifest, "--store", store, "-o", tmp_path / "plans" / "p.json")
+    assert folder.exit_code == 64 and "does not exist; create it first" in folder.stderr
+    assert not (tmp_path / "plans").exists()
+    assert (store.read_bytes(), manifest.read_bytes()) == pristine
+    assert _run("plan", manifest, "--store", store, "-o", "plan.json").exit_code == 0
