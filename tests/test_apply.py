@@ -518,7 +518,7 @@ def test_store_file_lock_serialises_applies(quick):
     _manifests, store = quick
     first = engine.connect(str(store), lock=True)
     try:
-        with pytest.raises(StoreError, match="locked by another syncer apply"):
+        with pytest.raises(StoreError, match=r"locked by syncer apply \(pid \d+\)"):
             engine.connect(str(store), lock=True, lock_timeout=0.2)
     finally:
         first.close()
