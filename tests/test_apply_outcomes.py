@@ -253,3 +253,35 @@ def test_plan_output_refuses_the_store_file_a_manifest_and_missing_folders(tmp_p
     assert not (tmp_path / "plans").exists()
     assert (store.read_bytes(), manifest.read_bytes()) == pristine
     assert _run("plan", manifest, "--store", store, "-o", "plan.json").exit_code == 0
+
+
+# --- item 6: an error names the exact level, and no rerun is advised that cannot help ---------
+
+def test_a_user_error_names_the_level_its_field_points_at(tmp_path):
+    state = _state()
+    state["locations"].append({"id": f"{LOC}3", "name": "North"})
+    store = _store_file(tmp_path, state)
+    manifest = _manifest(tmp_path, {"SKU-1": {"active": True}},
+                         {"SKU-1": {"active": True, "available": 4}})
+    data = yaml.safe_load(manifest.read_text())
+    data["locations"]["North"] = {"SKU-1": {"active": True, "available": 6}}
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert _run("plan", manifest, "--store", store, "-o", tmp_path / "plan.json").exit_code == 0
+    steps = json.loads((tmp_path / "plan.json").read_text())["steps"]
+    changes = json.loads((tmp_path / "plan.json").read_text())["changes"]
+    toggle = next(s for s in steps if s["kind"] == "activate")
+    assert [changes[i]["location"] for i in toggle["changes"]] == ["North", "West"]
+    data = json.loads(store.read_text())  # West is deleted: inventoryItemUpdates.1 fails
+    data["locations"] = [loc for loc in data["locations"] if loc["name"] != "West"]
+    store.write_text(json.dumps(data))
+    result = _run("apply", tmp_path / "plan.json", "--report", tmp_path / "r.json")
+    assert result.exit_code == EXIT_PARTIAL, result.stdout + result.stderr
+    assert ("Stopped: activate West / SKU-1 failed: LOCATION_NOT_FOUND: "
+            "inventoryItemUpdates.1.locationId (West / SKU-1): ") in result.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    outcome = {(c["kind"], c["location"]): c for c in report["changes"]}
+    assert "LOCATION_NOT_FOUND" in outcome[("activate", "West")]["detail"]
+    assert outcome[("activate", "North")]["status"] == "failed"
+    assert "because of another change" in outcome[("activate", "North")]["detail"]
+    assert "Run the same plan again" not in result.stdout
+    assert "running this plan again would fail the same way" in result.stdout

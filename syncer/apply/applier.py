@@ -48,6 +48,7 @@ from syncer.apply.report import (
     Rebase,
     StepResult,
     describe,
+    describe_change,
 )
 from syncer.errors import RefusedError, StoreError
 from syncer.model import SafetyLimits
@@ -252,7 +253,7 @@ class Applier:
             elif MISMATCH in codes:
                 self._rebased_before(attempt)
             elif user_errors:
-                self._failed(attempt, "; ".join(_user_error_text(e) for e in user_errors))
+                self._refused(attempt, user_errors)
             else:
                 self._landed(attempt, payload)
         if stale:
@@ -338,11 +339,27 @@ class Applier:
         self._units += sum(abs(c.delta) for c in result.applied if isinstance(c, Adjust))
         self.progress(self._finished, self._units)
 
-    def _failed(self, attempt: _Attempt, why: str) -> None:
+    def _failed(self, attempt: _Attempt, why: str, what: str | None = None) -> None:
         attempt.result.status = FAILED
         attempt.result.detail = why
-        self.log(f"{describe(attempt.result.step)}: failed: {why}")
-        self._fail(f"{describe(attempt.result.step)} failed: {why}")
+        what = what or describe(attempt.result.step)
+        self.log(f"{what}: failed: {why}")
+        self._fail(f"{what} failed: {why}")
+
+    def _refused(self, attempt: _Attempt, user_errors: list[dict]) -> None:
+        """The store refused the mutation (all or nothing): put each error on the change its
+        ``field`` path names; running the plan again cannot fix it."""
+        result = attempt.result
+        texts, named = [], []
+        for error in user_errors:
+            change = _change_at(error.get("field"), attempt.changes)
+            texts.append(_user_error_text(error, change))
+            if change is not None:
+                result.failures.append((change, texts[-1]))
+                named.append(change)
+        result.permanent = True
+        only = {describe_change(c) for c in named}
+        self._failed(attempt, "; ".join(texts), only.pop() if len(only) == 1 else None)
 
     def _fail(self, why: str) -> None:
         if self.report.error is None:
@@ -463,9 +480,26 @@ def _errors_by_field(response) -> dict:
     return found
 
 
-def _user_error_text(error: dict) -> str:
+#: The list argument of each mutation whose index in a user error's ``field`` is a change.
+_LISTS = ("inventoryItemUpdates", "changes")
+
+
+def _change_at(path, changes: Sequence[Change]) -> Change | None:
+    """The change a user error's ``field`` path names: ``inventoryItemUpdates.1`` (a bulk
+    toggle) or ``input.changes.1`` (an adjust) is the second change sent; a path without an
+    index names the only change of a one-change mutation, or none."""
+    parts = [str(p) for p in path or ()]
+    for name, index in zip(parts, parts[1:], strict=False):
+        if name in _LISTS and index.isdigit():
+            return changes[int(index)] if int(index) < len(changes) else None
+    return changes[0] if parts and len(changes) == 1 else None
+
+
+def _user_error_text(error: dict, change: Change | None) -> str:
     code = error.get("code")
     where = ".".join(str(p) for p in error.get("field") or ())
+    if change is not None and len(where.split(".")) > 1:
+        where += f" ({change.level.location} / {change.level.sku})"
     text = error.get("message") or "(no message)"
     return "".join([f"{code}: " if code else "", f"{where}: " if where else "", text])
 

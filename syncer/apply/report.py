@@ -81,11 +81,18 @@ class ChangeOutcome:
         return data
 
     def __str__(self) -> str:
-        c = self.change
-        what = f"{c.kind.value} {c.level.location} / {c.level.sku}"
-        if isinstance(c, Adjust):
-            what += f" {c.quantity} {c.before} -> {c.after}"
-        return f"{self.status}: {what}" + (f" ({self.detail})" if self.detail else "")
+        text = f"{self.status}: {describe_change(self.change)}"
+        return text + (f" ({self.detail})" if self.detail else "")
+
+
+def describe_change(c: Change) -> str:
+    """``adjust East / SKU-1 available 10 -> 15``, ``activate West / SKU-2``."""
+    what = f"{c.kind.value} {c.level.location} / {c.level.sku}"
+    return what + (f" {c.quantity} {c.before} -> {c.after}" if isinstance(c, Adjust) else "")
+
+
+_REFUSED_WITH_OTHERS = ("not applied: the store refused the mutation it was in (all or "
+                        "nothing) because of another change")
 
 
 def _ident(c: Change) -> tuple:
@@ -110,6 +117,10 @@ class StepResult:
     conflicts: list[Conflict] = field(default_factory=list)
     #: Rebases of this step's changes that landed.
     rebases: list[Rebase] = field(default_factory=list)
+    #: The store's errors, each on the change its ``field`` path names (``failed`` steps).
+    failures: list[tuple[Change, str]] = field(default_factory=list)
+    #: Failed because the store refused it (user errors): running the plan again cannot help.
+    permanent: bool = False
 
     def outcomes(self) -> list[ChangeOutcome]:
         """Each of the step's changes with exactly one status, in the step's order."""
@@ -117,6 +128,9 @@ class StepResult:
         applied = {_ident(c) for c in self.applied}
         already = {_ident(c) for c in self.already}
         rebased = {_ident(r.original): r for r in self.rebases}
+        failures: dict[tuple, str] = {}
+        for c, text in self.failures:
+            failures[_ident(c)] = "; ".join(filter(None, (failures.get(_ident(c)), text)))
         found = []
         for c in self.step.changes:
             i = _ident(c)
@@ -131,6 +145,8 @@ class StepResult:
                 found.append(ChangeOutcome(c, APPLIED))
             elif i in already:
                 found.append(ChangeOutcome(c, ALREADY))
+            elif self.status == FAILED and self.failures:
+                found.append(ChangeOutcome(c, FAILED, failures.get(i, _REFUSED_WITH_OTHERS)))
             else:
                 status = self.status if self.status in (FAILED, UNKNOWN) else NOT_ATTEMPTED
                 found.append(ChangeOutcome(c, status, self.detail))
@@ -236,7 +252,12 @@ class ApplyReport:
             lines.append(f"Not applied: {len(missed)} of {len(self.outcomes())} planned "
                          f"change{'s' if len(self.outcomes()) != 1 else ''}:")
             lines += [f"  - {o}" for o in missed]
-        if self.exit_code == EXIT_PARTIAL:
+        refused = [r for r in self.results if r.status == FAILED and r.permanent]
+        if refused:
+            lines.append("The store refused it: running this plan again would fail the same "
+                         "way. Fix what the error names (e.g. a deleted location or item), then "
+                         "make a new plan; what was applied is recognised by the new plan.")
+        elif self.exit_code == EXIT_PARTIAL:
             lines.append("Run the same plan again to resume: steps already applied are "
                          "recognised and not applied twice.")
         lines.append(self.summary_line())
