@@ -13,6 +13,7 @@ from pathlib import Path
 from syncer.emulator import Emulator, StateError
 from syncer.emulator.handler import wall_time
 from syncer.errors import StoreError, UsageError
+from syncer.shopify.reader import read_shop
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
     STORE_ENV,
@@ -35,6 +36,13 @@ class Connection:
     transport: Transport
     emulator: Emulator | None = None
     lock: object | None = None
+    _shop: str | None = None
+
+    def shop(self) -> str:
+        """The shop's ``myshopifyDomain``, asked once (one query of 1 cost point)."""
+        if self._shop is None:
+            self._shop = read_shop(self.transport)
+        return self._shop
 
     def wall_clock(self) -> float:
         """Seconds since the epoch as the store sees them (the emulator's clock when local)."""
@@ -45,6 +53,17 @@ class Connection:
         if self.lock is not None:
             self.lock.close()
             self.lock = None
+
+
+def canonical_store(recorded: str) -> str:
+    """A store address as a plan made by an older syncer recorded it, in today's canonical
+    form (``http://localhost:N/`` is ``http://127.0.0.1:N``); other values as they are."""
+    if "://" not in recorded:
+        return recorded
+    try:
+        return parse_store(recorded).address
+    except UsageError:
+        return recorded
 
 
 def connect(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from syncer import __version__
-from syncer.connect import Connection, Progress
+from syncer.connect import Connection, Progress, canonical_store
 from syncer.errors import ConflictError, SyncerError, UsageError
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
@@ -39,14 +39,16 @@ def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike, *,
 
     The ``plan_id`` is new for every plan, so a plan made again gets new idempotency keys.
     """
-    document = new_plan_document(result, store, reason=reason, reference=reference)
+    document = new_plan_document(result, store, reason=reason, reference=reference,
+                                 shop=store.shop())
     write_json_atomically(path, document)
     return document
 
 
 def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DEFAULT_REASON,
-                      reference: str | None = None) -> dict:
-    """The saved-plan document for ``result``, with a new random ``plan_id``."""
+                      reference: str | None = None, shop: str | None = None) -> dict:
+    """The saved-plan document for ``result``, with a new random ``plan_id`` (``shop``: the
+    store's ``myshopifyDomain``, which apply checks)."""
     return plan_document(
         result.plan,
         plan_id=str(uuid.uuid4()),
@@ -59,6 +61,7 @@ def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DE
         limits=result.desired.safety,
         reason=reason,
         reference=reference,
+        shop=shop,
     )
 
 
@@ -151,10 +154,15 @@ def check_saved_plan(
     exist here; when neither can be read the check is skipped and ``progress`` says so.
     """
     say = progress or (lambda _text: None)
-    if meta.store != store.name:
+    if canonical_store(meta.store) != store.name:
         raise ConflictError(
             f"the plan was made for store {meta.store}, not {store.name}; apply it to the store "
             "it was made for, or make a new plan for this one"
+        )
+    if meta.shop is not None and store.shop() != meta.shop:
+        raise ConflictError(
+            f"{store.name} is the shop {store.shop()}, but the plan was made for the shop "
+            f"{meta.shop}; make a new plan for this shop"
         )
     if meta.api_version != store.api_version:
         raise ConflictError(

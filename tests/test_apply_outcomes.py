@@ -1,6 +1,7 @@
 """Issue 12, the apply side: what a run reports for every change, and when it is a replay."""
 
 import json
+import threading
 from pathlib import Path
 
 import yaml
@@ -10,7 +11,7 @@ from syncer import engine
 from syncer.apply.applier import Applier, ApplyOptions
 from syncer.cli import cli
 from syncer.connect import Connection
-from syncer.emulator import Emulator, VirtualClock
+from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.errors import EXIT_CONFLICT, EXIT_PARTIAL
 from syncer.plan.document import load_plan_document, read_plan_file
 from syncer.shopify.transport import LocalTransport
@@ -285,3 +286,44 @@ def test_a_user_error_names_the_level_its_field_points_at(tmp_path):
     assert "because of another change" in outcome[("activate", "North")]["detail"]
     assert "Run the same plan again" not in result.stdout
     assert "running this plan again would fail the same way" in result.stdout
+
+
+# --- item 7: store identity --------------------------------------------------------------------
+
+def test_the_shop_is_recorded_and_checked_at_apply(tmp_path, monkeypatch):
+    store = _store_file(tmp_path)
+    manifest = _manifest(tmp_path, {"SKU-1": {"active": True, "available": 15}})
+    monkeypatch.chdir(tmp_path)
+    assert _run("plan", manifest, "--store", "store.json", "-o", "plan.json").exit_code == 0
+    document = json.loads((tmp_path / "plan.json").read_text())
+    assert document["shop"] == "outcomes.myshopify.com"
+    assert document["store"] == str(store.resolve())
+    other = _state() | {"shop": "someone-else.myshopify.com"}  # another shop, same file name
+    store.write_text(json.dumps(other))
+    refused = _run("apply", "plan.json", "--store", store)
+    assert refused.exit_code == 4, refused.stdout + refused.stderr
+    assert ("is the shop someone-else.myshopify.com, but the plan was made for the shop "
+            "outcomes.myshopify.com") in refused.stderr
+    store.write_text(json.dumps(_state()))
+    applied = _run("apply", "plan.json", "--store", store)  # absolute path, plan made relative
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+
+
+def test_equivalent_emulator_addresses_are_one_store(tmp_path):
+    store = _store_file(tmp_path)
+    manifest = _manifest(tmp_path, {"SKU-1": {"active": True, "available": 15}})
+    server = serve(Emulator.load(store), port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        banner = server.url  # http://127.0.0.1:N/admin/api/2026-04/graphql.json
+        port = server.server_address[1]
+        made = _run("plan", manifest, "--store", f"http://localhost:{port}/", "-o",
+                    tmp_path / "plan.json")
+        assert made.exit_code == 0, made.stderr
+        assert json.loads((tmp_path / "plan.json").read_text())["store"] == (
+            f"http://127.0.0.1:{port}")
+        applied = _run("apply", tmp_path / "plan.json", "--store", banner)
+        assert applied.exit_code == 0, applied.stdout + applied.stderr
+    finally:
+        server.shutdown()
+        server.server_close()

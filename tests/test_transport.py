@@ -265,7 +265,7 @@ def test_parse_store_kinds(tmp_path):
     state.write_text("{}")
     assert parse_store(str(state)) == StoreSpec("file", str(state))
     assert parse_store("http://127.0.0.1:8080") == StoreSpec("http", "http://127.0.0.1:8080")
-    assert parse_store("http://localhost:9/") == StoreSpec("http", "http://localhost:9")
+    assert parse_store("http://localhost:9/") == StoreSpec("http", "http://127.0.0.1:9")
     assert parse_store("US-Flagship.myshopify.com") == StoreSpec(
         "shopify", "us-flagship.myshopify.com"
     )
@@ -284,7 +284,7 @@ def test_parse_store_kinds(tmp_path):
         ("http://10.0.0.2:8080", "not allowed"),
         ("http://127.0.0.1", "not allowed"),
         ("https://example.com", "not allowed"),
-        ("http://127.0.0.1:80/admin", "no path"),
+        ("http://127.0.0.1:80/admin", "must be just scheme, host and port"),
         ("us-flagship", "us-flagship.myshopify.com"),
         ("stores/missing.json", "neither an existing state file"),
     ],
