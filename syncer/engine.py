@@ -254,6 +254,8 @@ def apply(
                          "already holds its selection")
     if not saved and manifests:
         raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
+    if not saved and not auto_approve and hooks.confirm is _refuse_unconfirmed:
+        _refuse_unconfirmed(None)  # before the store is read: nobody could say yes
     if saved:
         plan_, meta = read_plan_file(paths[0])
         check_reason(meta, options.reason, options.reference)

@@ -327,3 +327,35 @@ def test_equivalent_emulator_addresses_are_one_store(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- friction: Ctrl-C exits 130, after the report ----------------------------------------------
+
+def test_ctrl_c_during_apply_reports_then_exits_130(tmp_path, monkeypatch):
+    store, plan = _conflict_plan(tmp_path)
+    from syncer.shopify.transport import LocalTransport as Local
+
+    real = Local.execute
+    mutations = []
+
+    def execute(self, document, variables=None):
+        if document.lstrip().startswith("mutation"):
+            mutations.append(document)
+            if len(mutations) == 2:
+                raise KeyboardInterrupt
+        return real(self, document, variables)
+
+    monkeypatch.setattr(Local, "execute", execute)
+    result = _run("apply", plan, "--report", tmp_path / "r.json")
+    assert result.exit_code == 130, result.stdout + result.stderr
+    assert "Stopped: interrupted (Ctrl-C)" in result.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert (report["status"], report["exit_code"]) == ("interrupted", 130)
+    assert {c["status"] for c in report["changes"]} == {"applied", "unknown"}
+
+
+def test_apply_of_manifests_without_a_terminal_refuses_before_reading_the_store(tmp_path):
+    manifest = _manifest(tmp_path, {"SKU-1": {"active": True, "available": 15}})
+    result = _run("apply", manifest, "--store", "http://127.0.0.1:1")  # nothing listens there
+    assert result.exit_code == 64, result.stdout + result.stderr
+    assert "pass --auto-approve" in result.stderr and "cannot reach" not in result.stderr

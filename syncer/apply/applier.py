@@ -166,7 +166,8 @@ class Applier:
                 if r.status == NOT_ATTEMPTED and r in self._in_flight:
                     r.status = UNKNOWN
                     r.detail = "interrupted while the request was in flight"
-            self._fail("interrupted")
+            self._fail("interrupted (Ctrl-C)")
+            self.report.interrupted = True
         finally:
             self.report.calls = self.transport.calls - calls0
             self.report.cost_points = self.transport.cost_points - cost0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from syncer.errors import EXIT_CONFLICT, EXIT_OK, EXIT_PARTIAL
+from syncer.errors import EXIT_CONFLICT, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
 from syncer.plan.changes import Adjust, Change, ChangeKind
 from syncer.plan.steps import Step
 
@@ -173,9 +173,13 @@ class ApplyReport:
     calls: int = 0
     cost_points: float = 0.0
     forced: bool = False
+    #: Stopped by Ctrl-C: exit 130, after the report says what was done.
+    interrupted: bool = False
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if self.error is not None:
             return EXIT_PARTIAL
         if self.conflicts:
@@ -184,8 +188,8 @@ class ApplyReport:
 
     @property
     def status(self) -> str:
-        return {EXIT_OK: "complete", EXIT_CONFLICT: "conflict", EXIT_PARTIAL: "partial"}[
-            self.exit_code]
+        return {EXIT_OK: "complete", EXIT_CONFLICT: "conflict", EXIT_PARTIAL: "partial",
+                EXIT_INTERRUPTED: "interrupted"}[self.exit_code]
 
     def outcomes(self) -> list[ChangeOutcome]:
         """Every planned change with its one status, in the order the plan applies them."""
@@ -257,7 +261,7 @@ class ApplyReport:
             lines.append("The store refused it: running this plan again would fail the same "
                          "way. Fix what the error names (e.g. a deleted location or item), then "
                          "make a new plan; what was applied is recognised by the new plan.")
-        elif self.exit_code == EXIT_PARTIAL:
+        elif self.exit_code in (EXIT_PARTIAL, EXIT_INTERRUPTED):
             lines.append("Run the same plan again to resume: steps already applied are "
                          "recognised and not applied twice.")
         lines.append(self.summary_line())

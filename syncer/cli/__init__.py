@@ -20,6 +20,7 @@ from syncer.cli.emulator import emulator
 from syncer.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_USAGE,
     SyncerError,
 )
@@ -52,7 +53,7 @@ class SyncerGroup(click.Group):
             code = exc.exit_code
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            code = 130
+            code = EXIT_INTERRUPTED
         if not isinstance(code, int):
             code = 0
         if standalone_mode:
