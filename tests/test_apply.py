@@ -3,7 +3,6 @@
 import io
 import json
 import shutil
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from syncer import engine
 from syncer.apply.applier import ApplyOptions
 from syncer.cli import cli
 from syncer.cli import terminal as terminal_module
-from syncer.emulator import Emulator, serve
+from syncer.emulator import Emulator
 from syncer.errors import (
     EXIT_CONFLICT,
     EXIT_PARTIAL,
@@ -136,20 +135,13 @@ def _sell(store, location, item, units):
 # --- end to end -------------------------------------------------------------------------------
 
 @pytest.fixture
-def http(request):
+def http(http_emulator):
     """Serve a store file over HTTP; returns a function store_file -> base URL."""
-    servers = []
 
     def start(store_file):
-        server = serve(Emulator.load(store_file), port=0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return server.url.split("/admin/")[0]
+        return http_emulator(Emulator.load(store_file)).url.split("/admin/")[0]
 
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    return start
 
 
 @pytest.mark.parametrize("mode", ["file", "http"])
