@@ -126,6 +126,16 @@ def _conflict_plan(tmp_path):
     return store, tmp_path / "plan.json"
 
 
+def _apply_with_report(plan, tmp_path, code):
+    """Apply ``plan`` expecting exit ``code``: (result, --report JSON, {(kind, location, sku):
+    status})."""
+    result = _run("apply", plan, "--report", tmp_path / "r.json")
+    assert result.exit_code == code, result.stdout + result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    statuses = {(c["kind"], c["location"], c["sku"]): c["status"] for c in report["changes"]}
+    return result, report, statuses
+
+
 def test_a_conflict_applies_the_rest_and_names_every_change(tmp_path):
     store, plan = _conflict_plan(tmp_path)
     _move(store, f"{LOC}1", f"{ITEM}2", available=18)  # a sale: SKU-2 planned from 20
@@ -147,7 +157,8 @@ def test_a_conflict_applies_the_rest_and_names_every_change(tmp_path):
                                          json.loads(plan.read_text())["steps"])
     assert report["summary"]["changes"] == {"applied": 4, "conflict": 1}
     assert ("Not applied: 1 of 5 planned changes:\n"
-            "  - conflict: adjust East / SKU-2 available 20 -> 5 (live now 18)") in result.stdout
+            "  - conflict: adjust East / SKU-2 available 20 -> 5 (live now 18)\n"
+            "Applied, conflicts left as they are: 1 activated, 2 adjusted") in result.stdout
 
 
 def test_an_activation_that_landed_whose_adjust_conflicted_is_named(tmp_path):
@@ -155,10 +166,7 @@ def test_an_activation_that_landed_whose_adjust_conflicted_is_named(tmp_path):
     no-op that lands, the adjust from 0 conflicts, and the text says it was not applied."""
     store, plan = _conflict_plan(tmp_path)
     _move(store, f"{LOC}2", f"{ITEM}1", available=7)
-    result = _run("apply", plan, "--report", tmp_path / "r.json")
-    assert result.exit_code == EXIT_CONFLICT, result.stdout + result.stderr
-    report = json.loads((tmp_path / "r.json").read_text())
-    statuses = {(c["kind"], c["location"], c["sku"]): c["status"] for c in report["changes"]}
+    result, report, statuses = _apply_with_report(plan, tmp_path, EXIT_CONFLICT)
     assert statuses[("activate", "West", "SKU-1")] == "applied"
     assert statuses[("adjust", "West", "SKU-1")] == "conflict"
     assert "  - conflict: adjust West / SKU-1 available 0 -> 20 (live now 7)" in result.stdout
@@ -171,10 +179,7 @@ def test_a_failure_names_every_change_not_attempted(tmp_path):
     data["items"] = [i for i in data["items"] if i["sku"] != "SKU-1"]
     data["levels"] = [lv for lv in data["levels"] if lv["item"] != f"{ITEM}1"]
     store.write_text(json.dumps(data))
-    result = _run("apply", plan, "--report", tmp_path / "r.json")
-    assert result.exit_code == EXIT_PARTIAL, result.stdout + result.stderr
-    report = json.loads((tmp_path / "r.json").read_text())
-    statuses = {(c["kind"], c["location"], c["sku"]): c["status"] for c in report["changes"]}
+    result, report, statuses = _apply_with_report(plan, tmp_path, EXIT_PARTIAL)
     assert statuses[("activate", "West", "SKU-1")] == "failed"
     assert statuses[("deactivate", "East", "SKU-4")] == "not attempted"
     assert all(c["status"] in ("applied", "failed", "not attempted", "already applied")

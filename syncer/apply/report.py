@@ -223,7 +223,8 @@ class ApplyReport:
 
     def summary_line(self) -> str:
         n = self.counts()
-        verb = "Applied" if self.exit_code == EXIT_OK else "Applied before stopping"
+        verb = {EXIT_OK: "Applied", EXIT_CONFLICT: "Applied, conflicts left as they are"}.get(
+            self.exit_code, "Applied before stopping")
         line = (f"{verb}: {n['activated']} activated, {n['adjusted']} adjusted "
                 f"(+{n['units_added']}/-{n['units_removed']} units), {n['deactivated']} "
                 f"deactivated in {self.calls} call{'s' if self.calls != 1 else ''}, "
