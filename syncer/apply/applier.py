@@ -50,6 +50,7 @@ from syncer.apply.report import (
     describe,
     describe_change,
 )
+from syncer.apply.user_errors import change_at, user_error_text
 from syncer.errors import RefusedError, StoreError
 from syncer.model import SafetyLimits
 from syncer.plan.changes import Adjust, Change, ChangeKind, Plan
@@ -353,8 +354,8 @@ class Applier:
         result = attempt.result
         texts, named = [], []
         for error in user_errors:
-            change = _change_at(error.get("field"), attempt.changes)
-            texts.append(_user_error_text(error, change))
+            change = change_at(error.get("field"), attempt.changes)
+            texts.append(user_error_text(error, change))
             if change is not None:
                 result.failures.append((change, texts[-1]))
                 named.append(change)
@@ -479,30 +480,6 @@ def _errors_by_field(response) -> dict:
         alias = path[0] if isinstance(path, list) and path else None
         found.setdefault(alias, []).append(error)
     return found
-
-
-#: The list argument of each mutation whose index in a user error's ``field`` is a change.
-_LISTS = ("inventoryItemUpdates", "changes")
-
-
-def _change_at(path, changes: Sequence[Change]) -> Change | None:
-    """The change a user error's ``field`` path names: ``inventoryItemUpdates.1`` (a bulk
-    toggle) or ``input.changes.1`` (an adjust) is the second change sent; a path without an
-    index names the only change of a one-change mutation, or none."""
-    parts = [str(p) for p in path or ()]
-    for name, index in zip(parts, parts[1:], strict=False):
-        if name in _LISTS and index.isdigit():
-            return changes[int(index)] if int(index) < len(changes) else None
-    return changes[0] if parts and len(changes) == 1 else None
-
-
-def _user_error_text(error: dict, change: Change | None) -> str:
-    code = error.get("code")
-    where = ".".join(str(p) for p in error.get("field") or ())
-    if change is not None and len(where.split(".")) > 1:
-        where += f" ({change.level.location} / {change.level.sku})"
-    text = error.get("message") or "(no message)"
-    return "".join([f"{code}: " if code else "", f"{where}: " if where else "", text])
 
 
 __all__ = ["Applier", "ApplyOptions", "ApplyReport", "Conflict", "Rebase", "StepResult"]
