@@ -364,3 +364,18 @@ def test_apply_of_manifests_without_a_terminal_refuses_before_reading_the_store(
     result = _run("apply", manifest, "--store", "http://127.0.0.1:1")  # nothing listens there
     assert result.exit_code == 64, result.stdout + result.stderr
     assert "pass --auto-approve" in result.stderr and "cannot reach" not in result.stderr
+
+
+def test_each_field_path_names_its_change():
+    from syncer.apply.user_errors import change_at
+    from syncer.plan.changes import Adjust, LevelRef
+
+    a, b = (Adjust(LevelRef("East", sku, f"{LOC}1", f"{ITEM}{n}"), "available", 0, 1)
+            for n, sku in ((1, "SKU-1"), (2, "SKU-2")))
+    assert change_at(["input", "changes", "1", "delta"], [a, b]) is b
+    assert change_at(["input", "changes", 0, "changeFromQuantity"], [a, b]) is a
+    assert change_at(["inventoryItemUpdates", 1, "locationId"], [a, b]) is b
+    assert change_at(["inventoryItemUpdates", 5, "locationId"], [a, b]) is None
+    assert change_at(["inventoryItemId"], [a, b]) is None  # about every change of the call
+    assert change_at(["inventoryLevelId"], [a]) is a
+    assert change_at(None, [a]) is None
