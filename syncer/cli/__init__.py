@@ -257,7 +257,7 @@ def _duration(_ctx, _param, value):
 @click.option("--force", is_flag=True, help="Apply a plan marked unsafe.")
 @click.option("--rebase", is_flag=True,
               help="On a conflict, recompute the change from the live value (same target) "
-              "instead of stopping, if the plan stays safe.")
+              "instead of leaving it, if the plan stays safe.")
 @_reason_options(None, "With manifests: recorded on every quantity change. With a saved plan: "
                  "the plan's (set by `syncer plan`); a different one is refused.")
 @click.option("--max-plan-age", default="24h", show_default=True, callback=_duration,
@@ -281,14 +281,17 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
     every quantity change is compare-and-set against the value the plan showed. Running the same
     plan again after a failure resumes it without applying anything twice.
 
+    A conflict (a quantity moved since the plan) is left as it is and named; every other change
+    is still applied.
+
     Exit codes: 0 applied, 3 unsafe plan (see --force), 4 conflict or stale plan, 5 stopped part
-    way (the report says what was applied; run the same plan again to resume).
+    way (the report says what was applied; run the same plan again to resume), 130 Ctrl-C.
 
     Example:
 
     \b
-        syncer plan stores/us -o plan.json
-        syncer apply plan.json --reference https://github.com/acme/stock/pull/42
+        syncer plan stores/us -o plan.json --reference https://github.com/acme/stock/pull/42
+        syncer apply plan.json
         syncer apply stores/us --store store.json --auto-approve
     """
     options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)
