@@ -273,21 +273,37 @@ def test_the_readme_shows_what_plan_prints(tmp_path, monkeypatch):
     assert run.stdout == shown
 
 
-def test_discounts_wait_for_the_inventory_steps(shop, tmp_path):
-    """A run stopped by an inventory error does not touch the discounts; a rerun does them."""
-    folder, store = shop
-    out = tmp_path / "plan.json"
+def _inventory_and_discount_plan(folder, store, out):
     (folder / "inventory.yaml").write_text((folder / "inventory.yaml").read_text().replace(
         "available: 5", "available: 9"))
     engine.plan([str(folder)], store, out=out)
-    data = json.loads(Path(store).read_text())
+    return json.loads(Path(store).read_text())
+
+
+def test_discounts_wait_for_the_inventory_steps(shop, tmp_path):
+    """A run stopped by an inventory error does not touch the discounts."""
+    folder, store = shop
+    out = tmp_path / "plan.json"
+    data = _inventory_and_discount_plan(folder, store, out)
+    data["levels"], data["items"] = [], []  # the item is deleted: the adjust fails
+    Path(store).write_text(json.dumps(data))
+    report = engine.apply([str(out)])
+    assert report.exit_code == 5
+    assert [d.status for d in report.discounts] == ["not attempted", "not attempted"]
+    assert ("Not applied: 2 of 2 discount code changes:\n"
+            "  - not attempted: deactivate discount SPRING10\n") in report.render_text()
+    assert state(store)["SPRING10"]["endsAt"] is None
+
+
+def test_a_conflict_leaves_the_discounts_applied(shop, tmp_path):
+    folder, store = shop
+    out = tmp_path / "plan.json"
+    data = _inventory_and_discount_plan(folder, store, out)
     data["levels"][0]["quantities"]["available"] = 7  # a sale: the adjust's CAS fails
     Path(store).write_text(json.dumps(data))
     report = engine.apply([str(out)])
-    assert report.exit_code != 0
-    assert [d.status for d in report.discounts] == ["not attempted", "not attempted"]
-    assert "Not attempted: 2 discount code change(s)." in report.render_text()
-    assert state(store)["SPRING10"]["endsAt"] is None
+    assert report.exit_code == 4
+    assert [d.status for d in report.discounts] == ["applied", "applied"]
 
 
 def test_the_store_listed_and_written_as_a_manifest_plans_no_change(shop, tmp_path):

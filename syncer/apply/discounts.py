@@ -50,37 +50,48 @@ def apply_discounts(
     for result in report.discounts:
         if report.error is not None:
             return
-        change = result.change
         try:
-            live = read_discount(transport, change.discount_id)
-            if live is None:
-                _fail(report, result, "the discount no longer exists")
-                continue
-            if live.status == done_state(change):
-                result.status = ALREADY
-                result.detail = f"already {live.status.lower()}; not written again"
-                log(f"{result}: {result.detail}")
-                continue
-            if live.status != change.status:
-                _fail(report, result, (
-                    f"its status moved from {change.status} to {live.status} since the plan "
-                    f"({schedule_text(live.starts_at, live.ends_at)}); plan again"))
-                continue
-            log(f"{result}: sending")
-            after = toggle_discount(transport, change.discount_id, change.active)
-        except RemoteError as exc:
-            _fail(report, result, str(exc))
-            continue
-        except StoreError as exc:
+            _apply_one(transport, report, result, log)
+        except KeyboardInterrupt:
             result.status = UNKNOWN
-            result.detail = ("the request failed and may or may not have reached the store; a "
-                             "rerun of this plan will tell")
-            report.error = str(exc)
-            continue
-        result.status = APPLIED
-        schedule = schedule_text(after.starts_at, after.ends_at)
-        result.detail = f"now {after.status.lower()} {schedule}"
-        log(f"{result}: {result.detail}")
+            result.detail = "interrupted while the request was in flight"
+            report.interrupted = True
+            return
+
+
+def _apply_one(transport: Transport, report: ApplyReport, result: DiscountResult, log) -> None:
+    """Re-read one discount, then write it unless it is already so or has moved."""
+    change = result.change
+    try:
+        live = read_discount(transport, change.discount_id)
+        if live is None:
+            _fail(report, result, "the discount no longer exists")
+            return
+        if live.status == done_state(change):
+            result.status = ALREADY
+            result.detail = f"already {live.status.lower()}; not written again"
+            log(f"{result}: {result.detail}")
+            return
+        if live.status != change.status:
+            _fail(report, result, (
+                f"its status moved from {change.status} to {live.status} since the plan "
+                f"({schedule_text(live.starts_at, live.ends_at)}); plan again"))
+            return
+        log(f"{result}: sending")
+        after = toggle_discount(transport, change.discount_id, change.active)
+    except RemoteError as exc:
+        _fail(report, result, str(exc))
+        return
+    except StoreError as exc:
+        result.status = UNKNOWN
+        result.detail = ("the request failed and may or may not have reached the store; a "
+                         "rerun of this plan will tell")
+        report.error = str(exc)
+        return
+    result.status = APPLIED
+    schedule = schedule_text(after.starts_at, after.ends_at)
+    result.detail = f"now {after.status.lower()} {schedule}"
+    log(f"{result}: {result.detail}")
 
 
 def _fail(report: ApplyReport, result: DiscountResult, why: str) -> None:
