@@ -17,6 +17,7 @@ from syncer.apply.applier import ApplyOptions
 from syncer.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
+    EXIT_UNSAFE,
     EXIT_USAGE,
     ManifestError,
     SyncerError,
@@ -225,7 +226,8 @@ def _render(renderers, plan, fmt) -> str:
 @_store_options
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan to this file.")
 @_format_option
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when there are changes, 3 when the plan is unsafe (0: no changes).")
 @click.option("--prune", is_flag=True,
               help="Deactivate levels at the manifests' locations that no manifest names.")
 @click.option("--target", multiple=True, metavar="SELECTOR",
@@ -250,7 +252,9 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
     if out:
         engine.save_plan(result, connection, out)
         click.echo(f"Saved to {out}; apply it with: syncer apply {out}", err=True)
-    return EXIT_CHANGES if detailed_exitcode and result.plan.has_changes else 0
+    if not detailed_exitcode or not result.plan.has_changes:
+        return 0
+    return EXIT_UNSAFE if result.plan.unsafe else EXIT_CHANGES
 
 
 @cli.command()

@@ -163,3 +163,18 @@ def test_bad_state_file_is_a_clear_error(tmp_path):
     result = run("plan", QUICKSTART, "--store", state)
     assert result.exit_code == 1
     assert "store.json" in result.stderr
+
+
+def test_detailed_exitcode_is_3_for_an_unsafe_plan(tmp_path, store_file):
+    manifest = tmp_path / "unsafe.yaml"
+    manifest.write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\nsafety: {max_units_removed: 5}\n"
+        "locations:\n  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 30}\n"
+    )
+    result = run("plan", manifest, "--store", store_file, "--detailed-exitcode")
+    assert result.exit_code == 3, result.output
+    assert "Unsafe: 1 finding" in result.stdout
+    assert run("plan", manifest, "--store", store_file).exit_code == 0
+    safe = tmp_path / "safe.yaml"
+    safe.write_text(manifest.read_text().replace("max_units_removed: 5", "max_units_removed: 10"))
+    assert run("plan", safe, "--store", store_file, "--detailed-exitcode").exit_code == 2
