@@ -1,4 +1,5 @@
-"""The one error root of syncer and its subclasses; the CLI maps them to exit codes."""
+"""The one error root of syncer and its subclasses (the CLI maps them to exit codes), and the
+pieces every message is made of: where (``Source``), what (``Problem``), how many (``plural``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ EXIT_UNSAFE = 3
 EXIT_CONFLICT = 4
 EXIT_PARTIAL = 5
 EXIT_USAGE = 64
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 level``, ``2 levels``, ``1,204 levels``; ``many`` for irregular plurals.
+
+    >>> plural(1, "level"), plural(1204, "level"), plural(2, "quantity", "quantities")
+    ('1 level', '1,204 levels', '2 quantities')
+    """
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
 class SyncerError(Exception):

@@ -178,3 +178,35 @@ def test_detailed_exitcode_is_3_for_an_unsafe_plan(tmp_path, store_file):
     safe = tmp_path / "safe.yaml"
     safe.write_text(manifest.read_text().replace("max_units_removed: 5", "max_units_removed: 10"))
     assert run("plan", safe, "--store", store_file, "--detailed-exitcode").exit_code == 2
+
+
+def test_a_selection_that_matches_nothing_says_so_and_exits_1(store_file):
+    result = run("plan", QUICKSTART, "--store", store_file, "--target", "location=Warehouse Eest",
+                 "--detailed-exitcode")
+    assert result.exit_code == 1
+    assert "No changes" not in result.stdout
+    assert "--target location=Warehouse Eest matched no level (did you mean 'Warehouse East'?)" \
+        in result.stdout
+    assert "matched none of the 5 levels the manifests manage" in result.stdout
+    assert result.stdout.splitlines()[-2] == (
+        "Nothing to change where the manifests could be planned, but 1 error: the plan cannot "
+        "be applied.")
+    partial = run("plan", QUICKSTART, "--store", store_file, "--target", "sku=TSHIRT-RED-L")
+    assert partial.exit_code == 0
+    assert "No changes in the selected levels (a partial plan)." in partial.stdout
+    assert "partial plan: it compares only the levels selected by --target sku=TSHIRT-RED-L " \
+        "(1 level)" in partial.stdout
+
+
+def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file):
+    state = json.loads(store_file.read_text())
+    state["locations"][1]["name"] = "Store K\u00f6ln"
+    state["items"][4]["sku"] = "CAP-K\u00d6LN"
+    store_file.write_text(json.dumps(state))
+    manifest = tmp_path / "koeln.yaml"
+    manifest.write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  Store Ko\u0308ln:\n"
+        "    CAP-KO\u0308LN: {active: true, available: 5}\n", encoding="utf-8")
+    result = run("plan", manifest, "--store", store_file)
+    assert result.exit_code == 0, result.output
+    assert "~ CAP-KÖLN  available 3 -> 5 (+2)" in result.stdout

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from syncer.errors import plural
 from syncer.plan.changes import Activate, Adjust, Deactivate, Finding, Notice, Plan, document_json
 
 #: Markdown output stays below this many characters (GitHub comments allow 65,536).
@@ -86,19 +87,28 @@ def _group(plan: Plan) -> tuple[dict[str, dict[str, _Level]], list[tuple[str, No
 def summary_line(plan: Plan) -> str:
     """``Plan: 2 to activate, 14 to adjust (+120/-35 units), 1 to deactivate.`` and safety."""
     s = plan.summary
-    if not plan.changes:
-        line = "No changes. The store matches the manifests."
-    else:
-        line = (f"Plan: {s.to_activate:,} to activate, {s.to_adjust:,} to adjust "
-                f"(+{s.units_added:,}/-{s.units_removed:,} units), "
+    partial = is_partial(plan)
+    if plan.changes:
+        line = (f"{'Partial plan' if partial else 'Plan'}: {s.to_activate:,} to activate, "
+                f"{s.to_adjust:,} to adjust (+{s.units_added:,}/-{s.units_removed:,} units), "
                 f"{s.to_deactivate:,} to deactivate.")
+    elif plan.errors:
+        line = "Nothing to change where the manifests could be planned, but"
+    elif partial:
+        line = "No changes in the selected levels (a partial plan)."
+    else:
+        line = "No changes. The store matches the manifests."
     if plan.findings:
-        n = len(plan.findings)
-        line += f" Unsafe: {n} finding{'s' if n > 1 else ''} (see above)."
+        line += f" Unsafe: {plural(len(plan.findings), 'finding')} (see above)."
     if plan.errors:
-        n = len(plan.errors)
-        line += f" {n} error{'s' if n > 1 else ''}: the plan cannot be applied."
+        line += f" {plural(len(plan.errors), 'error')}: the plan cannot be applied."
     return line
+
+
+def is_partial(plan: Plan) -> bool:
+    """True for a plan that covers only the levels ``--target``/``--exclude`` selected."""
+    return any(w.code == "partial_plan" for w in plan.warnings)
+
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:

@@ -19,11 +19,12 @@ is missing or ambiguous, with the manifest's file:line.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from syncer.errors import RemoteError
-from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState
+from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState, nfc
 from syncer.shopify import codec as shopify
 from syncer.shopify.transport import Transport
 
@@ -121,20 +122,23 @@ class _Reader:
         """Ids of the locations the manifests name (every match of an ambiguous name)."""
         by_name: dict[str, list[str]] = {}
         for location in self.builder.locations.values():
-            by_name.setdefault(location.name, []).append(location.id)
+            by_name.setdefault(nfc(location.name), []).append(location.id)
         ids = set()
         for ref in refs:
             if ref.startswith(LOCATION_GID):
                 if ref in self.builder.locations:
                     ids.add(ref)
             else:
-                ids.update(by_name.get(ref, ()))
+                # Names compare in NFC, as the planner does: a name typed in NFD still matches.
+                ids.update(by_name.get(nfc(ref), ()))
         return sorted(ids)
 
     def _read_items(self, location_refs: Iterable[str], item_refs: Iterable[str]) -> None:
         """Items by SKU (search) and by gid, plus location gids the listing did not show."""
         refs = set(item_refs)
-        skus = sorted(r for r in refs if not r.startswith(ITEM_GID))
+        # A SKU is searched as written and in NFC and NFD, so the planner can match it in NFC.
+        skus = sorted({form for r in refs if not r.startswith(ITEM_GID)
+                       for form in (r, nfc(r), unicodedata.normalize("NFD", r))})
         ids = sorted(r for r in refs if r.startswith(ITEM_GID))
         ids += sorted(
             r
@@ -178,7 +182,7 @@ class _Reader:
         by_sku: dict[str, list[str]] = {}
         for item in self.builder.items.values():
             if item.sku:
-                by_sku.setdefault(item.sku, []).append(item.id)
+                by_sku.setdefault(nfc(item.sku), []).append(item.id)
         by_location = {loc_id: set() for loc_id in targets}
         resolved = {ref: self._resolve_locations([ref]) for ref in desired.locations}
         for level in desired.levels:
@@ -186,7 +190,7 @@ class _Reader:
             if level.item.startswith(ITEM_GID):
                 item_ids = [level.item] if level.item in self.builder.items else []
             else:
-                item_ids = by_sku.get(level.item, [])
+                item_ids = by_sku.get(nfc(level.item), [])
             for loc_id in loc_ids:
                 by_location[loc_id].update(item_ids)
         return {loc_id: sorted(items) for loc_id, items in by_location.items()}
