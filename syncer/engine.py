@@ -12,7 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,10 +20,17 @@ from syncer import __version__
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
 from syncer.emulator import Emulator, StateError
 from syncer.emulator.handler import wall_time
-from syncer.errors import ConflictError, StoreError, SyncerError, UnsafePlanError, UsageError
+from syncer.errors import (
+    ConflictError,
+    ManifestError,
+    StoreError,
+    SyncerError,
+    UnsafePlanError,
+    UsageError,
+)
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
-from syncer.plan.changes import Plan, document_json
+from syncer.plan.changes import Plan, PlanProblem, PlanWarning, document_json
 from syncer.plan.document import PlanMeta, load_plan_document, plan_document
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
@@ -164,6 +171,43 @@ def make_plan(
     selection = parse_selection(targets, excludes)
     live = read_live(store.transport, desired, prune=prune, progress=progress)
     return PlanResult(make_changes(desired, live, prune=prune, targets=selection), desired)
+
+
+def make_drift(
+    paths: Iterable[str],
+    store: Store,
+    *,
+    prune: bool = False,
+    targets: Iterable[str] = (),
+    excludes: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> PlanResult:
+    """Every difference between the live store and the manifests, as a plan never applied.
+
+    A manifest problem does not hide drift elsewhere: the levels that could be read are checked
+    and the problems become errors of the plan. While there are problems, unmanaged levels are
+    not looked for (a level declared in a broken file would look unmanaged); a warning says so.
+    """
+    selection = parse_selection(targets, excludes)
+    try:
+        desired, problems = load_manifests(paths), ()
+    except ManifestError as exc:
+        if exc.readable is None:
+            raise
+        desired, problems = exc.readable, exc.problems
+    unmanaged = prune or desired.policy.unmanaged == "deactivate"
+    if problems:
+        desired = replace(desired, policy=replace(desired.policy, unmanaged="ignore"))
+        prune = False
+    live = read_live(store.transport, desired, prune=prune, progress=progress)
+    plan = make_changes(desired, live, prune=prune, targets=selection, report_only=True)
+    if problems:
+        errors = [PlanProblem("manifest", p.message, source=p.source) for p in problems]
+        warnings = [PlanWarning("unmanaged_not_checked", "unmanaged levels were not looked for: "
+                                "fix the manifest errors first")] if unmanaged else []
+        plan = Plan(plan.changes, plan.errors + tuple(errors), plan.warnings + tuple(warnings),
+                    (), plan.managed_levels)
+    return PlanResult(plan, desired)
 
 
 def save_plan(result: PlanResult, store: Store, path: str | os.PathLike) -> dict:

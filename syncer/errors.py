@@ -68,10 +68,15 @@ class Problem:
 
 
 class ManifestError(SyncerError):
-    """One or more manifests are invalid; carries every problem found."""
+    """One or more manifests are invalid; carries every problem found.
 
-    def __init__(self, problems: Sequence[Problem]):
+    ``readable`` is the desired state of what could be read (the valid levels of every file),
+    for reports such as drift that show what they can beside the problems; None when unknown.
+    """
+
+    def __init__(self, problems: Sequence[Problem], readable=None):
         self.problems = tuple(problems)
+        self.readable = readable
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

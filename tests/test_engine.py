@@ -116,7 +116,8 @@ def test_drift_reports_and_exits_2(store_file):
     rows = json.loads(result.stdout)["drift"]
     red_m = [e for e in rows if e["sku"] == "TSHIRT-RED-M" and e.get("quantity") == "available"]
     assert red_m == [red_m[0]]
-    assert (red_m[0]["desired"], red_m[0]["live"], red_m[0]["delta"]) == (52, 40, -12)
+    # delta has plan's sign: the change that would bring the store back (desired - live)
+    assert (red_m[0]["desired"], red_m[0]["live"], red_m[0]["delta"]) == (52, 40, 12)
 
 
 def test_unknown_sku_names_the_manifest_line(tmp_path, store_file):
@@ -210,3 +211,58 @@ def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file):
     result = run("plan", manifest, "--store", store_file)
     assert result.exit_code == 0, result.output
     assert "~ CAP-KÖLN  available 3 -> 5 (+2)" in result.stdout
+
+
+def _drift_manifests(tmp_path, broken: str):
+    folder = tmp_path / "stores"
+    folder.mkdir()
+    (folder / "east.yaml").write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\npolicy: {unmanaged: deactivate}\n"
+        "locations:\n  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 45}\n")
+    (folder / "broken.yaml").write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  Warehouse East:\n"
+        f"    TSHIRT-RED-L: {broken}\n")
+    return folder
+
+
+def test_a_manifest_error_does_not_hide_drift(tmp_path, store_file):
+    folder = _drift_manifests(tmp_path, "{active: yes, available: 0x10}")
+    result = run("drift", folder, "--store", store_file, "--format", "json")
+    assert result.exit_code == 2, result.output
+    data = json.loads(result.stdout)
+    assert [(e["sku"], e["delta"]) for e in data["drift"]] == [("TSHIRT-RED-M", 5)]
+    assert [e["code"] for e in data["errors"]] == ["manifest", "manifest"]
+    assert data["errors"][0]["source"] == {"file": str(folder / "broken.yaml"), "line": 5,
+                                           "column": 28}
+    # The broken file's level is not reported as unmanaged (it is declared, just unreadable).
+    assert [w["code"] for w in data["warnings"]] == ["unmanaged_not_checked"]
+    assert "drift was checked where they could be read" in result.stderr
+    text = run("drift", folder, "--store", store_file)
+    assert text.exit_code == 2
+    assert "Drift: 1 level differs from the manifests. 2 errors (see above)" in text.stdout
+
+
+def test_a_manifest_error_without_drift_exits_1(tmp_path, store_file):
+    folder = _drift_manifests(tmp_path, "{active: on}")
+    (folder / "east.yaml").write_text((folder / "east.yaml").read_text().replace("45", "40"))
+    result = run("drift", folder, "--store", store_file)
+    assert result.exit_code == 1
+    assert "No drift" not in result.stdout.replace("No drift found where", "")
+    assert "No drift found where the manifests could be read, but 1 error" in result.stdout
+
+
+def test_drift_prune_lists_unmanaged_levels_and_takes_a_selection(tmp_path, store_file):
+    manifest = tmp_path / "one.yaml"
+    manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
+                        "  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 41}\n")
+    result = run("drift", manifest, "--store", store_file, "--prune", "--format", "json")
+    assert result.exit_code == 2 and "cannot deactivate" not in result.output
+    data = json.loads(result.stdout)
+    assert not data["errors"]
+    assert sorted((e["sku"], e["desired"]) for e in data["drift"]) == [
+        ("MUG-OLD", "unmanaged"), ("TSHIRT-RED-L", "unmanaged"), ("TSHIRT-RED-M", 41)]
+    selected = run("drift", manifest, "--store", store_file, "--prune", "--format", "json",
+                   "--exclude", "sku=TSHIRT-*")
+    rows = json.loads(selected.stdout)
+    assert [e["sku"] for e in rows["drift"]] == ["MUG-OLD"]
+    assert [w["code"] for w in rows["warnings"]] == ["partial_plan"]

@@ -10,7 +10,14 @@ from syncer.errors import UsageError
 from syncer.model import DesiredLevel, DesiredState, Source, frozen_map
 from syncer.plan.changes import Activate, Adjust, ChangeKind, Deactivate, build_steps, document_json
 from syncer.plan.planner import Selection, parse_selection, plan
-from tests.helpers import CASE_NAMES, CASES, check_golden, live_from_data, plan_case
+from tests.helpers import (
+    CASE_NAMES,
+    CASES,
+    check_golden,
+    desired_from_yaml,
+    live_from_data,
+    plan_case,
+)
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -266,3 +273,14 @@ def test_a_selection_that_matches_nothing_is_an_error_and_a_partial_plan_says_so
         ("unmatched_selector", "--target sku=NOPE-* matched no level"),
     ]
     assert not plan(desired, live).warnings
+
+
+def test_report_only_lists_deactivations_shopify_would_refuse():
+    case = CASES / "cannot_deactivate"
+    live = live_from_data(json.loads((case / "live.json").read_text()))
+    refused, _ = plan_case("cannot_deactivate")
+    assert [e.code for e in refused.errors] == ["cannot_deactivate", "cannot_deactivate"]
+    p = plan(desired_from_yaml(case / "desired.yaml"), live, report_only=True)
+    assert not p.errors and not p.findings and not p.warnings
+    assert [c.level.sku for c in p.changes if isinstance(c, Deactivate)] == [
+        "MUG-ONLY", "MUG-PLAIN"]

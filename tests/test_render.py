@@ -98,7 +98,7 @@ def test_drift_entries():
     entries = drift_entries(p)
     by = {(e["location"], e["sku"], e["kind"], e["quantity"]): e for e in entries}
     m = by[("Warehouse East", "TSHIRT-RED-M", "quantity", "available")]
-    assert (m["desired"], m["live"], m["delta"]) == (52, 40, -12)
+    assert (m["desired"], m["live"], m["delta"]) == (52, 40, 12)  # plan's sign
     assert by[("Warehouse East", "TSHIRT-RED-XL", "activation", None)]["live"] == "missing"
     assert by[("Retail Soho", "MUG-OLD", "activation", None)]["live"] == "inactive"
     gone = by[("Warehouse East", "MUG-OLD", "deactivation", None)]
@@ -106,7 +106,7 @@ def test_drift_entries():
     data = json.loads(render_drift_json(p))
     assert data["drift"] == entries and data["levels"] == 4
     text = render_drift_text(p)
-    assert "available: live 40, desired 52 (-12)" in text
+    assert "available: live 40, desired 52 (+12)" in text
     assert text.rstrip().endswith("Drift: 4 levels differ from the manifests.")
     assert "TSHIRT-RED-XL" in render_drift_markdown(p)
 
@@ -115,4 +115,5 @@ def test_no_drift():
     p, _ = plan_case("no_changes")
     assert drift_entries(p) == []
     assert render_drift_text(p) == "No drift. The store matches the manifests.\n"
-    assert json.loads(render_drift_json(p)) == {"drift": [], "levels": 0, "errors": []}
+    assert json.loads(render_drift_json(p)) == {"drift": [], "levels": 0, "errors": [],
+                                                "warnings": []}

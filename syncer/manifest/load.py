@@ -199,16 +199,12 @@ def _combine(
                 problems.append(Problem(level.source, message))
         policy = _agree("policy", policy, part.policy, problems)
         safety = _agree("safety", safety, part.safety, problems)
-    if problems:
-        rank = {file: index for index, file in reversed(list(enumerate(order)))}
-        problems.sort(key=lambda p: (rank.get(p.source.file, -1), *_order(p)))
-        raise ManifestError(problems)
     digest = hashlib.sha256()
     for file, data in contents:
         # Lengths keep the boundaries between paths and contents unambiguous.
         digest.update(f"{len(file)}:{file}:{len(data)}:".encode("utf-8", "surrogateescape"))
         digest.update(data)
-    return DesiredState(
+    desired = DesiredState(
         levels=tuple(sorted(levels.values(), key=attrgetter("location", "item"))),
         policy=policy[0] if policy else Policy(),
         safety=safety[0] if safety else SafetyLimits(),
@@ -216,6 +212,11 @@ def _combine(
         files=tuple(file for file, _ in contents),
         digest=digest.hexdigest(),
     )
+    if problems:
+        rank = {file: index for index, file in reversed(list(enumerate(order)))}
+        problems.sort(key=lambda p: (rank.get(p.source.file, -1), *_order(p)))
+        raise ManifestError(problems, readable=desired)
+    return desired
 
 
 def _agree(name: str, first, declared, problems: list[Problem]):

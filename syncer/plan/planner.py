@@ -263,6 +263,10 @@ def _item_problem(d: DesiredLevel, found: tuple[str, ...], items: _Items) -> Pla
 
 
 def _deactivation(level: LevelRef, lv, unmanaged: bool, source, errors, warnings, changes):
+    """Deactivate ``lv``; with ``errors`` None (a report, never applied) whatever Shopify says."""
+    if errors is None:
+        changes.append(Deactivate(level, lv.quantities, lv.deactivation_alert, unmanaged))
+        return
     if not lv.can_deactivate:
         why = lv.deactivation_alert or "Shopify refuses to deactivate it (canDeactivate: false)"
         errors.append(PlanProblem("cannot_deactivate", f"cannot deactivate: {why}",
@@ -281,6 +285,7 @@ def plan(
     prune: bool = False,
     targets: Iterable[str] | Selection = (),
     excludes: Iterable[str] = (),
+    report_only: bool = False,
 ) -> Plan:
     """The plan that makes ``live`` match ``desired``, with errors, warnings and safety findings.
 
@@ -291,12 +296,16 @@ def plan(
             plan, or a ``Selection`` as ``targets``. Errors in the manifests' references (unknown
             or ambiguous SKU or location, a level declared twice) are reported whatever the
             selection; ``canDeactivate: false`` only for selected levels.
+        report_only: list every difference, also a deactivation Shopify would refuse
+            (``canDeactivate: false``), which is then not an error: for drift reports, never
+            applied.
 
     Raises:
         UsageError: a selector is malformed.
     """
     selection = targets if isinstance(targets, Selection) else parse_selection(targets, excludes)
     errors: list[PlanProblem] = []
+    refusals = None if report_only else errors  # where canDeactivate: false is reported
     warnings: list[PlanWarning] = []
     changes: list = []
     locations = _resolve_locations(desired, live, errors)
@@ -356,7 +365,7 @@ def plan(
             inactive = not lv.active
             if lv.active and not d.active:
                 level = LevelRef(loc.name, sku, loc.id, item.id, lv.id)
-                _deactivation(level, lv, False, d.source, errors, warnings, changes)
+                _deactivation(level, lv, False, d.source, refusals, warnings, changes)
         for name, want in d.quantities.items():
             if name not in _SETTABLE:
                 errors.append(PlanProblem(
@@ -386,13 +395,14 @@ def plan(
                 selected += 1
             pruned += 1
             level = LevelRef(loc.name, sku, loc.id, lv.item_id, lv.id)
-            _deactivation(level, lv, True, None, errors, warnings, changes)
+            _deactivation(level, lv, True, None, refusals, warnings, changes)
 
     if selective:
         _selection_notes(selection, considered, selected, errors, warnings)
-    warnings.extend(_last_level_warnings(changes, live))
+    if not report_only:
+        warnings.extend(_last_level_warnings(changes, live))
     result = Plan(tuple(changes), tuple(errors), tuple(warnings), (), len(seen) + pruned)
-    findings = check_safety(result, live, desired.safety)
+    findings = () if report_only else check_safety(result, live, desired.safety)
     return result.with_findings(findings) if findings else result
 
 

@@ -227,8 +227,9 @@ def render_markdown(plan: Plan) -> str:
 def drift_entries(plan: Plan) -> list[dict]:
     """Where the live store left the manifests, one entry per quantity or activation state.
 
-    Quantity entries carry ``desired``, ``live`` and ``delta = live - desired``; activation
-    entries carry the states (``active``/``inactive``/``missing``) and ``delta: None``.
+    Quantity entries carry ``desired``, ``live`` and ``delta = desired - live``, the change a
+    plan would make (the same sign as ``plan``); activation entries carry the states
+    (``active``/``inactive``/``missing``) and ``delta: None``.
     """
     entries = []
     for c in plan.changes:
@@ -237,7 +238,7 @@ def drift_entries(plan: Plan) -> list[dict]:
                  "item_id": lv.item_id}
         if isinstance(c, Adjust):
             entry.update(kind="quantity", quantity=c.quantity, desired=c.after, live=c.before,
-                         delta=c.before - c.after, inactive=c.inactive)
+                         delta=c.after - c.before, inactive=c.inactive)
         elif isinstance(c, Activate):
             entry.update(kind="activation", quantity=None, desired="active",
                          live="inactive" if c.reactivation else "missing", delta=None,
@@ -260,13 +261,18 @@ def _drift_text(e: dict) -> str:
 
 
 def _drift_line(plan: Plan, entries: list[dict]) -> str:
-    if not entries:
-        line = "No drift. The store matches the manifests."
-    else:
+    partial = " in the selected levels" if is_partial(plan) else ""
+    if entries:
         levels = len({(e["location_id"], e["item_id"]) for e in entries})
-        line = f"Drift: {levels:,} level{'s' if levels != 1 else ''} differ from the manifests."
+        verb = "differs" if levels == 1 else "differ"
+        line = f"Drift: {plural(levels, 'level')}{partial} {verb} from the manifests."
+    elif plan.errors:
+        line = f"No drift found{partial} where the manifests could be read, but"
+    else:
+        line = f"No drift{partial}. The store matches the manifests."
     if plan.errors:
-        line += f" {len(plan.errors)} error(s)."
+        line += (f" {plural(len(plan.errors), 'error')} (see above): levels the errors concern "
+                 "were not checked.")
     return line
 
 
@@ -281,9 +287,12 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
             location = e["location"]
             out.append(_paint(location, "h", color))
         out.append(f"  {e['sku']:<{width}}  {_drift_text(e)}")
-    if plan.errors:
-        out += ["", _paint("Errors:", "h", color)]
-        out += [_paint(f"  x {n}", "x", color) for n in plan.errors]
+    for title, symbol, notes in (("Warnings:", "!", plan.warnings), ("Errors:", "x", plan.errors)):
+        if notes:
+            if out:
+                out.append("")
+            out.append(_paint(title, "h", color))
+            out += [_paint(f"  {symbol} {n}", symbol, color) for n in notes]
     if out:
         out.append("")
     out.append(_drift_line(plan, entries))
@@ -291,12 +300,14 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
 
 
 def render_drift_json(plan: Plan) -> str:
-    """Drift as JSON for monitoring: ``{"drift": [...], "levels": N, "errors": [...]}``."""
+    """Drift as JSON for monitoring: ``{"drift": [...], "levels": N, "errors": [...],
+    "warnings": [...]}``."""
     entries = drift_entries(plan)
     data = {
         "drift": entries,
         "levels": len({(e["location_id"], e["item_id"]) for e in entries}),
         "errors": [n.to_dict() for n in plan.errors],
+        "warnings": [n.to_dict() for n in plan.warnings],
     }
     return document_json(data)
 
@@ -306,6 +317,7 @@ def render_drift_markdown(plan: Plan) -> str:
     entries = drift_entries(plan)
     head = ["### syncer drift", ""]
     head += _md_notes("Errors", plan.errors)
+    head += _md_notes("Warnings", plan.warnings)
     sections: dict[str, list[str]] = {}
     for e in entries:
         sections.setdefault(e["location"], []).append(
