@@ -78,6 +78,38 @@ def test_markdown_is_truncated_below_the_limit():
     assert "more changes" not in small and small.count("<details>") == 7
 
 
+def test_markdown_at_its_cap_keeps_every_location_heading_and_count():
+    big = _huge_plan(20_000).changes
+    small = tuple(
+        Adjust(LevelRef(f"Zeta {i}", "MUG", f"gid://shopify/Location/{100 + i}",
+                        "gid://shopify/InventoryItem/1"), "available", 1, 2) for i in range(3))
+    md = render_markdown(Plan(big + small))
+    assert len(md) < MARKDOWN_LIMIT
+    for i in range(7):
+        count = sum(1 for c in big if c.level.location == f"Location {i}")
+        assert f"<summary>Location {i} ({count:,} changes)</summary>" in md
+    for i in range(3):  # small locations after the big ones keep all their rows
+        assert f"<summary>Zeta {i} (1 change)</summary>" in md
+        assert md.split(f"Zeta {i} (1 change)")[1].split("</details>")[0].count("| ~ |") == 1
+    shown = md.count("| ~ |")
+    omitted = [int(line.split("| ")[3].split(" more")[0].replace(",", ""))
+               for line in md.splitlines() if line.startswith("| | ... |")]
+    assert len(omitted) == 7 and shown + sum(omitted) == 20_003
+    assert f"... and {sum(omitted):,} more changes not shown here" in md
+    drift = render_drift_markdown(Plan(big + small))
+    assert len(drift) < MARKDOWN_LIMIT and drift.count("<details>") == 10
+
+
+def test_markdown_with_more_locations_than_fit_lists_their_headings():
+    changes = tuple(
+        Adjust(LevelRef(f"Location {i:05d}", "MUG", f"gid://shopify/Location/{i}",
+                        "gid://shopify/InventoryItem/1"), "available", 1, 2) for i in range(3000))
+    md = render_markdown(Plan(changes))
+    assert len(md) < MARKDOWN_LIMIT
+    assert "- Location 00000 (1 change)" in md
+    assert "3,000 changes not shown here (" in md and "more locations not listed" in md
+
+
 def test_markdown_escapes_table_cells():
     p = Plan((Adjust(LevelRef("A|B", "<b>X|Y</b>", "gid://shopify/Location/1",
                               "gid://shopify/InventoryItem/1"), "available", 1, 2),))

@@ -163,37 +163,81 @@ def _md_notes(title: str, notes: Iterable[Notice]) -> list[str]:
     return out + [""]
 
 
+_TABLE = "\n\n| | SKU | Change |\n|---|---|---|\n"
+_CLOSING = "\n</details>\n\n"
+_MORE_ROW = 60  # room for one section's "| | ... N more |" row
+
+
 def _budgeted(head: list[str], sections: list[tuple[str, list[str]]], tail: list[str],
               what: str) -> str:
-    """``head``, as many ``<details>`` sections' rows as fit under the limit, then ``tail``."""
-    text = "\n".join(head) + "\n"
-    budget = MARKDOWN_LIMIT - len("\n".join(tail)) - 200
-    total = sum(len(rows) for _, rows in sections)
-    shown = 0
-    parts = [text]
-    size = len(text)
-    for summary, rows in sections:
-        opening = f"<details><summary>{summary}</summary>\n\n| | SKU | Change |\n|---|---|---|\n"
-        closing = "\n</details>\n\n"
-        if size + len(opening) + len(closing) > budget:
-            break
+    """``head``, one ``<details>`` section per location, then ``tail``, below the limit.
+
+    Every section keeps its heading (which carries its count); when the rows do not all fit,
+    each section gets a fair share of the room (a small section all its rows, the rest split
+    evenly) and says how many of its rows it leaves out.
+    """
+    header, footer = "\n".join(head) + "\n", "\n".join(tail) + "\n"
+    notice = 200  # room for the closing "... and N more" line
+    openings = [f"<details><summary>{summary}</summary>{_TABLE}" for summary, _ in sections]
+    fixed = len(header) + len(footer) + notice + sum(
+        len(o) + len(_CLOSING) + _MORE_ROW for o in openings)
+    if fixed > MARKDOWN_LIMIT:
+        return _headings_only(header, footer, sections, what)
+    sizes = [sum(len(row) + 1 for row in rows) for _, rows in sections]
+    room = _shares(sizes, MARKDOWN_LIMIT - fixed)
+    parts = [header]
+    left_out = 0
+    for opening, (_, rows), share in zip(openings, sections, room, strict=True):
         parts.append(opening)
-        size += len(opening) + len(closing)
-        fitted = 0
+        used = fitted = 0
         for row in rows:
-            if size + len(row) + 1 > budget:
+            if used + len(row) + 1 > share:
                 break
             parts.append(row + "\n")
-            size += len(row) + 1
+            used += len(row) + 1
             fitted += 1
-        parts.append(closing)
-        shown += fitted
         if fitted < len(rows):
-            break
-    if shown < total:
-        parts.append(f"... and {total - shown:,} more {what} not shown here "
+            parts.append(f"| | ... | {len(rows) - fitted:,} more {what} not shown here |\n")
+            left_out += len(rows) - fitted
+        parts.append(_CLOSING)
+    if left_out:
+        parts.append(f"... and {left_out:,} more {what} not shown here "
                      "(see the plan as text or JSON)\n\n")
-    parts.append("\n".join(tail) + "\n")
+    parts.append(footer)
+    return "".join(parts)
+
+
+def _shares(sizes: list[int], budget: int) -> list[int]:
+    """Characters for each section: small ones get all they need, the others equal shares.
+
+    >>> _shares([10, 500, 500], 410)
+    [10, 200, 200]
+    """
+    room = [0] * len(sizes)
+    left = max(budget, 0)
+    order = sorted(range(len(sizes)), key=sizes.__getitem__)
+    for done, index in enumerate(order):
+        room[index] = min(sizes[index], left // (len(sizes) - done))
+        left -= room[index]
+    return room
+
+
+def _headings_only(header: str, footer: str, sections: list[tuple[str, list[str]]],
+                   what: str) -> str:
+    """Too many locations for their tables: one line per location, as many as fit."""
+    parts, size = [header, "\n"], len(header) + len(footer) + 400
+    shown = 0
+    for summary, _ in sections:
+        line = f"- {summary}\n"
+        if size + len(line) > MARKDOWN_LIMIT:
+            break
+        parts.append(line)
+        size += len(line)
+        shown += 1
+    rows = sum(len(rows) for _, rows in sections)
+    more = f" ({len(sections) - shown:,} more locations not listed)" if shown < len(sections) else ""
+    parts.append(f"\n{rows:,} {what} not shown here{more}: see the plan as text or JSON\n\n")
+    parts.append(footer)
     return "".join(parts)
 
 
@@ -218,8 +262,7 @@ def render_markdown(plan: Plan) -> str:
             for symbol, label, text in groups[location][sku].lines():
                 text = text.replace(" -> ", " → ")
                 rows.append(f"| {symbol} | {_md(label)} | {_md(text)} |")
-        n = len(rows)
-        sections.append((f"{_md(location)} ({n} change{'s' if n != 1 else ''})", rows))
+        sections.append((f"{_md(location)} ({plural(len(rows), 'change')})", rows))
     tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
     return _budgeted(head, sections, tail, "changes")
 
@@ -322,7 +365,7 @@ def render_drift_markdown(plan: Plan) -> str:
     for e in entries:
         sections.setdefault(e["location"], []).append(
             f"| | {_md(e['sku'])} | {_md(_drift_text(e))} |")
-    parts = [(f"{_md(loc)} ({len(rows)} difference{'s' if len(rows) != 1 else ''})", rows)
+    parts = [(f"{_md(loc)} ({plural(len(rows), 'difference')})", rows)
              for loc, rows in sections.items()]
     return _budgeted(head, parts, [_drift_line(plan, entries)], "differences")
 
