@@ -22,6 +22,7 @@ from syncer.errors import (
     ManifestError,
     SyncerError,
     UsageError,
+    plural,
 )
 from syncer.manifest import load as manifest
 from syncer.plan.document import read_plan_file
@@ -413,8 +414,8 @@ def _run_apply(plan, meta, connection, options, verbose, report_path) -> int:
         click.echo("No changes to apply.", err=True)
         return 0
     if plan.unsafe and options.force:  # engine.apply refuses it without --force
-        click.echo(f"Applying an unsafe plan ({len(plan.findings)} finding(s)) because --force "
-                   "was given.", err=True)
+        click.echo(f"Applying an unsafe plan ({plural(len(plan.findings), 'finding')}) because "
+                   "--force was given.", err=True)
     log = (lambda text: click.echo(text, err=True)) if verbose else None
     with _progress_bar(len(meta.steps), enabled=not verbose) as bar:
         report = engine.apply(plan, meta, connection, options, log=log, progress=bar)
@@ -427,8 +428,8 @@ def _run_apply(plan, meta, connection, options, verbose, report_path) -> int:
 
 def _plan_counts(plan) -> str:
     s = plan.summary
-    return (f"{s.to_activate} to activate, {s.to_adjust} to adjust, "
-            f"{s.to_deactivate} to deactivate")
+    return (f"{s.to_activate:,} to activate, {s.to_adjust:,} to adjust, "
+            f"{s.to_deactivate:,} to deactivate")
 
 
 def _interactive() -> bool:

@@ -27,6 +27,7 @@ from syncer.errors import (
     SyncerError,
     UnsafePlanError,
     UsageError,
+    plural,
 )
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
@@ -332,8 +333,7 @@ def check_safe(plan: Plan, force: bool) -> None:
         return
     lines = [f"  - {f}" for f in plan.findings]
     raise UnsafePlanError(
-        f"the plan is unsafe ({len(plan.findings)} finding"
-        f"{'s' if len(plan.findings) != 1 else ''}):\n" + "\n".join(lines)
+        f"the plan is unsafe ({plural(len(plan.findings), 'finding')}):\n" + "\n".join(lines)
         + "\npass --force to apply it anyway"
     )
 

@@ -353,6 +353,8 @@ def test_sale_between_plan_and_apply_is_a_conflict(quick, tmp_path):
     assert ("Warehouse East / TSHIRT-RED-M: available planned from 40, live now 37, target 52"
             in result.stdout)
     assert "Nothing was overwritten" in result.stdout
+    assert "Conflict: 1 quantity moved since the plan was made:" in result.stdout  # no "(ies)"
+    assert "(s)" not in result.stdout
     levels = _levels(store)
     assert levels[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 37
     # The deactivation after the conflicting adjust was not attempted.
@@ -365,6 +367,7 @@ def test_rebase_applies_the_planned_target_from_the_live_value(quick, tmp_path):
     _sell(store, f"{LOC}1", f"{ITEM}1", 3)
     result = run("apply", tmp_path / "plan.json", "--rebase", "--report", tmp_path / "r.json")
     assert result.exit_code == 0, result.stdout + result.stderr
+    assert "Rebased 1 change onto live values:" in result.stdout
     assert ("Warehouse East / TSHIRT-RED-M: available rebased from 37 (planned from 40): "
             "+15 instead of +12") in result.stdout
     assert _levels(store)[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 52

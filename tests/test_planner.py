@@ -7,7 +7,7 @@ import pytest
 
 from syncer import resources
 from syncer.errors import UsageError
-from syncer.model import DesiredLevel, DesiredState, Source, frozen_map
+from syncer.model import DesiredLevel, DesiredState, SafetyLimits, Source, frozen_map
 from syncer.plan.changes import Activate, Adjust, ChangeKind, Deactivate, build_steps, document_json
 from syncer.plan.planner import Selection, parse_selection, plan
 from tests.helpers import (
@@ -284,3 +284,13 @@ def test_report_only_lists_deactivations_shopify_would_refuse():
     assert not p.errors and not p.findings and not p.warnings
     assert [c.level.sku for c in p.changes if isinstance(c, Deactivate)] == [
         "MUG-ONLY", "MUG-PLAIN"]
+
+
+def test_safety_findings_show_thousands_separators():
+    live = live_from_data({"locations": {"1": "East"}, "items": {"5": "MUG"},
+                           "levels": {"East": {"MUG": {"available": 5000}}}})
+    level = DesiredLevel("East", "MUG", True, frozen_map({"available": 3500}),
+                         Source("m.yaml", 3, 5))
+    p = plan(DesiredState((level,), safety=SafetyLimits(max_units_removed=1000)), live)
+    assert [f.message for f in p.findings] == [
+        "removes 1,500 units, over the limit of 1,000; pass --force to apply anyway"]

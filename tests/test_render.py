@@ -110,6 +110,15 @@ def test_markdown_with_more_locations_than_fit_lists_their_headings():
     assert "3,000 changes not shown here (" in md and "more locations not listed" in md
 
 
+def test_large_numbers_have_thousands_separators():
+    level = LevelRef("East", "MUG", "gid://shopify/Location/1", "gid://shopify/InventoryItem/1")
+    p = Plan((Adjust(level, "available", 1_000, 12_500),))
+    assert "~ MUG  available 1,000 -> 12,500 (+11,500)" in render_text(p)
+    assert "available 1,000 → 12,500 (+11,500)" in render_markdown(p)
+    assert "available: live 1,000, desired 12,500 (+11,500)" in render_drift_text(p)
+    assert "Drift: 1 level differs from the manifests." in render_drift_text(p)
+
+
 def test_markdown_escapes_table_cells():
     p = Plan((Adjust(LevelRef("A|B", "<b>X|Y</b>", "gid://shopify/Location/1",
                               "gid://shopify/InventoryItem/1"), "available", 1, 2),))

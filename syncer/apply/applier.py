@@ -44,7 +44,7 @@ from syncer.apply.report import (
     StepResult,
     describe,
 )
-from syncer.errors import RefusedError, StoreError
+from syncer.errors import RefusedError, StoreError, plural
 from syncer.model import SafetyLimits
 from syncer.plan.changes import (
     Adjust,
@@ -298,7 +298,7 @@ class Applier:
     def _done(self, result: StepResult) -> None:
         if result.rebased:
             result.status = REBASED
-            result.detail = f"{result.rebased} change(s) rebased onto live values"
+            result.detail = f"{plural(result.rebased, 'change')} rebased onto live values"
         else:
             result.status = APPLIED if result.applied else ALREADY
         self._finished += 1
@@ -351,7 +351,8 @@ class Applier:
                 rebases += new
             if conflicts:
                 result.status = CONFLICT
-                result.detail = f"{len(conflicts)} quantity(ies) moved since the plan"
+                result.detail = (f"{plural(len(conflicts), 'quantity', 'quantities')} moved "
+                                 "since the plan")
                 self.report.conflicts.extend(conflicts)
                 self._stop = True
                 continue

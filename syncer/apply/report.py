@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from syncer.errors import EXIT_CONFLICT, EXIT_OK, EXIT_PARTIAL
+from syncer.errors import EXIT_CONFLICT, EXIT_OK, EXIT_PARTIAL, plural
 from syncer.plan.changes import Adjust, Change, ChangeKind, Step
 
 # Step statuses in the report.
@@ -135,13 +135,14 @@ class ApplyReport:
     def summary_line(self) -> str:
         n = self.counts()
         verb = "Applied" if self.exit_code == EXIT_OK else "Applied before stopping"
-        line = (f"{verb}: {n['activated']} activated, {n['adjusted']} adjusted "
-                f"(+{n['units_added']}/-{n['units_removed']} units), {n['deactivated']} "
-                f"deactivated in {self.calls} call{'s' if self.calls != 1 else ''}, "
+        line = (f"{verb}: {n['activated']:,} activated, {n['adjusted']:,} adjusted "
+                f"(+{n['units_added']:,}/-{n['units_removed']:,} units), {n['deactivated']:,} "
+                f"deactivated in {plural(self.calls, 'call')}, "
                 f"{self.cost_points:,.0f} cost points.")
-        if n["changes_already_applied"]:
-            line += (f" {n['changes_already_applied']} change(s) were already applied by an "
-                     "earlier run of this plan and were not applied again.")
+        already = n["changes_already_applied"]
+        if already:
+            line += (f" {plural(already, 'change')} {'was' if already == 1 else 'were'} already "
+                     "applied by an earlier run of this plan and not applied again.")
         return line
 
     def render_text(self) -> str:
@@ -150,10 +151,10 @@ class ApplyReport:
         for r in self.rebased:
             lines.append(f"  ~ {r}")
         if self.rebased:
-            lines.insert(0, f"Rebased {len(self.rebased)} change(s) onto live values:")
+            lines.insert(0, f"Rebased {plural(len(self.rebased), 'change')} onto live values:")
         if self.conflicts:
-            lines.append(f"Conflict: {len(self.conflicts)} quantity(ies) moved since the plan "
-                         "was made:")
+            lines.append(f"Conflict: {plural(len(self.conflicts), 'quantity', 'quantities')} "
+                         "moved since the plan was made:")
             lines += [f"  ! {c}" for c in self.conflicts]
             lines.append("Nothing was overwritten. Plan again to see the store as it is now, or "
                          "run the same plan with --rebase to apply the planned targets.")
@@ -165,7 +166,8 @@ class ApplyReport:
         waiting = [r for r in self.results if r.status == NOT_ATTEMPTED]
         if waiting and self.exit_code != EXIT_OK:
             changes = sum(len(r.step.changes) for r in waiting)
-            lines.append(f"Not attempted: {len(waiting)} step(s) with {changes} change(s).")
+            lines.append(f"Not attempted: {plural(len(waiting), 'step')} with "
+                         f"{plural(changes, 'change')}.")
         if self.exit_code == EXIT_PARTIAL:
             lines.append("Run the same plan again to resume: steps already applied are "
                          "recognised and not applied twice.")
@@ -191,6 +193,6 @@ class ApplyReport:
 
 def describe(step: Step) -> str:
     first = step.changes[0].level
-    more = f" and {len(step.changes) - 1} more" if len(step.changes) > 1 else ""
+    more = f" and {len(step.changes) - 1:,} more" if len(step.changes) > 1 else ""
     what = step.kind.value + (f" {step.quantity}" if step.quantity else "")
     return f"{what} {first.location} / {first.sku}{more}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID, uuid5
 
-from syncer.errors import PlanFileError
+from syncer.errors import PlanFileError, plural
 from syncer.model import SafetyLimits
 from syncer.plan.changes import (
     Finding,
@@ -91,7 +91,8 @@ def plan_document(
     """
     if plan.errors:
         raise PlanFileError(
-            f"the plan has {len(plan.errors)} error(s) and cannot be saved; fix them and plan again"
+            f"the plan has {plural(len(plan.errors), 'error')} and cannot be saved; fix them and "
+            "plan again"
         )
     try:
         UUID(plan_id)

@@ -22,11 +22,11 @@ def _paint(text: str, style: str, color: bool) -> str:
 
 
 def _units(quantities) -> str:
-    return ", ".join(f"{k} {v}" for k, v in quantities.items() if v and k != "on_hand")
+    return ", ".join(f"{k} {v:,}" for k, v in quantities.items() if v and k != "on_hand")
 
 
 def _adjust_text(a: Adjust) -> str:
-    return f"{a.quantity} {a.before} -> {a.after} ({a.delta:+d})"
+    return f"{a.quantity} {a.before:,} -> {a.after:,} ({a.delta:+,d})"
 
 
 class _Level:
@@ -235,7 +235,8 @@ def _headings_only(header: str, footer: str, sections: list[tuple[str, list[str]
         size += len(line)
         shown += 1
     rows = sum(len(rows) for _, rows in sections)
-    more = f" ({len(sections) - shown:,} more locations not listed)" if shown < len(sections) else ""
+    unlisted = len(sections) - shown
+    more = f" ({plural(unlisted, 'more location')} not listed)" if unlisted else ""
     parts.append(f"\n{rows:,} {what} not shown here{more}: see the plan as text or JSON\n\n")
     parts.append(footer)
     return "".join(parts)
@@ -299,7 +300,8 @@ def drift_entries(plan: Plan) -> list[dict]:
 def _drift_text(e: dict) -> str:
     if e["kind"] == "quantity":
         where = " (inactive)" if e["inactive"] else ""
-        return f"{e['quantity']}{where}: live {e['live']}, desired {e['desired']} ({e['delta']:+d})"
+        return (f"{e['quantity']}{where}: live {e['live']:,}, desired {e['desired']:,} "
+                f"({e['delta']:+,d})")
     return f"{e['live']}, desired {e['desired']}"
 
 
