@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from types import MappingProxyType
 
-from syncer.errors import ManifestError, Problem, Source
+from syncer.errors import ManifestError, Problem, Source, plural
 from syncer.manifest.files import (
     MAX_MANIFEST_BYTES,
     decode_manifest,
@@ -245,15 +245,11 @@ def summarize(desired: DesiredState) -> str:
     '1 file, 0 locations, 0 levels: valid'
     """
     counts = (
-        _plural(len(desired.files), "file"),
-        _plural(len(desired.location_sources), "location"),
-        _plural(len(desired.levels), "level"),
+        plural(len(desired.files), "file"),
+        plural(len(desired.location_sources), "location"),
+        plural(len(desired.levels), "level"),
     )
     return ", ".join(counts) + ": valid"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def summarize_problems(problems: Sequence[Problem]) -> str:
@@ -263,7 +259,7 @@ def summarize_problems(problems: Sequence[Problem]) -> str:
     '2 problems in 2 files: invalid'
     """
     files = len({problem.source.file for problem in problems})
-    return f"{_plural(len(problems), 'problem')} in {_plural(files, 'file')}: invalid"
+    return f"{plural(len(problems), 'problem')} in {plural(files, 'file')}: invalid"
 
 
 def render_report_json(desired: DesiredState | None, problems: Sequence[Problem]) -> str:

@@ -257,7 +257,12 @@ def _parse(builder: _Builder, text: str) -> ParsedYaml:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
         context = f" ({exc.context})" if exc.context and exc.problem else ""
-        builder.problem(line, column, f"YAML syntax error: {what}{context}")
+        if mark is not None and _char_at(text, mark) == "\t":
+            # libyaml says "found character that cannot start any token" without naming it.
+            builder.problem(line, column, "a tab character: YAML indents with spaces only; "
+                            "replace the tab with spaces")
+        else:
+            builder.problem(line, column, f"YAML syntax error: {what}{context}")
     except yaml.reader.ReaderError as exc:
         position = max(0, min(exc.position, len(text)))
         line = text.count("\n", 0, position) + 1
@@ -270,6 +275,13 @@ def _parse(builder: _Builder, text: str) -> ParsedYaml:
     finally:
         loader.dispose()
     return builder.result()
+
+
+def _char_at(text: str, mark) -> str:
+    """The character a parser mark points at ('' past the end)."""
+    lines = text.split("\n", mark.line + 1)
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    return line[mark.column : mark.column + 1]
 
 
 class _Builder:
