@@ -266,3 +266,26 @@ def test_drift_prune_lists_unmanaged_levels_and_takes_a_selection(tmp_path, stor
     rows = json.loads(selected.stdout)
     assert [e["sku"] for e in rows["drift"]] == ["MUG-OLD"]
     assert [w["code"] for w in rows["warnings"]] == ["partial_plan"]
+
+
+def test_a_401_without_a_token_says_none_was_given(store_file):
+    state = json.loads(store_file.read_text())
+    state["access_token"] = "shpat_secret"
+    store_file.write_text(json.dumps(state))
+    server = serve(Emulator.load(store_file), port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = server.url.split("/admin/")[0]
+        result = run("plan", QUICKSTART, "--store", url,
+                     env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": None})
+        assert result.exit_code == 1
+        assert "needs an access token and none was given (HTTP 401): set SHOPIFY_ACCESS_TOKEN" \
+            in result.stderr
+        assert "rejected" not in result.stderr
+        wrong = run("plan", QUICKSTART, "--store", url,
+                    env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": "shpat_wrong"})
+        assert "rejected the access token (HTTP 401)" in wrong.stderr
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -306,6 +306,11 @@ class _BaseTransport:
 
     def _status_error(self, reply: _Reply) -> StoreError:
         """The error for a non-retried HTTP status; 401/403/404 mean nothing was run."""
+        if reply.status == 401 and not self._secrets:
+            return RefusedError(
+                f"{self.where} needs an access token and none was given (HTTP 401): set "
+                f"{TOKEN_ENV} to an Admin API access token for this shop"
+            )
         if reply.status == 401:
             return RefusedError(
                 f"{self.where} rejected the access token (HTTP 401): check {TOKEN_ENV} "
