@@ -7,7 +7,9 @@ Exit codes (DESIGN.md section 3): 0 success, 1 error, 2 changes or drift, 3 unsa
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 
 import click
@@ -178,7 +180,7 @@ def emulator(state, host, port, **faults):
     try:
         server = serve(emu, host=host, port=port)
     except OSError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_listen_error(host, port, exc)) from None
     if emu.faults is not None and emu.faults.config.active:
         click.echo(f"Fault injection: {emu.faults.config.to_dict()}", err=True)
     click.echo(f"Shopify emulator listening on {server.url} (Ctrl-C to stop)", err=True)
@@ -188,6 +190,20 @@ def emulator(state, host, port, **faults):
         click.echo("Stopped.", err=True)
     finally:
         server.server_close()
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> str:
+    """Why the emulator cannot listen on ``host:port``, as a sentence saying what to do."""
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use (by another syncer emulator or "
+                "server): stop it, or pass another --port (--port 0 picks a free one)")
+    if exc.errno == errno.EACCES:
+        return (f"not allowed to listen on port {port} (ports below 1024 need privileges): "
+                "pass another --port (--port 0 picks a free one)")
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return (f"cannot listen on {host}: it is not an address of this machine; pass "
+                "--host 127.0.0.1")
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
 def _store_options(func):
