@@ -165,7 +165,9 @@ def _safety(value) -> SafetyLimits | None:
     percent = value.get("max_changed_percent", defaults.max_changed_percent)
     units = value.get("max_units_removed", defaults.max_units_removed)
     allow = value.get("allow_deactivate_with_stock", defaults.allow_deactivate_with_stock)
-    if type(percent) not in (int, float) or not isinstance(allow, bool):
+    if not isinstance(percent, int | float) or percent is True or percent is False:
+        return None
+    if not isinstance(allow, bool):
         return None
     if units is not None and type(units) is not int:
         return None

@@ -258,7 +258,7 @@ def _describe(value) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return f"the number {getattr(value, 'text', value)}"
     if isinstance(value, str):
         return f"the text {value[:60]!r}"
     return "a list" if isinstance(value, list) else "a mapping"

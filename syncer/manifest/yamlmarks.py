@@ -7,16 +7,18 @@ Here duplicate keys, non-scalar keys, unknown tags and alias bombs are problems,
 holds only dicts, lists, str, int, float, bool and None.
 
 Unquoted values are read as YAML 1.2 core reads them, and only in forms every YAML reader agrees
-on (``read_plain``): decimal digits (``010`` is 10, as YAML 1.2 and people read it), decimal
-fractions, ``true``/``false`` and null. A value YAML 1.1 or 1.2 reads as a number, boolean or null
-in any other form (``0x10``, ``0o10``, ``1:30``, ``1_000``, ``+5``, ``.5``, ``1e3``, ``yes``,
-``on``, ``y``, ``.inf``...) is kept as a ``Lookalike``: text that no schema type accepts, so the
-schema check reports what was written and how each YAML version reads it.
+on (``read_plain``): decimal digits (``010`` is 10, as YAML 1.2 and people read it), finite
+numbers with a fraction (``12.5``, ``.5``, ``1.5e+3``; a whole number is never one of these),
+``true``/``false`` and null. A value YAML 1.1 or 1.2 reads as a number, boolean or null in any
+other form (``0x10``, ``0o10``, ``1:30``, ``1_000``, ``+5``, ``1e3``, ``yes``, ``on``, ``y``,
+``.inf``...) is kept as a ``Lookalike``: text that no schema type accepts, so the schema check
+reports what was written and how each YAML version reads it.
 """
 
 from __future__ import annotations
 
 import gc
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -142,12 +144,12 @@ class Lookalike(str):
 
 
 def read_plain(text: str):
-    """An unquoted scalar's value: decimal digits, decimal fractions, booleans and nulls in the
-    forms YAML 1.1 and 1.2 agree on (``010`` is 10, as in YAML 1.2); text that no YAML reads as
-    anything but text; else a ``Lookalike``.
+    """An unquoted scalar's value: decimal digits (``010`` is 10, as in YAML 1.2), finite numbers
+    with a fraction or exponent, booleans and nulls in the forms YAML 1.1 and 1.2 agree on; text
+    that no YAML reads as anything but text; else a ``Lookalike``.
 
-    >>> [read_plain(t) for t in ("010", "-3", "2.5", "True", "~", "SKU-1", "0x10", "on")]
-    [10, -3, 2.5, True, None, 'SKU-1', '0x10', 'on']
+    >>> [read_plain(t) for t in ("010", "-3", "2.5", "True", "~", "SKU-1", "0x10", "on", ".5")]
+    [10, -3, 2.5, True, None, 'SKU-1', '0x10', 'on', 0.5]
     >>> type(read_plain("on")).__name__
     'Lookalike'
     """
@@ -159,9 +161,25 @@ def read_plain(text: str):
         return int(text)
     if _FRACTION.fullmatch(text):
         return float(text)
-    if type(_yaml11_value(text)) is str and type(_yaml12_value(text)) is str:
+    old, new = _yaml11_value(text), _yaml12_value(text)
+    if type(old) is str and type(new) is str:
         return text
+    if type(old) is float and old == new and math.isfinite(old):
+        return WrittenFloat.of(old, text)  # 1.5e+3, .5: every YAML reads the same number
     return Lookalike.of(text)
+
+
+class WrittenFloat(float):
+    """A number every YAML reads alike but written other than as a decimal fraction (``.5``,
+    ``1.5e+3``): its value, and ``text`` as written, for messages."""
+
+    __slots__ = ("text",)
+
+    @classmethod
+    def of(cls, value: float, text: str) -> WrittenFloat:
+        self = cls(value)
+        self.text = text
+        return self
 
 
 def _yaml11_value(text: str):
