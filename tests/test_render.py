@@ -158,3 +158,15 @@ def test_no_drift():
     assert render_drift_text(p) == "No drift. The store matches the manifests.\n"
     assert json.loads(render_drift_json(p)) == {"drift": [], "levels": 0, "errors": [],
                                                 "warnings": []}
+
+
+def test_a_sku_less_item_is_shown_by_its_id_and_has_no_sku_in_json():
+    p, _ = plan_case("gid_refs")
+    gid = "gid://shopify/InventoryItem/103"
+    assert f"+ {gid}  activate" in render_text(p)
+    changes = [c for c in json.loads(render_json(p))["changes"] if c["item_id"] == gid]
+    assert changes and all(c["sku"] is None for c in changes)
+    assert [LevelRef.from_dict(c).sku for c in changes] == [gid, gid]  # read back: shown by ID
+    drift = [e for e in json.loads(render_drift_json(p))["drift"] if e["item_id"] == gid]
+    assert drift and all(e["sku"] is None for e in drift)
+    assert f"  {gid}  available: live 0, desired 2 (+2)" in render_drift_text(p)

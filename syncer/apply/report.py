@@ -31,7 +31,7 @@ class Conflict:
 
     def to_dict(self) -> dict:
         c = self.change
-        return {"location": c.level.location, "sku": c.level.sku, "quantity": c.quantity,
+        return {"location": c.level.location, "sku": c.level.item_sku, "quantity": c.quantity,
                 "planned_from": c.before, "live_now": self.live, "target": c.after,
                 "reason": self.reason}
 
@@ -52,7 +52,7 @@ class Rebase:
 
     def to_dict(self) -> dict:
         o, c = self.original, self.change
-        return {"location": o.level.location, "sku": o.level.sku, "quantity": o.quantity,
+        return {"location": o.level.location, "sku": o.level.item_sku, "quantity": o.quantity,
                 "planned_from": o.before, "live_now": c.before, "target": c.after,
                 "planned_delta": o.delta, "delta": c.delta}
 

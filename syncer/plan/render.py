@@ -278,7 +278,7 @@ def drift_entries(plan: Plan) -> list[dict]:
     entries = []
     for c in plan.changes:
         lv = c.level
-        entry = {"location": lv.location, "sku": lv.sku, "location_id": lv.location_id,
+        entry = {"location": lv.location, "sku": lv.item_sku, "location_id": lv.location_id,
                  "item_id": lv.item_id}
         if isinstance(c, Adjust):
             entry.update(kind="quantity", quantity=c.quantity, desired=c.after, live=c.before,
@@ -292,9 +292,14 @@ def drift_entries(plan: Plan) -> list[dict]:
                          desired="unmanaged" if c.unmanaged else "inactive", live="active",
                          delta=None, inactive=False)
         entries.append(entry)
-    entries.sort(key=lambda e: (e["location"], e["sku"], e["kind"] != "activation",
+    entries.sort(key=lambda e: (e["location"], _label(e), e["kind"] != "activation",
                                 e["quantity"] or ""))
     return entries
+
+
+def _label(entry: dict) -> str:
+    """How a drift entry's item is shown: its SKU, or its ID when it has none."""
+    return entry["sku"] or entry["item_id"]
 
 
 def _drift_text(e: dict) -> str:
@@ -325,13 +330,13 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
     """Drift for a terminal: per location, each live value that differs from its manifest."""
     entries = drift_entries(plan)
     out: list[str] = []
-    width = max((len(e["sku"]) for e in entries), default=0)
+    width = max((len(_label(e)) for e in entries), default=0)
     location = None
     for e in entries:
         if e["location"] != location:
             location = e["location"]
             out.append(_paint(location, "h", color))
-        out.append(f"  {e['sku']:<{width}}  {_drift_text(e)}")
+        out.append(f"  {_label(e):<{width}}  {_drift_text(e)}")
     for title, symbol, notes in (("Warnings:", "!", plan.warnings), ("Errors:", "x", plan.errors)):
         if notes:
             if out:
@@ -366,7 +371,7 @@ def render_drift_markdown(plan: Plan) -> str:
     sections: dict[str, list[str]] = {}
     for e in entries:
         sections.setdefault(e["location"], []).append(
-            f"| | {_md(e['sku'])} | {_md(_drift_text(e))} |")
+            f"| | {_md(_label(e))} | {_md(_drift_text(e))} |")
     parts = [(f"{_md(loc)} ({plural(len(rows), 'difference')})", rows)
              for loc, rows in sections.items()]
     return _budgeted(head, parts, [_drift_line(plan, entries)], "differences")
