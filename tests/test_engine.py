@@ -289,3 +289,12 @@ def test_a_401_without_a_token_says_none_was_given(store_file):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_progress_says_1_level_not_1_levels(tmp_path, store_file):
+    manifest = tmp_path / "one.yaml"
+    manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
+                        "  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 40}\n")
+    result = run("plan", manifest, "--store", store_file)
+    assert "Reading 1 level by item" in result.stderr, result.stderr
+    assert "1 levels" not in result.stderr

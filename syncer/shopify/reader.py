@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from syncer.errors import RemoteError
+from syncer.errors import RemoteError, plural
 from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState, nfc
 from syncer.shopify import codec as shopify
 from syncer.shopify.transport import Transport
@@ -79,7 +79,7 @@ class _Reader:
         self._read_items(desired.locations, (level.item for level in desired.levels))
         targets = self._resolve_locations(desired.locations)
         managed = self._managed_items(desired, targets)
-        self.progress(f"Reading {_count(len(targets), 'location')} ...")
+        self.progress(f"Reading {plural(len(targets), 'location')} ...")
         for location_id in sorted(managed):
             items = managed[location_id]
             point_cost = shopify.levels_by_item_cost([len(items)])
@@ -98,8 +98,8 @@ class _Reader:
         calls = getattr(self.transport, "calls", 0) - self._calls0
         cost = getattr(self.transport, "cost_points", 0) - self._cost0
         return (
-            f"Reading {_count(len(managed), 'location')}, {_count(len(levels), 'level')} "
-            f"(incl. {inactive:,} inactive) ... done ({_count(calls, 'call')}, "
+            f"Reading {plural(len(managed), 'location')}, {plural(len(levels), 'level')} "
+            f"(incl. {inactive:,} inactive) ... done ({plural(calls, 'call')}, "
             f"{cost:,.0f} cost points)"
         )
 
@@ -225,7 +225,7 @@ class _Reader:
                 level = self.builder.add_level(location_id, node)
                 remaining.discard(level.item_id)
             spent += shopify.location_levels_cost(first)
-            self.progress(f"Reading {name}: {len(page.nodes):,} levels")
+            self.progress(f"Reading {name}: {plural(len(page.nodes), 'level')}")
             if not page.has_next:
                 return
             if not read_all and shopify.levels_by_item_cost([len(remaining)]) <= spent:
@@ -280,7 +280,7 @@ class _Reader:
                 node = location[f"i{j}"]
                 if node is not None:
                     self.builder.add_level(location_id, node)
-        self.progress(f"Reading {sum(len(items) for _, items in groups):,} levels by item")
+        self.progress(f"Reading {plural(sum(len(items) for _, items in groups), 'level')} by item")
 
 
 def _next_cursor(page: shopify.Page, after: str | None, what: str) -> str:
@@ -291,11 +291,6 @@ def _next_cursor(page: shopify.Page, after: str | None, what: str) -> str:
             f"{page.end_cursor!r} twice; stopped paging"
         )
     return page.end_cursor
-
-
-def _count(number: int, noun: str) -> str:
-    """``1 location``, ``1,204 levels``."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _halves(groups: Sequence[tuple[str, Sequence[str]]]) -> list[list]:

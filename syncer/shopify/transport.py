@@ -29,7 +29,7 @@ from gql.transport.exceptions import (
 )
 from gql.transport.requests import RequestsHTTPTransport
 
-from syncer.errors import RefusedError, StoreError, UsageError
+from syncer.errors import RefusedError, StoreError, UsageError, plural
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ class _BaseTransport:
 
     def _wait_for_bucket(self, cost: dict, throttles: int) -> None:
         if throttles > self._retry.max_throttle_waits:
-            raise StoreError(f"{self.where} kept throttling after {throttles - 1} waits")
+            raise StoreError(f"{self.where} kept throttling after {plural(throttles - 1, 'wait')}")
         requested = cost.get("requestedQueryCost")
         status = cost.get("throttleStatus") or {}
         try:
