@@ -28,16 +28,9 @@ from syncer.model import (
     Location,
     nfc,
 )
-from syncer.plan.changes import (
-    Activate,
-    Adjust,
-    Deactivate,
-    LevelRef,
-    Plan,
-    PlanProblem,
-    PlanWarning,
-    check_safety,
-)
+from syncer.plan.changes import Activate, Adjust, Deactivate, LevelRef, Plan
+from syncer.plan.notices import PlanProblem, PlanWarning
+from syncer.plan.safety import check_safety
 
 _FIELDS = ("location", "sku")
 _NOTHING: dict[str, int] = {}
