@@ -11,12 +11,9 @@ from sales. A level this plan activates (new, or reactivated) gets its managed q
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
-from syncer.errors import Source, UsageError, plural
+from syncer.errors import Source
 from syncer.model import (
     ADJUSTABLE,
     ITEM_GID,
@@ -29,158 +26,21 @@ from syncer.model import (
     nfc,
 )
 from syncer.plan.changes import Activate, Adjust, Deactivate, LevelRef, Plan
+from syncer.plan.names import ItemIndex, by_name, suggestion
 from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.safety import check_safety
+from syncer.plan.selection import Selection, parse_selection, parse_selector, selection_notes
 
-_FIELDS = ("location", "sku")
+__all__ = ["Selection", "parse_selection", "parse_selector", "plan"]
+
 _NOTHING: dict[str, int] = {}
 _SETTABLE = frozenset(ADJUSTABLE)
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """Which levels a plan covers (``--target`` / ``--exclude``).
-
-    A level is covered when, for every field that has targets, it matches one of that field's
-    targets (OR within a field, AND across fields), and it matches no exclude at all (excludes
-    are OR-ed: each one takes its levels out). ``location=NAME`` matches the location's name or
-    gid exactly; ``sku=GLOB`` is an ``fnmatch`` pattern (case-sensitive) on the SKU or item gid.
-    """
-
-    locations: tuple[str, ...] = ()
-    skus: tuple[str, ...] = ()
-    exclude_locations: tuple[str, ...] = ()
-    exclude_skus: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return any((self.locations, self.skus, self.exclude_locations, self.exclude_skus))
-
-    def covers(self, location: Location, sku: str, item_id: str) -> bool:
-        if self.locations and not (location.name in self.locations
-                                   or location.id in self.locations
-                                   or nfc(location.name) in self.locations):
-            return False
-        if self.skus and not any(fnmatchcase(sku, g) or fnmatchcase(item_id, g)
-                                 for g in self.skus):
-            return False
-        excluded = self.exclude_locations
-        if excluded and (location.name in excluded or location.id in excluded
-                         or nfc(location.name) in excluded):
-            return False
-        return not any(fnmatchcase(sku, g) or fnmatchcase(item_id, g) for g in self.exclude_skus)
-
-    def selectors(self) -> list[tuple[str, str, str]]:
-        """Each selector as (flag, field, value), in the order ``describe`` shows them."""
-        return [(flag, name, value)
-                for flag, name, values in (("--target", "location", self.locations),
-                                           ("--target", "sku", self.skus),
-                                           ("--exclude", "location", self.exclude_locations),
-                                           ("--exclude", "sku", self.exclude_skus))
-                for value in values]
-
-    def describe(self) -> str:
-        """The selection as flags: ``--target sku=MUG-* --exclude location=Outlet``."""
-        return " ".join(f"{flag} {name}={value}" for flag, name, value in self.selectors())
-
-
-def _matches(name: str, value: str, location: Location, sku: str, item_id: str) -> bool:
-    if name == "location":
-        return value in (location.name, location.id, nfc(location.name))
-    return fnmatchcase(sku, value) or fnmatchcase(item_id, value)
-
-
-def _selection_notes(selection: Selection, considered: list, selected: int, errors, warnings):
-    """Say that a plan is partial, and which selectors matched nothing (an error when all did)."""
-    described = selection.describe()
-    for flag, name, value in selection.selectors():
-        if not any(_matches(name, value, *level) for level in considered):
-            hint = (_suggestion(value, {level[0].name for level in considered})
-                    if name == "location" else "")
-            warnings.append(PlanWarning(
-                "unmatched_selector", f"{flag} {name}={value} matched no level{hint}"))
-    if not selected:
-        errors.append(PlanProblem(
-            "empty_selection",
-            f"the selection {described} matched none of the {plural(len(considered), 'level')} "
-            "the manifests manage: check the selectors (location=NAME is the exact name or gid; "
-            "sku=GLOB is case-sensitive)"))
-        return
-    warnings.append(PlanWarning(
-        "partial_plan",
-        f"partial plan: it compares only the levels selected by {described} "
-        f"({plural(selected, 'level')}); levels outside the selection may differ too"))
-
-
-def parse_selector(text: str) -> tuple[str, str]:
-    """``"field=value"`` as ``(field, value)``; ``UsageError`` when malformed.
-
-    >>> parse_selector("sku=TSHIRT-*")
-    ('sku', 'TSHIRT-*')
-    """
-    name, sep, value = text.partition("=")
-    name = name.strip()
-    if not sep or name not in _FIELDS or not value.strip():
-        raise UsageError(
-            f"bad selector {text!r}: use location=NAME or sku=GLOB, e.g. --target sku='MUG-*'"
-        )
-    return name, nfc(value.strip()) if name == "location" else value.strip()
-
-
-def parse_selection(targets: Iterable[str] = (), excludes: Iterable[str] = ()) -> Selection:
-    """A ``Selection`` from ``--target`` and ``--exclude`` selector strings."""
-    got: dict[str, list[str]] = {"location": [], "sku": [], "-location": [], "-sku": []}
-    for text in targets:
-        name, value = parse_selector(text)
-        got[name].append(value)
-    for text in excludes:
-        name, value = parse_selector(text)
-        got["-" + name].append(value)
-    return Selection(*(tuple(got[k]) for k in ("location", "sku", "-location", "-sku")))
-
-
-#: Most unknown names per plan that get a fuzzy did-you-mean (each compares with every name).
-_FUZZY_SUGGESTIONS = 20
-_FUZZY_CANDIDATES = 20_000
-
-
-class _Suggester:
-    """Did-you-mean for names the store does not have: the same name in another case, else the
-    closest name (difflib), compared in NFC; fuzzy matching is bounded per plan."""
-
-    def __init__(self, names: Iterable[str]):
-        self.folded: dict[str, str] = {}
-        for name in sorted(names):
-            self.folded.setdefault(nfc(name).casefold(), name)
-        self.fuzzy_left = _FUZZY_SUGGESTIONS if len(self.folded) <= _FUZZY_CANDIDATES else 0
-
-    def __call__(self, ref: str) -> str:
-        key = nfc(ref).casefold()
-        name = self.folded.get(key)
-        if name is None and self.fuzzy_left > 0:
-            self.fuzzy_left -= 1
-            close = difflib.get_close_matches(key, list(self.folded), n=1, cutoff=0.75)
-            name = self.folded[close[0]] if close else None
-        return f" (did you mean {name!r}?)" if name is not None else ""
-
-
-def _suggestion(ref: str, names: Iterable[str]) -> str:
-    return _Suggester(names)(ref)
-
-
-def _by_name(values: Iterable, name) -> tuple[dict, dict]:
-    """Values by exact name and by NFC name."""
-    exact: dict[str, list] = {}
-    normal: dict[str, list] = {}
-    for value in values:
-        exact.setdefault(name(value), []).append(value)
-        normal.setdefault(nfc(name(value)), []).append(value)
-    return exact, normal
 
 
 def _resolve_locations(
     desired: DesiredState, live: LiveState, errors: list[PlanProblem]
 ) -> dict[str, Location]:
-    exact, by_nfc = _by_name(live.locations.values(), lambda loc: loc.name)
+    exact, by_nfc = by_name(live.locations.values(), lambda loc: loc.name)
     first_source: dict[str, Source] = {}
     for d in desired.levels:
         first_source.setdefault(d.location, d.source)
@@ -200,7 +60,7 @@ def _resolve_locations(
         if len(found) == 1:
             resolved[ref] = found[0]
         elif not found:
-            hint = _suggestion(ref, exact)
+            hint = suggestion(ref, exact)
             errors.append(PlanProblem("unknown_location",
                                       f"unknown location {ref!r}: no location has this name"
                                       + hint, source=source))
@@ -213,36 +73,7 @@ def _resolve_locations(
     return resolved
 
 
-class _Items:
-    """Items by gid or SKU (exact, else in NFC), and did-you-mean for unknown SKUs."""
-
-    def __init__(self, live: LiveState):
-        self.live = live
-        self._nfc: dict[str, list[str]] | None = None
-        self._suggest: _Suggester | None = None
-
-    def resolve(self, ref: str) -> Item | tuple[str, ...]:
-        """The item ``ref`` names, or the ids it matches when not exactly one."""
-        live = self.live
-        if ref.startswith(ITEM_GID):
-            item = live.items.get(ref)
-            return item if item is not None else ()
-        ids = live.items_by_sku.get(ref)
-        if ids is None:
-            if self._nfc is None:
-                self._nfc = {}
-                for sku, matches in live.items_by_sku.items():
-                    self._nfc.setdefault(nfc(sku), []).extend(matches)
-            ids = tuple(sorted(self._nfc.get(nfc(ref), ())))
-        return live.items[ids[0]] if len(ids) == 1 else ids
-
-    def suggest(self, ref: str) -> str:
-        if self._suggest is None:
-            self._suggest = _Suggester(self.live.items_by_sku)
-        return self._suggest(ref)
-
-
-def _item_problem(d: DesiredLevel, found: tuple[str, ...], items: _Items) -> PlanProblem:
+def _item_problem(d: DesiredLevel, found: tuple[str, ...], items: ItemIndex) -> PlanProblem:
     if d.item.startswith(ITEM_GID):
         msg, code = f"inventory item {d.item} does not exist in the store", "unknown_item"
     elif not found:
@@ -306,7 +137,7 @@ def plan(
     selective = bool(selection)
     live_levels = dict(live.levels)  # a plain dict: faster lookups than the read-only proxy
     items: dict[str, Item | tuple[str, ...]] = {}
-    by_ref = _Items(live)
+    by_ref = ItemIndex(live)
     seen: dict[tuple[str, str], DesiredLevel] = {}
     considered: list[tuple[Location, str, str]] = []  # levels the selection was tried on
     selected = 0
@@ -391,7 +222,7 @@ def plan(
             _deactivation(level, lv, True, None, refusals, warnings, changes)
 
     if selective:
-        _selection_notes(selection, considered, selected, errors, warnings)
+        selection_notes(selection, considered, selected, errors, warnings)
     if not report_only:
         warnings.extend(_last_level_warnings(changes, live))
     result = Plan(tuple(changes), tuple(errors), tuple(warnings), (), len(seen) + pruned)
