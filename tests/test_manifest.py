@@ -12,8 +12,8 @@ from manifest_golden import CASES, case_names, prepare_case
 from syncer.errors import ManifestError, Problem, Source
 from syncer.manifest import files as manifest_files
 from syncer.manifest import load as manifest
+from syncer.manifest import scalars, yamlmarks
 from syncer.manifest import schema as manifest_schema
-from syncer.manifest import yamlmarks
 from syncer.manifest.load import load_manifests, parse_manifest
 from syncer.model import DesiredLevel, DesiredState, Policy, SafetyLimits
 from syncer.resources import load_json_schema
@@ -199,7 +199,7 @@ def test_problem_reports_render_as_json():
 
 
 def test_doctests():
-    for module in (manifest, manifest_files, manifest_schema, yamlmarks):
+    for module in (manifest, manifest_files, manifest_schema, scalars, yamlmarks):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
 

@@ -6,24 +6,16 @@ input), keeps the last of two duplicate keys without a word, and constructs what
 Here duplicate keys, non-scalar keys, unknown tags and alias bombs are problems, and the result
 holds only dicts, lists, str, int, float, bool and None.
 
-Unquoted values are read as YAML 1.2 core reads them, and only in forms every YAML reader agrees
-on (``read_plain``): decimal digits (``010`` is 10, as YAML 1.2 and people read it), finite
-numbers with a fraction (``12.5``, ``.5``, ``1.5e+3``; a whole number is never one of these),
-``true``/``false`` and null. A value YAML 1.1 or 1.2 reads as a number, boolean or null in any
-other form (``0x10``, ``0o10``, ``1:30``, ``1_000``, ``+5``, ``1e3``, ``yes``, ``on``, ``y``,
-``.inf``...) is kept as a ``Lookalike``: text that no schema type accepts, so the schema check
-reports what was written and how each YAML version reads it.
+Scalars are read by ``syncer.manifest.scalars``: YAML 1.2 core, in the forms every YAML version
+reads alike.
 """
 
 from __future__ import annotations
 
 import gc
-import math
-import re
 from dataclasses import dataclass, field
 
 import yaml
-from yaml.constructor import SafeConstructor
 from yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -34,10 +26,16 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
 
 from syncer.errors import Problem, Source
+from syncer.manifest.scalars import (
+    PLAIN,
+    TAG,
+    TEXT_TAGS,
+    TYPED_TAGS,
+    read_plain,
+    read_tagged,
+)
 
 #: libyaml's parser when pyyaml was built with it (about 10x faster), else the pure Python one.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -50,31 +48,7 @@ MAX_DEPTH = 64
 Mark = tuple[object, object]
 Path = tuple[str | int, ...]
 
-_T = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL = _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null"
-_AS_TEXT = {_T + "timestamp", _T + "value", _T + "yaml", _T + "merge"}
-_COLLECTION_TAGS = {None, "!", _T + "map", _T + "seq"}
-_TYPED = {_INT: (int,), _FLOAT: (int, float), _BOOL: (bool,), _NULL: (type(None),)}
-_TYPED_FORMS = {_INT: "decimal digits", _FLOAT: "a decimal number such as 12.5",
-                _BOOL: "true or false", _NULL: "null"}
-_IMPLICIT = Resolver.yaml_implicit_resolvers
-_WILDCARD = _IMPLICIT.get(None, [])
-_CONSTRUCTOR = SafeConstructor()
-#: Plain scalars every YAML version reads alike, resolved without regular expressions. Nulls
-#: spelt as a word go through ``_scalar``, which records how they were written.
-_PLAIN = {w: True for w in ("true", "True", "TRUE")}
-_PLAIN |= {w: False for w in ("false", "False", "FALSE")}
-_PLAIN.update({"": None, "0": 0})
-_NULLS = ("null", "Null", "NULL", "~", "")
-_DECIMAL = re.compile(r"-?[0-9]+")
-_FRACTION = re.compile(r"-?[0-9]+\.[0-9]+")
-#: YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution), for messages.
-_CORE_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
-_CORE_FLOAT = re.compile(
-    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
-)
-#: YAML 1.1 booleans pyyaml leaves out (https://yaml.org/type/bool.html); other readers take them.
-_YAML11_BOOLS = {"y": True, "Y": True, "n": False, "N": False}
+_COLLECTION_TAGS = {None, "!", TAG + "map", TAG + "seq"}
 _SKIP = object()  # the value of a dropped entry (duplicate or non-scalar key) is read and dropped
 _KEY_SKIP = object()  # a non-scalar key is being read; its value is dropped after it
 _MERGE = object()  # the "<<" merge key
@@ -116,112 +90,6 @@ class ParsedYaml:
                 return Source(file, mark.line + 1, mark.column + 1)
             path = path[:-1]
         return Source(file, *self.root)
-
-
-class Lookalike(str):
-    """An unquoted value YAML reads as a number, boolean or null in a form syncer does not accept
-    (``0x10``, ``yes``, ``1:30``...): the text as written, with how YAML 1.1 and 1.2 read it.
-
-    >>> Lookalike.of("0x10").readings()
-    'YAML 1.1 and 1.2 read it as the number 16'
-    >>> Lookalike.of("yes").readings()
-    "YAML 1.1 reads it as true, YAML 1.2 as the text 'yes'"
-    """
-
-    __slots__ = ("yaml11", "yaml12")
-
-    @classmethod
-    def of(cls, text: str) -> Lookalike:
-        self = cls(text)
-        self.yaml11, self.yaml12 = _yaml11_value(text), _yaml12_value(text)
-        return self
-
-    def readings(self) -> str:
-        old, new = _shown(self.yaml11), _shown(self.yaml12)
-        if old == new:
-            return f"YAML 1.1 and 1.2 read it as {old}"
-        return f"YAML 1.1 reads it as {old}, YAML 1.2 as {new}"
-
-
-def read_plain(text: str):
-    """An unquoted scalar's value: decimal digits (``010`` is 10, as in YAML 1.2), finite numbers
-    with a fraction or exponent, booleans and nulls in the forms YAML 1.1 and 1.2 agree on; text
-    that no YAML reads as anything but text; else a ``Lookalike``.
-
-    >>> [read_plain(t) for t in ("010", "-3", "2.5", "True", "~", "SKU-1", "0x10", "on", ".5")]
-    [10, -3, 2.5, True, None, 'SKU-1', '0x10', 'on', 0.5]
-    >>> type(read_plain("on")).__name__
-    'Lookalike'
-    """
-    if text in _PLAIN:
-        return _PLAIN[text]
-    if text in _NULLS:
-        return None
-    if _DECIMAL.fullmatch(text):
-        return int(text)
-    if _FRACTION.fullmatch(text):
-        return float(text)
-    old, new = _yaml11_value(text), _yaml12_value(text)
-    if type(old) is str and type(new) is str:
-        return text
-    if type(old) is float and old == new and math.isfinite(old):
-        return WrittenFloat.of(old, text)  # 1.5e+3, .5: every YAML reads the same number
-    return Lookalike.of(text)
-
-
-class WrittenFloat(float):
-    """A number every YAML reads alike but written other than as a decimal fraction (``.5``,
-    ``1.5e+3``): its value, and ``text`` as written, for messages."""
-
-    __slots__ = ("text",)
-
-    @classmethod
-    def of(cls, value: float, text: str) -> WrittenFloat:
-        self = cls(value)
-        self.text = text
-        return self
-
-
-def _yaml11_value(text: str):
-    """``text`` as pyyaml's YAML 1.1 resolver reads it (plus y/n), or ``text`` when it is text."""
-    if text in _YAML11_BOOLS:
-        return _YAML11_BOOLS[text]
-    tag = _resolve(text)
-    try:
-        if tag == _INT:
-            return _CONSTRUCTOR.construct_yaml_int(ScalarNode(tag, text))
-        if tag == _FLOAT:
-            return _CONSTRUCTOR.construct_yaml_float(ScalarNode(tag, text))
-        if tag == _BOOL:
-            return _CONSTRUCTOR.bool_values[text.lower()]
-    except (ValueError, KeyError, IndexError, yaml.YAMLError):
-        return text
-    return None if tag == _NULL else text
-
-
-def _yaml12_value(text: str):
-    """``text`` as the YAML 1.2 core schema reads it, or ``text`` when it is text."""
-    if text in _NULLS:
-        return None
-    if text in ("true", "True", "TRUE", "false", "False", "FALSE"):
-        return text.lower() == "true"
-    if _CORE_INT.fullmatch(text):
-        base = {"0o": 8, "0x": 16}.get(text[:2], 10)
-        return int(text[2:] if base != 10 else text, base)
-    if _CORE_FLOAT.fullmatch(text):
-        lowered = text.lower()
-        return float(lowered.replace(".", "") if lowered.lstrip("+-") in (".inf", ".nan") else text)
-    return text
-
-
-def _shown(value) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    return f"the number {value}"
 
 
 class _Abort(Exception):
@@ -331,7 +199,7 @@ class _Builder:
         # (most events of a manifest); everything else goes through the helpers below.
         stack = self.stack
         get_event = loader.get_event
-        plain = _PLAIN
+        plain = PLAIN
         count = 0
         documents = 0
         while True:
@@ -515,22 +383,18 @@ class _Builder:
             if read is None and value and path is not None:
                 self.nulls[path] = value
             return read
-        if tag == _STR or tag in _AS_TEXT:
+        if tag in TEXT_TAGS:
             return value
-        if tag in _TYPED:
-            # An explicit !!int, !!float, !!bool or !!null takes the same forms as plain values.
-            read = read_plain(value)
-            if type(read) in _TYPED[tag]:
-                return float(read) if tag == _FLOAT else read
-            what = tag.replace(_T, "!!")
-            self._fail(mark, path, f"cannot read {value[:40]!r} as {what}: write "
-                       + _TYPED_FORMS[tag])
-            return None
+        if tag in TYPED_TAGS:
+            read, problem = read_tagged(tag, value)
+            if problem is not None:
+                self._fail(mark, path, problem)
+            return read
         self._bad_tag(tag, mark, path)
         return None
 
     def _bad_tag(self, tag: str, mark, path: Path | None) -> None:
-        shown = tag.replace(_T, "!!")
+        shown = tag.replace(TAG, "!!")
         self._fail(mark, path, f"tag {shown} is not allowed: manifests hold plain values only")
 
     def _fail(self, mark, path: Path | None, message: str) -> None:
@@ -572,17 +436,6 @@ class _Builder:
                     if key not in own:
                         own[key] = item
                         frame.marks[key] = (mark, mark)
-
-
-def _resolve(value: str) -> str:
-    resolvers = _IMPLICIT.get(value[0] if value else "", [])
-    for tag, regexp in resolvers:
-        if regexp.match(value):
-            return tag
-    for tag, regexp in _WILDCARD:
-        if regexp.match(value):
-            return tag
-    return _STR
 
 
 def format_path(path: Path | None) -> str:
