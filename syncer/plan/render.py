@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from syncer.errors import plural
 from syncer.plan.changes import Activate, Adjust, Deactivate, Plan
 from syncer.plan.encoding import document_json
+from syncer.plan.fit import MARKDOWN_LIMIT as MARKDOWN_LIMIT  # re-exported
+from syncer.plan.fit import fit_sections
 from syncer.plan.notices import Finding, Notice
 
-#: Markdown output stays below this many characters (GitHub comments allow 65,536).
-MARKDOWN_LIMIT = 60_000
 _NOTES_SHOWN = 50
 
 _ANSI = {"+": "32", "~": "33", "-": "31", "!": "35", "x": "1;31", "h": "1"}
@@ -165,85 +165,6 @@ def _md_notes(title: str, notes: Iterable[Notice]) -> list[str]:
     return out + [""]
 
 
-_TABLE = "\n\n| | SKU | Change |\n|---|---|---|\n"
-_CLOSING = "\n</details>\n\n"
-_MORE_ROW = 60  # room for one section's "| | ... N more |" row
-
-
-def _budgeted(head: list[str], sections: list[tuple[str, list[str]]], tail: list[str],
-              what: str) -> str:
-    """``head``, one ``<details>`` section per location, then ``tail``, below the limit.
-
-    Every section keeps its heading (which carries its count); when the rows do not all fit,
-    each section gets a fair share of the room (a small section all its rows, the rest split
-    evenly) and says how many of its rows it leaves out.
-    """
-    header, footer = "\n".join(head) + "\n", "\n".join(tail) + "\n"
-    notice = 200  # room for the closing "... and N more" line
-    openings = [f"<details><summary>{summary}</summary>{_TABLE}" for summary, _ in sections]
-    fixed = len(header) + len(footer) + notice + sum(
-        len(o) + len(_CLOSING) + _MORE_ROW for o in openings)
-    if fixed > MARKDOWN_LIMIT:
-        return _headings_only(header, footer, sections, what)
-    sizes = [sum(len(row) + 1 for row in rows) for _, rows in sections]
-    room = _shares(sizes, MARKDOWN_LIMIT - fixed)
-    parts = [header]
-    left_out = 0
-    for opening, (_, rows), share in zip(openings, sections, room, strict=True):
-        parts.append(opening)
-        used = fitted = 0
-        for row in rows:
-            if used + len(row) + 1 > share:
-                break
-            parts.append(row + "\n")
-            used += len(row) + 1
-            fitted += 1
-        if fitted < len(rows):
-            parts.append(f"| | ... | {len(rows) - fitted:,} more {what} not shown here |\n")
-            left_out += len(rows) - fitted
-        parts.append(_CLOSING)
-    if left_out:
-        parts.append(f"... and {left_out:,} more {what} not shown here "
-                     "(see the plan as text or JSON)\n\n")
-    parts.append(footer)
-    return "".join(parts)
-
-
-def _shares(sizes: list[int], budget: int) -> list[int]:
-    """Characters for each section: small ones get all they need, the others equal shares.
-
-    >>> _shares([10, 500, 500], 410)
-    [10, 200, 200]
-    """
-    room = [0] * len(sizes)
-    left = max(budget, 0)
-    order = sorted(range(len(sizes)), key=sizes.__getitem__)
-    for done, index in enumerate(order):
-        room[index] = min(sizes[index], left // (len(sizes) - done))
-        left -= room[index]
-    return room
-
-
-def _headings_only(header: str, footer: str, sections: list[tuple[str, list[str]]],
-                   what: str) -> str:
-    """Too many locations for their tables: one line per location, as many as fit."""
-    parts, size = [header, "\n"], len(header) + len(footer) + 400
-    shown = 0
-    for summary, _ in sections:
-        line = f"- {summary}\n"
-        if size + len(line) > MARKDOWN_LIMIT:
-            break
-        parts.append(line)
-        size += len(line)
-        shown += 1
-    rows = sum(len(rows) for _, rows in sections)
-    unlisted = len(sections) - shown
-    more = f" ({plural(unlisted, 'more location')} not listed)" if unlisted else ""
-    parts.append(f"\n{rows:,} {what} not shown here{more}: see the plan as text or JSON\n\n")
-    parts.append(footer)
-    return "".join(parts)
-
-
 def render_markdown(plan: Plan) -> str:
     """The plan for a pull-request comment: summary table, notes, details collapsed per location."""
     s = plan.summary
@@ -267,7 +188,7 @@ def render_markdown(plan: Plan) -> str:
                 rows.append(f"| {symbol} | {_md(label)} | {_md(text)} |")
         sections.append((f"{_md(location)} ({plural(len(rows), 'change')})", rows))
     tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
-    return _budgeted(head, sections, tail, "changes")
+    return fit_sections(head, sections, tail, "changes")
 
 
 def drift_entries(plan: Plan) -> list[dict]:
@@ -376,7 +297,7 @@ def render_drift_markdown(plan: Plan) -> str:
             f"| | {_md(_label(e))} | {_md(_drift_text(e))} |")
     parts = [(f"{_md(loc)} ({plural(len(rows), 'difference')})", rows)
              for loc, rows in sections.items()]
-    return _budgeted(head, parts, [_drift_line(plan, entries)], "differences")
+    return fit_sections(head, parts, [_drift_line(plan, entries)], "differences")
 
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {
