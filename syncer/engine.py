@@ -44,7 +44,7 @@ from syncer.shopify.stores import DEFAULT_API_VERSION
 
 __all__ = [
     "Connection", "Hooks", "PlanResult", "Validation", "apply", "check_safe", "check_saved_plan",
-    "connect", "drift", "make_drift", "make_plan", "new_plan_document", "parse_duration", "plan",
+    "connect", "drift", "make_plan", "new_plan_document", "parse_duration", "plan",
     "plan_for_apply", "run_plan", "save_plan", "show", "validate", "write_json_atomically",
 ]
 
@@ -114,15 +114,41 @@ def make_plan(
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
     progress: Progress | None = None,
+    report_only: bool = False,
 ) -> PlanResult:
     """Load the manifests, read the live store, and plan. Never writes to the store.
 
-    Manifests and selectors are checked before any request is sent.
+    Manifests and selectors are checked before any request is sent. With ``report_only`` (drift:
+    a plan never applied) every difference is listed, also deactivations Shopify would refuse,
+    and a manifest problem does not hide drift elsewhere: the levels that could be read are
+    compared and the problems become errors of the plan. Unmanaged levels are then not looked
+    for (a level declared in a broken file would look unmanaged); a warning says so.
     """
-    desired = load_manifests(paths)
+    problems: tuple[Problem, ...] = ()
+    try:
+        desired = load_manifests(paths)
+    except ManifestError as exc:
+        if not report_only or exc.readable is None:
+            raise
+        desired, problems = exc.readable, exc.problems
     selection = parse_selection(targets, excludes)
+    unmanaged = prune or desired.policy.unmanaged == "deactivate"
+    if problems:
+        policy = dataclasses.replace(desired.policy, unmanaged="ignore")
+        desired, prune = dataclasses.replace(desired, policy=policy), False
     live = read_live(store.transport, desired, prune=prune, progress=progress)
-    return PlanResult(make_changes(desired, live, prune=prune, targets=selection), desired)
+    found = make_changes(desired, live, prune=prune, targets=selection, report_only=report_only)
+    if problems:
+        found = _with_manifest_problems(found, problems, unmanaged)
+    return PlanResult(found, desired)
+
+
+def _with_manifest_problems(found: Plan, problems: Sequence[Problem], unmanaged: bool) -> Plan:
+    errors = tuple(PlanProblem("manifest", p.message, source=p.source) for p in problems)
+    warnings = (PlanWarning("unmanaged_not_checked", "unmanaged levels were not looked for: "
+                            "fix the manifest errors first"),) if unmanaged else ()
+    return Plan(found.changes, found.errors + errors, found.warnings + warnings, (),
+                found.managed_levels)
 
 
 def plan(
@@ -151,43 +177,6 @@ def plan(
     return result
 
 
-def make_drift(
-    paths: Iterable[str],
-    store: Connection,
-    *,
-    prune: bool = False,
-    targets: Iterable[str] = (),
-    excludes: Iterable[str] = (),
-    progress: Progress | None = None,
-) -> PlanResult:
-    """Every difference between the live store and the manifests, as a plan never applied.
-
-    A manifest problem does not hide drift elsewhere: the levels that could be read are checked
-    and the problems become errors of the plan. While there are problems, unmanaged levels are
-    not looked for (a level declared in a broken file would look unmanaged); a warning says so.
-    """
-    selection = parse_selection(targets, excludes)
-    try:
-        desired, problems = load_manifests(paths), ()
-    except ManifestError as exc:
-        if exc.readable is None:
-            raise
-        desired, problems = exc.readable, exc.problems
-    unmanaged = prune or desired.policy.unmanaged == "deactivate"
-    if problems:
-        policy = dataclasses.replace(desired.policy, unmanaged="ignore")
-        desired, prune = dataclasses.replace(desired, policy=policy), False
-    live = read_live(store.transport, desired, prune=prune, progress=progress)
-    found = make_changes(desired, live, prune=prune, targets=selection, report_only=True)
-    if problems:
-        errors = tuple(PlanProblem("manifest", p.message, source=p.source) for p in problems)
-        warnings = (PlanWarning("unmanaged_not_checked", "unmanaged levels were not looked "
-                                "for: fix the manifest errors first"),) if unmanaged else ()
-        found = Plan(found.changes, found.errors + errors, found.warnings + warnings, (),
-                     found.managed_levels)
-    return PlanResult(found, desired)
-
-
 def drift(
     paths: Sequence[str],
     store: str | None,
@@ -204,8 +193,8 @@ def drift(
     is no drift; beside drift they are shown and said, and the result returned (drift wins).
     """
     connection = connect(store, api_version=api_version)
-    result = make_drift(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                        progress=hooks.say)
+    result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
+                       progress=hooks.say, report_only=True)
     hooks.show_plan(result.plan)
     message = "the manifests have errors against the live store (see above)"
     if result.plan.has_changes and result.plan.errors:
