@@ -2,14 +2,13 @@
 
 import json
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from syncer.cli import cli
-from syncer.emulator import Emulator, serve
+from syncer.emulator import Emulator
 from syncer.plan.document import load_plan_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,13 +33,8 @@ def store_file(tmp_path):
 
 
 @pytest.fixture
-def http_store(store_file):
-    server = serve(Emulator.load(store_file), port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.url.split("/admin/")[0]
-    server.shutdown()
-    server.server_close()
+def http_store(store_file, http_emulator):
+    return http_emulator(Emulator.load(store_file)).url.split("/admin/")[0]
 
 
 def run(*args, env=None):
@@ -268,27 +262,21 @@ def test_drift_prune_lists_unmanaged_levels_and_takes_a_selection(tmp_path, stor
     assert [w["code"] for w in rows["warnings"]] == ["partial_plan"]
 
 
-def test_a_401_without_a_token_says_none_was_given(store_file):
+def test_a_401_without_a_token_says_none_was_given(store_file, http_emulator):
     state = json.loads(store_file.read_text())
     state["access_token"] = "shpat_secret"
     store_file.write_text(json.dumps(state))
-    server = serve(Emulator.load(store_file), port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = server.url.split("/admin/")[0]
-        result = run("plan", QUICKSTART, "--store", url,
-                     env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": None})
-        assert result.exit_code == 1
-        assert "needs an access token and none was given (HTTP 401): set SHOPIFY_ACCESS_TOKEN" \
-            in result.stderr
-        assert "rejected" not in result.stderr
-        wrong = run("plan", QUICKSTART, "--store", url,
-                    env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": "shpat_wrong"})
-        assert "rejected the access token (HTTP 401)" in wrong.stderr
-    finally:
-        server.shutdown()
-        server.server_close()
+    url = http_emulator(Emulator.load(store_file)).url.split("/admin/")[0]
+    result = run("plan", QUICKSTART, "--store", url,
+                 env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": None})
+    assert result.exit_code == 1
+    assert "needs an access token and none was given (HTTP 401): set SHOPIFY_ACCESS_TOKEN" \
+        in result.stderr
+    assert "rejected" not in result.stderr
+    wrong = run("plan", QUICKSTART, "--store", url,
+                env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": "shpat_wrong"})
+    assert "rejected the access token (HTTP 401)" in wrong.stderr
+
 
 
 def test_progress_says_1_level_not_1_levels(tmp_path, store_file):
