@@ -295,7 +295,8 @@ def apply(
             check_saved_plan(meta, connection, max_age=max_plan_age, manifests=manifests,
                              progress=hooks.say)
             s = plan_.summary
-            hooks.say(f"Applying plan {meta.plan_id} ({s.to_activate:,} to activate, "
+            partial = "partial plan " if plan_.partial else "plan "
+            hooks.say(f"Applying {partial}{meta.plan_id} ({s.to_activate:,} to activate, "
                       f"{s.to_adjust:,} to adjust, {s.to_deactivate:,} to deactivate) to "
                       f"{connection.name}")
         else:

@@ -617,3 +617,14 @@ def test_progress_bar_on_a_terminal_shows_steps_and_units(monkeypatch):
     with terminal_module.ProgressBar(4, enabled=False) as bar:  # -v logs steps instead
         bar(4, 55)
     assert quiet.getvalue() == ""
+
+
+def test_a_saved_partial_plan_says_it_is_partial_when_applied(quick, tmp_path):
+    manifests, store = quick
+    out = tmp_path / "plan.json"
+    result = run("plan", manifests, "--store", store, "-o", out, "--target", "sku=TSHIRT-*")
+    assert result.exit_code == 0, result.stderr
+    assert "Partial plan: " in result.stdout
+    applied = run("apply", out)
+    assert applied.exit_code == 0, applied.stderr
+    assert "Applying partial plan " in applied.stderr

@@ -272,6 +272,11 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.changes)
 
+    @property
+    def partial(self) -> bool:
+        """True when the plan covers only the levels ``--target``/``--exclude`` selected."""
+        return any(w.code == "partial_plan" for w in self.warnings)
+
     def to_dict(self) -> dict:
         """The plan as JSON data (``schemas/plan.schema.json`` without the saved-plan fields)."""
         return {

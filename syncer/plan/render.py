@@ -89,7 +89,7 @@ def _group(plan: Plan) -> tuple[dict[str, dict[str, _Level]], list[tuple[str, No
 def summary_line(plan: Plan) -> str:
     """``Plan: 2 to activate, 14 to adjust (+120/-35 units), 1 to deactivate.`` and safety."""
     s = plan.summary
-    partial = is_partial(plan)
+    partial = plan.partial
     if plan.changes:
         line = (f"{'Partial plan' if partial else 'Plan'}: {s.to_activate:,} to activate, "
                 f"{s.to_adjust:,} to adjust (+{s.units_added:,}/-{s.units_removed:,} units), "
@@ -106,10 +106,6 @@ def summary_line(plan: Plan) -> str:
         line += f" {plural(len(plan.errors), 'error')}: the plan cannot be applied."
     return line
 
-
-def is_partial(plan: Plan) -> bool:
-    """True for a plan that covers only the levels ``--target``/``--exclude`` selected."""
-    return any(w.code == "partial_plan" for w in plan.warnings)
 
 
 
@@ -234,7 +230,7 @@ def _drift_text(e: dict) -> str:
 
 
 def _drift_line(plan: Plan, entries: list[dict]) -> str:
-    partial = " in the selected levels" if is_partial(plan) else ""
+    partial = " in the selected levels" if plan.partial else ""
     if entries:
         levels = len({(e["location_id"], e["item_id"]) for e in entries})
         verb = "differs" if levels == 1 else "differ"
