@@ -345,6 +345,8 @@ def test_sale_between_plan_and_apply_is_a_conflict(quick, tmp_path):
     assert ("Warehouse East / TSHIRT-RED-M: available planned from 40, live now 37, target 52"
             in result.stdout)
     assert "Nothing was overwritten" in result.stdout
+    assert "Conflict: 1 quantity moved since the plan was made:" in result.stdout  # no "(ies)"
+    assert "(s)" not in result.stdout
     levels = _levels(store)
     assert levels[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 37
     # A conflict does not stop the run: the deactivation after it was applied.
@@ -357,6 +359,7 @@ def test_rebase_applies_the_planned_target_from_the_live_value(quick, tmp_path):
     _sell(store, f"{LOC}1", f"{ITEM}1", 3)
     result = run("apply", tmp_path / "plan.json", "--rebase", "--report", tmp_path / "r.json")
     assert result.exit_code == 0, result.stdout + result.stderr
+    assert "Rebased 1 change onto live values:" in result.stdout
     assert ("Warehouse East / TSHIRT-RED-M: available rebased from 37 (planned from 40): "
             "+15 instead of +12") in result.stdout
     assert _levels(store)[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 52
@@ -609,3 +612,14 @@ def test_progress_bar_on_a_terminal_shows_steps_and_units(monkeypatch):
     with terminal_module.ProgressBar(4, enabled=False) as bar:  # -v logs steps instead
         bar(4, 55)
     assert quiet.getvalue() == ""
+
+
+def test_a_saved_partial_plan_says_it_is_partial_when_applied(quick, tmp_path):
+    manifests, store = quick
+    out = tmp_path / "plan.json"
+    result = run("plan", manifests, "--store", store, "-o", out, "--target", "sku=TSHIRT-*")
+    assert result.exit_code == 0, result.stderr
+    assert "Partial plan: " in result.stdout
+    applied = run("apply", out)
+    assert applied.exit_code == 0, applied.stderr
+    assert "Applying partial plan " in applied.stderr

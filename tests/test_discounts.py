@@ -341,7 +341,7 @@ def test_drift_views_name_each_discount_with_its_schedule():
             "2026-01-01T00:00:00Z), desired inactive\n") in text
     assert "  welcome                           expired (from 2025-01-01T00:00:00Z until " \
            "2026-01-01T00:00:00Z), desired active\n" in text
-    assert text.endswith("Drift: 1 level differ from the manifests. 4 discount codes differ "
+    assert text.endswith("Drift: 1 level differs from the manifests. 4 discount codes differ "
                          "from the manifests.\n")
     assert "<details><summary>Discount codes (4 differences)</summary>" in (
         render_drift_markdown(plan))

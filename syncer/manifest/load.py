@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from types import MappingProxyType
 
-from syncer.errors import ManifestError, Problem, Source
+from syncer.errors import ManifestError, Problem, Source, plural
 from syncer.manifest.discounts import combine_discounts, read_discounts
 from syncer.manifest.files import (
     MAX_MANIFEST_BYTES,
@@ -178,7 +178,9 @@ def _safety(value) -> SafetyLimits | None:
     percent = value.get("max_changed_percent", defaults.max_changed_percent)
     units = value.get("max_units_removed", defaults.max_units_removed)
     allow = value.get("allow_deactivate_with_stock", defaults.allow_deactivate_with_stock)
-    if type(percent) not in (int, float) or not isinstance(allow, bool):
+    if not isinstance(percent, int | float) or percent is True or percent is False:
+        return None
+    if not isinstance(allow, bool):
         return None
     if units is not None and type(units) is not int:
         return None
@@ -213,16 +215,12 @@ def _combine(
         policy = _agree("policy", policy, part.policy, problems)
         safety = _agree("safety", safety, part.safety, problems)
     discounts = combine_discounts((d for part in parts for d in part.discounts), problems)
-    if problems:
-        rank = {file: index for index, file in reversed(list(enumerate(order)))}
-        problems.sort(key=lambda p: (rank.get(p.source.file, -1), *_order(p)))
-        raise ManifestError(problems)
     digest = hashlib.sha256()
     for file, data in contents:
         # Lengths keep the boundaries between paths and contents unambiguous.
         digest.update(f"{len(file)}:{file}:{len(data)}:".encode("utf-8", "surrogateescape"))
         digest.update(data)
-    return DesiredState(
+    desired = DesiredState(
         levels=tuple(sorted(levels.values(), key=attrgetter("location", "item"))),
         policy=policy[0] if policy else Policy(),
         safety=safety[0] if safety else SafetyLimits(),
@@ -231,6 +229,11 @@ def _combine(
         digest=digest.hexdigest(),
         discounts=discounts,
     )
+    if problems:
+        rank = {file: index for index, file in reversed(list(enumerate(order)))}
+        problems.sort(key=lambda p: (rank.get(p.source.file, -1), *_order(p)))
+        raise ManifestError(problems, readable=desired)
+    return desired
 
 
 def _agree(name: str, first, declared, problems: list[Problem]):
@@ -259,15 +262,11 @@ def summarize(desired: DesiredState) -> str:
     '1 file, 0 locations, 0 levels: valid'
     """
     counts = (
-        _plural(len(desired.files), "file"),
-        _plural(len(desired.location_sources), "location"),
-        _plural(len(desired.levels), "level"),
-    ) + ((_plural(len(desired.discounts), "discount code"),) if desired.discounts else ())
+        plural(len(desired.files), "file"),
+        plural(len(desired.location_sources), "location"),
+        plural(len(desired.levels), "level"),
+    ) + ((plural(len(desired.discounts), "discount code"),) if desired.discounts else ())
     return ", ".join(counts) + ": valid"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def summarize_problems(problems: Sequence[Problem]) -> str:
@@ -277,7 +276,7 @@ def summarize_problems(problems: Sequence[Problem]) -> str:
     '2 problems in 2 files: invalid'
     """
     files = len({problem.source.file for problem in problems})
-    return f"{_plural(len(problems), 'problem')} in {_plural(files, 'file')}: invalid"
+    return f"{plural(len(problems), 'problem')} in {plural(files, 'file')}: invalid"
 
 
 def render_report_json(desired: DesiredState | None, problems: Sequence[Problem]) -> str:
