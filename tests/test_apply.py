@@ -453,7 +453,7 @@ def test_old_plan_refused(quick, tmp_path):
     _rewrite(tmp_path / "plan.json", created_at=old)
     result = run("apply", tmp_path / "plan.json")
     assert result.exit_code == EXIT_CONFLICT
-    assert "older than --max-plan-age 24.0h" in result.stderr
+    assert "older than --max-plan-age 1d" in result.stderr
     assert run("apply", tmp_path / "plan.json", "--max-plan-age", "2d").exit_code == 0
 
 
@@ -492,6 +492,10 @@ def test_check_saved_plan_library(quick, tmp_path):
     engine.check_saved_plan(meta, store, now=created + timedelta(hours=23), manifests=[manifests])
     with pytest.raises(ConflictError, match="older than"):
         engine.check_saved_plan(meta, store, now=created + timedelta(hours=25))
+    # a short limit is never shown as "0m old, older than 0m"
+    with pytest.raises(ConflictError, match=r"the plan is 30s old, older than --max-plan-age 10s"):
+        engine.check_saved_plan(meta, store, now=created + timedelta(seconds=30),
+                                max_age=timedelta(seconds=10))
 
 
 def test_hand_edited_plan_refused(quick, tmp_path):
@@ -623,3 +627,12 @@ def test_a_saved_partial_plan_says_it_is_partial_when_applied(quick, tmp_path):
     applied = run("apply", out)
     assert applied.exit_code == 0, applied.stderr
     assert "Applying partial plan " in applied.stderr
+
+
+def test_age_text_doctest():
+    import doctest
+
+    from syncer import saved_plans
+
+    result = doctest.testmod(saved_plans)
+    assert result.attempted and not result.failed
