@@ -460,3 +460,47 @@ class _progress_bar:  # noqa: N801 (used as a context manager like click's)
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
+
+
+def _quantities(_ctx, _param, value):
+    from syncer.importer import parse_quantities
+
+    try:
+        return parse_quantities(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@cli.command("import")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the manifests into (one file per location).")
+@_store_options
+@click.option("--location", "locations", multiple=True, metavar="NAME",
+              help="Import only this location (name or gid; repeatable). Default: all.")
+@click.option("--sku", "skus", multiple=True, metavar="GLOB",
+              help="Import only items whose SKU (or item gid) matches (repeatable).")
+@click.option("--quantities", default="available", show_default=True, callback=_quantities,
+              metavar="NAMES", help="Quantities to manage, comma-separated: available,damaged,...")
+@click.option("--include-inactive/--no-include-inactive", default=True, show_default=True,
+              help="Write inactive levels as `active: false`.")
+@click.option("--force", is_flag=True, help="Replace manifest files that already exist.")
+def import_command(out_dir, store, api_version, locations, skus, quantities, include_inactive,
+                   force):
+    """Write manifests from the live store: a starting point that plans to no changes.
+
+    Example:
+
+    \b
+        syncer import -o stores/us --store us-flagship.myshopify.com
+        syncer import -o stores/us --location "Warehouse East" --sku 'TSHIRT-*' \\
+            --quantities available,damaged --store store.json
+    """
+    from syncer.importer import ImportOptions, import_store
+
+    connection = engine.connect(store, api_version=api_version)
+    options = ImportOptions(locations=locations, skus=skus, quantities=quantities,
+                            include_inactive=include_inactive, force=force)
+    result = import_store(connection, out_dir, options, progress=_progress)
+    for path in result.files:
+        click.echo(str(path))
+    click.echo(f"{result.summary()}; check them with: syncer plan {out_dir}", err=True)

@@ -27,8 +27,9 @@ ALLOWED: dict[str, set[str]] = {
     "emulator": set(),  # the emulator never imports the client it is used to test
     "engine": {"syncer", "manifest", "plan", "shopify", "apply", "emulator", "model", "errors",
                "resources"},
-    "cli": {"syncer", "engine", "manifest", "plan", "shopify", "apply", "emulator", "model",
-            "errors", "resources"},
+    "importer": {"engine", "manifest", "shopify", "model", "errors", "resources"},
+    "cli": {"syncer", "engine", "importer", "manifest", "plan", "shopify", "apply", "emulator",
+            "model", "errors", "resources"},
     "syncer": {"manifest", "plan", "model", "errors"},  # syncer/__init__.py: the library API
     "__main__": {"cli"},
 }
