@@ -258,7 +258,11 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
 @_store_options
 @_format_option
 @click.option("--prune", is_flag=True, help="Count unmanaged levels at the manifests' locations.")
-def drift(paths, store, api_version, fmt, prune):
+@click.option("--write-manifests", is_flag=True,
+              help="Adopt the drifted live values into the manifests (only those values change).")
+@click.option("--adopt-unmanaged", type=click.Path(dir_okay=False), metavar="FILE",
+              help="With --write-manifests: add levels no manifest names to FILE.")
+def drift(paths, store, api_version, fmt, prune, write_manifests, adopt_unmanaged):
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
@@ -274,6 +278,10 @@ def drift(paths, store, api_version, fmt, prune):
     click.echo(_render(DRIFT_RENDERERS, result.plan, fmt), nl=False)
     if result.plan.errors:
         raise SyncerError("the manifests have errors against the live store (see above)")
+    if write_manifests:
+        _write_drift(result, adopt_unmanaged)
+    elif adopt_unmanaged:
+        raise UsageError("--adopt-unmanaged needs --write-manifests")
     return EXIT_CHANGES if result.plan.has_changes else 0
 
 
@@ -504,3 +512,15 @@ def import_command(out_dir, store, api_version, locations, skus, quantities, inc
     for path in result.files:
         click.echo(str(path))
     click.echo(f"{result.summary()}; check them with: syncer plan {out_dir}", err=True)
+
+
+def _write_drift(result, adopt_unmanaged) -> None:
+    """``drift --write-manifests``: adopt live values, list what was not written."""
+    from syncer.gitops import write_drift
+
+    written = write_drift(result, adopt_unmanaged=adopt_unmanaged, progress=_progress)
+    if written.files:
+        click.echo(written.summary(), err=True)
+    for level in written.unmanaged:
+        click.echo(f"  not written (unmanaged): {level.location} / {level.sku}; pass "
+                   "--adopt-unmanaged FILE to add it", err=True)

@@ -16,9 +16,8 @@ from pathlib import Path
 
 from syncer.engine import Store
 from syncer.errors import SyncerError, UsageError
-from syncer.manifest.write import LevelEntry, file_stem, render_manifest
+from syncer.manifest.write import LevelEntry, file_stem, render_manifest, schema_reference
 from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location
-from syncer.resources import schema_path
 from syncer.shopify.reader import read_store
 
 DEFAULT_QUANTITIES = ("available",)
@@ -88,7 +87,7 @@ def import_store(
                 f"exist{'s' if len(existing) == 1 else ''}; pass --force to replace, or "
                 "import into an empty directory"
             )
-    schema = _schema_reference(out)
+    schema = schema_reference(out)
     names = _location_keys(live)
     by_location: dict[str, list[LiveLevel]] = {loc.id: [] for loc in chosen}
     for level in live.levels.values():
@@ -167,13 +166,6 @@ def _file_names(out: Path, locations: Sequence[Location]) -> dict[str, Path]:
                        else f"{stem}-{loc_id.rsplit('/', 1)[-1]}.yaml")
         for loc_id, stem in stems.items()
     }
-
-
-def _schema_reference(out: Path) -> str:
-    """The manifest schema as a path relative to ``out`` (absolute when no shorter)."""
-    schema = schema_path("manifest.schema.json").resolve()
-    relative = os.path.relpath(schema, out.resolve())
-    return relative if relative.count("..") <= 4 else schema.as_uri()
 
 
 def _write(path: Path, text: str) -> None:

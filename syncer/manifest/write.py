@@ -8,6 +8,7 @@ anything else (``0123``, ``yes``, ``null``, ``1e3``, ``a: b``, a leading space) 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import yaml
 
 from syncer.model import ADJUSTABLE
+from syncer.resources import schema_path
 
 #: Characters a plain key may hold (letters and digits of any script, and a few marks).
 _PLAIN_KEY = re.compile(r"[^\W][\w.\-/()+]*(?:(?: |:(?! ))[\w.\-/()+]+)*", re.UNICODE)
@@ -44,9 +46,14 @@ def yaml_key(text: str) -> str:
     >>> [yaml_key(k) for k in ["TSHIRT-RED-M", "Warehouse East", "0123", "yes", "a: b", "1e3"]]
     ['TSHIRT-RED-M', 'Warehouse East', '"0123"', '"yes"', '"a: b"', '"1e3"']
     """
-    if _plain_ok(text):
+    if not needs_quotes(text):
         return text
     return '"' + "".join(_escape(ch) for ch in text) + '"'
+
+
+def needs_quotes(text: str) -> bool:
+    """Whether ``text`` as a plain scalar would read back as anything but this string."""
+    return not _plain_ok(text)
 
 
 def _plain_ok(text: str) -> bool:
@@ -103,3 +110,11 @@ def file_stem(name: str) -> str:
     ('warehouse-east-nj', '東京', '')
     """
     return re.sub(r"[\W_]+", "-", name.lower(), flags=re.UNICODE).strip("-")
+
+
+def schema_reference(directory: str | os.PathLike) -> str:
+    """The manifest schema for the comment of a file in ``directory``: a relative path, or a
+    ``file://`` URI when the relative path would climb more than four levels."""
+    schema = schema_path("manifest.schema.json").resolve()
+    relative = os.path.relpath(schema, os.path.abspath(directory))
+    return relative if relative.count("..") <= 4 else schema.as_uri()
