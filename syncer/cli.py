@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from syncer import __version__, engine
+from syncer import __version__, engine, fleet
 from syncer.apply.applier import ApplyOptions
 from syncer.errors import (
     EXIT_CHANGES,
@@ -25,6 +25,7 @@ from syncer.errors import (
 from syncer.manifest import load as manifest
 from syncer.plan.document import read_plan_file
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
+from syncer.plan.render import escape_markdown as render_escape
 from syncer.shopify.codec import ADJUST_REASONS
 from syncer.shopify.transport import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 
@@ -94,6 +95,9 @@ def validate(paths, fmt):
         desired, problems = manifest.load_manifests(paths), ()
     except ManifestError as exc:
         desired, problems = None, exc.problems
+    problems = (*_config_problems(paths), *problems)
+    if problems:
+        desired = None
     if fmt == "json":
         click.echo(manifest.render_report_json(desired, problems))
     elif desired is not None:
@@ -191,13 +195,14 @@ def emulator(state, host, port, **faults):
 def _store_options(func):
     """``--store`` and ``--api-version``, shared by every command that talks to a store."""
     func = click.option(
-        "--api-version", default=DEFAULT_API_VERSION, show_default=True, metavar="YYYY-MM",
-        help="Shopify Admin API version (2026-04 or later).",
+        "--api-version", metavar="YYYY-MM",
+        help=f"Shopify Admin API version (2026-04 or later). Default: $SYNCER_API_VERSION, "
+        f"syncer.yaml, else {DEFAULT_API_VERSION}.",
     )(func)
     return click.option(
         "--store", envvar=STORE_ENV, metavar="STORE",
         help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
-        f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}.",
+        f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store syncer.yaml names.",
     )(func)
 
 
@@ -241,8 +246,17 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
         syncer plan stores/us --store us-flagship.myshopify.com -o plan.json
         syncer plan examples/quickstart --store store.json --format markdown
     """
-    connection = engine.connect(store, api_version=api_version)
-    result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
+    stores = fleet.resolve_settings(paths, {"store": store, "api_version": api_version})
+    if len(stores) > 1:
+        if out:
+            raise UsageError("-o saves one store's plan: plan each store folder on its own to "
+                             "save its plan (in CI, one job per store)")
+        return _plan_fleet(stores, RENDERERS, fmt, detailed_exitcode,
+                           dict(prune=prune, targets=target, excludes=exclude))
+    (settings,) = stores
+    connection = engine.connect(settings.store, api_version=settings.api_version)
+    result = engine.make_plan(settings.paths, connection, prune=prune, targets=target,
+                              excludes=exclude, read_all=settings.read == "scan",
                               progress=_progress)
     click.echo(_render(RENDERERS, result.plan, fmt), nl=False)
     if result.plan.errors:
@@ -273,15 +287,23 @@ def drift(paths, store, api_version, fmt, prune, write_manifests, adopt_unmanage
     \b
         syncer drift stores/us --store us-flagship.myshopify.com --format json
     """
-    connection = engine.connect(store, api_version=api_version)
-    result = engine.make_plan(paths, connection, prune=prune, progress=_progress)
+    stores = fleet.resolve_settings(paths, {"store": store, "api_version": api_version})
+    if adopt_unmanaged and not write_manifests:
+        raise UsageError("--adopt-unmanaged needs --write-manifests")
+    if len(stores) > 1:
+        if adopt_unmanaged:
+            raise UsageError("--adopt-unmanaged names one file: use it with one store folder")
+        return _plan_fleet(stores, DRIFT_RENDERERS, fmt, True, dict(prune=prune),
+                           write_manifests=write_manifests)
+    (settings,) = stores
+    connection = engine.connect(settings.store, api_version=settings.api_version)
+    result = engine.make_plan(settings.paths, connection, prune=prune,
+                              read_all=settings.read == "scan", progress=_progress)
     click.echo(_render(DRIFT_RENDERERS, result.plan, fmt), nl=False)
     if result.plan.errors:
         raise SyncerError("the manifests have errors against the live store (see above)")
     if write_manifests:
         _write_drift(result, adopt_unmanaged)
-    elif adopt_unmanaged:
-        raise UsageError("--adopt-unmanaged needs --write-manifests")
     return EXIT_CHANGES if result.plan.has_changes else 0
 
 
@@ -313,16 +335,18 @@ def _is_plan_file(paths) -> bool:
               help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
               f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store a saved plan "
               "was made for.")
-@click.option("--api-version", default=DEFAULT_API_VERSION, show_default=True,
-              metavar="YYYY-MM", help="Shopify Admin API version (2026-04 or later).")
+@click.option("--api-version", metavar="YYYY-MM",
+              help="Shopify Admin API version (2026-04 or later). Default: "
+              f"$SYNCER_API_VERSION, syncer.yaml, else {DEFAULT_API_VERSION}.")
 @click.option("--auto-approve", is_flag=True,
               help="Apply manifests without asking for confirmation (needed off a terminal).")
 @click.option("--force", is_flag=True, help="Apply a plan marked unsafe.")
 @click.option("--rebase", is_flag=True,
               help="On a conflict, recompute the change from the live value (same target) "
               "instead of stopping, if the plan stays safe.")
-@click.option("--reason", type=click.Choice(ADJUST_REASONS), default="correction",
-              show_default=True, help="Reason recorded on every quantity change.")
+@click.option("--reason", type=click.Choice(ADJUST_REASONS),
+              help="Reason recorded on every quantity change. Default: $SYNCER_REASON, "
+              "syncer.yaml, else correction.")
 @click.option("--reference", metavar="URI", callback=_reference,
               help="Reference document recorded on every quantity change, e.g. the pull "
               "request URL. Default: gid://syncer/Plan/<plan_id>.")
@@ -357,19 +381,23 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         syncer apply plan.json --reference https://github.com/acme/stock/pull/42
         syncer apply stores/us --store store.json --auto-approve
     """
+    flags = {"store": store, "api_version": api_version, "reason": reason,
+             "reference": reference}
     if _is_plan_file(paths):
         if prune or target or exclude:
             raise UsageError("--prune, --target and --exclude apply when planning; a saved plan "
                              "already holds its selection")
-        plan, meta, connection = _open_saved(paths[0], store, api_version, max_plan_age,
-                                             manifests)
+        settings = fleet.settings_for_files(read_plan_file(paths[0])[1].manifest_files, flags)
+        plan, meta, connection = _open_saved(paths[0], store, settings.api_version,
+                                             max_plan_age, manifests)
     else:
         if manifests:
             raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
-        plan, meta, connection = _plan_and_confirm(paths, store, api_version, prune, target,
-                                                   exclude, force, auto_approve)
-    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force,
-                           limits=meta.limits)
+        settings = _one_store(paths, flags)
+        plan, meta, connection = _plan_and_confirm(settings, prune, target, exclude, force,
+                                                   auto_approve)
+    options = ApplyOptions(reason=settings.reason, reference=settings.reference_for(meta.plan_id),
+                           rebase=rebase, force=force, limits=meta.limits)
     return _run_apply(plan, meta, connection, options, verbose, report_path)
 
 
@@ -386,11 +414,13 @@ def _open_saved(path, store, api_version, max_age, manifests):
     return plan, meta, connection
 
 
-def _plan_and_confirm(paths, store, api_version, prune, target, exclude, force, auto_approve):
+def _plan_and_confirm(settings, prune, target, exclude, force, auto_approve):
     """Plan the manifests, show the plan, check it is safe and ask before applying it."""
-    connection = engine.connect(store, api_version=api_version, lock=True, progress=_progress)
+    connection = engine.connect(settings.store, api_version=settings.api_version, lock=True,
+                                progress=_progress)
     click.get_current_context().call_on_close(connection.close)
-    result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
+    result = engine.make_plan(settings.paths, connection, prune=prune, targets=target,
+                              excludes=exclude, read_all=settings.read == "scan",
                               progress=_progress)
     click.echo(_render(RENDERERS, result.plan, "text"), nl=False)
     if result.plan.errors:
@@ -505,7 +535,9 @@ def import_command(out_dir, store, api_version, locations, skus, quantities, inc
     """
     from syncer.importer import ImportOptions, import_store
 
-    connection = engine.connect(store, api_version=api_version)
+    config = _one_store([out_dir] if os.path.isdir(out_dir) else [],
+                        {"store": store, "api_version": api_version})
+    connection = engine.connect(config.store, api_version=config.api_version)
     options = ImportOptions(locations=locations, skus=skus, quantities=quantities,
                             include_inactive=include_inactive, force=force)
     result = import_store(connection, out_dir, options, progress=_progress)
@@ -524,3 +556,67 @@ def _write_drift(result, adopt_unmanaged) -> None:
     for level in written.unmanaged:
         click.echo(f"  not written (unmanaged): {level.location} / {level.sku}; pass "
                    "--adopt-unmanaged FILE to add it", err=True)
+
+
+def _config_problems(paths) -> tuple:
+    """Problems of the ``syncer.yaml`` files beside ``paths`` (for ``validate``)."""
+    try:
+        fleet.resolve_settings(paths, env={})
+    except ManifestError as exc:
+        return exc.problems
+    return ()
+
+
+def _one_store(paths, flags) -> fleet.Settings:
+    stores = fleet.resolve_settings(paths, flags)
+    if len(stores) > 1:
+        raise UsageError(f"these paths belong to {len(stores)} stores (syncer.yaml files: "
+                         f"{', '.join(s.config_file or '-' for s in stores)}); give one store's")
+    return stores[0] if stores else fleet.settings_for_files([], flags)
+
+
+def _plan_fleet(stores, renderers, fmt, detailed, plan_options, write_manifests=False) -> int:
+    """Plan (or drift) each store folder against its own store in parallel; output per store."""
+
+    def job(settings):
+        def progress(text):
+            _progress(f"[{settings.name}] {text}")
+
+        connection = engine.connect(settings.store, api_version=settings.api_version)
+        result = engine.make_plan(settings.paths, connection, read_all=settings.read == "scan",
+                                  progress=progress, **plan_options)
+        if write_manifests and not result.plan.errors:
+            _write_drift(result, None)
+        code = EXIT_ERROR if result.plan.errors else (
+            EXIT_CHANGES if detailed and result.plan.has_changes else 0)
+        return _render(renderers, result.plan, fmt), code
+
+    outcomes = []
+    for settings, outcome in zip(stores, fleet.run_each(stores, job), strict=True):
+        if isinstance(outcome, SyncerError):
+            outcome = (None, outcome.exit_code, str(outcome))
+        elif isinstance(outcome, Exception):
+            raise outcome
+        else:
+            outcome = (*outcome, None)
+        outcomes.append((settings, *outcome))
+    click.echo(_fleet_output(outcomes, fmt), nl=False)
+    codes = [code for *_, code, _error in outcomes]
+    failed = [code for code in codes if code not in (0, EXIT_CHANGES)]
+    return max(failed) if failed else max(codes)
+
+
+def _fleet_output(outcomes, fmt) -> str:
+    if fmt == "json":
+        import json
+
+        entries = [{"name": s.name, "store": s.store, "exit_code": code, "error": error,
+                    "result": json.loads(text) if text else None}
+                   for s, text, code, error in outcomes]
+        return json.dumps({"stores": entries}, indent=2, sort_keys=True) + "\n"
+    parts = []
+    for s, text, _code, error in outcomes:
+        title = f"{s.name} ({s.store})"
+        head = f"## {render_escape(title)}\n\n" if fmt == "markdown" else f"=== {title} ===\n"
+        parts.append(head + (text if text is not None else f"Error: {error}\n"))
+    return "\n".join(parts)

@@ -154,15 +154,17 @@ def make_plan(
     prune: bool = False,
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
+    read_all: bool = False,
     progress: Progress | None = None,
 ) -> PlanResult:
     """Load the manifests, read the live store, and plan. Never writes to the store.
 
-    Manifests and selectors are checked before any request is sent.
+    Manifests and selectors are checked before any request is sent. ``read_all`` pages through
+    every level of the manifests' locations (``read: scan``) instead of choosing by cost.
     """
     desired = load_manifests(paths)
     selection = parse_selection(targets, excludes)
-    live = read_live(store.transport, desired, prune=prune, progress=progress)
+    live = read_live(store.transport, desired, prune=prune or read_all, progress=progress)
     return PlanResult(make_changes(desired, live, prune=prune, targets=selection), desired)
 
 
