@@ -16,6 +16,7 @@ from syncer import __version__, engine, fleet
 from syncer.apply.applier import ApplyOptions
 from syncer.errors import (
     EXIT_CHANGES,
+    EXIT_CONFLICT,
     EXIT_ERROR,
     EXIT_USAGE,
     ManifestError,
@@ -398,7 +399,10 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
                                                    auto_approve)
     options = ApplyOptions(reason=settings.reason, reference=settings.reference_for(meta.plan_id),
                            rebase=rebase, force=force, limits=meta.limits)
-    return _run_apply(plan, meta, connection, options, verbose, report_path)
+    code = _run_apply(plan, meta, connection, options, verbose, report_path)
+    if code == EXIT_CONFLICT and _is_plan_file(paths):
+        _show_since_review(plan, meta, connection, manifests)
+    return code
 
 
 def _open_saved(path, store, api_version, max_age, manifests):
@@ -443,6 +447,7 @@ def _run_apply(plan, meta, connection, options, verbose, report_path) -> int:
     with _progress_bar(len(meta.steps), enabled=not verbose) as bar:
         report = engine.apply(plan, meta, connection, options, log=log, progress=bar)
     click.echo(report.render_text(), nl=False)
+    click.get_current_context().meta["syncer.report"] = report  # for _show_since_review
     if report_path:
         engine.write_json_atomically(report_path, report.to_dict())
         click.echo(f"Report written to {report_path}", err=True)
@@ -620,3 +625,14 @@ def _fleet_output(outcomes, fmt) -> str:
         head = f"## {render_escape(title)}\n\n" if fmt == "markdown" else f"=== {title} ===\n"
         parts.append(head + (text if text is not None else f"Error: {error}\n"))
     return "\n".join(parts)
+
+
+def _show_since_review(plan, meta, connection, manifests) -> None:
+    """After a conflict: the reviewed plan beside a fresh plan of the same manifests."""
+    from syncer.review import render_since_review, since_review
+
+    report = click.get_current_context().meta.get("syncer.report")
+    landed = [c for r in (report.results if report else ()) for c in (*r.applied, *r.already)]
+    differences = since_review(plan, list(manifests or meta.manifest_files), connection,
+                               landed=landed, progress=_progress)
+    click.echo("\n" + render_since_review(differences, meta.plan_id), nl=False)

@@ -30,8 +30,9 @@ ALLOWED: dict[str, set[str]] = {
     "importer": {"engine", "manifest", "shopify", "model", "errors", "resources"},
     "gitops": {"engine", "manifest", "plan", "model", "errors", "resources"},
     "fleet": {"manifest", "shopify", "errors"},
-    "cli": {"syncer", "engine", "importer", "gitops", "fleet", "manifest", "plan", "shopify",
-            "apply", "emulator", "model", "errors", "resources"},
+    "review": {"engine", "plan"},
+    "cli": {"syncer", "engine", "importer", "gitops", "fleet", "review", "manifest", "plan",
+            "shopify", "apply", "emulator", "model", "errors", "resources"},
     "syncer": {"manifest", "plan", "model", "errors"},  # syncer/__init__.py: the library API
     "__main__": {"cli"},
 }
