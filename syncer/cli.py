@@ -18,6 +18,7 @@ from syncer.errors import (
     EXIT_CHANGES,
     EXIT_CONFLICT,
     EXIT_ERROR,
+    EXIT_UNSAFE,
     EXIT_USAGE,
     ManifestError,
     SyncerError,
@@ -265,6 +266,8 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
     if out:
         engine.save_plan(result, connection, out)
         click.echo(f"Saved to {out}; apply it with: syncer apply {out}", err=True)
+    if detailed_exitcode and result.plan.unsafe:
+        return EXIT_UNSAFE  # DESIGN.md section 3: CI fails the pull request on an unsafe plan
     return EXIT_CHANGES if detailed_exitcode and result.plan.has_changes else 0
 
 
