@@ -276,11 +276,14 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
 @_store_options
 @_format_option
 @click.option("--prune", is_flag=True, help="Count unmanaged levels at the manifests' locations.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Accepted as for `syncer plan`: drift always exits 2 when there is drift.")
 @click.option("--write-manifests", is_flag=True,
               help="Adopt the drifted live values into the manifests (only those values change).")
 @click.option("--adopt-unmanaged", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --write-manifests: add levels no manifest names to FILE.")
-def drift(paths, store, api_version, fmt, prune, write_manifests, adopt_unmanaged):
+def drift(paths, store, api_version, fmt, prune, detailed_exitcode, write_manifests,
+          adopt_unmanaged):
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
