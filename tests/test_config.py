@@ -5,19 +5,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from syncer.cli import cli
+from helpers import run_cli as run
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
-
-
-def run(*args, env=None):
-    env = {"SYNCER_STORE": "", **(env or {})}
-    result = CliRunner().invoke(cli, [str(a) for a in args], env=env)
-    assert "Traceback" not in result.output + result.stderr, result.output + result.stderr
-    return result
 
 
 def store_folder(root: Path, name: str, config: str | None, available: int = 52) -> Path:

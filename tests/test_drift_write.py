@@ -5,20 +5,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import run_cli as run
 
-from syncer.cli import cli
 from syncer.errors import ManifestError
 from syncer.manifest.edit import LevelAdd, ValueEdit, edit_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
-
-
-def run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args], env={"SYNCER_STORE": ""})
-    assert "Traceback" not in result.output + result.stderr, result.output + result.stderr
-    return result
 
 
 @pytest.fixture

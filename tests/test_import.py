@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from helpers import run_cli as run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncer.cli import cli
 from syncer.manifest.load import parse_manifest
 from syncer.manifest.write import LevelEntry, render_manifest, yaml_key
 
@@ -51,12 +50,6 @@ def awkward_store(path: Path) -> Path:
     path.write_text(json.dumps({"shop": "awkward.myshopify.com", "locations": locations,
                                 "items": items, "levels": levels}), encoding="utf-8")
     return path
-
-
-def run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args], env={"SYNCER_STORE": ""})
-    assert "Traceback" not in result.output + result.stderr, result.output + result.stderr
-    return result
 
 
 @pytest.mark.parametrize("quantities", ["available", "available,damaged,safety_stock"])

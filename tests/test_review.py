@@ -4,20 +4,13 @@ import json
 import shutil
 from pathlib import Path
 
-from click.testing import CliRunner
+from helpers import run_cli as run
 
-from syncer.cli import cli
 from syncer.plan.changes import Activate, Adjust, LevelRef, Plan
 from syncer.review import compare_plans, render_since_review
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
-
-
-def run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args], env={"SYNCER_STORE": ""})
-    assert "Traceback" not in result.output + result.stderr, result.output + result.stderr
-    return result
 
 
 def sell(store: Path, item: str, units: int) -> None:
