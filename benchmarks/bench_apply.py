@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from syncer import engine
 from syncer.emulator import Emulator, VirtualClock  # noqa: E402
 from syncer.plan.changes import ChangeKind  # noqa: E402
-from syncer.shopify import codec as shopify  # noqa: E402
+from syncer.shopify import documents as shopify  # noqa: E402
 from syncer.shopify.transport import LocalTransport  # noqa: E402
 
 API_VERSION = "2026-04"

@@ -28,8 +28,8 @@ from syncer.manifest import load as manifest
 from syncer.plan.document import read_plan_file
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
 from syncer.plan.render import escape_markdown as render_escape
-from syncer.shopify.codec import ADJUST_REASONS
-from syncer.shopify.transport import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
+from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
+from syncer.shopify.variables import ADJUST_REASONS
 
 
 class SyncerGroup(click.Group):

@@ -28,16 +28,14 @@ from syncer.plan.document import PlanMeta, load_plan_document, plan_document
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.shopify.reader import read_live
-from syncer.shopify.transport import (
+from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
     STORE_ENV,
     TOKEN_ENV,
-    HttpTransport,
-    LocalTransport,
-    Transport,
     check_api_version,
     parse_store,
 )
+from syncer.shopify.transport import HttpTransport, LocalTransport, Transport
 
 Progress = Callable[[str], None]
 

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from syncer.errors import UsageError
 from syncer.manifest.config import StoreConfig, StoreGroup, group_paths
-from syncer.shopify.transport import DEFAULT_API_VERSION, STORE_ENV
+from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV
 
 ENV = {
     "store": STORE_ENV,

@@ -38,7 +38,8 @@ from syncer.emulator import Emulator, serve
 from syncer.emulator.faults import FaultConfig
 from syncer.emulator.handler import API_PATH
 from syncer.plan.document import load_plan_document
-from syncer.shopify.transport import DEFAULT_API_VERSION, HttpTransport, RetryPolicy, parse_store
+from syncer.shopify.stores import DEFAULT_API_VERSION, parse_store
+from syncer.shopify.transport import HttpTransport, RetryPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 LOC = "gid://shopify/Location/"
@@ -528,7 +529,7 @@ def run_random_plan(seed: int, workdir: Path, figures: Figures, *,
     """Generate a store and manifest from ``seed``, plan, apply over HTTP with faults on, rerun
     after partial applies (and once with ``rebase`` after a conflict, for odd seeds), check."""
     from syncer.apply.applier import ApplyOptions
-    from syncer.shopify.codec import MAX_FIELDS_PER_REQUEST
+    from syncer.shopify.documents import MAX_FIELDS_PER_REQUEST
 
     rng = random.Random(seed)
     state = random_state(rng, max_items=max_items)

@@ -27,7 +27,7 @@ from syncer.errors import ManifestError, PlanFileError, RemoteError, StoreError
 from syncer.manifest.files import MAX_MANIFEST_BYTES
 from syncer.manifest.load import load_manifests, parse_manifest
 from syncer.plan.document import load_plan_document, read_plan_file
-from syncer.shopify import codec as shopify
+from syncer.shopify import decode
 from syncer.shopify.reader import read_live
 from syncer.shopify.transport import LocalTransport
 
@@ -579,12 +579,12 @@ def test_unknown_user_error_codes_are_kept_verbatim():
         {"code": "BRAND_NEW_CODE", "field": ["input", "changes", "0"], "message": "Brand new."},
         "a bare string",
     ]}
-    assert shopify.user_errors(payload) == [
+    assert decode.user_errors(payload) == [
         {"code": "BRAND_NEW_CODE", "field": ["input", "changes", "0"], "message": "Brand new."},
         {"code": None, "field": None, "message": "a bare string"},
     ]
     with pytest.raises(RemoteError, match="userErrors is 7"):
-        shopify.user_errors({"userErrors": 7})
+        decode.user_errors({"userErrors": 7})
 
 
 # --- the same answers over HTTP, through the CLI -----------------------------------------------
