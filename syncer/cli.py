@@ -27,7 +27,6 @@ from syncer.errors import (
 from syncer.manifest import load as manifest
 from syncer.plan.document import read_plan_file
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
-from syncer.plan.render import escape_markdown as render_escape
 from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 from syncer.shopify.variables import ADJUST_REASONS
 
@@ -588,49 +587,11 @@ def _one_store(paths, flags) -> fleet.Settings:
 
 def _plan_fleet(stores, renderers, fmt, detailed, plan_options, write_manifests=False) -> int:
     """Plan (or drift) each store folder against its own store in parallel; output per store."""
-
-    def job(settings):
-        def progress(text):
-            _progress(f"[{settings.name}] {text}")
-
-        connection = engine.connect(settings.store, api_version=settings.api_version)
-        result = engine.make_plan(settings.paths, connection, read_all=settings.read == "scan",
-                                  progress=progress, **plan_options)
-        if write_manifests and not result.plan.errors:
-            _write_drift(result, None)
-        code = EXIT_ERROR if result.plan.errors else (
-            EXIT_CHANGES if detailed and result.plan.has_changes else 0)
-        return _render(renderers, result.plan, fmt), code
-
-    outcomes = []
-    for settings, outcome in zip(stores, fleet.run_each(stores, job), strict=True):
-        if isinstance(outcome, SyncerError):
-            outcome = (None, outcome.exit_code, str(outcome))
-        elif isinstance(outcome, Exception):
-            raise outcome
-        else:
-            outcome = (*outcome, None)
-        outcomes.append((settings, *outcome))
-    click.echo(_fleet_output(outcomes, fmt), nl=False)
-    codes = [code for *_, code, _error in outcomes]
-    failed = [code for code in codes if code not in (0, EXIT_CHANGES)]
-    return max(failed) if failed else max(codes)
-
-
-def _fleet_output(outcomes, fmt) -> str:
-    if fmt == "json":
-        import json
-
-        entries = [{"name": s.name, "store": s.store, "exit_code": code, "error": error,
-                    "result": json.loads(text) if text else None}
-                   for s, text, code, error in outcomes]
-        return json.dumps({"stores": entries}, indent=2, sort_keys=True) + "\n"
-    parts = []
-    for s, text, _code, error in outcomes:
-        title = f"{s.name} ({s.store})"
-        head = f"## {render_escape(title)}\n\n" if fmt == "markdown" else f"=== {title} ===\n"
-        parts.append(head + (text if text is not None else f"Error: {error}\n"))
-    return "\n".join(parts)
+    after = (lambda result: _write_drift(result, None)) if write_manifests else None
+    outcomes = fleet.plan_each(stores, progress=_progress, after=after, **plan_options)
+    render = renderers[fmt]
+    click.echo(fleet.render_fleet(outcomes, render, fmt, detailed), nl=False)
+    return fleet.fleet_exit_code(outcomes, detailed)
 
 
 def _show_since_review(plan, meta, connection, manifests) -> None:

@@ -8,14 +8,17 @@ Each setting comes from the first of: the flag, the environment (``SYNCER_STORE`
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
 
-from syncer.errors import UsageError
+from syncer.engine import PlanResult, connect, make_plan
+from syncer.errors import EXIT_CHANGES, EXIT_ERROR, SyncerError, UsageError
 from syncer.manifest.config import StoreConfig, StoreGroup, group_paths
+from syncer.plan.changes import Plan
+from syncer.plan.render import escape_markdown
 from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV
 
 ENV = {
@@ -29,8 +32,6 @@ DEFAULTS = {"api_version": DEFAULT_API_VERSION, "reason": "correction", "read": 
 READ_MODES = ("auto", "scan")
 #: Store folders planned at once (each mostly waits on its store).
 MAX_WORKERS = 8
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +86,73 @@ def _settings(group: StoreGroup, flags: Mapping, env: Mapping) -> Settings:
                     pick("reason"), pick("reference"), read, group.config.file)
 
 
-def run_each(settings: Sequence[Settings], job: Callable[[Settings], T]) -> list[T | Exception]:
-    """``job`` for every store folder, in parallel; results (or the exception) in order."""
+@dataclass(frozen=True, slots=True)
+class StoreOutcome:
+    """One store folder's plan, or the error that stopped it."""
 
-    def guarded(item: Settings):
+    settings: Settings
+    result: PlanResult | None = None
+    error: SyncerError | None = None
+
+    def exit_code(self, detailed: bool) -> int:
+        if self.error is not None:
+            return self.error.exit_code
+        if self.result.plan.errors:
+            return EXIT_ERROR
+        return EXIT_CHANGES if detailed and self.result.plan.has_changes else 0
+
+
+def plan_each(
+    stores: Sequence[Settings],
+    *,
+    progress: Callable[[str], None] | None = None,
+    after: Callable[[PlanResult], None] | None = None,
+    **plan_options,
+) -> list[StoreOutcome]:
+    """Plan every store folder against its own store, in parallel; outcomes in order.
+
+    ``progress`` lines are prefixed with the folder; ``after`` runs on each error-free plan (for
+    ``drift --write-manifests``). One store's error does not stop the others.
+    """
+    say = progress or (lambda _text: None)
+
+    def job(settings: Settings) -> StoreOutcome:
         try:
-            return job(item)
-        except Exception as exc:  # noqa: BLE001 (each store's failure is reported on its own)
-            return exc
+            store = connect(settings.store, api_version=settings.api_version)
+            result = make_plan(settings.paths, store, read_all=settings.read == "scan",
+                               progress=lambda text: say(f"[{settings.name}] {text}"),
+                               **plan_options)
+            if after is not None and not result.plan.errors:
+                after(result)
+            return StoreOutcome(settings, result)
+        except SyncerError as exc:
+            return StoreOutcome(settings, error=exc)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(settings)))) as pool:
-        return list(pool.map(guarded, settings))
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(stores)))) as pool:
+        return list(pool.map(job, stores))
+
+
+def fleet_exit_code(outcomes: Sequence[StoreOutcome], detailed: bool) -> int:
+    """The worst exit code: any failure first (the highest), else 2 for changes, else 0."""
+    codes = [outcome.exit_code(detailed) for outcome in outcomes]
+    failed = [code for code in codes if code not in (0, EXIT_CHANGES)]
+    return max(failed) if failed else max(codes, default=0)
+
+
+def render_fleet(outcomes: Sequence[StoreOutcome], render: Callable[[Plan], str], fmt: str,
+                 detailed: bool) -> str:
+    """Every store's rendered plan under its own heading (JSON: ``{"stores": [...]}``)."""
+    if fmt == "json":
+        entries = [{"name": o.settings.name, "store": o.settings.store,
+                    "exit_code": o.exit_code(detailed),
+                    "error": None if o.error is None else str(o.error),
+                    "result": None if o.result is None else json.loads(render(o.result.plan))}
+                   for o in outcomes]
+        return json.dumps({"stores": entries}, indent=2, sort_keys=True) + "\n"
+    parts = []
+    for o in outcomes:
+        title = f"{o.settings.name} ({o.settings.store})"
+        head = f"## {escape_markdown(title)}\n\n" if fmt == "markdown" else f"=== {title} ===\n"
+        body = render(o.result.plan) if o.result is not None else f"Error: {o.error}\n"
+        parts.append(head + body)
+    return "\n".join(parts)

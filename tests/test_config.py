@@ -113,3 +113,15 @@ def test_bad_read_mode_from_the_environment(tmp_path, monkeypatch, value):
     result = run("plan", "stores/us", env={"SYNCER_READ": value})
     assert result.exit_code == 64
     assert f"SYNCER_READ={value!r}" in result.stderr
+
+
+def test_drift_writes_each_fleet_folder_against_its_own_store(tmp_path, monkeypatch):
+    store_folder(tmp_path, "us", "store: store.json\n", available=52)
+    store_folder(tmp_path, "eu", "store: store.json\n", available=41)
+    monkeypatch.chdir(tmp_path)
+    result = run("drift", "stores/eu", "stores/us", "--write-manifests")
+    assert result.exit_code == 2, result.output
+    for name in ("eu", "us"):
+        text = (tmp_path / "stores" / name / "inventory.yaml").read_text(encoding="utf-8")
+        assert "TSHIRT-RED-M: {active: true, available: 40, damaged: 2}" in text
+    assert run("drift", "stores/eu", "stores/us").exit_code == 0

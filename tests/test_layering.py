@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
                "resources"},
     "importer": {"engine", "manifest", "shopify", "model", "errors", "resources"},
     "gitops": {"engine", "manifest", "plan", "model", "errors", "resources"},
-    "fleet": {"manifest", "shopify", "errors"},
+    "fleet": {"engine", "manifest", "plan", "shopify", "errors"},
     "review": {"engine", "plan"},
     "cli": {"syncer", "engine", "importer", "gitops", "fleet", "review", "manifest", "plan",
             "shopify", "apply", "emulator", "model", "errors", "resources"},
