@@ -53,8 +53,8 @@ def test_flags_and_environment_override_the_config(tmp_path, monkeypatch):
     assert flag_wins.exit_code == 0, flag_wins.stderr
 
 
-def test_apply_records_the_configured_reference(tmp_path, monkeypatch):
-    config = ("store: store.json\nreason: cycle_count_available\n"
+def test_apply_records_the_configured_reason_and_reference(tmp_path, monkeypatch):
+    config = ("store: store.json\nreason: restock\n"
               "reference: https://example.test/stock/plans/{plan_id}\n")
     folder = store_folder(tmp_path, "us", config)
     monkeypatch.chdir(tmp_path)
@@ -64,6 +64,7 @@ def test_apply_records_the_configured_reference(tmp_path, monkeypatch):
     assert applied.exit_code == 0, applied.output
     state = (folder / "store.json").read_text(encoding="utf-8")
     assert f"https://example.test/stock/plans/{plan_id}" in state
+    assert '"reason": "Restock"' in state  # the emulator records the reason's display name
 
 
 def test_validate_checks_syncer_yaml(tmp_path):
