@@ -47,10 +47,6 @@ class Settings:
     read: str
     config_file: str | None = None
 
-    def reference_for(self, plan_id: str) -> str | None:
-        """The reference with ``{plan_id}`` filled in (``None``: syncer's default)."""
-        return self.reference.replace("{plan_id}", plan_id) if self.reference else None
-
 
 def resolve_settings(
     paths: Sequence[str],

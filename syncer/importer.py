@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from syncer.engine import Store
+from syncer.connect import Connection
 from syncer.errors import SyncerError, UsageError
 from syncer.manifest.write import LevelEntry, file_stem, render_manifest, schema_reference
 from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location
@@ -62,7 +62,7 @@ def parse_quantities(text: str) -> tuple[str, ...]:
 
 
 def import_store(
-    store: Store,
+    store: Connection,
     out_dir: str | os.PathLike,
     options: ImportOptions = ImportOptions(),
     *,

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from deepdiff import DeepDiff
 
-from syncer.engine import Store, make_plan
+from syncer.connect import Connection
+from syncer.engine import make_plan
 from syncer.plan.changes import Activate, Adjust, Change, Plan
 
 
@@ -77,7 +78,7 @@ def _describe(entry: dict | None) -> str:
 def since_review(
     reviewed: Plan,
     manifests: Sequence[str],
-    store: Store,
+    store: Connection,
     *,
     landed: Iterable[Change] = (),
     progress: Callable[[str], None] | None = None,

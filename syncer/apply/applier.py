@@ -2,7 +2,7 @@
 
 How it stays exactly-once (DESIGN.md section 5):
 
-* The plan's steps (``changes.build_steps``) run in order: activations, adjusts, then
+* The plan's steps (``steps.build_steps``) run in order: activations, adjusts, then
   deactivations. Each step has the idempotency key ``uuid5(plan_id, step_key)``, so running the
   same plan again replays the same keys and Shopify answers a step that landed before with its
   original result instead of applying it twice.
@@ -46,16 +46,11 @@ from syncer.apply.report import (
 )
 from syncer.errors import RefusedError, StoreError
 from syncer.model import SafetyLimits
-from syncer.plan.changes import (
-    Adjust,
-    Change,
-    ChangeKind,
-    Plan,
-    Step,
-    canonical_json,
-    check_safety,
-)
+from syncer.plan.changes import Adjust, Change, ChangeKind, Plan
 from syncer.plan.document import PlanMeta
+from syncer.plan.encoding import canonical_json
+from syncer.plan.safety import check_safety
+from syncer.plan.steps import Step
 from syncer.shopify import decode, documents, variables
 from syncer.shopify.reader import read_levels
 from syncer.shopify.transport import Transport
