@@ -146,3 +146,30 @@ def test_pre_commit_hook_runs_syncer_validate(tmp_path):
     bad = run_hook()
     assert bad.returncode == 1
     assert "stores/bad.yaml:5:17: locations.East.A.active: must be true or false" in bad.stdout
+
+
+def _action_step(name: str) -> dict:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (step,) = [s for s in action["runs"]["steps"] if s.get("name") == name]
+    return step
+
+
+@pytest.mark.parametrize(("ok_codes", "job_status"), [("0,2", 0), ("0", 2)])
+def test_action_runs_syncer_and_exposes_its_exit_code(tmp_path, ok_codes, job_status):
+    store = tmp_path / "store.json"
+    shutil.copy(ROOT / "examples/quickstart/store.json", store)
+    output = tmp_path / "github_output"
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+           "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path), "GITHUB_RUN_ID": "1",
+           "GITHUB_RUN_ATTEMPT": "1", "SYNCER_STORE": str(store),
+           "SYNCER_COMMAND": f"plan {ROOT / 'examples/quickstart'} --detailed-exitcode",
+           "SYNCER_OK_EXIT_CODES": ok_codes}
+    step = _action_step("syncer")
+    assert step["env"]["SYNCER_COMMAND"] == "${{ inputs.command }}"
+    result = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert result.returncode == job_status, result.stdout + result.stderr
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert outputs["exit-code"] == "2"
+    assert "TSHIRT-RED-M   available 40 -> 52 (+12)" in Path(outputs["stdout-file"]).read_text()
+    assert ("::error::syncer exited with 2" in result.stdout) == (job_status != 0)
