@@ -73,11 +73,12 @@ def test_the_three_jobs_end_to_end(tmp_path):
     # pull request job: validate, plan with the detailed exit code, comment, keep plan.json
     syncer(repo, "validate", "stores/us", expect=0)
     comment = syncer(repo, "plan", "stores/us", "--detailed-exitcode", "--format", "markdown",
-                     "-o", "plan.json", expect=2).stdout
+                     "-o", "plan.json", "--reference", PR_URL, expect=2).stdout
     assert comment.startswith("### syncer plan")
     assert "| ~ | TSHIRT-RED-M | available 40 → 55 (+15) |" in comment
     reviewed = json.loads((repo / "plan.json").read_text(encoding="utf-8"))
     assert [c["sku"] for c in reviewed["changes"]] == ["TSHIRT-RED-M"]
+    assert reviewed["reference"] == PR_URL
     (tmp_path / "artifact").mkdir()
     shutil.move(repo / "plan.json", tmp_path / "artifact/plan.json")  # uploaded, not committed
 
@@ -91,8 +92,9 @@ def test_the_three_jobs_end_to_end(tmp_path):
     assert json.loads((repo / "report.json").read_text())["plan_id"] == reviewed["plan_id"]
     assert PR_URL in shop.read_text(encoding="utf-8")
     syncer(repo, "plan", "stores/us", "--detailed-exitcode", expect=0)
-    # the same reviewed plan again (a re-run job) applies nothing twice
+    # the same reviewed plan again (a re-run job) applies nothing twice; another PR's is refused
     syncer(repo, "apply", "plan.json", "--reference", PR_URL, expect=0)
+    syncer(repo, "apply", "plan.json", "--reference", PR_URL.replace("7", "8"), expect=64)
     (repo / "plan.json").unlink()
     (repo / "report.json").unlink()
 

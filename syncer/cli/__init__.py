@@ -21,12 +21,14 @@ from syncer.errors import (
     EXIT_CHANGES,
     EXIT_CONFLICT,
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_UNSAFE,
     EXIT_USAGE,
     SyncerError,
     UsageError,
 )
 from syncer.manifest import load as manifest
+from syncer.plan.document import DEFAULT_REASON
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
 from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 from syncer.shopify.variables import ADJUST_REASONS
@@ -54,7 +56,7 @@ class SyncerGroup(click.Group):
             code = exc.exit_code
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            code = 130
+            code = EXIT_INTERRUPTED
         if not isinstance(code, int):
             code = 0
         if standalone_mode:
@@ -128,6 +130,28 @@ def _format_option(func):
     )(func)
 
 
+def _reference(_ctx, _param, value):
+    if value is not None and (":" not in value or any(ch.isspace() for ch in value)):
+        raise click.BadParameter(
+            f"{value!r} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
+        )
+    return value
+
+
+def _reason_options(default: str | None, how: str):
+    """``--reason`` and ``--reference``, for ``plan`` (saved in the plan) and ``apply``."""
+    def add(func):
+        func = click.option(
+            "--reference", metavar="URI", callback=_reference,
+            help="Reference document on every quantity change, e.g. the pull request URL. "
+            f"Default: gid://syncer/Plan/<plan_id>. {how}")(func)
+        return click.option(
+            "--reason", type=click.Choice(ADJUST_REASONS), default=default,
+            show_default=default is not None,
+            help=f"Reason on every quantity change (default {DEFAULT_REASON}). {how}")(func)
+    return add
+
+
 def _color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
@@ -160,7 +184,10 @@ def _hooks(renderers, fmt) -> engine.Hooks:
               help="Only plan levels matching location=NAME or sku=GLOB (repeatable).")
 @click.option("--exclude", multiple=True, metavar="SELECTOR",
               help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
-def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude):
+@_reason_options(None, "Saved in the plan (-o); apply records it on every quantity "
+                 "change.")
+def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude,
+                 reason, reference):
     """Read the live store and show what applying the manifests would change. Never writes.
 
     Example:
@@ -169,7 +196,8 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
         syncer plan stores/us --store us-flagship.myshopify.com -o plan.json
         syncer plan examples/quickstart --store store.json --format markdown
     """
-    stores = gitops.stores_for(paths, store=store, api_version=api_version)
+    stores = gitops.stores_for(paths, store=store, api_version=api_version, reason=reason,
+                               reference=reference)
     if len(stores) > 1:
         if out:
             raise UsageError("-o saves one store's plan: plan each store folder on its own to "
@@ -179,6 +207,7 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
     (settings,) = stores
     result = engine.plan(settings.paths, settings.store, api_version=settings.api_version,
                          prune=prune, targets=target, excludes=exclude, out=out,
+                         reason=settings.reason, reference=settings.reference,
                          read_all=settings.read == "scan", hooks=_hooks(RENDERERS, fmt))
     if detailed_exitcode and result.plan.unsafe:
         return EXIT_UNSAFE  # DESIGN.md section 3: CI fails the pull request on an unsafe plan
@@ -251,14 +280,6 @@ def _duration(_ctx, _param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def _reference(_ctx, _param, value):
-    if value is not None and (":" not in value or any(ch.isspace() for ch in value)):
-        raise click.BadParameter(
-            f"{value!r} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
-        )
-    return value
-
-
 @cli.command("apply")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--store", envvar=STORE_ENV, metavar="STORE",
@@ -273,13 +294,9 @@ def _reference(_ctx, _param, value):
 @click.option("--force", is_flag=True, help="Apply a plan marked unsafe.")
 @click.option("--rebase", is_flag=True,
               help="On a conflict, recompute the change from the live value (same target) "
-              "instead of stopping, if the plan stays safe.")
-@click.option("--reason", type=click.Choice(ADJUST_REASONS),
-              help="Reason recorded on every quantity change. Default: $SYNCER_REASON, "
-              "syncer.yaml, else correction.")
-@click.option("--reference", metavar="URI", callback=_reference,
-              help="Reference document recorded on every quantity change, e.g. the pull "
-              "request URL. Default: gid://syncer/Plan/<plan_id>.")
+              "instead of leaving it, if the plan stays safe.")
+@_reason_options(None, "With manifests: recorded on every quantity change. With a saved plan: "
+                 "the plan's (set by `syncer plan`); a different one is refused.")
 @click.option("--max-plan-age", default="24h", show_default=True, callback=_duration,
               metavar="DURATION", help="Refuse saved plans older than this (90m, 24h, 2d).")
 @click.option("--manifests", multiple=True, type=click.Path(), metavar="PATH",
@@ -301,24 +318,28 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
     every quantity change is compare-and-set against the value the plan showed. Running the same
     plan again after a failure resumes it without applying anything twice.
 
+    A conflict (a quantity moved since the plan) is left as it is and named; every other change
+    is still applied.
+
     Exit codes: 0 applied, 3 unsafe plan (see --force), 4 conflict or stale plan, 5 stopped part
-    way (the report says what was applied; run the same plan again to resume).
+    way (the report says what was applied; run the same plan again to resume), 130 Ctrl-C.
 
     Example:
 
     \b
-        syncer plan stores/us -o plan.json
-        syncer apply plan.json --reference https://github.com/acme/stock/pull/42
+        syncer plan stores/us -o plan.json --reference https://github.com/acme/stock/pull/42
+        syncer apply plan.json
         syncer apply stores/us --store store.json --auto-approve
     """
     flags = dict(store=store, api_version=api_version, reason=reason, reference=reference)
     saved = engine.is_plan_file(paths)
-    if saved:
+    if saved:  # a saved plan carries its reason and reference: only flags are checked against it
         settings = fleet.settings_for_files(engine.show(paths[0])[1].manifest_files, flags)
+        options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)
     else:
         settings = gitops.one_store(paths, **flags)
-    options = ApplyOptions(reason=settings.reason, reference=settings.reference, rebase=rebase,
-                           force=force)
+        options = ApplyOptions(reason=settings.reason, reference=settings.reference,
+                               rebase=rebase, force=force)
     report = engine.apply(paths if saved else settings.paths, store if saved else settings.store,
                           api_version=settings.api_version, options=options,
                           auto_approve=auto_approve, max_plan_age=max_plan_age,
