@@ -103,7 +103,7 @@ def render_since_review(differences: list[LevelDifference] | None, plan_id: str)
     for d in differences:
         lines.append(f"  {d.level:<{width}}  reviewed: {d.reviewed}")
         lines.append(f"  {'':<{width}}  now:      {d.fresh}")
-    lines.append(f"{len(differences)} level{'s' if len(differences) != 1 else ''} differ. "
+    lines.append(f"{len(differences)} level{'s differ' if len(differences) != 1 else ' differs'}. "
                  "Apply with --rebase to keep the reviewed targets, or make and review a new "
                  "plan.")
     return "\n".join(lines) + "\n"

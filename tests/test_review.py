@@ -38,7 +38,11 @@ def test_conflicting_apply_shows_what_changed_since_review(tmp_path, monkeypatch
     assert lines[2].split() == ["now:", "available", "37", "->", "52", "(+15)"]
     # the levels the apply changed before it stopped are not news
     assert "CAP-BLUE" not in out.split("What changed since review")[1]
-    assert "1 level differ" in out and "--rebase" in out
+    assert "1 level differs" in out and "--rebase" in out
+    # the README shows this very output
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("What changed since review (reviewed plan ")[1].split("```")[0]
+    assert shown.splitlines()[1:] == out.split("What changed since review")[1].splitlines()[1:]
 
 
 def ref(sku: str) -> LevelRef:
