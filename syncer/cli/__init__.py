@@ -177,7 +177,8 @@ def _hooks(renderers, fmt) -> engine.Hooks:
 @_store_options
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan to this file.")
 @_format_option
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when there are changes, 3 when the plan is unsafe (0: no changes).")
 @click.option("--prune", is_flag=True,
               help="Deactivate levels at the manifests' locations that no manifest names.")
 @click.option("--target", multiple=True, metavar="SELECTOR",
@@ -209,28 +210,34 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
                          prune=prune, targets=target, excludes=exclude, out=out,
                          reason=settings.reason, reference=settings.reference,
                          read_all=settings.read == "scan", hooks=_hooks(RENDERERS, fmt))
-    if detailed_exitcode and result.plan.unsafe:
-        return EXIT_UNSAFE  # DESIGN.md section 3: CI fails the pull request on an unsafe plan
-    return EXIT_CHANGES if detailed_exitcode and result.plan.has_changes else 0
+    if not detailed_exitcode or not result.plan.has_changes:
+        return 0
+    return EXIT_UNSAFE if result.plan.unsafe else EXIT_CHANGES
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_store_options
 @_format_option
-@click.option("--prune", is_flag=True, help="Count unmanaged levels at the manifests' locations.")
+@click.option("--prune", is_flag=True, help="List unmanaged levels at the manifests' locations.")
+@click.option("--target", multiple=True, metavar="SELECTOR",
+              help="Only check levels matching location=NAME or sku=GLOB (repeatable).")
+@click.option("--exclude", multiple=True, metavar="SELECTOR",
+              help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Accepted as for `syncer plan`: drift always exits 2 when there is drift.")
 @click.option("--write-manifests", is_flag=True,
               help="Adopt the drifted live values into the manifests (only those values change).")
 @click.option("--adopt-unmanaged", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --write-manifests: add levels no manifest names to FILE.")
-def drift(paths, store, api_version, fmt, prune, detailed_exitcode, write_manifests,
-          adopt_unmanaged):
+def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitcode,
+          write_manifests, adopt_unmanaged):
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
-    desired, live and delta values for monitoring.
+    desired, live and delta values for monitoring (delta as in `plan`: desired - live). A
+    manifest error does not hide drift: the levels that could be read are checked, the errors
+    are listed, and the exit code is 2 when there is drift, else 1.
 
     Example:
 
@@ -243,11 +250,13 @@ def drift(paths, store, api_version, fmt, prune, detailed_exitcode, write_manife
     if len(stores) > 1:
         if adopt_unmanaged:
             raise UsageError("--adopt-unmanaged names one file: use it with one store folder")
-        return gitops.plan_fleet(stores, DRIFT_RENDERERS, fmt, True, dict(prune=prune),
+        options = dict(prune=prune, targets=target, excludes=exclude, report_only=True)
+        return gitops.plan_fleet(stores, DRIFT_RENDERERS, fmt, True, options,
                                  write_manifests=write_manifests)
     (settings,) = stores
     result = engine.drift(settings.paths, settings.store, api_version=settings.api_version,
-                          prune=prune, read_all=settings.read == "scan",
+                          prune=prune, targets=target, excludes=exclude,
+                          read_all=settings.read == "scan",
                           hooks=_hooks(DRIFT_RENDERERS, fmt))
     if write_manifests:
         gitops.write_back(result, adopt_unmanaged)
