@@ -90,12 +90,16 @@ class StoreOutcome:
     result: PlanResult | None = None
     error: SyncerError | None = None
 
-    def exit_code(self, detailed: bool) -> int:
+    def exit_code(self, detailed: bool, drift: bool = False) -> int:
+        """As the single-store command would exit (drift: drift wins over errors)."""
         if self.error is not None:
             return self.error.exit_code
-        if self.result.plan.errors:
+        plan = self.result.plan
+        if drift and plan.has_changes:
+            return EXIT_CHANGES
+        if plan.errors:
             return EXIT_ERROR
-        return EXIT_CHANGES if detailed and self.result.plan.has_changes else 0
+        return EXIT_CHANGES if detailed and plan.has_changes else 0
 
 
 def plan_each(
@@ -128,19 +132,19 @@ def plan_each(
         return list(pool.map(job, stores))
 
 
-def fleet_exit_code(outcomes: Sequence[StoreOutcome], detailed: bool) -> int:
+def fleet_exit_code(outcomes: Sequence[StoreOutcome], detailed: bool, drift: bool = False) -> int:
     """The worst exit code: any failure first (the highest), else 2 for changes, else 0."""
-    codes = [outcome.exit_code(detailed) for outcome in outcomes]
+    codes = [outcome.exit_code(detailed, drift) for outcome in outcomes]
     failed = [code for code in codes if code not in (0, EXIT_CHANGES)]
     return max(failed) if failed else max(codes, default=0)
 
 
 def render_fleet(outcomes: Sequence[StoreOutcome], render: Callable[[Plan], str], fmt: str,
-                 detailed: bool) -> str:
+                 detailed: bool, drift: bool = False) -> str:
     """Every store's rendered plan under its own heading (JSON: ``{"stores": [...]}``)."""
     if fmt == "json":
         entries = [{"name": o.settings.name, "store": o.settings.store,
-                    "exit_code": o.exit_code(detailed),
+                    "exit_code": o.exit_code(detailed, drift),
                     "error": None if o.error is None else str(o.error),
                     "result": None if o.result is None else json.loads(render(o.result.plan))}
                    for o in outcomes]

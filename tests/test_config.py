@@ -126,3 +126,18 @@ def test_drift_writes_each_fleet_folder_against_its_own_store(tmp_path, monkeypa
         text = (tmp_path / "stores" / name / "inventory.yaml").read_text(encoding="utf-8")
         assert "TSHIRT-RED-M: {active: true, available: 40, damaged: 2}" in text
     assert run("drift", "stores/eu", "stores/us").exit_code == 0
+
+
+def test_fleet_drift_wins_over_errors_as_for_one_store(tmp_path, monkeypatch):
+    us = store_folder(tmp_path, "us", "store: store.json\n", available=52)
+    store_folder(tmp_path, "eu", "store: store.json\n", available=40)
+    manifest = us / "inventory.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8")
+                        + "    NO-SUCH-SKU: {active: true}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    single = run("drift", "stores/us")
+    assert single.exit_code == 2, single.output
+    fleet = run("drift", "stores/eu", "stores/us", "-f", "json")
+    assert fleet.exit_code == 2, fleet.output
+    codes = {s["name"]: s["exit_code"] for s in json.loads(fleet.stdout)["stores"]}
+    assert codes["stores/us"] == 2

@@ -49,9 +49,10 @@ def one_store(paths, **flags) -> fleet.Settings:
 def plan_fleet(stores, renderers, fmt, detailed, plan_options, write_manifests=False) -> int:
     """Plan (or drift) each store folder against its own store in parallel; output per store."""
     after = (lambda result: write_back(result, None)) if write_manifests else None
+    drift = bool(plan_options.get("report_only"))
     outcomes = fleet.plan_each(stores, progress=progress, after=after, **plan_options)
-    click.echo(fleet.render_fleet(outcomes, renderers[fmt], fmt, detailed), nl=False)
-    return fleet.fleet_exit_code(outcomes, detailed)
+    click.echo(fleet.render_fleet(outcomes, renderers[fmt], fmt, detailed, drift), nl=False)
+    return fleet.fleet_exit_code(outcomes, detailed, drift)
 
 
 def write_back(result, adopt_unmanaged) -> None:
