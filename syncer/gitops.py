@@ -63,11 +63,11 @@ def write_drift(
     find = _finder(result.desired)
     edits: dict[str, _FileEdits] = {}
     removed: set[tuple[str, str]] = set()
-    unmanaged: list[LevelRef] = []
+    unmanaged: list[Deactivate] = []
     values = 0
     for change in result.plan.changes:
         if isinstance(change, Deactivate) and change.unmanaged:
-            unmanaged.append(change.level)
+            unmanaged.append(change)
             continue
         declared = find(change.level)
         if declared is None:
@@ -87,15 +87,16 @@ def write_drift(
             values += 1
     if adopt_unmanaged is not None and unmanaged:
         target = edits.setdefault(str(adopt_unmanaged), _FileEdits())
-        for level in unmanaged:
-            quantities = _live_quantities(result, level)
-            target.add.append(LevelAdd(level.location, level.sku, {"active": True, **quantities}))
+        for change in unmanaged:  # live and active: adopted with its observed `available`
+            available = change.quantities.get("available", 0)
+            target.add.append(LevelAdd(change.level.location, change.level.sku,
+                                       {"active": True, "available": available}))
     for file, change in sorted(edits.items()):
         _rewrite(Path(file), change)
         say(f"Wrote {file}")
     adopted = len(unmanaged) if adopt_unmanaged is not None else 0
     return DriftWrite(tuple(sorted(edits)), values, len(removed),
-                      () if adopted else tuple(unmanaged), adopted)
+                      () if adopted else tuple(c.level for c in unmanaged), adopted)
 
 
 def _finder(desired: DesiredState) -> Callable[[LevelRef], DesiredLevel | None]:
@@ -110,14 +111,6 @@ def _finder(desired: DesiredState) -> Callable[[LevelRef], DesiredLevel | None]:
         return None
 
     return find
-
-
-def _live_quantities(result: PlanResult, level: LevelRef) -> dict[str, int]:
-    """``available`` of an unmanaged level as observed (the deactivation carries it)."""
-    for change in result.plan.changes:
-        if isinstance(change, Deactivate) and change.level == level:
-            return {"available": change.quantities.get("available", 0)}
-    return {}
 
 
 def _rewrite(path: Path, change: _FileEdits) -> None:
