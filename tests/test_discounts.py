@@ -17,7 +17,7 @@ from syncer.apply.applier import ApplyOptions
 from syncer.cli import cli
 from syncer.emulator import Emulator
 from syncer.errors import PlanProblemError, Source, UnsafePlanError
-from syncer.manifest.discounts import write_discounts
+from syncer.manifest.discounts import render_discounts
 from syncer.model import DesiredDiscount, LiveDiscount
 from syncer.plan.discounts import DiscountChange, plan_discounts
 from syncer.plan.document import load_plan_document
@@ -318,7 +318,7 @@ def test_the_store_listed_and_written_as_a_manifest_plans_no_change(shop, tmp_pa
         assert [(code, d.status) for d, code in listed] == [
             ("SPRING10", "ACTIVE"), ("WELCOME", "EXPIRED"), ("VIP", "ACTIVE"),
             ("LAUNCH", "SCHEDULED"), ("10% OFF: yes", "ACTIVE")]
-        text = write_discounts((code, d.status != "EXPIRED") for d, code in listed)
+        text = render_discounts((code, d.status != "EXPIRED") for d, code in listed)
         assert '  "10% OFF: yes": {active: true}' in text
         imported = tmp_path / "imported"
         imported.mkdir()
@@ -367,3 +367,34 @@ def test_a_lost_response_is_resolved_by_the_rerun(shop, tmp_path):
     again = engine.apply([str(out)])
     assert [d.status for d in again.discounts] == ["already applied"]
     assert state(store)["SPRING10"]["endsAt"] == ended
+
+
+def test_import_kind_discount_codes_writes_a_manifest_that_plans_no_change(shop, tmp_path):
+    folder, store = shop
+    add_discount(store, FUTURE)
+    add_discount(store, {"id": NODE + "13", "title": "No code", "startsAt": "2025-01-01T00:00:00Z",
+                         "endsAt": "2025-02-01T00:00:00Z"})
+    out = tmp_path / "imported"
+    runner = CliRunner()
+    run = runner.invoke(cli, ["import", "-o", str(out), "--kind", "DiscountCodes", "--store",
+                              store])
+    assert run.exit_code == 0, run.output
+    assert run.stdout == f"{out / 'discounts.yaml'}\n"
+    assert "Wrote 1 manifest with 5 discount codes (2 inactive)" in run.stderr
+    text = (out / "discounts.yaml").read_text()
+    assert text.splitlines()[3:] == [
+        "kind: DiscountCodes", "discounts:", "  SPRING10: {active: true}",
+        "  WELCOME: {active: false}", "  VIP: {active: true}", "  LAUNCH: {active: true}",
+        f"  {NODE}13: {{active: false}}"]
+    plan = runner.invoke(cli, ["plan", str(out), "--store", store, "--detailed-exitcode"])
+    assert plan.exit_code == 0 and "No changes." in plan.stdout, plan.output
+    again = runner.invoke(cli, ["import", "-o", str(out), "--kind", "DiscountCodes", "--store",
+                                store])
+    assert again.exit_code == 1 and "already exists; pass --force" in again.output
+    forced = runner.invoke(cli, ["import", "-o", str(out), "--kind", "DiscountCodes", "--store",
+                                 store, "--force"])
+    assert forced.exit_code == 0, forced.output
+    mixed = runner.invoke(cli, ["import", "-o", str(out), "--kind", "DiscountCodes", "--sku",
+                                "A*", "--store", store])
+    assert mixed.exit_code == 64 and "--kind DiscountCodes imports every code discount" in (
+        mixed.output)

@@ -7,12 +7,10 @@ Shopify matches codes case-insensitively, so ``SPRING`` and ``spring`` are one d
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
-import yaml
-
 from syncer.errors import Problem
+from syncer.manifest.write import yaml_key
 from syncer.manifest.yamlmarks import ParsedYaml
 from syncer.model import DISCOUNT_GID, DesiredDiscount
 
@@ -32,31 +30,25 @@ def read_discounts(parsed: ParsedYaml, file: str, document: dict) -> tuple[Desir
     return tuple(out)
 
 
-def write_discounts(discounts: Iterable[tuple[str, bool]]) -> str:
-    """A ``kind: DiscountCodes`` manifest declaring ``(code or gid, active)`` pairs, in order.
+def render_discounts(discounts: Iterable[tuple[str, bool]], schema: str = "",
+                     header: str = "") -> str:
+    """A ``kind: DiscountCodes`` manifest declaring ``(code or gid, active)`` pairs, in order,
+    with the schema comment and a header comment as ``write.render_manifest`` writes them.
 
-    A key that plain YAML would read as something else (``true``, ``1e3``, ``a: b``) is quoted.
-
-    >>> print(write_discounts([("SPRING10", False), ("yes", True)]), end="")
+    >>> print(render_discounts([("SPRING10", False), ("yes", True)]), end="")
     apiVersion: syncer/v1
     kind: DiscountCodes
     discounts:
       SPRING10: {active: false}
       "yes": {active: true}
     """
-    lines = ["apiVersion: syncer/v1", "kind: DiscountCodes"]
-    rows = [f"  {_key(ref)}: {{active: {'true' if active else 'false'}}}"
+    lines = [f"# yaml-language-server: $schema={schema}"] if schema else []
+    lines += [f"# {line}".rstrip() for line in header.splitlines()]
+    lines += ["apiVersion: syncer/v1", "kind: DiscountCodes"]
+    rows = [f"  {yaml_key(ref)}: {{active: {'true' if active else 'false'}}}"
             for ref, active in discounts]
     lines += ["discounts:", *rows] if rows else ["discounts: {}"]
     return "\n".join(lines) + "\n"
-
-
-def _key(ref: str) -> str:
-    try:
-        plain = yaml.safe_load(f"{ref}: 0") == {ref: 0} and ref == ref.strip() and "#" not in ref
-    except yaml.YAMLError:
-        plain = False
-    return ref if plain else json.dumps(ref, ensure_ascii=False)
 
 
 def _gid(ref: str) -> bool:
