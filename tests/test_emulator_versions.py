@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from syncer.emulator import API_PATH, Emulator, VirtualClock, serve
+from syncer.emulator import API_PATH, Emulator, StateError, VirtualClock, serve
 from syncer.emulator.versions import VERSIONS
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "examples" / "quickstart" / "store.json"
@@ -164,7 +164,7 @@ def test_a_change_without_change_from_quantity_is_refused_word_for_word(
 
 
 def _replayed_adjust(emu, mode):
-    emu.store.key_replay = mode
+    emu.key_replay = mode
     first = gql(emu, "2026-07", ADJUST, adjust_vars(1, LOC1, 3, 40))["data"]
     second = gql(emu, "2026-07", ADJUST, adjust_vars(1, LOC1, 3, 40))["data"]
     return first["inventoryAdjustQuantities"], second["inventoryAdjustQuantities"]
@@ -192,8 +192,43 @@ def test_key_replay_ignored_deduplicates_nothing(emu):
     first, second = _replayed_adjust(emu, "ignored")
     assert second["userErrors"][0]["code"] == "CHANGE_FROM_QUANTITY_STALE"
     # without CAS nothing protects the change: it lands twice
-    emu.store.key_replay = "ignored"
+    emu.key_replay = "ignored"
     for _ in range(2):
         gql(emu, "2026-07", ADJUST, adjust_vars(2, LOC1, 1, None, key="k9"))
     assert emu.store.levels[(item(2), LOC1)].quantity("available") == 14
     assert emu.store.idempotency == {}
+
+
+def test_key_replay_is_read_from_the_state_file_and_checked(tmp_path):
+    state = json.loads(QUICKSTART.read_text())
+    assert Emulator.from_state({**state, "key_replay": "ignored"}).key_replay == "ignored"
+    assert Emulator.from_state(state).key_replay == "cached"
+    assert Emulator.from_state(state, key_replay="reevaluate").key_replay == "reevaluate"
+    with pytest.raises(StateError, match="key_replay: must be one of cached, reevaluate, ignored"):
+        Emulator.from_state({**state, "key_replay": "sometimes"})
+    target = tmp_path / "s.json"
+    target.write_text(json.dumps({**state, "key_replay": "reevaluate"}))
+    emu = Emulator.load(target)
+    emu.save()
+    assert json.loads(target.read_text())["key_replay"] == "reevaluate"
+
+
+def test_the_emulator_command_takes_key_replay():
+    from click.testing import CliRunner
+
+    from syncer.cli import cli
+
+    result = CliRunner().invoke(cli, ["emulator", "--state", str(QUICKSTART),
+                                       "--key-replay", "sometimes"])
+    assert result.exit_code == 2 and "'sometimes' is not one of" in result.output
+
+
+@pytest.mark.parametrize("plan, rate", [("standard", 100), ("advanced", 200), ("plus", 1000),
+                                        ("enterprise", 2000)])
+def test_throttle_models_each_plan(plan, rate):
+    state = {**json.loads(QUICKSTART.read_text()), "throttle": {"plan": plan}}
+    emu = Emulator.from_state(state, clock=VirtualClock())
+    status = gql(emu, "2026-10", "{ shop { name } }")["extensions"]["cost"]["throttleStatus"]
+    assert (status["restoreRate"], status["maximumAvailable"]) == (rate, 20 * rate)
+    with pytest.raises(StateError, match="throttle.plan: must be one of standard"):
+        Emulator.from_state({**state, "throttle": {"plan": "basic"}})

@@ -23,14 +23,12 @@ from syncer.emulator.cost import (
 from syncer.emulator.faults import HTTP_ERRORS, FaultConfig, Faults, ResponseLost
 from syncer.emulator.schema import Context, build_emulator_schema
 from syncer.emulator.state import load_state, save_state, state_from_store, store_from_state
-from syncer.emulator.store import Store
+from syncer.emulator.store import KEY_REPLAY_MODES, Store
 from syncer.emulator.versions import LATEST, VERSION_HEADER, VERSIONS, served_version, version
 
 API_VERSION = LATEST
 API_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 _PATH = re.compile(r"^/admin/api/([^/]+)/graphql\.json$")
-#: How a repeated idempotency key is answered (see mutations.py and README.md).
-KEY_REPLAY_MODES = ("cached", "reevaluate", "ignored")
 NOT_FOUND = {"errors": "Not Found"}
 UNAUTHORIZED = {
     "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -58,10 +56,16 @@ class Emulator:
     ``faults`` (a ``FaultConfig``) injects faults; without it, the state's ``faults`` section
     is used. ``self.faults`` is the ``Faults`` object (counters) or None. ``self.requests``
     counts GraphQL requests (well-formed and authorized ones).
+
+    ``key_replay`` (``cached``, ``reevaluate`` or ``ignored``) says how a repeated idempotency
+    key is answered; without it, the state's ``key_replay`` is used (the file is not changed).
     """
 
     def __init__(self, store: Store, clock=None, path: str | os.PathLike | None = None,
-                 faults: FaultConfig | None = None) -> None:
+                 faults: FaultConfig | None = None, key_replay: str | None = None) -> None:
+        if key_replay is not None and key_replay not in KEY_REPLAY_MODES:
+            raise ValueError(f"key_replay must be one of {', '.join(KEY_REPLAY_MODES)}")
+        self.key_replay = key_replay or store.key_replay
         self.store = store
         self.clock = clock or RealClock()
         self.path = path
@@ -76,16 +80,18 @@ class Emulator:
         self.set_faults(faults if faults is not None else store.faults)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, clock=None,
-             faults: FaultConfig | None = None) -> Emulator:
+    def load(cls, path: str | os.PathLike, clock=None, faults: FaultConfig | None = None,
+             key_replay: str | None = None) -> Emulator:
         """An emulator over a state file; raises ``StateError`` if the file is not valid."""
-        return cls(load_state(path), clock=clock, path=path, faults=faults)
+        return cls(load_state(path), clock=clock, path=path, faults=faults,
+                   key_replay=key_replay)
 
     @classmethod
-    def from_state(cls, state: dict, clock=None, path=None,
-                   faults: FaultConfig | None = None) -> Emulator:
+    def from_state(cls, state: dict, clock=None, path=None, faults: FaultConfig | None = None,
+                   key_replay: str | None = None) -> Emulator:
         """An emulator over a state dict (same format as the file)."""
-        return cls(store_from_state(state), clock=clock, path=path, faults=faults)
+        return cls(store_from_state(state), clock=clock, path=path, faults=faults,
+                   key_replay=key_replay)
 
     def set_faults(self, config: FaultConfig | None) -> None:
         """Start injecting ``config``'s faults (a fresh rng from its seed, counters at 0).
@@ -219,7 +225,7 @@ class Emulator:
             return ({"errors": [throttled_error()], "extensions": self._cost(requested, None)},
                     mutation)
         context = Context(self.store, now_iso(self.clock), request=request,
-                          version=version(served), key_replay=self.store.key_replay)
+                          version=version(served), key_replay=self.key_replay)
         result = execute(schema, document, variable_values=variables,
                          operation_name=operation_name, context_value=context)
         actual = requested

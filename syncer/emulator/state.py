@@ -11,7 +11,17 @@ import tempfile
 from pathlib import Path
 
 from syncer.emulator.faults import FaultConfig, FaultConfigError
-from syncer.emulator.store import STORED, Discount, Item, Level, Location, Store, gid_number
+from syncer.emulator.store import (
+    KEY_REPLAY_MODES,
+    PLAN_RESTORE_RATES,
+    STORED,
+    Discount,
+    Item,
+    Level,
+    Location,
+    Store,
+    gid_number,
+)
 
 
 class StateError(Exception):
@@ -55,7 +65,7 @@ def _build(data: object, problems: list[str]) -> Store:
         problems.append("the top level must be a JSON object")
         return Store(shop="")
     known = {"shop", "access_token", "throttle", "locations", "items", "levels", "discounts",
-             "idempotency", "adjustment_group_seq", "faults"}
+             "idempotency", "adjustment_group_seq", "faults", "key_replay"}
     problems += [f"{k}: unknown field" for k in sorted(set(data) - known)]
     shop = data.get("shop")
     if not isinstance(shop, str) or not shop:
@@ -68,6 +78,12 @@ def _build(data: object, problems: list[str]) -> Store:
     if not isinstance(throttle, dict):
         problems.append("throttle: must be an object")
         throttle = {}
+    plan = throttle.get("plan")
+    if plan is not None and plan not in PLAN_RESTORE_RATES:
+        problems.append(f"throttle.plan: must be one of {', '.join(PLAN_RESTORE_RATES)}")
+    elif plan is not None:
+        rate = PLAN_RESTORE_RATES[plan]
+        store.throttle.update(plan=plan, restoreRate=rate, maximumAvailable=20 * rate)
     for key in ("maximumAvailable", "restoreRate"):
         value = throttle.get(key, store.throttle[key])
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
@@ -105,6 +121,11 @@ def _build(data: object, problems: list[str]) -> Store:
         except FaultConfigError as exc:
             problems += [f"faults.{name}: {message}" if name != "faults" else f"faults: {message}"
                          for name, message in exc.problems]
+    replay = data.get("key_replay", "cached")
+    if replay not in KEY_REPLAY_MODES:
+        problems.append(f"key_replay: must be one of {', '.join(KEY_REPLAY_MODES)}")
+    else:
+        store.key_replay = replay
     seq = data.get("adjustment_group_seq", 0)
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         problems.append("adjustment_group_seq: must be a non-negative integer")
@@ -242,6 +263,8 @@ def state_from_store(store: Store) -> dict:
         for (f, k), v in store.idempotency.items()
     ]
     data["adjustment_group_seq"] = store.adjustment_group_seq
+    if store.key_replay != "cached":
+        data["key_replay"] = store.key_replay
     if store.faults is not None:
         data["faults"] = store.faults.to_dict()
     return data

@@ -15,6 +15,10 @@ STORED = ("available", "committed", "damaged", "incoming", "quality_control", "r
 ADJUSTABLE = ("available", "damaged", "incoming", "quality_control", "reserved", "safety_stock")
 READABLE = (*STORED, "on_hand")
 QUANTITY_LIMIT = 2_000_000_000
+#: How a repeated idempotency key is answered (the state file's ``key_replay``; mutations.py).
+KEY_REPLAY_MODES = ("cached", "reevaluate", "ignored")
+#: Restore rates (points per second) of the GraphQL Admin API by plan (``throttle.plan``).
+PLAN_RESTORE_RATES = {"standard": 100, "advanced": 200, "plus": 1000, "enterprise": 2000}
 REASONS = {
     "correction": "Inventory correction",
     "cycle_count_available": "Cycle count",
