@@ -220,7 +220,7 @@ def test_the_emulator_command_takes_key_replay():
 
     result = CliRunner().invoke(cli, ["emulator", "--state", str(QUICKSTART),
                                        "--key-replay", "sometimes"])
-    assert result.exit_code == 2 and "'sometimes' is not one of" in result.output
+    assert result.exit_code == 64 and "'sometimes' is not one of" in result.output
 
 
 @pytest.mark.parametrize("plan, rate", [("standard", 100), ("advanced", 200), ("plus", 1000),
