@@ -197,7 +197,7 @@ def _store_options(func):
     """``--store`` and ``--api-version``, shared by every command that talks to a store."""
     func = click.option(
         "--api-version", default=DEFAULT_API_VERSION, show_default=True, metavar="YYYY-MM",
-        help="Shopify Admin API version (2026-04 or later).",
+        help="Shopify Admin API version: 2026-04, 2026-07 or 2026-10.",
     )(func)
     return click.option(
         "--store", envvar=STORE_ENV, metavar="STORE",
@@ -311,7 +311,7 @@ def _is_plan_file(paths) -> bool:
               f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store a saved plan "
               "was made for.")
 @click.option("--api-version", default=DEFAULT_API_VERSION, show_default=True,
-              metavar="YYYY-MM", help="Shopify Admin API version (2026-04 or later).")
+              metavar="YYYY-MM", help="Shopify Admin API version: 2026-04, 2026-07 or 2026-10.")
 @click.option("--auto-approve", is_flag=True,
               help="Apply manifests without asking for confirmation (needed off a terminal).")
 @click.option("--force", is_flag=True, help="Apply a plan marked unsafe.")

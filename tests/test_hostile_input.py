@@ -668,7 +668,7 @@ HTTP_CASES = {
     ),
     "HTTP 404": (
         lambda d, s, b: (404, {"errors": "Not Found"}),
-        "has no GraphQL endpoint for API version 2026-04 (HTTP 404)",
+        "has no GraphQL endpoint for API version 2026-10 (HTTP 404)",
     ),
 }
 

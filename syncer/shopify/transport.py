@@ -33,8 +33,12 @@ from syncer.errors import RefusedError, StoreError, UsageError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_VERSION = "2026-04"
-MIN_API_VERSION = "2026-04"
+#: The Admin API versions syncer knows (its documents validate against each one's SDL).
+SUPPORTED_API_VERSIONS = ("2026-04", "2026-07", "2026-10")
+MIN_API_VERSION = SUPPORTED_API_VERSIONS[0]
+DEFAULT_API_VERSION = SUPPORTED_API_VERSIONS[-1]  # the latest stable version syncer knows
+#: The response header naming the API version that executed a request.
+VERSION_HEADER = "X-Shopify-API-Version"
 TOKEN_ENV = "SHOPIFY_ACCESS_TOKEN"
 STORE_ENV = "SYNCER_STORE"
 TOKEN_HEADER = "X-Shopify-Access-Token"
@@ -46,6 +50,9 @@ _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 def check_api_version(version: str) -> str:
     """``version`` if syncer supports it; ``UsageError`` otherwise.
+
+    A release newer than syncer knows is allowed with a warning: the transport then proceeds
+    only if the store answers with that very version (``X-Shopify-API-Version``).
 
     >>> check_api_version("2026-07")
     '2026-07'
@@ -61,6 +68,9 @@ def check_api_version(version: str) -> str:
             "inventory level discards its quantities, so an apply could destroy stock counts; "
             f"use --api-version {MIN_API_VERSION} or later"
         )
+    if version > DEFAULT_API_VERSION:
+        log.warning("API version %s is newer than syncer knows (up to %s): syncer proceeds only "
+                    "if the store serves it", version, DEFAULT_API_VERSION)
     return version
 
 
@@ -158,6 +168,7 @@ class _Reply:
     status: int
     body: Any
     retry_after: float | None = None
+    served: str | None = None  # the X-Shopify-API-Version header, when the store sent one
 
 
 class _ConnectionLost(Exception):
@@ -187,6 +198,7 @@ class _BaseTransport:
         self._bucket: tuple[float, float, float, float] | None = None  # avail, max, rate, seen at
         self._expected: dict[str, float] = {}
         self._secrets: tuple[str, ...] = ()
+        self._version_checked = False
 
     where = "the store"
 
@@ -214,6 +226,7 @@ class _BaseTransport:
                 raise self._status_error(reply)
             if not isinstance(reply.body, dict):
                 raise StoreError(f"{self.where} answered HTTP 200 without a GraphQL JSON body")
+            self._check_served(reply.served)
             cost = self._observe(document, reply.body)
             if _throttled(reply.body):
                 throttles += 1
@@ -222,6 +235,23 @@ class _BaseTransport:
             # A store that echoes the token (in an error message, say) must not put it into
             # syncer's errors, logs or plan files.
             return _scrub(reply.body, self._secrets) if self._secrets else reply.body
+
+    def _check_served(self, served: str | None) -> None:
+        """Refuse a store that answers with another API version than asked (Shopify serves a
+        retired version as the oldest supported one); checked on the first answer."""
+        if served is None or self._version_checked:
+            return
+        if served != self.api_version:
+            raise RefusedError(
+                f"{self.where} answered with API version {served}, not {self.api_version}: it "
+                f"does not serve {self.api_version} (retired or not released); "
+                f"use --api-version {served}" + (
+                    "" if served in SUPPORTED_API_VERSIONS else
+                    f" if syncer supports it ({', '.join(SUPPORTED_API_VERSIONS)})"))
+        self._version_checked = True
+        if served not in SUPPORTED_API_VERSIONS:
+            log.warning("%s serves API version %s, which syncer does not know; proceeding",
+                        self.where, served)
 
     def _observe(self, document: str, body: dict) -> dict:
         cost = (body.get("extensions") or {}).get("cost") or {}
@@ -317,9 +347,11 @@ class _BaseTransport:
                 "needs: read_inventory and read_locations to plan, write_inventory to apply"
             )
         if reply.status == 404:
+            newer = "" if self.api_version in SUPPORTED_API_VERSIONS else (
+                f"; syncer knows up to {DEFAULT_API_VERSION}")
             return RefusedError(
                 f"{self.where} has no GraphQL endpoint for API version {self.api_version} "
-                "(HTTP 404): check the shop domain and --api-version"
+                f"(HTTP 404): check the shop domain and --api-version{newer}"
             )
         detail = _error_text(reply.body)
         for secret in _REDACTOR.secrets:
@@ -387,7 +419,8 @@ def _retry_after(headers: Mapping[str, str] | None) -> float | None:
 
 
 class LocalTransport(_BaseTransport):
-    """Calls ``handler(body, headers, path) -> (status, json)`` in process, with no socket."""
+    """Calls ``handler(body, headers, path)`` in process, with no socket; it returns
+    ``(status, json)`` or ``(status, json, response headers)``."""
 
     where = "the local store"
 
@@ -416,10 +449,12 @@ class LocalTransport(_BaseTransport):
     def _send(self, document: str, variables: dict) -> _Reply:
         body = {"query": document, "variables": copy.deepcopy(variables)}
         try:
-            status, payload = self._handler(body, dict(self._headers), api_path(self.api_version))
+            answer = self._handler(body, dict(self._headers), api_path(self.api_version))
         except OSError as exc:
             raise _ConnectionLost(type(exc).__name__) from None
-        return _Reply(int(status), payload)
+        status, payload, headers = (*answer, {}) if len(answer) == 2 else answer
+        served = {k.lower(): v for k, v in headers.items()}.get(VERSION_HEADER.lower())
+        return _Reply(int(status), payload, served=served)
 
 
 class _Redactor(logging.Filter):
@@ -536,7 +571,8 @@ class HttpTransport(_BaseTransport):
         if result.extensions is not None:
             body["extensions"] = result.extensions
         status = self._http.last_status or 200
-        return _Reply(status, body, _retry_after(self._http.response_headers))
+        headers = self._http.response_headers or {}
+        return _Reply(status, body, _retry_after(headers), headers.get(VERSION_HEADER))
 
 
 def _first_line(exc: BaseException) -> str:
