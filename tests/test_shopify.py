@@ -11,17 +11,43 @@ from syncer.shopify import codec as shopify
 POINT_SHAPES = [[1], [shopify.ITEMS_PER_POINT_QUERY], [3, 5, 1], [1] * 40]
 
 
+APPLY_SHAPES = [["activate", "adjust", "adjust"], ["bulk_toggle"], ["deactivate", "deactivate"]]
+
+
 def all_documents():
+    """Every document syncer sends (the apply ones in a few shapes of its batches)."""
     docs = dict(shopify.DOCUMENTS)
     for shape in POINT_SHAPES:
         docs[f"levels_by_item{shape[:3]}x{len(shape)}"] = shopify.levels_by_item_query(shape)
+    for kinds in APPLY_SHAPES:
+        docs[f"apply{kinds}"] = shopify.apply_document(kinds)
     return docs
 
 
 @pytest.mark.parametrize(("name", "document"), sorted(all_documents().items()))
-def test_document_validates_against_real_schema(real_schema, name, document):
-    errors = validate(real_schema, parse(document))
-    assert errors == [], f"{name}: {[e.message for e in errors]}"
+def test_document_validates_against_every_supported_version(real_schemas, name, document):
+    version, schema = real_schemas
+    errors = validate(schema, parse(document))
+    assert errors == [], f"{version} {name}: {[e.message for e in errors]}"
+
+
+def test_supported_versions_are_the_ones_validated():
+    from syncer.shopify.transport import SUPPORTED_API_VERSIONS
+    from tests.conftest import SDL_VERSIONS
+
+    assert SUPPORTED_API_VERSIONS == SDL_VERSIONS
+
+
+def test_the_built_2026_10_schema_has_the_changelog_changes():
+    from tests.conftest import NOT_STOCKED_ENUMS, load_real_schema
+
+    old, new = load_real_schema("2026-07"), load_real_schema("2026-10")
+    for enum in NOT_STOCKED_ENUMS:
+        assert set(old.type_map[enum].values) - set(new.type_map[enum].values) == {
+            "ITEM_NOT_STOCKED_AT_LOCATION"}
+        assert set(new.type_map[enum].values) <= set(old.type_map[enum].values)
+    assert "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED" in new.type_map[
+        "InventorySetQuantitiesUserErrorCode"].values
 
 
 def _check_variables(schema, document, variables):
@@ -31,7 +57,8 @@ def _check_variables(schema, document, variables):
     assert errors == [], [e.message for e in errors]
 
 
-def test_variable_builders_match_the_documents(real_schema):
+def test_variable_builders_match_the_documents(real_schemas):
+    _version, real_schema = real_schemas
     change = shopify.QuantityChange(
         "gid://shopify/InventoryItem/1", "gid://shopify/Location/2", 5, 10
     )
