@@ -18,6 +18,12 @@ How it stays exactly-once (DESIGN.md section 5):
   already at its target landed before (a replay); one still at its observed value is resubmitted
   under a key derived from the plan; anything else is a conflict (exit 4), or with ``rebase``
   a change recomputed from the live value under a new key, if the plan stays safe.
+* A store may not replay keys (it may run a repeated key again, so its CAS answers stale, or
+  ignore keys). So a stale answer to a request that may have run before (sent again after a
+  lost answer or an HTTP 5xx, or a step an earlier run of this plan attempted) is read as: at
+  the target, it landed (applied by this run, or already by the earlier one); anywhere else,
+  ``unknown`` with the values seen, never a conflict, and never resubmitted or rebased, which
+  could apply it twice.
 * The first error that retrying cannot fix stops the run (exit 5) after the request it was in;
   the report says what was applied, what failed and why, and what was not attempted.
 """
@@ -79,6 +85,8 @@ class ApplyOptions:
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     #: Mutation fields per request; the most the 1000-point limit allows unless told fewer.
     fields_per_request: int = shopify.MAX_FIELDS_PER_REQUEST
+    #: Step keys an earlier run of this plan sent (their outcome may be unknown to this run).
+    attempted: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -206,6 +214,7 @@ class Applier:
                                          "the store; a rerun of this plan will tell")
             self._fail(str(exc))
             return []
+        resent = bool(getattr(self.transport, "last_resent", False))
         data = response.get("data") if isinstance(response, dict) else None
         errors = _errors_by_field(response)
         again: list[_Attempt] = []
@@ -237,7 +246,7 @@ class Applier:
             else:
                 self._landed(attempt, payload)
         if stale:
-            again += self._classify(stale)
+            again += self._classify(stale, resent)
         if self._stop:
             return []
         return again
@@ -316,8 +325,9 @@ class Applier:
             self.report.error = why
         self._stop = True
 
-    def _classify(self, stale: list[_Attempt]) -> list[_Attempt]:
-        """Re-read the levels of stale adjusts; split each into done, resubmit and conflicts."""
+    def _classify(self, stale: list[_Attempt], resent: bool = False) -> list[_Attempt]:
+        """Re-read the levels of stale adjusts; split each into done, resubmit and conflicts
+        (or, for a request that may have run before, into landed and unknown)."""
         keys = {c.level.key for a in stale for c in a.changes}
         try:
             live = read_levels(self.transport, keys)
@@ -331,6 +341,10 @@ class Applier:
         for attempt in stale:
             result = attempt.result
             name = result.step.quantity
+            earlier_run = attempt.resubmits == 0 and result.step.step_key in self.options.attempted
+            if resent or earlier_run:
+                self._maybe_landed(attempt, live, resent)
+                continue
             pending: list[Adjust] = []
             conflicts: list[Conflict] = []
             earlier = {_change_id(r.change): r for r in attempt.rebases}
@@ -377,6 +391,38 @@ class Applier:
                                   rebases=tuple(rebases)))
         return again
 
+    def _maybe_landed(self, attempt: _Attempt, live: dict, resent: bool) -> None:
+        """A stale answer to a request that may have run before. The mutation is all or
+        nothing: every change at its target means it landed; otherwise, a sale may have moved
+        the level after it landed or before it could, and no answer tells which."""
+        result = attempt.result
+        name = result.step.quantity
+        seen = [(c, _live(live, c, name)) for c in attempt.changes]
+        if all(now == c.after for c, now in seen):
+            if resent:
+                result.applied.extend(attempt.changes)
+                self.log(f"{describe(result.step)}: applied (its retry was answered stale, "
+                         "and the levels are at the targets)")
+            else:
+                result.already.extend(attempt.changes)
+                self.log(f"{describe(result.step)}: already applied by an earlier run")
+            self._done(result)
+            if resent:
+                result.detail = "landed; its retry was answered stale"
+            return
+        result.status = UNKNOWN
+        values = "; ".join(f"{c.level.location} / {c.level.sku} {name} planned {c.before} -> "
+                           f"{c.after}, live {now}" for c, now in seen)
+        how = "sent again after a lost answer" if resent else "attempted by an earlier run"
+        result.detail = (f"{how}, answered stale, and the levels are not at the targets: it "
+                         f"may have landed before a sale moved them, or not: {values}")
+        self.report.unknowns.extend(Conflict(c, now, "landed or not") for c, now in seen
+                                    if now != c.after)
+        self.log(f"{describe(result.step)}: unknown: {result.detail}")
+        if self.report.error is None:
+            self.report.error = (f"{describe(result.step)}: unknown whether it landed; check "
+                                 "these levels and plan again")
+
     def _rebase(self, pending: list[Adjust], conflicts: list[Conflict]):
         """Rebase conflicting changes onto the live values if the rebased plan stays safe.
 
@@ -402,6 +448,11 @@ class Applier:
             why = "rebasing would make the plan unsafe: " + "; ".join(f.message for f in findings)
             return pending, [Conflict(r.original, r.change.before, why) for r in rebased], []
         return pending + [r.change for r in rebased], [], rebased
+
+
+def _live(live: dict, c: Adjust, name: str) -> int | None:
+    level = live.get(c.level.key)
+    return None if level is None else level.quantities.get(name)
 
 
 def _change_id(c: Adjust) -> tuple:

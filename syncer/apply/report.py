@@ -91,6 +91,8 @@ class ApplyReport:
     results: list[StepResult]
     conflicts: list[Conflict] = field(default_factory=list)
     rebased: list[Rebase] = field(default_factory=list)
+    #: Quantities of steps whose outcome is unknown (landed or not), with the values seen.
+    unknowns: list[Conflict] = field(default_factory=list)
     error: str | None = None
     calls: int = 0
     cost_points: float = 0.0
@@ -185,6 +187,7 @@ class ApplyReport:
             "cost_points": self.cost_points,
             "conflicts": [c.to_dict() for c in self.conflicts],
             "rebased": [r.to_dict() for r in self.rebased],
+            "unknowns": [u.to_dict() for u in self.unknowns],
             "steps": [r.to_dict() for r in self.results],
         }
 

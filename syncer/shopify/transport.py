@@ -191,6 +191,9 @@ class _BaseTransport:
         self.calls = 0
         self.cost_points = 0.0
         self.waited = 0.0
+        #: Whether the last ``execute`` sent its body again after an answer that was lost or
+        #: an HTTP 5xx: the store may have run the document before answering the resend.
+        self.last_resent = False
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
@@ -209,6 +212,7 @@ class _BaseTransport:
         """Send ``document`` with ``variables``; return the response after transport retries."""
         variables = dict(variables or {})
         failures = throttles = 0
+        self.last_resent = False
         while True:
             self._pace(document)
             try:
@@ -217,10 +221,12 @@ class _BaseTransport:
             except _ConnectionLost as exc:
                 failures += 1
                 self._backoff(failures, f"connection error ({exc})")
+                self.last_resent = True
                 continue
             if reply.status == 429 or reply.status >= 500:
                 failures += 1
                 self._backoff(failures, f"HTTP {reply.status}", reply.retry_after)
+                self.last_resent = self.last_resent or reply.status >= 500
                 continue
             if reply.status != 200:
                 raise self._status_error(reply)
