@@ -1,0 +1,99 @@
+"""apply when the store does not replay idempotency keys (issue 14): a landed change whose
+retry is answered stale is reported applied; where a sale moved the level in between, no answer
+tells whether it landed, so it is ``unknown`` with the values seen, never a conflict, and
+``--rebase`` never touches it (rebasing a change that landed would add phantom stock)."""
+
+import json
+
+import pytest
+import yaml
+
+from syncer import engine
+from syncer.apply.applier import ApplyOptions
+from syncer.plan.document import load_plan_document
+
+LOC, ITEM = "gid://shopify/Location/1", "gid://shopify/InventoryItem/1"
+
+
+def _store(tmp_path, key_replay):
+    state = {"shop": "replay.myshopify.com", "key_replay": key_replay,
+             "throttle": {"maximumAvailable": 100000, "restoreRate": 100000},
+             "locations": [{"id": LOC, "name": "East"}],
+             "items": [{"id": ITEM, "sku": "SKU-1"}],
+             "levels": [{"item": ITEM, "location": LOC, "quantities": {"available": 10}}]}
+    path = tmp_path / "store.json"
+    path.write_text(json.dumps(state))
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "inventory.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "syncer/v1", "kind": "InventoryLevels",
+        "locations": {"East": {"SKU-1": {"active": True, "available": 15}}}}))
+    store = engine.connect(str(path))
+    plan, meta = load_plan_document(
+        engine.new_plan_document(engine.make_plan([str(manifests)], store), store))
+    return store, plan, meta
+
+
+def _lose_first_mutation_answer(store, sale_units=0):
+    """The first mutation commits, then its answer is lost (and a sale may follow)."""
+    emu, lost = store.emulator, []
+
+    def handler(body, headers, path):
+        answer = emu.respond(body, headers, path)
+        if body["query"].lstrip().startswith("mutation") and not lost:
+            lost.append(True)
+            if sale_units:
+                emu.store.sell(emu.store.levels[(ITEM, LOC)], sale_units, emu.requests)
+            raise ConnectionResetError("answer lost")
+        return answer
+
+    store.transport._handler = handler
+    return emu
+
+
+def _available(emu):
+    return emu.store.levels[(ITEM, LOC)].quantity("available")
+
+
+@pytest.mark.parametrize("key_replay", ["cached", "reevaluate", "ignored"])
+def test_a_landed_change_is_applied_once_whatever_the_store_does_with_its_key(
+        tmp_path, key_replay):
+    store, plan, meta = _store(tmp_path, key_replay)
+    emu = _lose_first_mutation_answer(store)
+    report = engine.apply(plan, meta, store, ApplyOptions(limits=meta.limits))
+    [step] = report.to_dict()["steps"]
+    assert (report.exit_code, step["status"], step["applied"]) == (0, "applied", 1)
+    assert _available(emu) == 15
+    assert len([j for j in emu.store.journal if j["changes"]]) == 1  # landed once
+    if key_replay != "cached":
+        assert step["detail"] == "landed; its retry was answered stale"
+
+
+@pytest.mark.parametrize("key_replay", ["reevaluate", "ignored"])
+def test_landed_then_sold_is_unknown_never_a_conflict_and_never_rebased(tmp_path, key_replay):
+    store, plan, meta = _store(tmp_path, key_replay)
+    emu = _lose_first_mutation_answer(store, sale_units=2)
+    report = engine.apply(plan, meta, store, ApplyOptions(limits=meta.limits, rebase=True))
+    data = report.to_dict()
+    [step] = data["steps"]
+    assert (data["exit_code"], step["status"], data["conflicts"], data["rebased"]) == (
+        5, "unknown", [], [])
+    assert data["unknowns"] == [{"location": "East", "sku": "SKU-1", "quantity": "available",
+                                 "planned_from": 10, "live_now": 13, "target": 15,
+                                 "reason": "landed or not"}]
+    assert "planned 10 -> 15, live 13" in step["detail"]
+    assert _available(emu) == 13  # landed once (+5), sold 2: nothing added on top
+    # A rerun that knows the step was sent, even with --rebase, leaves it alone.
+    rerun = engine.apply(plan, meta, store, ApplyOptions(
+        limits=meta.limits, rebase=True, attempted=frozenset({step["step_key"]})))
+    assert [s["status"] for s in rerun.to_dict()["steps"]] == ["unknown"]
+    assert rerun.conflicts == [] and rerun.rebased == [] and _available(emu) == 13
+    assert len([j for j in emu.store.journal if j["changes"]]) == 1
+
+
+def test_a_cached_store_replays_the_landed_change_even_after_a_sale(tmp_path):
+    store, plan, meta = _store(tmp_path, "cached")
+    emu = _lose_first_mutation_answer(store, sale_units=2)
+    report = engine.apply(plan, meta, store, ApplyOptions(limits=meta.limits, rebase=True))
+    assert [s["status"] for s in report.to_dict()["steps"]] == ["applied"]
+    assert report.conflicts == [] and _available(emu) == 13
