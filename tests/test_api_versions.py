@@ -9,12 +9,12 @@ import pytest
 
 from syncer.emulator import Emulator, VirtualClock
 from syncer.errors import RefusedError, UsageError
-from syncer.shopify.transport import (
+from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
     SUPPORTED_API_VERSIONS,
-    LocalTransport,
     check_api_version,
 )
+from syncer.shopify.transport import LocalTransport
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "examples" / "quickstart" / "store.json"
 QUERY = "{ shop { name } }"
@@ -52,7 +52,7 @@ def test_older_versions_are_refused_with_the_reason():
 
 def test_a_newer_version_warns_and_stops_if_the_store_does_not_serve_it(caplog):
     emu = emulator()
-    with caplog.at_level(logging.WARNING, logger="syncer.shopify.transport"):
+    with caplog.at_level(logging.WARNING, logger="syncer.shopify.stores"):
         client = transport(emu.respond, "2027-01", emu)
     assert "API version 2027-01 is newer than syncer knows (up to 2026-10)" in caplog.text
     with pytest.raises(RefusedError, match=r"no GraphQL endpoint for API version 2027-01 "
@@ -101,3 +101,21 @@ def test_throttling_is_paced_by_the_plans_restore_rate_read_at_run_time(plan, ra
     restored = runs * actual - 500  # points the bucket had to restore
     assert restored / rate <= emu.clock.now() <= (restored + 2 * requested) / rate
     assert client.calls == runs  # paced by the rate it read, never throttled
+
+
+def test_every_supported_version_is_one_the_documents_are_validated_against():
+    from tests.conftest import SDL_VERSIONS
+
+    assert SUPPORTED_API_VERSIONS == SDL_VERSIONS  # tests/test_documents.py runs each
+
+
+def test_the_built_2026_10_schema_has_the_changelog_changes():
+    from tests.conftest import NOT_STOCKED_ENUMS, load_real_schema
+
+    old, new = load_real_schema("2026-07"), load_real_schema("2026-10")
+    for enum in NOT_STOCKED_ENUMS:
+        assert set(old.type_map[enum].values) - set(new.type_map[enum].values) == {
+            "ITEM_NOT_STOCKED_AT_LOCATION"}
+        assert set(new.type_map[enum].values) <= set(old.type_map[enum].values)
+    assert "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED" in new.type_map[
+        "InventorySetQuantitiesUserErrorCode"].values

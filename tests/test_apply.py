@@ -15,6 +15,7 @@ from syncer import cli as cli_module
 from syncer import engine
 from syncer.apply.applier import ApplyOptions
 from syncer.cli import cli
+from syncer.cli import terminal as terminal_module
 from syncer.emulator import Emulator, serve
 from syncer.errors import (
     EXIT_CONFLICT,
@@ -284,7 +285,7 @@ def _apply_library(store_file, plan_path, wrap=None, **options):
         if wrap is not None:
             store.transport = wrap(store.transport)
         opts = ApplyOptions(limits=meta.limits, **options)
-        return engine.apply(plan, meta, store, opts)
+        return engine.run_plan(plan, meta, store, opts)
     finally:
         store.close()
 
@@ -605,15 +606,15 @@ class _Terminal(io.StringIO):
 
 def test_progress_bar_on_a_terminal_shows_steps_and_units(monkeypatch):
     terminal = _Terminal()
-    monkeypatch.setattr(cli_module.sys, "stderr", terminal)
-    with cli_module._progress_bar(4, enabled=True) as bar:
+    monkeypatch.setattr(terminal_module.sys, "stderr", terminal)
+    with terminal_module.ProgressBar(4, enabled=True) as bar:
         bar(1, 10)
         bar(4, 55)
     shown = terminal.getvalue()
     assert "Applying (55 units moved)" in shown
     assert "4/4" in shown
     quiet = _Terminal()
-    monkeypatch.setattr(cli_module.sys, "stderr", quiet)
-    with cli_module._progress_bar(4, enabled=False) as bar:  # -v logs steps instead
+    monkeypatch.setattr(terminal_module.sys, "stderr", quiet)
+    with terminal_module.ProgressBar(4, enabled=False) as bar:  # -v logs steps instead
         bar(4, 55)
     assert quiet.getvalue() == ""

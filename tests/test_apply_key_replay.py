@@ -60,7 +60,7 @@ def test_a_landed_change_is_applied_once_whatever_the_store_does_with_its_key(
         tmp_path, key_replay):
     store, plan, meta = _store(tmp_path, key_replay)
     emu = _lose_first_mutation_answer(store)
-    report = engine.apply(plan, meta, store, ApplyOptions(limits=meta.limits))
+    report = engine.run_plan(plan, meta, store, ApplyOptions(limits=meta.limits))
     [step] = report.to_dict()["steps"]
     assert (report.exit_code, step["status"], step["applied"]) == (0, "applied", 1)
     assert _available(emu) == 15
@@ -73,7 +73,7 @@ def test_a_landed_change_is_applied_once_whatever_the_store_does_with_its_key(
 def test_landed_then_sold_is_unknown_never_a_conflict_and_never_rebased(tmp_path, key_replay):
     store, plan, meta = _store(tmp_path, key_replay)
     emu = _lose_first_mutation_answer(store, sale_units=2)
-    report = engine.apply(plan, meta, store, ApplyOptions(limits=meta.limits, rebase=True))
+    report = engine.run_plan(plan, meta, store, ApplyOptions(limits=meta.limits, rebase=True))
     data = report.to_dict()
     [step] = data["steps"]
     assert (data["exit_code"], step["status"], data["conflicts"], data["rebased"]) == (
@@ -84,7 +84,7 @@ def test_landed_then_sold_is_unknown_never_a_conflict_and_never_rebased(tmp_path
     assert "planned 10 -> 15, live 13" in step["detail"]
     assert _available(emu) == 13  # landed once (+5), sold 2: nothing added on top
     # A rerun that knows the step was sent, even with --rebase, leaves it alone.
-    rerun = engine.apply(plan, meta, store, ApplyOptions(
+    rerun = engine.run_plan(plan, meta, store, ApplyOptions(
         limits=meta.limits, rebase=True, attempted=frozenset({step["step_key"]})))
     assert [s["status"] for s in rerun.to_dict()["steps"]] == ["unknown"]
     assert rerun.conflicts == [] and rerun.rebased == [] and _available(emu) == 13
@@ -94,6 +94,6 @@ def test_landed_then_sold_is_unknown_never_a_conflict_and_never_rebased(tmp_path
 def test_a_cached_store_replays_the_landed_change_even_after_a_sale(tmp_path):
     store, plan, meta = _store(tmp_path, "cached")
     emu = _lose_first_mutation_answer(store, sale_units=2)
-    report = engine.apply(plan, meta, store, ApplyOptions(limits=meta.limits, rebase=True))
+    report = engine.run_plan(plan, meta, store, ApplyOptions(limits=meta.limits, rebase=True))
     assert [s["status"] for s in report.to_dict()["steps"]] == ["applied"]
     assert report.conflicts == [] and _available(emu) == 13

@@ -27,7 +27,7 @@ from syncer.errors import ManifestError, PlanFileError, RemoteError, StoreError
 from syncer.manifest.files import MAX_MANIFEST_BYTES
 from syncer.manifest.load import load_manifests, parse_manifest
 from syncer.plan.document import load_plan_document, read_plan_file
-from syncer.shopify import codec as shopify
+from syncer.shopify import decode
 from syncer.shopify.reader import read_live
 from syncer.shopify.transport import LocalTransport
 
@@ -343,8 +343,17 @@ EDIT_CASES = {
         "the plan's changes do not match its fingerprint",
     ),
     "summary edited": (
-        lambda d: d["summary"].update(adjust=99),
+        lambda d: d["summary"].update(to_adjust=99),
         "the plan file was edited after it was saved; make the plan again",
+    ),
+    "summary given a key": (
+        lambda d: d["summary"].update(adjust=99),
+        "the plan file is malformed (summary: Additional properties are not allowed ('adjust' "
+        "was unexpected)); make the plan again",
+    ),
+    "a quantity below zero": (
+        lambda d: _adjust(d).update(after=-1, delta=-1 - _adjust(d)["before"]),
+        "the plan file is malformed (changes[2].after: -1 is less than the minimum of 0)",
     ),
     "fingerprint edited": (
         lambda d: d.update(fingerprint="0" * 64),
@@ -360,7 +369,7 @@ EDIT_CASES = {
     ),
     "a step not an object": (
         lambda d: d.update(steps=[1]),
-        "the plan file is malformed (a step is not an object)",
+        "the plan file is malformed (steps[0] is not an object)",
     ),
     "a change not an object": (
         lambda d: d.update(changes=[1]),
@@ -579,12 +588,12 @@ def test_unknown_user_error_codes_are_kept_verbatim():
         {"code": "BRAND_NEW_CODE", "field": ["input", "changes", "0"], "message": "Brand new."},
         "a bare string",
     ]}
-    assert shopify.user_errors(payload) == [
+    assert decode.user_errors(payload) == [
         {"code": "BRAND_NEW_CODE", "field": ["input", "changes", "0"], "message": "Brand new."},
         {"code": None, "field": None, "message": "a bare string"},
     ]
     with pytest.raises(RemoteError, match="userErrors is 7"):
-        shopify.user_errors({"userErrors": 7})
+        decode.user_errors({"userErrors": 7})
 
 
 # --- the same answers over HTTP, through the CLI -----------------------------------------------

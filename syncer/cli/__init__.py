@@ -1,0 +1,302 @@
+"""The ``syncer`` command line: each command reads options, calls the library, prints.
+
+Exit codes (DESIGN.md section 3): 0 success, 1 error, 2 changes or drift, 3 unsafe plan,
+4 conflict, 5 partial apply, 64 usage error. Errors are turned into exit codes in one place,
+``SyncerGroup.main``; commands never catch ``SyncerError`` themselves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+
+import click
+
+from syncer import __version__, engine
+from syncer.apply.applier import ApplyOptions
+from syncer.cli import terminal
+from syncer.cli.emulator import emulator
+from syncer.errors import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_USAGE,
+    SyncerError,
+)
+from syncer.manifest import load as manifest
+from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
+from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
+from syncer.shopify.variables import ADJUST_REASONS
+
+
+class SyncerGroup(click.Group):
+    """A click group that maps usage errors to 64 and ``SyncerError`` to its exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(
+                args, prog_name, complete_var, standalone_mode=False, **extra
+            )
+        except click.UsageError as exc:
+            exc.show()
+            code = EXIT_USAGE
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            code = EXIT_ERROR
+        except SyncerError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            code = 130
+        if not isinstance(code, int):
+            code = 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=SyncerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="syncer")
+def cli():
+    """GitOps for Shopify inventory: manifests in git, reviewed plans, exactly-once applies.
+
+    Example:
+
+    \b
+        syncer validate examples/quickstart
+        syncer plan examples/quickstart --store examples/quickstart/store.json
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text: a summary, or one error per line on stderr. json: a report on stdout.",
+)
+def validate(paths, fmt):
+    """Check manifests (files or folders of *.yaml) without contacting the store.
+
+    Prints a one-line summary and exits 0, or prints every problem as
+    FILE:LINE:COLUMN: MESSAGE and exits 1.
+
+    Example:
+
+    \b
+        syncer validate examples/multi-location
+        syncer validate stores/ --format json
+    """
+    validation = engine.validate(paths)
+    desired, problems = validation.desired, validation.problems
+    if fmt == "json":
+        click.echo(manifest.render_report_json(desired, problems))
+    elif desired is not None:
+        click.echo(manifest.summarize(desired))
+    else:
+        click.echo("\n".join(map(str, problems)), err=True)
+        click.echo(manifest.summarize_problems(problems), err=True)
+    if problems:
+        raise click.exceptions.Exit(EXIT_ERROR)
+
+
+def _store_options(func):
+    """``--store`` and ``--api-version``, shared by every command that talks to a store."""
+    func = click.option(
+        "--api-version", default=DEFAULT_API_VERSION, show_default=True, metavar="YYYY-MM",
+        help="Shopify Admin API version: 2026-04, 2026-07 or 2026-10.",
+    )(func)
+    return click.option(
+        "--store", envvar=STORE_ENV, metavar="STORE",
+        help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
+        f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}.",
+    )(func)
+
+
+def _format_option(func):
+    return click.option(
+        "-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+        default="text", show_default=True, help="Output format.",
+    )(func)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _progress(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def _render(renderers, plan, fmt) -> str:
+    return renderers[fmt](plan, color=_color()) if fmt == "text" else renderers[fmt](plan)
+
+
+def _hooks(renderers, fmt) -> engine.Hooks:
+    """Progress lines on stderr; a plan rendered in ``fmt`` on stdout."""
+    return engine.Hooks(
+        say=_progress,
+        show_plan=lambda plan: click.echo(_render(renderers, plan, fmt), nl=False),
+    )
+
+
+@cli.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_store_options
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan to this file.")
+@_format_option
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--prune", is_flag=True,
+              help="Deactivate levels at the manifests' locations that no manifest names.")
+@click.option("--target", multiple=True, metavar="SELECTOR",
+              help="Only plan levels matching location=NAME or sku=GLOB (repeatable).")
+@click.option("--exclude", multiple=True, metavar="SELECTOR",
+              help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
+def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude):
+    """Read the live store and show what applying the manifests would change. Never writes.
+
+    Example:
+
+    \b
+        syncer plan stores/us --store us-flagship.myshopify.com -o plan.json
+        syncer plan examples/quickstart --store store.json --format markdown
+    """
+    result = engine.plan(paths, store, api_version=api_version, prune=prune, targets=target,
+                         excludes=exclude, out=out, hooks=_hooks(RENDERERS, fmt))
+    return EXIT_CHANGES if detailed_exitcode and result.plan.has_changes else 0
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_store_options
+@_format_option
+@click.option("--prune", is_flag=True, help="Count unmanaged levels at the manifests' locations.")
+def drift(paths, store, api_version, fmt, prune):
+    """Report where the live store has left the manifests. Exits 2 when there is drift.
+
+    Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
+    desired, live and delta values for monitoring.
+
+    Example:
+
+    \b
+        syncer drift stores/us --store us-flagship.myshopify.com --format json
+    """
+    result = engine.drift(paths, store, api_version=api_version, prune=prune,
+                          hooks=_hooks(DRIFT_RENDERERS, fmt))
+    return EXIT_CHANGES if result.plan.has_changes else 0
+
+
+@cli.command()
+@click.argument("plan_file", metavar="PLAN.json", type=click.Path(dir_okay=False))
+@_format_option
+def show(plan_file, fmt):
+    """Show a saved plan as `syncer plan` showed it: exactly what `syncer apply` will run.
+
+    The file is checked as `apply` checks it (format, fields, fingerprint, digest); the store is
+    not contacted.
+
+    Example:
+
+    \b
+        syncer plan stores/us --store store.json -o plan.json
+        syncer show plan.json --format markdown
+    """
+    plan, _meta = engine.show(plan_file)
+    click.echo(_render(RENDERERS, plan, fmt), nl=False)
+
+
+def _duration(_ctx, _param, value):
+    try:
+        return engine.parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _reference(_ctx, _param, value):
+    if value is not None and (":" not in value or any(ch.isspace() for ch in value)):
+        raise click.BadParameter(
+            f"{value!r} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
+        )
+    return value
+
+
+@cli.command("apply")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--store", envvar=STORE_ENV, metavar="STORE",
+              help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
+              f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store a saved plan "
+              "was made for.")
+@click.option("--api-version", default=DEFAULT_API_VERSION, show_default=True,
+              metavar="YYYY-MM", help="Shopify Admin API version: 2026-04, 2026-07 or 2026-10.")
+@click.option("--auto-approve", is_flag=True,
+              help="Apply manifests without asking for confirmation (needed off a terminal).")
+@click.option("--force", is_flag=True, help="Apply a plan marked unsafe.")
+@click.option("--rebase", is_flag=True,
+              help="On a conflict, recompute the change from the live value (same target) "
+              "instead of stopping, if the plan stays safe.")
+@click.option("--reason", type=click.Choice(ADJUST_REASONS), default="correction",
+              show_default=True, help="Reason recorded on every quantity change.")
+@click.option("--reference", metavar="URI", callback=_reference,
+              help="Reference document recorded on every quantity change, e.g. the pull "
+              "request URL. Default: gid://syncer/Plan/<plan_id>.")
+@click.option("--max-plan-age", default="24h", show_default=True, callback=_duration,
+              metavar="DURATION", help="Refuse saved plans older than this (90m, 24h, 2d).")
+@click.option("--manifests", multiple=True, type=click.Path(), metavar="PATH",
+              help="Check that these manifests still match the saved plan (repeatable). "
+              "Default: the files the plan recorded, when present.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Also write the apply report to this file as JSON.")
+@click.option("--prune", is_flag=True, help="With manifests: as for `syncer plan`.")
+@click.option("--target", multiple=True, metavar="SELECTOR",
+              help="With manifests: as for `syncer plan`.")
+@click.option("--exclude", multiple=True, metavar="SELECTOR",
+              help="With manifests: as for `syncer plan`.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every step on stderr.")
+def apply_command(paths, store, api_version, auto_approve, force, rebase, reason, reference,
+                  max_plan_age, manifests, report_path, prune, target, exclude, verbose):
+    """Apply a saved plan, or plan the manifests and apply after confirmation.
+
+    A saved plan runs exactly its steps: each has an idempotency key derived from the plan, and
+    every quantity change is compare-and-set against the value the plan showed. Running the same
+    plan again after a failure resumes it without applying anything twice.
+
+    Exit codes: 0 applied, 3 unsafe plan (see --force), 4 conflict or stale plan, 5 stopped part
+    way (the report says what was applied; run the same plan again to resume).
+
+    Example:
+
+    \b
+        syncer plan stores/us -o plan.json
+        syncer apply plan.json --reference https://github.com/acme/stock/pull/42
+        syncer apply stores/us --store store.json --auto-approve
+    """
+    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)
+    report = engine.apply(paths, store, api_version=api_version, options=options,
+                          auto_approve=auto_approve, max_plan_age=max_plan_age,
+                          manifests=manifests, prune=prune, targets=target, excludes=exclude,
+                          report_path=report_path, hooks=_apply_hooks(verbose))
+    return report.exit_code if report is not None else 0
+
+
+def _apply_hooks(verbose: bool) -> engine.Hooks:
+    """The plan and the report on stdout; a progress bar, or with -v every step on stderr; on a
+    terminal, ask before applying manifests (off one the engine refuses without --auto-approve).
+    """
+    hooks = dataclasses.replace(
+        _hooks(RENDERERS, "text"),
+        show_report=lambda report: click.echo(report.render_text(), nl=False),
+        log=(lambda text: click.echo(text, err=True)) if verbose else None,
+        progress_bar=lambda steps: terminal.ProgressBar(steps, enabled=not verbose),
+    )
+    return dataclasses.replace(hooks, confirm=terminal.confirm) if _interactive() else hooks
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+cli.add_command(emulator)
