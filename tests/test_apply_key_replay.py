@@ -4,23 +4,32 @@ tells whether it landed, so it is ``unknown`` with the values seen, never a conf
 ``--rebase`` never touches it (rebasing a change that landed would add phantom stock)."""
 
 import json
+import os
+import signal
 
 import pytest
 import yaml
+from reliability_helpers import (
+    HttpEmulator,
+    finish,
+    http_store,
+    kill,
+    make_plan_document,
+    read_report,
+    start_apply,
+    write_manifest,
+)
 
 from syncer import engine
 from syncer.apply.applier import ApplyOptions
+from syncer.emulator import Emulator
 from syncer.plan.document import load_plan_document
 
 LOC, ITEM = "gid://shopify/Location/1", "gid://shopify/InventoryItem/1"
 
 
 def _store(tmp_path, key_replay):
-    state = {"shop": "replay.myshopify.com", "key_replay": key_replay,
-             "throttle": {"maximumAvailable": 100000, "restoreRate": 100000},
-             "locations": [{"id": LOC, "name": "East"}],
-             "items": [{"id": ITEM, "sku": "SKU-1"}],
-             "levels": [{"item": ITEM, "location": LOC, "quantities": {"available": 10}}]}
+    state = {**_state(), "key_replay": key_replay}
     path = tmp_path / "store.json"
     path.write_text(json.dumps(state))
     manifests = tmp_path / "manifests"
@@ -97,3 +106,47 @@ def test_a_cached_store_replays_the_landed_change_even_after_a_sale(tmp_path):
     report = engine.run_plan(plan, meta, store, ApplyOptions(limits=meta.limits, rebase=True))
     assert [s["status"] for s in report.to_dict()["steps"]] == ["applied"]
     assert report.conflicts == [] and _available(emu) == 13
+
+
+def test_a_cli_rerun_with_rebase_leaves_a_landed_then_sold_step_alone(tmp_path):
+    """``syncer apply PLAN`` killed after its adjust landed, a sale, then ``--rebase``: the
+    rerun knows the step was sent (``PLAN.sent``), so the stale answer is unknown, not a
+    conflict to rebase."""
+    with HttpEmulator(Emulator.from_state(_state(), key_replay="reevaluate")) as http:
+        emu = http.emulator
+        manifests = write_manifest(tmp_path / "m", {
+            "apiVersion": "syncer/v1", "kind": "InventoryLevels",
+            "locations": {"East": {"SKU-1": {"active": True, "available": 15}}}})
+        store = http_store(http.url)
+        plan_path = tmp_path / "plan.json"
+        engine.write_json_atomically(plan_path, make_plan_document(manifests, store))
+        store.transport.close()
+        report = tmp_path / "report.json"
+        proc = start_apply(plan_path, http.url, report)
+
+        def hook(_n, when):
+            if when == "after" and any(j["changes"] for j in emu.store.journal):
+                os.kill(proc.pid, signal.SIGKILL)
+
+        http.switch.hook = hook
+        proc.wait(timeout=60)
+        http.switch.hook = None
+        kill(proc)
+        assert _available(emu) == 15 and (tmp_path / "plan.json.sent").exists()
+        emu.store.sell(emu.store.levels[(ITEM, LOC)], 2, emu.requests)
+        code, out, err = finish(start_apply(plan_path, http.url, report, "--rebase"))
+        data = read_report(report)
+    assert code == 5, out + err
+    assert [s["status"] for s in data["steps"]] == ["unknown"]
+    assert data["conflicts"] == [] and data["rebased"] == []
+    assert data["unknowns"][0]["live_now"] == 13
+    assert _available(emu) == 13
+    assert len([j for j in emu.store.journal if j["changes"]]) == 1
+
+
+def _state() -> dict:
+    return {"shop": "replay.myshopify.com",
+            "throttle": {"maximumAvailable": 100000, "restoreRate": 100000},
+            "locations": [{"id": LOC, "name": "East"}],
+            "items": [{"id": ITEM, "sku": "SKU-1"}],
+            "levels": [{"item": ITEM, "location": LOC, "quantities": {"available": 10}}]}

@@ -130,8 +130,11 @@ class Applier:
         log: Log | None = None,
         progress: Progress | None = None,
         clock: Callable[[], float] | None = None,
+        sent: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.transport = transport
+        # Told the step keys of each request before it is sent (a rerun's ``attempted``).
+        self.sent = sent or (lambda _keys: None)
         self.plan = plan
         self.meta = meta
         self.options = options or ApplyOptions()
@@ -192,6 +195,7 @@ class Applier:
         for attempt in batch:
             self.log(f"{describe(attempt.result.step)}: sending (key {attempt.key})")
         self._in_flight = [a.result for a in batch]
+        self.sent([a.result.step.step_key for a in batch])
         try:
             response = self.transport.execute(document, values)
         except RefusedError as exc:
@@ -400,7 +404,8 @@ class Applier:
                          "and the levels are at the targets)")
             else:
                 result.already.extend(attempt.changes)
-                self.log(f"{describe(result.step)}: already applied by an earlier run")
+                self.log(f"{describe(result.step)}: already at the planned values (sent by an "
+                         "earlier run of this plan)")
             self._done(result)
             if resent:
                 result.detail = "landed; its retry was answered stale"
