@@ -150,3 +150,32 @@ def _state() -> dict:
             "locations": [{"id": LOC, "name": "East"}],
             "items": [{"id": ITEM, "sku": "SKU-1"}],
             "levels": [{"item": ITEM, "location": LOC, "quantities": {"available": 10}}]}
+
+
+@pytest.mark.parametrize("live, status", [(10, "applied"), (8, "conflict")])
+def test_a_key_whose_attempt_failed_is_classified_by_reading_not_failed(tmp_path, live, status):
+    """IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED means nothing landed under the key: re-read, and
+    resubmit under a new key (the level is where the plan saw it) or report the conflict."""
+    store, plan, meta = _store(tmp_path, "cached")
+    emu = store.emulator
+    refused = []
+
+    def handler(body, headers, path):
+        answer = emu.respond(body, headers, path)
+        if body["query"].lstrip().startswith("mutation") and not refused:
+            refused.append(True)
+            payload = {"data": {"s0": {"inventoryAdjustmentGroup": None, "userErrors": [
+                {"field": None, "code": "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED",
+                 "message": "A previous request with this idempotency key failed. Retry "
+                            "with a new idempotency key."}]}},
+                       "extensions": answer[1].get("extensions")}
+            # The store ran it here; undo that: under this key nothing landed, and a sale may
+            # have moved the level.
+            emu.store.levels[(ITEM, LOC)].quantities["available"] = live
+            return 200, payload, answer[2]
+        return answer
+
+    store.transport._handler = handler
+    report = engine.run_plan(plan, meta, store, ApplyOptions(limits=meta.limits))
+    assert [s["status"] for s in report.to_dict()["steps"]] == [status]
+    assert _available(emu) == (15 if status == "applied" else 8)

@@ -64,6 +64,9 @@ from syncer.shopify.transport import Transport
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 CONCURRENT = "IDEMPOTENCY_CONCURRENT_REQUEST"
 MISMATCH = "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"
+#: The key's earlier attempt failed, so nothing landed under it (the enum is in every version;
+#: 2026-10 is known to answer it for inventorySetQuantities). Classified like a stale answer.
+PREVIOUS_FAILED = "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"
 #: Resubmissions of one step after stale CAS before its changes count as conflicts.
 MAX_RESUBMITS = 3
 #: Waits for another process that holds the same idempotency key.
@@ -218,6 +221,7 @@ class Applier:
         errors = _errors_by_field(response)
         again: list[_Attempt] = []
         stale: list[_Attempt] = []
+        failed_before: list[_Attempt] = []
         for i, attempt in enumerate(batch):
             alias = f"s{i}"
             payload = data.get(alias) if isinstance(data, dict) else None
@@ -238,6 +242,8 @@ class Applier:
             codes = {e["code"] for e in user_errors}
             if STALE in codes:
                 stale.append(attempt)
+            elif PREVIOUS_FAILED in codes and attempt.result.step.kind is ChangeKind.ADJUST:
+                failed_before.append(attempt)
             elif MISMATCH in codes and attempt.rebases:
                 self._rebased_before(attempt)
             elif user_errors:
@@ -246,6 +252,8 @@ class Applier:
                 self._landed(attempt, payload)
         if stale:
             again += self._classify(stale, resent)
+        if failed_before:
+            again += self._classify(failed_before, known_unlanded=True)
         if self._stop:
             return []
         return again
@@ -324,9 +332,11 @@ class Applier:
             self.report.error = why
         self._stop = True
 
-    def _classify(self, stale: list[_Attempt], resent: bool = False) -> list[_Attempt]:
+    def _classify(self, stale: list[_Attempt], resent: bool = False,
+                  known_unlanded: bool = False) -> list[_Attempt]:
         """Re-read the levels of stale adjusts; split each into done, resubmit and conflicts
-        (or, for a request that may have run before, into landed and unknown)."""
+        (or, for a request that may have run before, into landed and unknown; not when the
+        store says the key's attempt failed: ``known_unlanded``)."""
         keys = {c.level.key for a in stale for c in a.changes}
         try:
             live = read_levels(self.transport, keys)
@@ -341,7 +351,7 @@ class Applier:
             result = attempt.result
             name = result.step.quantity
             earlier_run = attempt.resubmits == 0 and result.step.step_key in self.options.attempted
-            if resent or earlier_run:
+            if (resent or earlier_run) and not known_unlanded:
                 self._maybe_landed(attempt, live, resent)
                 continue
             pending: list[Adjust] = []
