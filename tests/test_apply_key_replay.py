@@ -91,6 +91,10 @@ def test_landed_then_sold_is_unknown_never_a_conflict_and_never_rebased(tmp_path
                                  "planned_from": 10, "live_now": 13, "target": 15,
                                  "reason": "landed or not"}]
     assert "planned 10 -> 15, live 13" in step["detail"]
+    text = report.render_text()
+    assert "Unknown: 1 quantity(ies) may or may not have changed" in text
+    assert "  ? East / SKU-1: available planned from 10, live now 13, target 15 (landed or not)" \
+        in text
     assert _available(emu) == 13  # landed once (+5), sold 2: nothing added on top
     # A rerun that knows the step was sent, even with --rebase, leaves it alone.
     rerun = engine.run_plan(plan, meta, store, ApplyOptions(

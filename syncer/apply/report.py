@@ -169,6 +169,12 @@ class ApplyReport:
         if waiting and self.exit_code != EXIT_OK:
             changes = sum(len(r.step.changes) for r in waiting)
             lines.append(f"Not attempted: {len(waiting)} step(s) with {changes} change(s).")
+        if self.unknowns:
+            lines.append(f"Unknown: {len(self.unknowns)} quantity(ies) may or may not have "
+                         "changed (a retry was answered stale and the level has moved):")
+            lines += [f"  ? {u}" for u in self.unknowns]
+            lines.append("Check these levels in Shopify's inventory history and plan again; "
+                         "running this plan again (even with --rebase) leaves them as they are.")
         if self.exit_code == EXIT_PARTIAL:
             lines.append("Run the same plan again to resume: steps already applied are "
                          "recognised and not applied twice.")
