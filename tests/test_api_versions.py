@@ -53,9 +53,9 @@ def test_older_versions_are_refused_with_the_reason():
 def test_a_newer_version_warns_and_stops_if_the_store_does_not_serve_it(caplog):
     emu = emulator()
     with caplog.at_level(logging.WARNING, logger="syncer.shopify.stores"):
-        client = transport(emu.respond, "2027-01", emu)
-    assert "API version 2027-01 is newer than syncer knows (up to 2026-10)" in caplog.text
-    with pytest.raises(RefusedError, match=r"no GraphQL endpoint for API version 2027-01 "
+        client = transport(emu.respond, "2027-04", emu)
+    assert "API version 2027-04 is newer than syncer knows (up to 2026-10)" in caplog.text
+    with pytest.raises(RefusedError, match=r"no GraphQL endpoint for API version 2027-04 "
                                            r"\(HTTP 404\).*syncer knows up to 2026-10"):
         client.execute(QUERY)
 

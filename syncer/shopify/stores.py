@@ -24,6 +24,7 @@ TOKEN_ENV = "SHOPIFY_ACCESS_TOKEN"
 STORE_ENV = "SYNCER_STORE"
 
 _VERSION = re.compile(r"\d{4}-(01|04|07|10)")
+_WARNED: set[str] = set()  # newer versions already warned about (once per process)
 _SHOP = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
@@ -48,7 +49,8 @@ def check_api_version(version: str) -> str:
             "inventory level discards its quantities, so an apply could destroy stock counts; "
             f"use --api-version {MIN_API_VERSION} or later"
         )
-    if version > DEFAULT_API_VERSION:
+    if version > DEFAULT_API_VERSION and version not in _WARNED:
+        _WARNED.add(version)
         log.warning("API version %s is newer than syncer knows (up to %s): syncer proceeds only "
                     "if the store serves it", version, DEFAULT_API_VERSION)
     return version
