@@ -68,10 +68,11 @@ class SentSteps:
 
     def add(self, keys: Sequence[str]) -> None:
         """Record ``keys`` as sent (before the request goes out)."""
-        known = self._keys if self._keys is not None else self.load()
-        if set(keys) <= known:
+        if self._keys is not None and set(keys) <= self._keys:
             return
-        self._keys = known | set(keys)
+        mine = self._keys or frozenset()
+        # Read again first: another apply of this plan file may have added keys since.
+        self._keys = self.load() | mine | set(keys)
         write_json_atomically(self.path, {"plan_id": self.plan_id, "sent": sorted(self._keys)})
 
 
