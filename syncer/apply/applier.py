@@ -158,7 +158,7 @@ class Applier:
         """Apply every step, stopping at the first conflict or unrecoverable error."""
         calls0 = self.transport.calls
         cost0 = self.transport.cost_points
-        self._started = int(self.clock())
+        self._sent_at = int(self.clock())
         try:
             for kinds in _PHASES:
                 attempts = [_Attempt(r, r.step.changes, r.key) for r in self.results
@@ -199,6 +199,9 @@ class Applier:
             self.log(f"{describe(attempt.result.step)}: sending (key {attempt.key})")
         self._in_flight = [a.result for a in batch]
         self.sent([a.result.step.step_key for a in batch])
+        # A group created before this request went out was made by an earlier request (a
+        # replayed key); measured per request, not per run, to widen the whole-second margin.
+        self._sent_at = int(self.clock())
         try:
             response = self.transport.execute(document, values)
         except RefusedError as exc:
@@ -287,7 +290,7 @@ class Applier:
     def _landed(self, attempt: _Attempt, payload: dict) -> None:
         result = attempt.result
         group = payload.get("inventoryAdjustmentGroup") if isinstance(payload, dict) else None
-        if isinstance(group, dict) and _before(group.get("createdAt"), self._started):
+        if isinstance(group, dict) and _before(group.get("createdAt"), self._sent_at):
             result.already.extend(attempt.changes)
             self.log(f"{describe(result.step)}: already applied by an earlier run "
                      "(replayed key)")
