@@ -184,7 +184,9 @@ def test_sigkill_with_a_local_state_file_never_leaves_it_half_written(tmp_path):
     bad, reads, stop = [], [0], threading.Event()
 
     def watch():
-        while not stop.is_set():
+        # A read every millisecond or so: often enough to land inside a save, without spinning
+        # a core that the apply processes (and parallel tests) need.
+        while not stop.wait(0.001):
             try:
                 json.loads(store_file.read_bytes())
                 reads[0] += 1

@@ -1,10 +1,9 @@
 """Reading live state from the emulator, in process and over HTTP."""
 
-import threading
 
 import pytest
 
-from syncer.emulator import Emulator, VirtualClock, serve
+from syncer.emulator import Emulator, VirtualClock
 from syncer.errors import RemoteError, Source, StoreError
 from syncer.model import QUANTITY_NAMES, DesiredLevel, DesiredState, Policy
 from syncer.shopify import documents
@@ -69,9 +68,8 @@ class Recorder:
 
 
 @pytest.fixture(params=["local", "http"])
-def connect(request):
+def connect(request, http_emulator):
     """``connect(state)`` -> (transport, emulator), in process or over a real socket."""
-    servers = []
 
     def make(state, token=None, wrap=None):
         clock = VirtualClock()
@@ -80,16 +78,11 @@ def connect(request):
             handler = wrap(emulator.handle) if wrap else emulator.handle
             transport = LocalTransport(handler, token=token, sleep=clock.sleep, clock=clock.now)
         else:
-            server = serve(emulator, port=0)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            servers.append(server)
-            transport = HttpTransport(server.url, token=token, sleep=clock.sleep, clock=clock.now)
+            transport = HttpTransport(http_emulator(emulator).url, token=token,
+                                      sleep=clock.sleep, clock=clock.now)
         return Recorder(transport), emulator
 
-    yield make
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    return make
 
 
 SHOP = make_state(

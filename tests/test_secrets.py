@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import shutil
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -47,13 +46,8 @@ def emulator(tmp_path):
 
 
 @pytest.fixture
-def server(emulator):
-    server = serve(emulator)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def server(emulator, http_emulator):
+    return http_emulator(emulator)
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ from syncer.emulator.handler import API_PATH, NOT_FOUND, UNAUTHORIZED
 
 log = logging.getLogger(__name__)
 MAX_BODY = 10 * 1024 * 1024
+#: How often ``serve_forever`` looks for ``shutdown()`` (the standard library's 0.5 s made every
+#: stop of a test server, or of ``syncer emulator serve``, wait up to half a second).
+POLL_INTERVAL = 0.05
 FAULTS_PATH = "/_emulator/faults"
 STATE_PATH = "/_emulator/state"
 
@@ -23,6 +26,10 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, emulator, address: tuple[str, int]) -> None:
         super().__init__(address, _Handler)
         self.emulator = emulator
+
+    def serve_forever(self, poll_interval: float = POLL_INTERVAL) -> None:
+        """Serve until ``shutdown()``, which then returns within ``poll_interval`` seconds."""
+        super().serve_forever(poll_interval)
 
     @property
     def url(self) -> str:
