@@ -20,12 +20,14 @@ from syncer.errors import ManifestError, PlanProblemError, Problem, UnsafePlanEr
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
 from syncer.plan.changes import Plan
-from syncer.plan.document import PlanMeta, load_plan_document, read_plan_file
+from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document, read_plan_file
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.saved_plans import (
     PlanResult,
     SentSteps,
+    check_plan_output,
+    check_reason,
     check_saved_plan,
     new_plan_document,
     parse_duration,
@@ -33,7 +35,7 @@ from syncer.saved_plans import (
     write_json_atomically,
 )
 from syncer.shopify.reader import read_live
-from syncer.shopify.stores import DEFAULT_API_VERSION
+from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV
 
 __all__ = [
     "Connection", "Hooks", "PlanResult", "Validation", "apply", "check_safe", "check_saved_plan",
@@ -127,19 +129,25 @@ def plan(
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
     out: str | os.PathLike | None = None,
+    reason: str = DEFAULT_REASON,
+    reference: str | None = None,
     hooks: Hooks = QUIET,
 ) -> PlanResult:
-    """``syncer plan``: plan the manifests against ``store``, show it, and save it to ``out``.
+    """``syncer plan``: plan the manifests against ``store``, show it, and save it to ``out``
+    with the ``reason`` and ``reference`` its adjustments will record.
 
     A plan with errors is shown, then refused (``PlanProblemError``) and not saved.
     """
+    if out:
+        check_plan_output(out, store=store or os.environ.get(STORE_ENV), manifests=paths)
     connection = connect(store, api_version=api_version)
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
                        progress=hooks.say)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if out:
-        save_plan(result, connection, out)
+        check_plan_output(out, manifests=result.desired.files)
+        save_plan(result, connection, out, reason=reason, reference=reference)
         hooks.say(f"Saved to {out}; apply it with: syncer apply {out}")
     return result
 
@@ -205,9 +213,13 @@ def run_plan(
     return applier.run()
 
 
-def plan_for_apply(result: PlanResult, store: Connection) -> tuple[Plan, PlanMeta]:
-    """The plan and metadata ``apply`` runs for a plan made in this process (not saved)."""
-    return load_plan_document(new_plan_document(result, store))
+def plan_for_apply(result: PlanResult, store: Connection, options: ApplyOptions | None = None,
+                   ) -> tuple[Plan, PlanMeta]:
+    """The plan and metadata ``apply`` runs for a plan made in this process (not saved), with
+    the reason and reference of ``options``."""
+    options = options or ApplyOptions()
+    return load_plan_document(new_plan_document(
+        result, store, reason=options.reason or DEFAULT_REASON, reference=options.reference))
 
 
 def is_plan_file(paths: Sequence[str]) -> bool:
@@ -246,8 +258,11 @@ def apply(
                          "already holds its selection")
     if not saved and manifests:
         raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
+    if not saved and not auto_approve and hooks.confirm is _refuse_unconfirmed:
+        _refuse_unconfirmed(None)  # before the store is read: nobody could say yes
     if saved:
         plan_, meta = read_plan_file(paths[0])
+        check_reason(meta, options.reason, options.reference)
         store = store or meta.store
     connection = connect(store, api_version=api_version, lock=True, progress=hooks.say)
     try:
@@ -260,7 +275,7 @@ def apply(
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,
-                                            options.force, auto_approve, hooks)
+                                            options, auto_approve, hooks)
         options = dataclasses.replace(options, limits=meta.limits)
         record = SentSteps(paths[0], meta.plan_id) if saved else None
         if record is not None:
@@ -272,17 +287,17 @@ def apply(
         connection.close()
 
 
-def _plan_and_confirm(paths, connection, prune, targets, excludes, force, auto_approve, hooks):
+def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto_approve, hooks):
     """Plan the manifests, show the plan, check it is safe and ask before applying it."""
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
                        progress=hooks.say)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if result.plan.has_changes:
-        check_safe(result.plan, force)
+        check_safe(result.plan, options.force)
         if not auto_approve:
             hooks.confirm(result.plan)
-    return plan_for_apply(result, connection)
+    return plan_for_apply(result, connection, options)
 
 
 def _run(plan_, meta, connection, options, report_path, hooks,

@@ -12,6 +12,7 @@ EXIT_UNSAFE = 3
 EXIT_CONFLICT = 4
 EXIT_PARTIAL = 5
 EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 class SyncerError(Exception):

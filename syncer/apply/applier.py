@@ -18,10 +18,13 @@ How it stays exactly-once (DESIGN.md section 5):
   already at its target landed before (a replay); one still at its observed value is resubmitted
   under a key derived from the plan; anything else is a conflict (exit 4), or with ``rebase``
   a change recomputed from the live value under a new key, if the plan stays safe.
+* A conflict does not stop the run: it is left as it is and named, and every other change
+  (the rest of its step, later steps, deactivations) is applied, each under its own CAS, so a
+  level activated for a conflict elsewhere still gets its quantities.
 * A store may not replay keys (it may run a repeated key again, so its CAS answers stale, or
   ignore keys). So a stale answer to a request that may have run before (sent again after a
-  lost answer or an HTTP 5xx, or a step an earlier run of this plan attempted) is read as: at
-  the target, it landed (applied by this run, or already by the earlier one); anywhere else,
+  lost answer or an HTTP 5xx, or a step an earlier run of this plan sent) is read as: at the
+  target, it landed (applied by this run, or already by the earlier one); anywhere else,
   ``unknown`` with the values seen, never a conflict, and never resubmitted or rebased, which
   could apply it twice.
 * The first error that retrying cannot fix stops the run (exit 5) after the request it was in;
@@ -31,6 +34,8 @@ How it stays exactly-once (DESIGN.md section 5):
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,7 +54,9 @@ from syncer.apply.report import (
     Rebase,
     StepResult,
     describe,
+    describe_change,
 )
+from syncer.apply.user_errors import change_at, user_error_text
 from syncer.errors import RefusedError, StoreError
 from syncer.model import SafetyLimits
 from syncer.plan.changes import Adjust, Change, ChangeKind, Plan
@@ -76,7 +83,8 @@ MAX_CONCURRENT_WAITS = 5
 class ApplyOptions:
     """How to apply: the adjust reason and reference, rebase on conflicts, and limits for it."""
 
-    reason: str = "correction"
+    #: Reason and reference of every quantity change; None: the plan's (``PlanMeta``).
+    reason: str | None = None
     reference: str | None = None
     rebase: bool = False
     force: bool = False
@@ -144,7 +152,9 @@ class Applier:
         self.log = log or (lambda _text: None)
         self.progress = progress or (lambda _steps, _units: None)
         self.clock = clock or (lambda: datetime.now(UTC).timestamp())
-        self.reference = self.options.reference or f"gid://syncer/Plan/{meta.plan_id}"
+        self.reason = self.options.reason or meta.reason
+        self.reference = (self.options.reference or meta.reference
+                          or f"gid://syncer/Plan/{meta.plan_id}")
         self.results = [StepResult(s, meta.idempotency_key(s)) for s in meta.steps]
         self.report = ApplyReport(meta.plan_id, meta.store, self.results,
                                   forced=self.options.force and plan.unsafe)
@@ -155,10 +165,10 @@ class Applier:
         self._in_flight: list[StepResult] = []
 
     def run(self) -> ApplyReport:
-        """Apply every step, stopping at the first conflict or unrecoverable error."""
+        """Apply every step, stopping at the first error that retrying cannot fix."""
         calls0 = self.transport.calls
         cost0 = self.transport.cost_points
-        self._sent_at = int(self.clock())
+        self._started = self._start_on_a_whole_second()
         try:
             for kinds in _PHASES:
                 attempts = [_Attempt(r, r.step.changes, r.key) for r in self.results
@@ -171,11 +181,26 @@ class Applier:
                 if r.status == NOT_ATTEMPTED and r in self._in_flight:
                     r.status = UNKNOWN
                     r.detail = "interrupted while the request was in flight"
-            self._fail("interrupted")
+            self._fail("interrupted (Ctrl-C)")
+            self.report.interrupted = True
         finally:
             self.report.calls = self.transport.calls - calls0
             self.report.cost_points = self.transport.cost_points - cost0
         return self.report
+
+    def _start_on_a_whole_second(self) -> int:
+        """Wait for the next whole second of the store's clock and return it.
+
+        Shopify's ``createdAt`` has whole seconds; an adjustment group created before a run
+        that starts on a whole second shows an earlier second, and every group the run creates
+        shows that second or a later one, so a replayed key is told from a fresh change even
+        when the two runs are less than a second apart (a wait of under a second, once).
+        """
+        now = self.clock()
+        start = math.ceil(now)
+        if start > now and any(s.kind is ChangeKind.ADJUST for s in self.meta.steps):
+            getattr(self.transport, "wait", time.sleep)(start - now)
+        return start
 
     # --- requests -------------------------------------------------------------------------
 
@@ -199,9 +224,6 @@ class Applier:
             self.log(f"{describe(attempt.result.step)}: sending (key {attempt.key})")
         self._in_flight = [a.result for a in batch]
         self.sent([a.result.step.step_key for a in batch])
-        # A group created before this request went out was made by an earlier request (a
-        # replayed key); measured per request, not per run, to widen the whole-second margin.
-        self._sent_at = int(self.clock())
         try:
             response = self.transport.execute(document, values)
         except RefusedError as exc:
@@ -243,14 +265,16 @@ class Applier:
                 continue
             user_errors = decode.user_errors(payload)
             codes = {e["code"] for e in user_errors}
-            if STALE in codes:
+            if STALE in codes or (MISMATCH in codes and not attempt.rebases):
+                # A key used before with other parameters (a resume that once ran with another
+                # reason) is told, like a stale CAS, by re-reading the levels: at target, done.
                 stale.append(attempt)
             elif PREVIOUS_FAILED in codes and attempt.result.step.kind is ChangeKind.ADJUST:
                 failed_before.append(attempt)
-            elif MISMATCH in codes and attempt.rebases:
+            elif MISMATCH in codes:
                 self._rebased_before(attempt)
             elif user_errors:
-                self._failed(attempt, "; ".join(_user_error_text(e) for e in user_errors))
+                self._refused(attempt, user_errors)
             else:
                 self._landed(attempt, payload)
         if stale:
@@ -277,7 +301,7 @@ class Applier:
         ledger = None if name == "available" else self.reference
         rows = [variables.QuantityChange(c.level.item_id, c.level.location_id, c.delta,
                                          c.before, ledger) for c in changes]
-        return variables.adjust_variables(name, self.options.reason, self.reference, rows,
+        return variables.adjust_variables(name, self.reason, self.reference, rows,
                                           attempt.key)
 
     def _wait(self, waits: int) -> None:
@@ -290,7 +314,7 @@ class Applier:
     def _landed(self, attempt: _Attempt, payload: dict) -> None:
         result = attempt.result
         group = payload.get("inventoryAdjustmentGroup") if isinstance(payload, dict) else None
-        if isinstance(group, dict) and _before(group.get("createdAt"), self._sent_at):
+        if isinstance(group, dict) and _before(group.get("createdAt"), self._started):
             result.already.extend(attempt.changes)
             self.log(f"{describe(result.step)}: already applied by an earlier run "
                      "(replayed key)")
@@ -298,6 +322,7 @@ class Applier:
             result.applied.extend(attempt.changes)
             self.log(f"{describe(result.step)}: applied")
         result.rebased += len(attempt.rebases)
+        result.rebases.extend(attempt.rebases)
         self.report.rebased.extend(attempt.rebases)
         for r in attempt.rebases:
             self.log(f"rebased {r}")
@@ -314,8 +339,21 @@ class Applier:
         self._done(result)
         result.detail = "rebased by an earlier run of this plan"
 
+    def _conflicts(self, result: StepResult, conflicts: list[Conflict]) -> None:
+        """Name changes that moved since the plan; the run goes on with every other change."""
+        result.conflicts.extend(conflicts)
+        self.report.conflicts.extend(conflicts)
+        for k in conflicts:
+            self.log(f"{describe(result.step)}: conflict: {k}")
+
     def _done(self, result: StepResult) -> None:
-        if result.rebased:
+        if result.conflicts:
+            result.status = CONFLICT
+            n = len(result.conflicts)
+            result.detail = (f"{n} of {len(result.step.changes)} change"
+                             f"{'s' if len(result.step.changes) != 1 else ''} moved since the "
+                             "plan and were left as they are")
+        elif result.rebased:
             result.status = REBASED
             result.detail = f"{result.rebased} change(s) rebased onto live values"
         else:
@@ -324,11 +362,27 @@ class Applier:
         self._units += sum(abs(c.delta) for c in result.applied if isinstance(c, Adjust))
         self.progress(self._finished, self._units)
 
-    def _failed(self, attempt: _Attempt, why: str) -> None:
+    def _failed(self, attempt: _Attempt, why: str, what: str | None = None) -> None:
         attempt.result.status = FAILED
         attempt.result.detail = why
-        self.log(f"{describe(attempt.result.step)}: failed: {why}")
-        self._fail(f"{describe(attempt.result.step)} failed: {why}")
+        what = what or describe(attempt.result.step)
+        self.log(f"{what}: failed: {why}")
+        self._fail(f"{what} failed: {why}")
+
+    def _refused(self, attempt: _Attempt, user_errors: list[dict]) -> None:
+        """The store refused the mutation (all or nothing): put each error on the change its
+        ``field`` path names; running the plan again cannot fix it."""
+        result = attempt.result
+        texts, named = [], []
+        for error in user_errors:
+            change = change_at(error.get("field"), attempt.changes)
+            texts.append(user_error_text(error, change))
+            if change is not None:
+                result.failures.append((change, texts[-1]))
+                named.append(change)
+        result.permanent = True
+        only = {describe_change(c) for c in named}
+        self._failed(attempt, "; ".join(texts), only.pop() if len(only) == 1 else None)
 
     def _fail(self, why: str) -> None:
         if self.report.error is None:
@@ -376,21 +430,15 @@ class Applier:
                 pending, conflicts, new = self._rebase(pending, originals)
                 rebases += new
             if conflicts:
-                result.status = CONFLICT
-                result.detail = f"{len(conflicts)} quantity(ies) moved since the plan"
-                self.report.conflicts.extend(conflicts)
-                self._stop = True
-                continue
+                self._conflicts(result, conflicts)
             if not pending:
-                self.log(f"{describe(result.step)}: already at the planned values")
+                if not conflicts:
+                    self.log(f"{describe(result.step)}: already at the planned values")
                 self._done(result)
                 continue
             if attempt.resubmits >= MAX_RESUBMITS:
-                result.status = CONFLICT
-                result.detail = "the store kept moving these quantities"
-                self.report.conflicts.extend(Conflict(c, c.before, "kept moving")
-                                             for c in pending)
-                self._stop = True
+                self._conflicts(result, [Conflict(c, c.before, "kept moving") for c in pending])
+                self._done(result)
                 continue
             if rebases:
                 # One key per step for every rebase, whatever the live values: a rerun of this
@@ -411,14 +459,10 @@ class Applier:
         name = result.step.quantity
         seen = [(c, _live(live, c, name)) for c in attempt.changes]
         if all(now == c.after for c, now in seen):
-            if resent:
-                result.applied.extend(attempt.changes)
-                self.log(f"{describe(result.step)}: applied (its retry was answered stale, "
-                         "and the levels are at the targets)")
-            else:
-                result.already.extend(attempt.changes)
-                self.log(f"{describe(result.step)}: already at the planned values (sent by an "
-                         "earlier run of this plan)")
+            (result.applied if resent else result.already).extend(attempt.changes)
+            self.log(f"{describe(result.step)}: " + (
+                "applied (its retry was answered stale; at the planned values)" if resent
+                else "already at the planned values (sent by an earlier run of this plan)"))
             self._done(result)
             if resent:
                 result.detail = "landed; its retry was answered stale"
@@ -426,7 +470,7 @@ class Applier:
         result.status = UNKNOWN
         values = "; ".join(f"{c.level.location} / {c.level.sku} {name} planned {c.before} -> "
                            f"{c.after}, live {now}" for c, now in seen)
-        how = "sent again after a lost answer" if resent else "attempted by an earlier run"
+        how = "sent again after a lost answer" if resent else "sent by an earlier run"
         result.detail = (f"{how}, answered stale, and the levels are not at the targets: it "
                          f"may have landed before a sale moved them, or not: {values}")
         self.report.unknowns.extend(Conflict(c, now, "landed or not") for c, now in seen
@@ -479,7 +523,8 @@ def _derived_key(plan_id: str, step: Step, changes: Sequence[Change]) -> str:
 
 
 def _before(created_at, started: int) -> bool:
-    """Whether a ``createdAt`` (``...Z``) is earlier than ``started`` (whole epoch seconds)."""
+    """Whether a ``createdAt`` (``...Z``, whole seconds) is earlier than ``started``, the whole
+    epoch second the run started on."""
     if not isinstance(created_at, str):
         return False
     try:
@@ -497,13 +542,6 @@ def _errors_by_field(response) -> dict:
         alias = path[0] if isinstance(path, list) and path else None
         found.setdefault(alias, []).append(error)
     return found
-
-
-def _user_error_text(error: dict) -> str:
-    code = error.get("code")
-    where = ".".join(str(p) for p in error.get("field") or ())
-    text = error.get("message") or "(no message)"
-    return "".join([f"{code}: " if code else "", f"{where}: " if where else "", text])
 
 
 __all__ = ["Applier", "ApplyOptions", "ApplyReport", "Conflict", "Rebase", "StepResult"]

@@ -65,6 +65,22 @@ def emulator(state, host, port, key_replay, **faults):
         syncer emulator --state store.json --sales-rate 0.3 --sales-max-units 2
         syncer emulator --state store.json --key-replay reevaluate
     """
+    from syncer.emulator.statelock import StateLock, StateLocked
+
+    try:
+        lock = StateLock(state)  # held while serving: an apply to the file would lose writes
+    except StateLocked as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot lock {state}: {exc.strerror or exc}") from None
+    try:
+        _serve(state, lock, host, port, key_replay, faults)
+    finally:
+        lock.release()
+
+
+def _serve(state, lock, host, port, key_replay, faults) -> None:
+    """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
     from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
 
     try:
@@ -84,6 +100,7 @@ def emulator(state, host, port, key_replay, **faults):
         raise click.ClickException(str(exc)) from None
     if emu.faults is not None and emu.faults.config.active:
         click.echo(f"Fault injection: {emu.faults.config.to_dict()}", err=True)
+    lock.note(url=server.url.split("/admin/")[0])
     click.echo(f"Shopify emulator listening on {server.url} (Ctrl-C to stop)", err=True)
     try:
         server.serve_forever()

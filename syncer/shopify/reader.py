@@ -311,6 +311,13 @@ def _chunks(values: Sequence, size: int) -> Iterable[list]:
         yield list(values[start : start + size])
 
 
+def read_shop(transport: Transport) -> str:
+    """The shop's ``myshopifyDomain`` (``acme.myshopify.com``), which names it for good."""
+    data = decode.raise_for_errors(transport.execute(documents.SHOP_QUERY, None))
+    shop = data.get("shop") if isinstance(data, dict) else None
+    return decode.require(shop, "myshopifyDomain", str, "shop")
+
+
 def read_levels(
     transport: Transport,
     keys: Iterable[tuple[str, str]],

@@ -21,8 +21,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from syncer.errors import RefusedError, StoreError, UsageError
 from syncer.shopify.decode import error_code, graphql_errors
@@ -310,6 +312,20 @@ class HttpTransport(_BaseTransport):
     def __repr__(self) -> str:
         return f"HttpTransport({self.url!r}, calls={self.calls})"
 
+    def _unreachable(self, exc: requests.RequestException) -> RefusedError | None:
+        """The error for a host that cannot be reached at all (its name does not resolve, or
+        nothing accepts the connection): nothing was sent, and retrying cannot heal it."""
+        reason = _reason(exc)
+        host = urlsplit(self.url).hostname or self.where
+        if isinstance(reason, NameResolutionError):
+            return RefusedError(f"cannot reach {self.where}: the host name {host} does not "
+                                "resolve; check the store address (--store) and the network")
+        if isinstance(reason, NewConnectionError):  # refused, unreachable; not a timeout
+            why = str(reason).rsplit("] ", 1)[-1] if "] " in str(reason) else "refused"
+            return RefusedError(f"cannot reach {self.where}: {why.rstrip('.').lower()}; check "
+                                "that the store (or `syncer emulator`) is running at that address")
+        return None
+
     def close(self) -> None:
         """Close the HTTP session."""
         if self._session is not None:
@@ -324,6 +340,9 @@ class HttpTransport(_BaseTransport):
         try:
             response = self._session.post(self.url, json=body, timeout=self._timeout)
         except requests.RequestException as exc:
+            unreachable = self._unreachable(exc)
+            if unreachable is not None:
+                raise unreachable from None
             raise _ConnectionLost(_first_line(exc)) from None
         retry_after = _retry_after(response.headers)
         try:
@@ -338,6 +357,12 @@ class HttpTransport(_BaseTransport):
                       response.headers.get(VERSION_HEADER))
 
 
+def _reason(exc: requests.RequestException) -> BaseException | None:
+    """The urllib3 error under a requests error (``MaxRetryError.reason``), if any."""
+    inner = exc.args[0] if exc.args else None
+    return getattr(inner, "reason", None)
+
+
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
     value = (headers or {}).get("Retry-After")
     try:
@@ -346,5 +371,10 @@ def _retry_after(headers: Mapping[str, str] | None) -> float | None:
         return None
 
 
-def _first_line(exc: BaseException) -> str:
-    return type(exc).__name__ + (": " + str(exc).splitlines()[0][:160] if str(exc) else "")
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    """``Type: first line`` of ``exc``, shortened at a word boundary (never mid-word)."""
+    text = str(_reason(exc) or exc) if isinstance(exc, requests.RequestException) else str(exc)
+    line = text.splitlines()[0] if text else ""
+    if len(line) > limit:
+        line = line[:limit].rsplit(" ", 1)[0] + " ..."
+    return type(exc).__name__ + (f": {line}" if line else "")
