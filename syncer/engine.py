@@ -16,11 +16,19 @@ from datetime import timedelta
 
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
 from syncer.connect import Connection, Progress, connect
-from syncer.errors import ManifestError, PlanProblemError, Problem, UnsafePlanError, UsageError
+from syncer.errors import (
+    ManifestError,
+    PlanProblemError,
+    Problem,
+    UnsafePlanError,
+    UsageError,
+    plural,
+)
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
 from syncer.plan.changes import Plan
 from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document, read_plan_file
+from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.saved_plans import (
@@ -109,15 +117,41 @@ def make_plan(
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
     progress: Progress | None = None,
+    report_only: bool = False,
 ) -> PlanResult:
     """Load the manifests, read the live store, and plan. Never writes to the store.
 
-    Manifests and selectors are checked before any request is sent.
+    Manifests and selectors are checked before any request is sent. With ``report_only`` (drift:
+    a plan never applied) every difference is listed, also deactivations Shopify would refuse,
+    and a manifest problem does not hide drift elsewhere: the levels that could be read are
+    compared and the problems become errors of the plan. Unmanaged levels are then not looked
+    for (a level declared in a broken file would look unmanaged); a warning says so.
     """
-    desired = load_manifests(paths)
+    problems: tuple[Problem, ...] = ()
+    try:
+        desired = load_manifests(paths)
+    except ManifestError as exc:
+        if not report_only or exc.readable is None:
+            raise
+        desired, problems = exc.readable, exc.problems
     selection = parse_selection(targets, excludes)
+    unmanaged = prune or desired.policy.unmanaged == "deactivate"
+    if problems:
+        policy = dataclasses.replace(desired.policy, unmanaged="ignore")
+        desired, prune = dataclasses.replace(desired, policy=policy), False
     live = read_live(store.transport, desired, prune=prune, progress=progress)
-    return PlanResult(make_changes(desired, live, prune=prune, targets=selection), desired)
+    found = make_changes(desired, live, prune=prune, targets=selection, report_only=report_only)
+    if problems:
+        found = _with_manifest_problems(found, problems, unmanaged)
+    return PlanResult(found, desired)
+
+
+def _with_manifest_problems(found: Plan, problems: Sequence[Problem], unmanaged: bool) -> Plan:
+    errors = tuple(PlanProblem("manifest", p.message, source=p.source) for p in problems)
+    warnings = (PlanWarning("unmanaged_not_checked", "unmanaged levels were not looked for: "
+                            "fix the manifest errors first"),) if unmanaged else ()
+    return Plan(found.changes, found.errors + errors, found.warnings + warnings, (),
+                found.managed_levels)
 
 
 def plan(
@@ -158,13 +192,24 @@ def drift(
     *,
     api_version: str = DEFAULT_API_VERSION,
     prune: bool = False,
+    targets: Iterable[str] = (),
+    excludes: Iterable[str] = (),
     hooks: Hooks = QUIET,
 ) -> PlanResult:
-    """``syncer drift``: the plan that would bring ``store`` back to the manifests, shown."""
+    """``syncer drift``: every difference between ``store`` and the manifests, shown.
+
+    Errors (in the manifests or against the store) are refused (``PlanProblemError``) when there
+    is no drift; beside drift they are shown and said, and the result returned (drift wins).
+    """
     connection = connect(store, api_version=api_version)
-    result = make_plan(paths, connection, prune=prune, progress=hooks.say)
+    result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
+                       progress=hooks.say, report_only=True)
     hooks.show_plan(result.plan)
-    _refuse_errors(result.plan, "the manifests have errors against the live store (see above)")
+    message = "the manifests have errors against the live store (see above)"
+    if result.plan.has_changes and result.plan.errors:
+        hooks.say(f"Error: {message}; drift was checked where they could be read")
+    elif not result.plan.has_changes:
+        _refuse_errors(result.plan, message)
     return result
 
 
@@ -186,8 +231,7 @@ def check_safe(plan: Plan, force: bool) -> None:
         return
     lines = [f"  - {f}" for f in plan.findings]
     raise UnsafePlanError(
-        f"the plan is unsafe ({len(plan.findings)} finding"
-        f"{'s' if len(plan.findings) != 1 else ''}):\n" + "\n".join(lines)
+        f"the plan is unsafe ({plural(len(plan.findings), 'finding')}):\n" + "\n".join(lines)
         + "\npass --force to apply it anyway",
         plan.findings,
     )
@@ -270,8 +314,9 @@ def apply(
             check_saved_plan(meta, connection, max_age=max_plan_age, manifests=manifests,
                              progress=hooks.say)
             s = plan_.summary
-            hooks.say(f"Applying plan {meta.plan_id} ({s.to_activate} to activate, "
-                      f"{s.to_adjust} to adjust, {s.to_deactivate} to deactivate) to "
+            partial = "partial plan " if plan_.partial else "plan "
+            hooks.say(f"Applying {partial}{meta.plan_id} ({s.to_activate:,} to activate, "
+                      f"{s.to_adjust:,} to adjust, {s.to_deactivate:,} to deactivate) to "
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,
@@ -306,8 +351,8 @@ def _run(plan_, meta, connection, options, report_path, hooks,
         hooks.say("No changes to apply.")
         return None
     if plan_.unsafe and options.force:  # run_plan refuses it without --force
-        hooks.say(f"Applying an unsafe plan ({len(plan_.findings)} finding(s)) because --force "
-                  "was given.")
+        hooks.say(f"Applying an unsafe plan ({plural(len(plan_.findings), 'finding')}) because "
+                  "--force was given.")
     with hooks.progress_bar(len(meta.steps)) as bar:
         report = run_plan(plan_, meta, connection, options, log=hooks.log, progress=bar,
                           sent=record.add if record is not None else None)

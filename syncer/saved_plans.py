@@ -166,9 +166,19 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
-def _age_text(age: timedelta) -> str:
-    hours = age.total_seconds() / 3600
-    return f"{hours:.1f}h" if hours >= 1 else f"{age.total_seconds() / 60:.0f}m"
+def age_text(age: timedelta) -> str:
+    """A duration as people write it, never rounded to zero.
+
+    >>> [age_text(timedelta(seconds=s)) for s in (30, 5400, 172800)]
+    ['30s', '1h 30m', '2d']
+    """
+    seconds = max(0, round(age.total_seconds()))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts[:2]) or "0s"
 
 
 def check_saved_plan(
@@ -210,7 +220,7 @@ def check_saved_plan(
     age = now - created
     if age > max_age:
         raise ConflictError(
-            f"the plan is {_age_text(age)} old, older than --max-plan-age {_age_text(max_age)}: "
+            f"the plan is {age_text(age)} old, older than --max-plan-age {age_text(max_age)}: "
             "Shopify keeps idempotency keys for about 24 hours, so a plan this old cannot be "
             "resumed safely; make the plan again (or raise --max-plan-age)"
         )

@@ -345,6 +345,8 @@ def test_sale_between_plan_and_apply_is_a_conflict(quick, tmp_path):
     assert ("Warehouse East / TSHIRT-RED-M: available planned from 40, live now 37, target 52"
             in result.stdout)
     assert "Nothing was overwritten" in result.stdout
+    assert "Conflict: 1 quantity moved since the plan was made:" in result.stdout  # no "(ies)"
+    assert "(s)" not in result.stdout
     levels = _levels(store)
     assert levels[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 37
     # A conflict does not stop the run: the deactivation after it was applied.
@@ -357,6 +359,7 @@ def test_rebase_applies_the_planned_target_from_the_live_value(quick, tmp_path):
     _sell(store, f"{LOC}1", f"{ITEM}1", 3)
     result = run("apply", tmp_path / "plan.json", "--rebase", "--report", tmp_path / "r.json")
     assert result.exit_code == 0, result.stdout + result.stderr
+    assert "Rebased 1 change onto live values:" in result.stdout
     assert ("Warehouse East / TSHIRT-RED-M: available rebased from 37 (planned from 40): "
             "+15 instead of +12") in result.stdout
     assert _levels(store)[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 52
@@ -450,7 +453,7 @@ def test_old_plan_refused(quick, tmp_path):
     _rewrite(tmp_path / "plan.json", created_at=old)
     result = run("apply", tmp_path / "plan.json")
     assert result.exit_code == EXIT_CONFLICT
-    assert "older than --max-plan-age 24.0h" in result.stderr
+    assert "older than --max-plan-age 1d" in result.stderr
     assert run("apply", tmp_path / "plan.json", "--max-plan-age", "2d").exit_code == 0
 
 
@@ -489,6 +492,10 @@ def test_check_saved_plan_library(quick, tmp_path):
     engine.check_saved_plan(meta, store, now=created + timedelta(hours=23), manifests=[manifests])
     with pytest.raises(ConflictError, match="older than"):
         engine.check_saved_plan(meta, store, now=created + timedelta(hours=25))
+    # a short limit is never shown as "0m old, older than 0m"
+    with pytest.raises(ConflictError, match=r"the plan is 30s old, older than --max-plan-age 10s"):
+        engine.check_saved_plan(meta, store, now=created + timedelta(seconds=30),
+                                max_age=timedelta(seconds=10))
 
 
 def test_hand_edited_plan_refused(quick, tmp_path):
@@ -609,3 +616,23 @@ def test_progress_bar_on_a_terminal_shows_steps_and_units(monkeypatch):
     with terminal_module.ProgressBar(4, enabled=False) as bar:  # -v logs steps instead
         bar(4, 55)
     assert quiet.getvalue() == ""
+
+
+def test_a_saved_partial_plan_says_it_is_partial_when_applied(quick, tmp_path):
+    manifests, store = quick
+    out = tmp_path / "plan.json"
+    result = run("plan", manifests, "--store", store, "-o", out, "--target", "sku=TSHIRT-*")
+    assert result.exit_code == 0, result.stderr
+    assert "Partial plan: " in result.stdout
+    applied = run("apply", out)
+    assert applied.exit_code == 0, applied.stderr
+    assert "Applying partial plan " in applied.stderr
+
+
+def test_age_text_doctest():
+    import doctest
+
+    from syncer import saved_plans
+
+    result = doctest.testmod(saved_plans)
+    assert result.attempted and not result.failed

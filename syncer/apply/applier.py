@@ -57,7 +57,7 @@ from syncer.apply.report import (
     describe_change,
 )
 from syncer.apply.user_errors import change_at, user_error_text
-from syncer.errors import RefusedError, StoreError
+from syncer.errors import RefusedError, StoreError, plural
 from syncer.model import SafetyLimits
 from syncer.plan.changes import Adjust, Change, ChangeKind, Plan
 from syncer.plan.document import PlanMeta
@@ -350,12 +350,11 @@ class Applier:
         if result.conflicts:
             result.status = CONFLICT
             n = len(result.conflicts)
-            result.detail = (f"{n} of {len(result.step.changes)} change"
-                             f"{'s' if len(result.step.changes) != 1 else ''} moved since the "
-                             "plan and were left as they are")
+            result.detail = (f"{n} of {plural(len(result.step.changes), 'change')} moved since "
+                             "the plan and were left as they are")
         elif result.rebased:
             result.status = REBASED
-            result.detail = f"{result.rebased} change(s) rebased onto live values"
+            result.detail = f"{plural(result.rebased, 'change')} rebased onto live values"
         else:
             result.status = APPLIED if result.applied else ALREADY
         self._finished += 1

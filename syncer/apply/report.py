@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from syncer.errors import EXIT_CONFLICT, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
+from syncer.errors import EXIT_CONFLICT, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, plural
 from syncer.plan.changes import Adjust, Change, ChangeKind
 from syncer.plan.steps import Step
 
@@ -32,7 +32,7 @@ class Conflict:
 
     def to_dict(self) -> dict:
         c = self.change
-        return {"location": c.level.location, "sku": c.level.sku, "quantity": c.quantity,
+        return {"location": c.level.location, "sku": c.level.item_sku, "quantity": c.quantity,
                 "planned_from": c.before, "live_now": self.live, "target": c.after,
                 "reason": self.reason}
 
@@ -53,7 +53,7 @@ class Rebase:
 
     def to_dict(self) -> dict:
         o, c = self.original, self.change
-        return {"location": o.level.location, "sku": o.level.sku, "quantity": o.quantity,
+        return {"location": o.level.location, "sku": o.level.item_sku, "quantity": o.quantity,
                 "planned_from": o.before, "live_now": c.before, "target": c.after,
                 "planned_delta": o.delta, "delta": c.delta}
 
@@ -227,13 +227,14 @@ class ApplyReport:
         n = self.counts()
         verb = {EXIT_OK: "Applied", EXIT_CONFLICT: "Applied, conflicts left as they are"}.get(
             self.exit_code, "Applied before stopping")
-        line = (f"{verb}: {n['activated']} activated, {n['adjusted']} adjusted "
-                f"(+{n['units_added']}/-{n['units_removed']} units), {n['deactivated']} "
-                f"deactivated in {self.calls} call{'s' if self.calls != 1 else ''}, "
+        line = (f"{verb}: {n['activated']:,} activated, {n['adjusted']:,} adjusted "
+                f"(+{n['units_added']:,}/-{n['units_removed']:,} units), {n['deactivated']:,} "
+                f"deactivated in {plural(self.calls, 'call')}, "
                 f"{self.cost_points:,.0f} cost points.")
-        if n["changes_already_applied"]:
-            line += (f" {n['changes_already_applied']} change(s) were already applied by an "
-                     "earlier run of this plan and were not applied again.")
+        already = n["changes_already_applied"]
+        if already:
+            line += (f" {plural(already, 'change')} {'was' if already == 1 else 'were'} already "
+                     "applied by an earlier run of this plan and not applied again.")
         return line
 
     def render_text(self) -> str:
@@ -242,10 +243,10 @@ class ApplyReport:
         for r in self.rebased:
             lines.append(f"  ~ {r}")
         if self.rebased:
-            lines.insert(0, f"Rebased {len(self.rebased)} change(s) onto live values:")
+            lines.insert(0, f"Rebased {plural(len(self.rebased), 'change')} onto live values:")
         if self.conflicts:
-            lines.append(f"Conflict: {len(self.conflicts)} quantity(ies) moved since the plan "
-                         "was made:")
+            lines.append(f"Conflict: {plural(len(self.conflicts), 'quantity', 'quantities')} "
+                         "moved since the plan was made:")
             lines += [f"  ! {c}" for c in self.conflicts]
             lines.append("Nothing was overwritten. Plan again to see the store as it is now, or "
                          "run the same plan with --rebase to apply the planned targets.")
@@ -256,8 +257,8 @@ class ApplyReport:
                     lines.append(f"  {r.status}: {describe(r.step)}: {r.detail}")
         missed = [o for o in self.outcomes() if o.status not in (APPLIED, ALREADY, REBASED)]
         if missed:
-            lines.append(f"Not applied: {len(missed)} of {len(self.outcomes())} planned "
-                         f"change{'s' if len(self.outcomes()) != 1 else ''}:")
+            lines.append(f"Not applied: {len(missed):,} of "
+                         f"{plural(len(self.outcomes()), 'planned change')}:")
             lines += [f"  - {o}" for o in missed]
         if self.unknowns:
             lines.append(f"Unknown: {len(self.unknowns)} quantity(ies) may or may not have "
@@ -297,6 +298,6 @@ class ApplyReport:
 
 def describe(step: Step) -> str:
     first = step.changes[0].level
-    more = f" and {len(step.changes) - 1} more" if len(step.changes) > 1 else ""
+    more = f" and {len(step.changes) - 1:,} more" if len(step.changes) > 1 else ""
     what = step.kind.value + (f" {step.quantity}" if step.quantity else "")
     return f"{what} {first.location} / {first.sku}{more}"

@@ -21,6 +21,7 @@ from syncer.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
+    EXIT_UNSAFE,
     EXIT_USAGE,
     SyncerError,
 )
@@ -172,7 +173,8 @@ def _hooks(renderers, fmt) -> engine.Hooks:
 @_store_options
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan to this file.")
 @_format_option
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when there are changes, 3 when the plan is unsafe (0: no changes).")
 @click.option("--prune", is_flag=True,
               help="Deactivate levels at the manifests' locations that no manifest names.")
 @click.option("--target", multiple=True, metavar="SELECTOR",
@@ -194,27 +196,35 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
     result = engine.plan(paths, store, api_version=api_version, prune=prune, targets=target,
                          excludes=exclude, out=out, reason=reason, reference=reference,
                          hooks=_hooks(RENDERERS, fmt))
-    return EXIT_CHANGES if detailed_exitcode and result.plan.has_changes else 0
+    if not detailed_exitcode or not result.plan.has_changes:
+        return 0
+    return EXIT_UNSAFE if result.plan.unsafe else EXIT_CHANGES
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_store_options
 @_format_option
-@click.option("--prune", is_flag=True, help="Count unmanaged levels at the manifests' locations.")
-def drift(paths, store, api_version, fmt, prune):
+@click.option("--prune", is_flag=True, help="List unmanaged levels at the manifests' locations.")
+@click.option("--target", multiple=True, metavar="SELECTOR",
+              help="Only check levels matching location=NAME or sku=GLOB (repeatable).")
+@click.option("--exclude", multiple=True, metavar="SELECTOR",
+              help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
+def drift(paths, store, api_version, fmt, prune, target, exclude):
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
-    desired, live and delta values for monitoring.
+    desired, live and delta values for monitoring (delta as in `plan`: desired - live). A
+    manifest error does not hide drift: the levels that could be read are checked, the errors
+    are listed, and the exit code is 2 when there is drift, else 1.
 
     Example:
 
     \b
         syncer drift stores/us --store us-flagship.myshopify.com --format json
     """
-    result = engine.drift(paths, store, api_version=api_version, prune=prune,
-                          hooks=_hooks(DRIFT_RENDERERS, fmt))
+    result = engine.drift(paths, store, api_version=api_version, prune=prune, targets=target,
+                          excludes=exclude, hooks=_hooks(DRIFT_RENDERERS, fmt))
     return EXIT_CHANGES if result.plan.has_changes else 0
 
 

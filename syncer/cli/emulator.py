@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import click
 
 
@@ -97,7 +100,7 @@ def _serve(state, lock, host, port, key_replay, faults) -> None:
     try:
         server = serve(emu, host=host, port=port)
     except OSError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_listen_error(host, port, exc)) from None
     if emu.faults is not None and emu.faults.config.active:
         click.echo(f"Fault injection: {emu.faults.config.to_dict()}", err=True)
     lock.note(url=server.url.split("/admin/")[0])
@@ -108,3 +111,17 @@ def _serve(state, lock, host, port, key_replay, faults) -> None:
         click.echo("Stopped.", err=True)
     finally:
         server.server_close()
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> str:
+    """Why the emulator cannot listen on ``host:port``, as a sentence saying what to do."""
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use (by another syncer emulator or "
+                "server): stop it, or pass another --port (--port 0 picks a free one)")
+    if exc.errno == errno.EACCES:
+        return (f"not allowed to listen on port {port} (ports below 1024 need privileges): "
+                "pass another --port (--port 0 picks a free one)")
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return (f"cannot listen on {host}: it is not an address of this machine; pass "
+                "--host 127.0.0.1")
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID, uuid5
 
-from syncer.errors import PlanFileError
+from syncer.errors import PlanFileError, plural
 from syncer.model import SafetyLimits
 from syncer.plan.changes import Plan, change_from_dict
 from syncer.plan.encoding import canonical_json
@@ -87,7 +87,8 @@ def plan_document(
     """
     if plan.errors:
         raise PlanFileError(
-            f"the plan has {len(plan.errors)} error(s) and cannot be saved; fix them and plan again"
+            f"the plan has {plural(len(plan.errors), 'error')} and cannot be saved; fix them and "
+            "plan again"
         )
     try:
         UUID(plan_id)

@@ -19,11 +19,12 @@ is missing or ambiguous, with the manifest's file:line.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from syncer.errors import RemoteError
-from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState
+from syncer.errors import RemoteError, plural
+from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState, nfc
 from syncer.shopify import decode, documents
 from syncer.shopify.transport import Transport
 from syncer.shopify.variables import levels_by_item_variables, sku_search
@@ -113,7 +114,7 @@ class _Reader:
         self._read_items(desired.locations, (level.item for level in desired.levels))
         targets = self._resolve_locations(desired.locations)
         managed = self._managed_items(desired, targets)
-        self.progress(f"Reading {_count(len(targets), 'location')} ...")
+        self.progress(f"Reading {plural(len(targets), 'location')} ...")
         for location_id in sorted(managed):
             items = managed[location_id]
             point_cost = documents.levels_by_item_cost([len(items)])
@@ -133,8 +134,8 @@ class _Reader:
         calls = getattr(self.transport, "calls", 0) - self._calls0
         cost = getattr(self.transport, "cost_points", 0) - self._cost0
         return (
-            f"Reading {_count(len(managed), 'location')}, {_count(len(levels), 'level')} "
-            f"(incl. {inactive:,} inactive) ... done ({_count(calls, 'call')}, "
+            f"Reading {plural(len(managed), 'location')}, {plural(len(levels), 'level')} "
+            f"(incl. {inactive:,} inactive) ... done ({plural(calls, 'call')}, "
             f"{cost:,.0f} cost points)"
         )
 
@@ -151,20 +152,23 @@ class _Reader:
         """Ids of the locations the manifests name (every match of an ambiguous name)."""
         by_name: dict[str, list[str]] = {}
         for location in self.builder.locations.values():
-            by_name.setdefault(location.name, []).append(location.id)
+            by_name.setdefault(nfc(location.name), []).append(location.id)
         ids = set()
         for ref in refs:
             if ref.startswith(LOCATION_GID):
                 if ref in self.builder.locations:
                     ids.add(ref)
             else:
-                ids.update(by_name.get(ref, ()))
+                # Names compare in NFC, as the planner does: a name typed in NFD still matches.
+                ids.update(by_name.get(nfc(ref), ()))
         return sorted(ids)
 
     def _read_items(self, location_refs: Iterable[str], item_refs: Iterable[str]) -> None:
         """Items by SKU (search) and by gid, plus location gids the listing did not show."""
         refs = set(item_refs)
-        skus = sorted(r for r in refs if not r.startswith(ITEM_GID))
+        # A SKU is searched as written and in NFC and NFD, so the planner can match it in NFC.
+        skus = sorted({form for r in refs if not r.startswith(ITEM_GID)
+                       for form in (r, nfc(r), unicodedata.normalize("NFD", r))})
         ids = sorted(r for r in refs if r.startswith(ITEM_GID))
         ids += sorted(
             r
@@ -199,7 +203,7 @@ class _Reader:
         by_sku: dict[str, list[str]] = {}
         for item in self.builder.items.values():
             if item.sku:
-                by_sku.setdefault(item.sku, []).append(item.id)
+                by_sku.setdefault(nfc(item.sku), []).append(item.id)
         by_location = {loc_id: set() for loc_id in targets}
         resolved = {ref: self._resolve_locations([ref]) for ref in desired.locations}
         for level in desired.levels:
@@ -207,7 +211,7 @@ class _Reader:
             if level.item.startswith(ITEM_GID):
                 item_ids = [level.item] if level.item in self.builder.items else []
             else:
-                item_ids = by_sku.get(level.item, [])
+                item_ids = by_sku.get(nfc(level.item), [])
             for loc_id in loc_ids:
                 by_location[loc_id].update(item_ids)
         return {loc_id: sorted(items) for loc_id, items in by_location.items()}
@@ -235,7 +239,7 @@ class _Reader:
                 level = self.builder.add_level(location_id, node)
                 remaining.discard(level.item_id)
             spent += documents.location_levels_cost(first)
-            self.progress(f"Reading {name}: {len(page.nodes):,} levels")
+            self.progress(f"Reading {name}: {plural(len(page.nodes), 'level')}")
             if page.has_next and not read_all and (
                 documents.levels_by_item_cost([len(remaining)]) <= spent
             ):
@@ -289,12 +293,9 @@ class _Reader:
                 node = location[f"i{j}"]
                 if node is not None:
                     self.builder.add_level(location_id, node)
-        self.progress(f"Reading {sum(len(items) for _, items in groups):,} levels by item")
+        self.progress(f"Reading {plural(sum(len(items) for _, items in groups), 'level')} by item")
 
 
-def _count(number: int, noun: str) -> str:
-    """``1 location``, ``1,204 levels``."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _halves(groups: Sequence[tuple[str, Sequence[str]]]) -> list[list]:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from syncer.errors import RefusedError, StoreError, UsageError
+from syncer.errors import RefusedError, StoreError, UsageError, plural
 from syncer.shopify.decode import error_code, graphql_errors
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
@@ -191,7 +191,7 @@ class _BaseTransport:
 
     def _wait_for_bucket(self, cost: dict, throttles: int) -> None:
         if throttles > self._retry.max_throttle_waits:
-            raise StoreError(f"{self.where} kept throttling after {throttles - 1} waits")
+            raise StoreError(f"{self.where} kept throttling after {plural(throttles - 1, 'wait')}")
         delay = self._bucket.delay_after_throttle(cost, self._retry.max_delay)
         if delay is None:
             self._backoff(throttles, "THROTTLED without a throttle status")
@@ -218,6 +218,11 @@ class _BaseTransport:
 
     def _status_error(self, reply: _Reply) -> StoreError:
         """The error for a non-retried HTTP status; 401/403/404 mean nothing was run."""
+        if reply.status == 401 and not self._secrets:
+            return RefusedError(
+                f"{self.where} needs an access token and none was given (HTTP 401): set "
+                f"{TOKEN_ENV} to an Admin API access token for this shop"
+            )
         if reply.status == 401:
             return RefusedError(
                 f"{self.where} rejected the access token (HTTP 401): check {TOKEN_ENV} "
