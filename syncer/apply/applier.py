@@ -408,7 +408,8 @@ class Applier:
             name = result.step.quantity
             earlier_run = attempt.resubmits == 0 and result.step.step_key in self.options.attempted
             if (resent or earlier_run) and not known_unlanded:
-                self._maybe_landed(attempt, live, resent)
+                # Landed by this run only if no earlier run sent it.
+                self._maybe_landed(attempt, live, resent and not earlier_run)
                 continue
             pending: list[Adjust] = []
             conflicts: list[Conflict] = []
