@@ -116,16 +116,19 @@ def make_plan(
     prune: bool = False,
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
+    read_all: bool = False,
     progress: Progress | None = None,
     report_only: bool = False,
 ) -> PlanResult:
     """Load the manifests, read the live store, and plan. Never writes to the store.
 
-    Manifests and selectors are checked before any request is sent. With ``report_only`` (drift:
-    a plan never applied) every difference is listed, also deactivations Shopify would refuse,
-    and a manifest problem does not hide drift elsewhere: the levels that could be read are
-    compared and the problems become errors of the plan. Unmanaged levels are then not looked
-    for (a level declared in a broken file would look unmanaged); a warning says so.
+    Manifests and selectors are checked before any request is sent. ``read_all`` pages through
+    every level of the manifests' locations (``read: scan``) instead of choosing by cost. With
+    ``report_only`` (drift: a plan never applied) every difference is listed, also deactivations
+    Shopify would refuse, and a manifest problem does not hide drift elsewhere: the levels that
+    could be read are compared and the problems become errors of the plan. Unmanaged levels are
+    then not looked for (a level declared in a broken file would look unmanaged); a warning says
+    so.
     """
     problems: tuple[Problem, ...] = ()
     try:
@@ -139,7 +142,7 @@ def make_plan(
     if problems:
         policy = dataclasses.replace(desired.policy, unmanaged="ignore")
         desired, prune = dataclasses.replace(desired, policy=policy), False
-    live = read_live(store.transport, desired, prune=prune, progress=progress)
+    live = read_live(store.transport, desired, prune=prune or read_all, progress=progress)
     found = make_changes(desired, live, prune=prune, targets=selection, report_only=report_only)
     if problems:
         found = _with_manifest_problems(found, problems, unmanaged)
@@ -165,6 +168,7 @@ def plan(
     out: str | os.PathLike | None = None,
     reason: str = DEFAULT_REASON,
     reference: str | None = None,
+    read_all: bool = False,
     hooks: Hooks = QUIET,
 ) -> PlanResult:
     """``syncer plan``: plan the manifests against ``store``, show it, and save it to ``out``
@@ -176,7 +180,7 @@ def plan(
         check_plan_output(out, store=store or os.environ.get(STORE_ENV), manifests=paths)
     connection = connect(store, api_version=api_version)
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                       progress=hooks.say)
+                       read_all=read_all, progress=hooks.say)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if out:
@@ -194,6 +198,7 @@ def drift(
     prune: bool = False,
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
+    read_all: bool = False,
     hooks: Hooks = QUIET,
 ) -> PlanResult:
     """``syncer drift``: every difference between ``store`` and the manifests, shown.
@@ -203,7 +208,7 @@ def drift(
     """
     connection = connect(store, api_version=api_version)
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                       progress=hooks.say, report_only=True)
+                       read_all=read_all, progress=hooks.say, report_only=True)
     hooks.show_plan(result.plan)
     message = "the manifests have errors against the live store (see above)"
     if result.plan.has_changes and result.plan.errors:
@@ -287,6 +292,7 @@ def apply(
     targets: Sequence[str] = (),
     excludes: Sequence[str] = (),
     report_path: str | os.PathLike | None = None,
+    read_all: bool = False,
     hooks: Hooks = QUIET,
 ) -> ApplyReport | None:
     """``syncer apply``: run a saved plan file, or plan the manifests and run that after
@@ -320,7 +326,7 @@ def apply(
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,
-                                            options, auto_approve, hooks)
+                                            options, auto_approve, hooks, read_all)
         options = dataclasses.replace(options, limits=meta.limits)
         record = SentSteps(paths[0], meta.plan_id) if saved else None
         if record is not None:
@@ -332,10 +338,11 @@ def apply(
         connection.close()
 
 
-def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto_approve, hooks):
+def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto_approve,
+                      hooks, read_all=False):
     """Plan the manifests, show the plan, check it is safe and ask before applying it."""
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                       progress=hooks.say)
+                       read_all=read_all, progress=hooks.say)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if result.plan.has_changes:

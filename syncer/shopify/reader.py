@@ -337,3 +337,31 @@ def read_levels(
     reader.pending = [(loc, sorted(items)) for loc, items in sorted(by_location.items())]
     reader._point_reads()
     return dict(reader.builder.levels)
+
+
+def read_store(
+    transport: Transport,
+    locations: Iterable[str] | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    limits: ReadLimits | None = None,
+) -> LiveState:
+    """Every level (inactive ones included) at ``locations`` (names or gids; ``None``: all).
+
+    The result lists every location of the store, the levels at the chosen ones, and every item
+    sharing a SKU with an item found there (so a SKU that two items carry can be told apart).
+    ``syncer import`` writes manifests from it. Reads page by page.
+    """
+    reader = _Reader(transport, limits or ReadLimits(), progress)
+    reader._read_locations()
+    if locations is None:
+        chosen = sorted(reader.builder.locations)
+    else:
+        chosen = reader._resolve_locations(locations)
+    for location_id in chosen:
+        reader._scan(location_id, [], read_all=True)
+    skus = {item.sku for item in reader.builder.items.values() if item.sku}
+    reader._read_items((), skus)
+    live = reader.builder.build()
+    reader.progress(reader._summary(live, dict.fromkeys(chosen)))
+    return live
