@@ -302,7 +302,9 @@ def _write(path: Path, document) -> Path:
 
 FILE_CASES = {
     "truncated": (
-        lambda raw: raw[: len(raw) // 2],
+        # inside a string, so the error is not at the end of the file (a cut at half the
+        # length landed inside or outside one depending on the plan's paths and versions)
+        lambda raw: raw[: raw.index(b'"plan_id": "') + 20],
         "not valid JSON: line",
     ),
     "cut at the end": (lambda raw: raw.rstrip()[:-1], "(the file looks truncated)"),
@@ -681,7 +683,7 @@ HTTP_CASES = {
     ),
     "HTTP 404": (
         lambda d, s, b: (404, {"errors": "Not Found"}),
-        "has no GraphQL endpoint for API version 2026-04 (HTTP 404)",
+        "has no GraphQL endpoint for API version 2026-10 (HTTP 404)",
     ),
 }
 
