@@ -9,7 +9,8 @@ rerun a conflict once with --rebase). Prints: plans run, faults by kind, retries
 recognised, conflicts, double-applies (must be 0), lost changes (must be 0). Exit 1 if any
 invariant failed.
 
-    python benchmarks/soak_apply.py [--plans 500] [--max-items 200] [--first-seed 1] [--json F]
+    python benchmarks/soak_apply.py [--plans 500] [--max-items 200] [--first-seed 1]
+        [--key-replay cached|reevaluate|ignored] [--json F]
 
 ``tests/test_reliability.py`` runs the short form in CI (``SYNCER_SOAK_PLANS`` raises it).
 """
@@ -31,7 +32,7 @@ from reliability_helpers import Figures, soak  # noqa: E402
 
 
 def run(plans: int, *, max_items: int = 200, first_seed: int = 1, verbose: bool = False,
-        workdir: Path | None = None) -> Figures:
+        workdir: Path | None = None, key_replay: str = "cached") -> Figures:
     """Run the soak and return its figures (used by the CI test with a short count)."""
     logging.getLogger("syncer").setLevel(logging.ERROR)
 
@@ -42,10 +43,10 @@ def run(plans: int, *, max_items: int = 200, first_seed: int = 1, verbose: bool 
 
     if workdir is not None:
         return soak(plans, workdir, first_seed=first_seed, max_items=max_items,
-                    progress=progress)
+                    progress=progress, key_replay=key_replay)
     with tempfile.TemporaryDirectory(prefix="syncer-soak-") as tmp:
         return soak(plans, Path(tmp), first_seed=first_seed, max_items=max_items,
-                    progress=progress)
+                    progress=progress, key_replay=key_replay)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,10 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plans", type=int, default=500)
     parser.add_argument("--max-items", type=int, default=200)
     parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--key-replay", choices=("cached", "reevaluate", "ignored"),
+                        default="cached", help="how the emulator answers a repeated key")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args(argv)
     figures = run(args.plans, max_items=args.max_items, first_seed=args.first_seed,
-                  verbose=True)
+                  verbose=True, key_replay=args.key_replay)
     print(figures.render())
     if args.json:
         args.json.write_text(json.dumps(figures.to_dict(), indent=2) + "\n")

@@ -105,7 +105,7 @@ def connect(
         raise StoreError(str(exc)) from None
     token = env.get(TOKEN_ENV) or emulator.store.access_token
     transport = LocalTransport(
-        emulator.handle,
+        emulator.respond,
         api_version=api_version,
         token=token,
         sleep=emulator.clock.sleep,

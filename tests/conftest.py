@@ -1,4 +1,5 @@
 import gzip
+import re
 import threading
 from functools import cache
 from pathlib import Path
@@ -8,17 +9,43 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = Path(__file__).resolve().parent / "shopify_schema"
 # The versions whose real SDL is vendored in tests/shopify_schema/
-SDL_VERSIONS = ("2026-04", "2026-07")
+VENDORED_VERSIONS = ("2026-04", "2026-07")
+# Every version syncer supports: 2026-10 has no SDL here and is built (``sdl_2026_10``).
+SDL_VERSIONS = (*VENDORED_VERSIONS, "2026-10")
+# Shopify's changelog, "Removal of ITEM_NOT_STOCKED_AT_LOCATION error" (2026-10):
+# https://shopify.dev/changelog/removal-of-itemnotstockedatlocation-error
+NOT_STOCKED_ENUMS = ("InventoryAdjustQuantitiesUserErrorCode",
+                     "InventoryMoveQuantitiesUserErrorCode",
+                     "InventorySetOnHandQuantitiesUserErrorCode",
+                     "InventorySetQuantitiesUserErrorCode")
+
+
+def sdl_2026_10(sdl_2026_07: str) -> str:
+    """The 2026-10 SDL: 2026-07 without ITEM_NOT_STOCKED_AT_LOCATION in the four quantity
+    mutations' error codes, and with IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED in
+    InventorySetQuantitiesUserErrorCode (already there in the vendored 2026-04 and 2026-07)."""
+    for enum in NOT_STOCKED_ENUMS:
+        body = re.search(rf"^enum {enum} {{\n(.*?)^}}", sdl_2026_07, re.M | re.S)
+        assert body and "  ITEM_NOT_STOCKED_AT_LOCATION\n" in body.group(1), enum
+        values = body.group(1).replace("  ITEM_NOT_STOCKED_AT_LOCATION\n", "")
+        if enum == "InventorySetQuantitiesUserErrorCode" and "PREVIOUS_ATTEMPT" not in values:
+            values += "  IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED\n"
+        sdl_2026_07 = sdl_2026_07.replace(body.group(0), f"enum {enum} {{\n{values}}}")
+    return sdl_2026_07
 
 
 @cache
 def load_real_schema(version: str = "2026-04"):
-    """The real Shopify Admin schema of ``version`` (vendored, description-free), built once."""
+    """The real Shopify Admin schema of ``version`` (vendored, description-free), built once;
+    2026-10 is 2026-07 with the changelog's changes (``sdl_2026_10``)."""
     from graphql import build_schema
 
-    path = SCHEMAS / f"admin-{version}.graphql.gz"
+    vendored = "2026-07" if version == "2026-10" else version
+    path = SCHEMAS / f"admin-{vendored}.graphql.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         sdl = fh.read()
+    if version == "2026-10":
+        sdl = sdl_2026_10(sdl)
     # assume_valid: the real SDL has deprecation mismatches on interface fields that
     # graphql-core 3.3 rejects in schema validation; we validate documents, not Shopify's schema.
     return build_schema(sdl, assume_valid=True)
@@ -32,7 +59,7 @@ def real_schema():
 
 @pytest.fixture(scope="session", params=SDL_VERSIONS)
 def real_schemas(request):
-    """The real Shopify Admin schema of each vendored version, as (version, schema)."""
+    """The real Shopify Admin schema of each version syncer supports, as (version, schema)."""
     return request.param, load_real_schema(request.param)
 
 

@@ -166,14 +166,18 @@ class KillSwitch:
         return getattr(self.emulator, name)
 
     def handle(self, body, headers, path=API_PATH):
+        return self.respond(body, headers, path)[:2]
+
+    def respond(self, body, headers, path=API_PATH):
         with self._lock:
             self.posts += 1
             n = self.posts
         hook = self.hook
         if hook is not None and hook(n, "before") == "skip":
-            return 503, {"errors": "Service Unavailable"}  # not executed (the client is gone)
+            # not executed (the client is gone)
+            return 503, {"errors": "Service Unavailable"}, {}
         try:
-            return self.emulator.handle(body, headers, path)
+            return self.emulator.respond(body, headers, path)
         finally:
             if hook is not None:
                 hook(n, "after")
@@ -348,8 +352,10 @@ def check_invariants(plan_doc: dict, initial: dict, final: dict, emulator_report
         check.rebased += len(report["rebased"])
         check.replays_reported += report["summary"]["changes_already_applied"]
 
-    # (a) keys, and committed rows per quantity.
-    keys = Counter(j["key"] for j in journal if not j["replay"] and j["key"] is not None)
+    # (a) keys, and committed rows per quantity. A store that does not replay keys commits an
+    # activation or deactivation again (a no-op); only a key that changed quantities twice counts.
+    keys = Counter(j["key"] for j in journal
+                   if not j["replay"] and j["key"] is not None and j["changes"])
     for key, n in keys.items():
         if n > 1:
             check.problem("double_applies", f"idempotency key {key} committed {n} times")
@@ -461,6 +467,7 @@ def check_invariants(plan_doc: dict, initial: dict, final: dict, emulator_report
 class Figures:
     """Totals over many plans (what the suite prints)."""
 
+    key_replay: str = "cached"
     plans: int = 0
     changes: int = 0
     runs: int = 0
@@ -473,6 +480,9 @@ class Figures:
     conflicts: int = 0
     rebased: int = 0
     absorbed: int = 0
+    applied_after_stale: int = 0
+    unknowns: int = 0
+    unknown_failed: int = 0
     partial_reruns: int = 0
     unresolved_partial: int = 0
     ended: Counter = field(default_factory=Counter)
@@ -492,6 +502,7 @@ class Figures:
 
     def to_dict(self) -> dict:
         return {
+            "key replay": self.key_replay,
             "plans run": self.plans, "planned changes": self.changes, "apply runs": self.runs,
             "faults injected by kind": dict(sorted(self.faults.items())),
             "graphql requests seen by the emulator": self.requests,
@@ -501,6 +512,10 @@ class Figures:
             "replays recognised (reported 'already applied')": self.replays_reported,
             "conflicts reported": self.conflicts, "changes rebased": self.rebased,
             "changes found at target after sales": self.absorbed,
+            "steps applied though their retry was answered stale": self.applied_after_stale,
+            "steps unknown after a stale retry (landed or not, a sale moved the level)":
+                self.unknowns,
+            "steps unknown after a request failed (a rerun tells)": self.unknown_failed,
             "reruns after a partial apply": self.partial_reruns,
             "plans still partial after the rerun limit": self.unresolved_partial,
             "plans ended": dict(sorted(self.ended.items())),
@@ -525,7 +540,8 @@ MAX_RUNS = 12
 
 
 def run_random_plan(seed: int, workdir: Path, figures: Figures, *,
-                    faults: dict | None = None, max_items: int = 200) -> Check:
+                    faults: dict | None = None, max_items: int = 200,
+                    key_replay: str = "cached") -> Check:
     """Generate a store and manifest from ``seed``, plan, apply over HTTP with faults on, rerun
     after partial applies (and once with ``rebase`` after a conflict, for odd seeds), check."""
     from syncer.apply.applier import ApplyOptions
@@ -534,7 +550,7 @@ def run_random_plan(seed: int, workdir: Path, figures: Figures, *,
     rng = random.Random(seed)
     state = random_state(rng, max_items=max_items)
     manifests = write_manifest(workdir / f"plan-{seed}", random_manifest(rng, state))
-    emulator = Emulator.from_state(state)
+    emulator = Emulator.from_state(state, key_replay=key_replay)
     with HttpEmulator(emulator) as http:
         store = http_store(http.url, seed=seed)
         doc = make_plan_document(manifests, store)
@@ -551,6 +567,11 @@ def run_random_plan(seed: int, workdir: Path, figures: Figures, *,
         while len(reports) < MAX_RUNS:
             report = engine.run_plan(plan, meta, store, options).to_dict()
             reports.append(report)
+            # What a rerun knows: the steps this plan's earlier runs sent.
+            options = replace(options, attempted=options.attempted | {
+                s["step_key"] for s in report["steps"] if s["status"] != "not attempted"})
+            if report["exit_code"] == 5 and _only_unknowns_left(report):
+                break  # no rerun can tell: a person checks these levels and plans again
             if report["exit_code"] == 5:
                 figures.partial_reruns += 1
                 continue
@@ -573,7 +594,13 @@ def run_random_plan(seed: int, workdir: Path, figures: Figures, *,
     figures.changes += len(doc["changes"])
     figures.faults.update({k: v for k, v in fault_report["counts"].items() if v})
     figures.ended[reports[-1]["status"] if reports else "no runs"] += 1
-    if reports and reports[-1]["exit_code"] == 5:
+    for report in reports:
+        for step in report["steps"]:
+            stale = "answered stale" in step["detail"]
+            figures.unknowns += step["status"] == "unknown" and stale
+            figures.unknown_failed += step["status"] == "unknown" and not stale
+            figures.applied_after_stale += "retry was answered stale" in step["detail"]
+    if reports and reports[-1]["exit_code"] == 5 and not _only_unknowns_left(reports[-1]):
         figures.unresolved_partial += 1
     figures.add(check)
     if check.problems:
@@ -581,13 +608,22 @@ def run_random_plan(seed: int, workdir: Path, figures: Figures, *,
     return check
 
 
+def _only_unknowns_left(report: dict) -> bool:
+    """A partial run whose only unfinished steps are unknown after a stale retry."""
+    statuses = {s["status"] for s in report["steps"]}
+    return bool(report["unknowns"]) and not statuses & {"failed", "not attempted"} and all(
+        "answered stale" in s["detail"] for s in report["steps"] if s["status"] == "unknown")
+
+
 def soak(plans: int, workdir: Path, *, first_seed: int = 1, faults: dict | None = None,
-         max_items: int = 200, progress=None) -> Figures:
-    """Run ``plans`` random plans (seeds ``first_seed``...) and return the totals."""
-    figures = Figures()
+         max_items: int = 200, progress=None, key_replay: str = "cached") -> Figures:
+    """Run ``plans`` random plans (seeds ``first_seed``...) against an emulator answering
+    repeated idempotency keys as ``key_replay`` says, and return the totals."""
+    figures = Figures(key_replay=key_replay)
     started = time.perf_counter()
     for seed in range(first_seed, first_seed + plans):
-        run_random_plan(seed, workdir, figures, faults=faults, max_items=max_items)
+        run_random_plan(seed, workdir, figures, faults=faults, max_items=max_items,
+                        key_replay=key_replay)
         if progress is not None:
             progress(seed - first_seed + 1, figures)
     figures.seconds = time.perf_counter() - started

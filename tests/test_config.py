@@ -37,13 +37,13 @@ def test_plan_needs_no_flags_with_syncer_yaml(tmp_path, monkeypatch):
 
 
 def test_flags_and_environment_override_the_config(tmp_path, monkeypatch):
-    # the emulator serves 2026-04 only: a request with another version gets HTTP 404
-    store_folder(tmp_path, "us", "store: missing.json\napi_version: 2026-07\n")
+    # the emulator serves 2026-04, 2026-07 and 2026-10: a request with 2027-01 gets HTTP 404
+    store_folder(tmp_path, "us", "store: missing.json\napi_version: 2027-01\n")
     monkeypatch.chdir(tmp_path)
     assert "missing.json" in run("plan", "stores/us").stderr
     other = tmp_path / "stores" / "us" / "store.json"
     by_flag = run("plan", "stores/us", "--store", other)
-    assert by_flag.exit_code == 1 and "API version 2026-07" in by_flag.stderr  # from the config
+    assert by_flag.exit_code == 1 and "API version 2027-01" in by_flag.stderr  # from the config
     by_env = run("plan", "stores/us", "-o", "b.json",
                  env={"SYNCER_STORE": str(other), "SYNCER_API_VERSION": "2026-04"})
     assert by_env.exit_code == 0, by_env.stderr

@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 
+import pytest
 from reliability_helpers import (
     HttpEmulator,
     check_invariants,
@@ -58,11 +59,12 @@ def _run_until_complete(plan_path, url, report, limit=4):
     raise AssertionError(f"still not complete after {limit} runs")
 
 
-def _killed_at(tmp_path, state, http, document, plan_path, manifests, points):
+def _killed_at(tmp_path, state, http, document, plan_path, manifests, points,
+               key_replay="cached"):
     """On a fresh emulator at ``http`` (same address, so the plan's store matches), apply,
     killing the CLI at each (n-th POST of its run, phase) in ``points`` in turn; then run it to
     completion and check the invariants. Returns how many kills landed."""
-    emulator = http.switch.emulator = Emulator.from_state(state)
+    emulator = http.switch.emulator = Emulator.from_state(state, key_replay=key_replay)
     kills = 0
     if True:
         initial = emulator.state()
@@ -101,7 +103,11 @@ def _killed_at(tmp_path, state, http, document, plan_path, manifests, points):
     return kills
 
 
-def test_sigkill_before_and_after_every_mutation_request_then_rerun(tmp_path):
+KEY_REPLAY = pytest.mark.parametrize("key_replay", ["cached", "reevaluate", "ignored"])
+
+
+@KEY_REPLAY
+def test_sigkill_before_and_after_every_mutation_request_then_rerun(tmp_path, key_replay):
     state, manifest = _store(SEED)
     with HttpEmulator(Emulator.from_state(state)) as http:
         manifests, document, plan_path = _plan_over_http(tmp_path, manifest, http)
@@ -117,11 +123,12 @@ def test_sigkill_before_and_after_every_mutation_request_then_rerun(tmp_path):
         for at in range(1, posts + 1):
             for phase in ("before", "after"):
                 kills += _killed_at(tmp_path, state, http, document, plan_path, manifests,
-                                    [(at, phase)])
+                                    [(at, phase)], key_replay)
     assert kills == 2 * posts
 
 
-def test_sigkill_repeatedly_at_random_points(tmp_path):
+@KEY_REPLAY
+def test_sigkill_repeatedly_at_random_points(tmp_path, key_replay):
     """Several kills in a row on the same plan (seeded), then a clean run."""
     rng = random.Random(5)
     state, manifest = _store(SEED + 1)
@@ -129,7 +136,8 @@ def test_sigkill_repeatedly_at_random_points(tmp_path):
         manifests, document, plan_path = _plan_over_http(tmp_path, manifest, http)
         for _ in range(2):
             points = [(rng.randint(1, 2), rng.choice(["before", "after"])) for _ in range(3)]
-            _killed_at(tmp_path, state, http, document, plan_path, manifests, points)
+            _killed_at(tmp_path, state, http, document, plan_path, manifests, points,
+                       key_replay)
 
 
 # --- the local state file --------------------------------------------------------------------

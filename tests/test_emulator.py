@@ -168,6 +168,7 @@ def test_change_from_quantity_missing_null_and_stale(shop):
     assert out["errors"][0]["message"] == (
         "InventoryChangeInput must include the following argument: changeFromQuantity.")
     assert out["errors"][0]["path"] == ["inventoryAdjustQuantities"]
+    assert out["errors"][0]["extensions"] == {"code": "INVALID_FIELD_ARGUMENTS"}
     stale = adjust(shop, [change(1, LOC1, 1, 39)], key="k2")["data"]["inventoryAdjustQuantities"]
     assert stale["inventoryAdjustmentGroup"] is None
     assert stale["userErrors"] == [{
@@ -301,10 +302,17 @@ def test_deactivating_a_level_holding_reserved_stock_succeeds_with_an_alert(shop
 def test_activate_refuses_available_with_on_hand_and_on_hand_on_an_active_level(shop):
     both = shop.gql(ACTIVATE, {"item": item(3), "loc": LOC1, "available": 1, "onHand": 1,
                                "key": "b"})["data"]["inventoryActivate"]
+    # Word for word as live 2026-04 answers.
+    message = ("The product couldn't be stocked at Warehouse East because not allowed to set "
+               "available and on_hand quantities at the same time.")
     assert both == {"inventoryLevel": None, "userErrors": [
-        {"field": ["onHand"], "message": "Only one of available or onHand can be specified."}]}
+        {"field": ["available"], "message": message}, {"field": ["onHand"], "message": message}]}
     active = shop.gql(ACTIVATE, {"item": item(1), "loc": LOC1, "onHand": 1, "key": "c"})
-    assert active["data"]["inventoryActivate"]["userErrors"][0]["field"] == ["onHand"]
+    assert active["data"]["inventoryActivate"]["userErrors"] == [
+        {"field": ["onHand"], "message": "Not allowed to set an on_hand quantity when the item is "
+                                         "already active at the location."}]
+    assert active["data"]["inventoryActivate"]["inventoryLevel"]["quantities"][0] == {
+        "name": "available", "quantity": 40}
     new = shop.gql(ACTIVATE, {"item": item(3), "loc": LOC1, "onHand": 6, "key": "d"})
     assert new["data"]["inventoryActivate"]["inventoryLevel"]["quantities"] == [
         {"name": "available", "quantity": 6}, {"name": "on_hand", "quantity": 6}]
@@ -421,10 +429,11 @@ def test_wrong_or_missing_token_is_401(shop, tmp_path):
     assert "access_token" not in state
 
 
-def test_other_api_versions_are_not_found(shop):
+def test_unknown_api_versions_and_paths_are_not_found(shop):
     query = {"query": "{ shop { name } }"}
-    assert shop.call(query, path="/admin/api/2025-01/graphql.json") == (
-        404, {"errors": "Not Found"})
+    for version in ("2027-01", "2026-05", "latest"):
+        assert shop.call(query, path=f"/admin/api/{version}/graphql.json") == (
+            404, {"errors": "Not Found"})
     assert shop.call(query, path="/admin/api/2026-04/other.json") == (404, {"errors": "Not Found"})
 
 

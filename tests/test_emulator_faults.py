@@ -266,7 +266,7 @@ def test_latency_sleeps_on_the_virtual_clock():
 
 def test_faults_do_not_apply_to_404_401_or_400():
     emu = emulator(FaultConfig(http_error=1), access_token="secret")
-    assert emu.handle({"query": SHOP}, {}, "/admin/api/2025-01/graphql.json")[0] == 404
+    assert emu.handle({"query": SHOP}, {}, "/admin/api/2027-01/graphql.json")[0] == 404
     assert emu.handle({"query": SHOP}, {})[0] == 401
     assert emu.handle({"nope": 1}, {"X-Shopify-Access-Token": "secret"})[0] == 400
     assert emu.faults.requests == 0 and emu.requests == 0

@@ -80,6 +80,15 @@ def test_emulator_schema_is_a_subset_of_the_real_schema(real_schema):
     assert _differences(build_emulator_schema(), real_schema) == []
 
 
+def test_each_served_version_is_a_subset_of_that_versions_real_schema(real_schemas):
+    version, real = real_schemas
+    assert _differences(build_emulator_schema(version), real) == []
+    # and the 2026-10 removal is modelled: 2026-04's emulator schema is not a 2026-10 subset
+    if version == "2026-10":
+        assert "enum value InventorySetQuantitiesUserErrorCode.ITEM_NOT_STOCKED_AT_LOCATION " \
+               "is not real" in _differences(build_emulator_schema("2026-04"), real)
+
+
 def test_subset_check_can_fail(real_schema):
     fake = build_schema(
         "type QueryRoot { shop: Shop! inventoryLevel(id: ID): InventoryLevel }"

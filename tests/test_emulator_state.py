@@ -208,7 +208,7 @@ def test_cli_serves_prints_its_url_and_stops_on_ctrl_c(store_file):
             line = process.stderr.readline()
             assert line.startswith("Shopify emulator listening on http://127.0.0.1:")
             url = line.split()[4]
-            assert url.endswith("/admin/api/2026-04/graphql.json")
+            assert url.endswith("/admin/api/2026-10/graphql.json")
             request = urllib.request.Request(url, data=b'{"query": "{ shop { name } }"}',
                                              headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=10) as response:

@@ -74,7 +74,7 @@ def test_detailed_exitcode_and_saved_plan(store_file, tmp_path):
     document = json.loads(out.read_text())
     plan, meta = load_plan_document(document)
     assert meta.store == str(store_file.resolve())
-    assert meta.api_version == "2026-04"
+    assert meta.api_version == "2026-10"
     assert plan.summary.to_activate == 2 and plan.summary.to_deactivate == 1
     assert len(meta.steps) == 2 + 2 + 1  # 2 activations, available + damaged adjusts, 1 deactivate
     assert "token" not in out.read_text().lower()

@@ -301,9 +301,11 @@ def _write(path: Path, document) -> Path:
 
 
 FILE_CASES = {
-    "truncated": (  # where the cut lands (in a string or not) depends on the paths in the plan
-        lambda raw: raw[: len(raw) // 2],
-        "not valid JSON",
+    "truncated": (
+        # inside a string, so the error is not at the end of the file (a cut at half the
+        # length landed inside or outside one depending on the plan's paths and versions)
+        lambda raw: raw[: raw.index(b'"plan_id": "') + 20],
+        "not valid JSON: line",
     ),
     "cut at the end": (lambda raw: raw.rstrip()[:-1], "(the file looks truncated)"),
     "empty": (lambda raw: b"", "not valid JSON (the file looks truncated): line 1, column 1"),
@@ -681,7 +683,7 @@ HTTP_CASES = {
     ),
     "HTTP 404": (
         lambda d, s, b: (404, {"errors": "Not Found"}),
-        "has no GraphQL endpoint for API version 2026-04 (HTTP 404)",
+        "has no GraphQL endpoint for API version 2026-10 (HTTP 404)",
     ),
 }
 

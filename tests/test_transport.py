@@ -98,7 +98,7 @@ def test_returns_full_response_and_counts_calls_and_cost():
     body, headers, path = script.seen[0]
     assert body == {"query": QUERY, "variables": {"a": 1}}
     assert headers["X-Shopify-Access-Token"] == TOKEN
-    assert path == "/admin/api/2026-04/graphql.json"
+    assert path == "/admin/api/2026-10/graphql.json"
 
 
 def test_throttled_waits_exactly_what_the_bucket_needs_then_retries_same_body():
@@ -209,7 +209,7 @@ def test_gives_up_after_bounded_attempts():
     [
         (401, ["rejected the access token", "SHOPIFY_ACCESS_TOKEN"]),
         (403, ["read_inventory", "write_inventory"]),
-        (404, ["shop domain", "2026-04"]),
+        (404, ["shop domain", "2026-10"]),
     ],
 )
 def test_auth_and_not_found_messages(status, words):
@@ -272,7 +272,7 @@ def test_parse_store_kinds(tmp_path):
     assert parse_store("https://us.myshopify.com/").kind == "shopify"
     assert (
         StoreSpec("shopify", "us.myshopify.com").endpoint()
-        == "https://us.myshopify.com/admin/api/2026-04/graphql.json"
+        == "https://us.myshopify.com/admin/api/2026-10/graphql.json"
     )
 
 
@@ -305,7 +305,7 @@ def test_shopify_store_needs_token():
     transport = HttpTransport.for_store(
         StoreSpec("shopify", "us.myshopify.com"), env={"SHOPIFY_ACCESS_TOKEN": TOKEN}
     )
-    assert transport.url == "https://us.myshopify.com/admin/api/2026-04/graphql.json"
+    assert transport.url == "https://us.myshopify.com/admin/api/2026-10/graphql.json"
     assert TOKEN not in repr(transport)
 
 

@@ -21,6 +21,12 @@ How it stays exactly-once (DESIGN.md section 5):
 * A conflict does not stop the run: it is left as it is and named, and every other change
   (the rest of its step, later steps, deactivations) is applied, each under its own CAS, so a
   level activated for a conflict elsewhere still gets its quantities.
+* A store may not replay keys (it may run a repeated key again, so its CAS answers stale, or
+  ignore keys). So a stale answer to a request that may have run before (sent again after a
+  lost answer or an HTTP 5xx, or a step an earlier run of this plan sent) is read as: at the
+  target, it landed (applied by this run, or already by the earlier one); anywhere else,
+  ``unknown`` with the values seen, never a conflict, and never resubmitted or rebased, which
+  could apply it twice.
 * The first error that retrying cannot fix stops the run (exit 5) after the request it was in;
   the report says what was applied, what failed and why, and what was not attempted.
 """
@@ -65,6 +71,9 @@ from syncer.shopify.transport import Transport
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 CONCURRENT = "IDEMPOTENCY_CONCURRENT_REQUEST"
 MISMATCH = "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"
+#: The key's earlier attempt failed, so nothing landed under it (the enum is in every version;
+#: 2026-10 is known to answer it for inventorySetQuantities). Classified like a stale answer.
+PREVIOUS_FAILED = "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"
 #: Resubmissions of one step after stale CAS before its changes count as conflicts.
 MAX_RESUBMITS = 3
 #: Waits for another process that holds the same idempotency key.
@@ -82,6 +91,8 @@ class ApplyOptions:
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     #: Mutation fields per request; the most the 1000-point limit allows unless told fewer.
     fields_per_request: int = documents.MAX_FIELDS_PER_REQUEST
+    #: Step keys an earlier run of this plan sent (their outcome may be unknown to this run).
+    attempted: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -130,8 +141,11 @@ class Applier:
         log: Log | None = None,
         progress: Progress | None = None,
         clock: Callable[[], float] | None = None,
+        sent: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.transport = transport
+        # Told the step keys of each request before it is sent (a rerun's ``attempted``).
+        self.sent = sent or (lambda _keys: None)
         self.plan = plan
         self.meta = meta
         self.options = options or ApplyOptions()
@@ -209,6 +223,7 @@ class Applier:
         for attempt in batch:
             self.log(f"{describe(attempt.result.step)}: sending (key {attempt.key})")
         self._in_flight = [a.result for a in batch]
+        self.sent([a.result.step.step_key for a in batch])
         try:
             response = self.transport.execute(document, values)
         except RefusedError as exc:
@@ -226,10 +241,12 @@ class Applier:
                                          "the store; a rerun of this plan will tell")
             self._fail(str(exc))
             return []
+        resent = bool(getattr(self.transport, "last_resent", False))
         data = response.get("data") if isinstance(response, dict) else None
         errors = _errors_by_field(response)
         again: list[_Attempt] = []
         stale: list[_Attempt] = []
+        failed_before: list[_Attempt] = []
         for i, attempt in enumerate(batch):
             alias = f"s{i}"
             payload = data.get(alias) if isinstance(data, dict) else None
@@ -252,6 +269,8 @@ class Applier:
                 # A key used before with other parameters (a resume that once ran with another
                 # reason) is told, like a stale CAS, by re-reading the levels: at target, done.
                 stale.append(attempt)
+            elif PREVIOUS_FAILED in codes and attempt.result.step.kind is ChangeKind.ADJUST:
+                failed_before.append(attempt)
             elif MISMATCH in codes:
                 self._rebased_before(attempt)
             elif user_errors:
@@ -259,7 +278,9 @@ class Applier:
             else:
                 self._landed(attempt, payload)
         if stale:
-            again += self._classify(stale)
+            again += self._classify(stale, resent)
+        if failed_before:
+            again += self._classify(failed_before, known_unlanded=True)
         if self._stop:
             return []
         return again
@@ -367,8 +388,11 @@ class Applier:
             self.report.error = why
         self._stop = True
 
-    def _classify(self, stale: list[_Attempt]) -> list[_Attempt]:
-        """Re-read the levels of stale adjusts; split each into done, resubmit and conflicts."""
+    def _classify(self, stale: list[_Attempt], resent: bool = False,
+                  known_unlanded: bool = False) -> list[_Attempt]:
+        """Re-read the levels of stale adjusts; split each into done, resubmit and conflicts
+        (or, for a request that may have run before, into landed and unknown; not when the
+        store says the key's attempt failed: ``known_unlanded``)."""
         keys = {c.level.key for a in stale for c in a.changes}
         try:
             live = read_levels(self.transport, keys)
@@ -382,6 +406,11 @@ class Applier:
         for attempt in stale:
             result = attempt.result
             name = result.step.quantity
+            earlier_run = attempt.resubmits == 0 and result.step.step_key in self.options.attempted
+            if (resent or earlier_run) and not known_unlanded:
+                # Landed by this run only if no earlier run sent it.
+                self._maybe_landed(attempt, live, resent and not earlier_run)
+                continue
             pending: list[Adjust] = []
             conflicts: list[Conflict] = []
             earlier = {_change_id(r.change): r for r in attempt.rebases}
@@ -422,6 +451,35 @@ class Applier:
                                   rebases=tuple(rebases)))
         return again
 
+    def _maybe_landed(self, attempt: _Attempt, live: dict, resent: bool) -> None:
+        """A stale answer to a request that may have run before. The mutation is all or
+        nothing: every change at its target means it landed; otherwise, a sale may have moved
+        the level after it landed or before it could, and no answer tells which."""
+        result = attempt.result
+        name = result.step.quantity
+        seen = [(c, _live(live, c, name)) for c in attempt.changes]
+        if all(now == c.after for c, now in seen):
+            (result.applied if resent else result.already).extend(attempt.changes)
+            self.log(f"{describe(result.step)}: " + (
+                "applied (its retry was answered stale; at the planned values)" if resent
+                else "already at the planned values (sent by an earlier run of this plan)"))
+            self._done(result)
+            if resent:
+                result.detail = "landed; its retry was answered stale"
+            return
+        result.status = UNKNOWN
+        values = "; ".join(f"{c.level.location} / {c.level.sku} {name} planned {c.before} -> "
+                           f"{c.after}, live {now}" for c, now in seen)
+        how = "sent again after a lost answer" if resent else "sent by an earlier run"
+        result.detail = (f"{how}, answered stale, and the levels are not at the targets: it "
+                         f"may have landed before a sale moved them, or not: {values}")
+        self.report.unknowns.extend(Conflict(c, now, "landed or not") for c, now in seen
+                                    if now != c.after)
+        self.log(f"{describe(result.step)}: unknown: {result.detail}")
+        if self.report.error is None:
+            self.report.error = (f"{describe(result.step)}: unknown whether it landed; check "
+                                 "these levels and plan again")
+
     def _rebase(self, pending: list[Adjust], conflicts: list[Conflict]):
         """Rebase conflicting changes onto the live values if the rebased plan stays safe.
 
@@ -447,6 +505,11 @@ class Applier:
             why = "rebasing would make the plan unsafe: " + "; ".join(f.message for f in findings)
             return pending, [Conflict(r.original, r.change.before, why) for r in rebased], []
         return pending + [r.change for r in rebased], [], rebased
+
+
+def _live(live: dict, c: Adjust, name: str) -> int | None:
+    level = live.get(c.level.key)
+    return None if level is None else level.quantities.get(name)
 
 
 def _change_id(c: Adjust) -> tuple:

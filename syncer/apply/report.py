@@ -169,6 +169,8 @@ class ApplyReport:
     results: list[StepResult]
     conflicts: list[Conflict] = field(default_factory=list)
     rebased: list[Rebase] = field(default_factory=list)
+    #: Quantities of steps whose outcome is unknown (landed or not), with the values seen.
+    unknowns: list[Conflict] = field(default_factory=list)
     error: str | None = None
     calls: int = 0
     cost_points: float = 0.0
@@ -264,6 +266,12 @@ class ApplyReport:
             lines.append(f"Not applied: {len(missed):,} of "
                          f"{plural(len(self.outcomes()), 'planned change')}:")
             lines += [f"  - {o}" for o in missed]
+        if self.unknowns:
+            lines.append(f"Unknown: {len(self.unknowns)} quantity(ies) may or may not have "
+                         "changed (a retry was answered stale and the level has moved):")
+            lines += [f"  ? {u}" for u in self.unknowns]
+            lines.append("Check these levels in Shopify's inventory history and plan again; "
+                         "running this plan again (even with --rebase) leaves them as they are.")
         codes = [d for d in self.discounts if d.status not in (APPLIED, ALREADY)]
         if codes:
             lines.append(f"Not applied: {len(codes)} of {len(self.discounts)} discount code "
@@ -294,6 +302,7 @@ class ApplyReport:
             "cost_points": self.cost_points,
             "conflicts": [c.to_dict() for c in self.conflicts],
             "rebased": [r.to_dict() for r in self.rebased],
+            "unknowns": [u.to_dict() for u in self.unknowns],
             "steps": [r.to_dict() for r in self.results],
             "changes": [o.to_dict() for o in self.outcomes()],
             **({"discounts": [d.to_dict() for d in self.discounts]} if self.discounts else {}),

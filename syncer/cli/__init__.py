@@ -113,8 +113,8 @@ def _store_options(func):
     """``--store`` and ``--api-version``, shared by every command that talks to a store."""
     func = click.option(
         "--api-version", metavar="YYYY-MM",
-        help="Shopify Admin API version (2026-04 or later). Default: $SYNCER_API_VERSION, "
-        f"syncer.yaml, else {DEFAULT_API_VERSION}.",
+        help="Shopify Admin API version (2026-04, 2026-07 or 2026-10). Default: "
+        f"$SYNCER_API_VERSION, syncer.yaml, else {DEFAULT_API_VERSION}.",
     )(func)
     return click.option(
         "--store", envvar=STORE_ENV, metavar="STORE",
@@ -296,7 +296,7 @@ def _duration(_ctx, _param, value):
               f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store a saved plan "
               "was made for.")
 @click.option("--api-version", metavar="YYYY-MM",
-              help="Shopify Admin API version (2026-04 or later). Default: "
+              help="Shopify Admin API version (2026-04, 2026-07 or 2026-10). Default: "
               f"$SYNCER_API_VERSION, syncer.yaml, else {DEFAULT_API_VERSION}.")
 @click.option("--auto-approve", is_flag=True,
               help="Apply manifests without asking for confirmation (needed off a terminal).")

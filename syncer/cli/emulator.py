@@ -49,8 +49,12 @@ _RATE = click.FloatRange(0, 1)
               help="Chance (0-1) of a simulated sale (available goes down) before a request.")
 @click.option("--sales-max-units", type=click.IntRange(min=1), metavar="N",
               help="Most units one simulated sale takes (default 1).")
-def emulator(state, host, port, **faults):
-    """Serve the local Shopify Admin GraphQL emulator (API 2026-04) until Ctrl-C.
+@click.option("--key-replay", type=click.Choice(["cached", "reevaluate", "ignored"]),
+              help="How a repeated idempotency key is answered: cached (the first result, "
+                   "default), reevaluate (run again; compare-and-set decides) or ignored "
+                   "(keys not deduplicated). Overrides the state file's key_replay.")
+def emulator(state, host, port, key_replay, **faults):
+    """Serve the local Shopify Admin GraphQL emulator (API 2026-04, 2026-07, 2026-10) until Ctrl-C.
 
     Fault flags override the state file's "faults" section (see syncer/emulator/README.md).
     GET /_emulator/faults shows fault counters, sales and the mutation journal.
@@ -62,6 +66,7 @@ def emulator(state, host, port, **faults):
         syncer emulator --state store.json --fault-seed 7 --drop-after-commit 0.2 \\
             --http-error 0.05 --throttle 0.1 --latency-ms 10-200
         syncer emulator --state store.json --sales-rate 0.3 --sales-max-units 2
+        syncer emulator --state store.json --key-replay reevaluate
     """
     from syncer.emulator.statelock import StateLock, StateLocked
 
@@ -72,17 +77,17 @@ def emulator(state, host, port, **faults):
     except OSError as exc:
         raise click.ClickException(f"cannot lock {state}: {exc.strerror or exc}") from None
     try:
-        _serve(state, lock, host, port, faults)
+        _serve(state, lock, host, port, key_replay, faults)
     finally:
         lock.release()
 
 
-def _serve(state, lock, host, port, faults) -> None:
+def _serve(state, lock, host, port, key_replay, faults) -> None:
     """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
     from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
 
     try:
-        emu = Emulator.load(state)
+        emu = Emulator.load(state, key_replay=key_replay)
     except StateError as exc:
         raise click.ClickException(str(exc)) from None
     overrides = {k: v for k, v in faults.items() if v is not None}

@@ -1,4 +1,4 @@
-"""A local Shopify Admin GraphQL API (2026-04) for tests, demos and benchmarks.
+"""A local Shopify Admin GraphQL API (2026-04, 2026-07, 2026-10) for tests, demos and benchmarks.
 
 It imports nothing from the rest of syncer, so the client is never tested against its own code.
 The state file format is described in ``README.md`` next to this module.

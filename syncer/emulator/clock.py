@@ -77,9 +77,11 @@ class LeakyBucket:
         """Refill for the time elapsed, then take ``cost`` if the bucket holds it."""
         with self._lock:
             self._refill()
-            if cost > self._available:
+            # A millionth of a point is float noise (a client that waited exactly
+            # deficit / rate seconds must not be throttled for it).
+            if cost > self._available + 1e-6:
                 return False
-            self._available -= cost
+            self._available = max(0.0, self._available - cost)
             return True
 
     def refund(self, amount: float) -> None:

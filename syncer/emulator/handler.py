@@ -23,9 +23,10 @@ from syncer.emulator.cost import (
 from syncer.emulator.faults import HTTP_ERRORS, FaultConfig, Faults, ResponseLost
 from syncer.emulator.schema import Context, build_emulator_schema
 from syncer.emulator.state import load_state, save_state, state_from_store, store_from_state
-from syncer.emulator.store import Store
+from syncer.emulator.store import KEY_REPLAY_MODES, Store
+from syncer.emulator.versions import LATEST, VERSION_HEADER, VERSIONS, served_version, version
 
-API_VERSION = "2026-04"
+API_VERSION = LATEST
 API_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 _PATH = re.compile(r"^/admin/api/([^/]+)/graphql\.json$")
 NOT_FOUND = {"errors": "Not Found"}
@@ -47,7 +48,7 @@ def now_iso(clock) -> str:
 
 
 class Emulator:
-    """A local Shopify Admin GraphQL API (2026-04) over an in-memory store.
+    """A local Shopify Admin GraphQL API (2026-04, 2026-07, 2026-10) over an in-memory store.
 
     ``handle`` is thread-safe: a lock makes each request, and so each mutation, atomic.
     With a ``path``, every request that changes the store saves it back atomically.
@@ -55,14 +56,21 @@ class Emulator:
     ``faults`` (a ``FaultConfig``) injects faults; without it, the state's ``faults`` section
     is used. ``self.faults`` is the ``Faults`` object (counters) or None. ``self.requests``
     counts GraphQL requests (well-formed and authorized ones).
+
+    ``key_replay`` (``cached``, ``reevaluate`` or ``ignored``) says how a repeated idempotency
+    key is answered; without it, the state's ``key_replay`` is used (the file is not changed).
     """
 
     def __init__(self, store: Store, clock=None, path: str | os.PathLike | None = None,
-                 faults: FaultConfig | None = None) -> None:
+                 faults: FaultConfig | None = None, key_replay: str | None = None) -> None:
+        if key_replay is not None and key_replay not in KEY_REPLAY_MODES:
+            raise ValueError(f"key_replay must be one of {', '.join(KEY_REPLAY_MODES)}")
+        self.key_replay = key_replay or store.key_replay
         self.store = store
         self.clock = clock or RealClock()
         self.path = path
-        self.schema = build_emulator_schema()
+        self.schemas = {name: build_emulator_schema(name) for name in VERSIONS}
+        self.schema = self.schemas[API_VERSION]
         self.bucket = LeakyBucket(maximum=store.throttle["maximumAvailable"],
                                   restore_rate=store.throttle["restoreRate"], clock=self.clock)
         self._lock = threading.RLock()
@@ -72,16 +80,18 @@ class Emulator:
         self.set_faults(faults if faults is not None else store.faults)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, clock=None,
-             faults: FaultConfig | None = None) -> Emulator:
+    def load(cls, path: str | os.PathLike, clock=None, faults: FaultConfig | None = None,
+             key_replay: str | None = None) -> Emulator:
         """An emulator over a state file; raises ``StateError`` if the file is not valid."""
-        return cls(load_state(path), clock=clock, path=path, faults=faults)
+        return cls(load_state(path), clock=clock, path=path, faults=faults,
+                   key_replay=key_replay)
 
     @classmethod
-    def from_state(cls, state: dict, clock=None, path=None,
-                   faults: FaultConfig | None = None) -> Emulator:
+    def from_state(cls, state: dict, clock=None, path=None, faults: FaultConfig | None = None,
+                   key_replay: str | None = None) -> Emulator:
         """An emulator over a state dict (same format as the file)."""
-        return cls(store_from_state(state), clock=clock, path=path, faults=faults)
+        return cls(store_from_state(state), clock=clock, path=path, faults=faults,
+                   key_replay=key_replay)
 
     def set_faults(self, config: FaultConfig | None) -> None:
         """Start injecting ``config``'s faults (a fresh rng from its seed, counters at 0).
@@ -125,9 +135,21 @@ class Emulator:
         500/502/503 or ``THROTTLED`` without executing, or execute and commit the request and
         then raise ``ResponseLost`` (a ``ConnectionResetError``) instead of returning.
         """
+        return self.respond(body, headers, path)[:2]
+
+    def respond(self, body: dict, headers: dict,
+                path: str = API_PATH) -> tuple[int, dict, dict[str, str]]:
+        """``handle``, plus the response headers: ``X-Shopify-API-Version`` names the version
+        that answered (the oldest served one for a retired version, as Shopify falls forward).
+        """
         match = _PATH.match(path.split("?", 1)[0])
-        if not match or match.group(1) != API_VERSION:
-            return 404, NOT_FOUND
+        served = served_version(match.group(1)) if match else None
+        if served is None:
+            return 404, NOT_FOUND, {}
+        status, payload = self._handle(body, headers, served)
+        return status, payload, {VERSION_HEADER: served}
+
+    def _handle(self, body: dict, headers: dict, served: str) -> tuple[int, dict]:
         if not self.authorized(headers):
             return 401, UNAUTHORIZED
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
@@ -140,7 +162,7 @@ class Emulator:
             self.requests += 1
             request, faults = self.requests, self.faults
             if faults is None:
-                return 200, self._run(query, variables, operation_name, request)[0]
+                return 200, self._run(query, variables, operation_name, request, served)[0]
             plan = faults.draw(self.store, request)
             if plan.sale is not None and self.path is not None:
                 save_state(self.path, state_from_store(self.store))
@@ -149,7 +171,7 @@ class Emulator:
         if plan.http_status is not None:
             return plan.http_status, dict(HTTP_ERRORS[plan.http_status])
         with self._lock:
-            response, mutation = self._run(query, variables, operation_name, request,
+            response, mutation = self._run(query, variables, operation_name, request, served,
                                            throttle=plan.throttle)
             if plan.throttle:
                 faults.count("throttled")
@@ -162,26 +184,28 @@ class Emulator:
         return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
                          "throttleStatus": self.bucket.status()}}
 
-    def _parsed(self, query: str):
+    def _parsed(self, query: str, served: str):
         """``(document, validation errors)`` for ``query``, cached: clients send few distinct
         documents many times, and parsing and validating dominate a small request."""
-        cached = self._documents.get(query)
+        cached = self._documents.get((served, query))
         if cached is None:
             document = parse(query)
-            cached = (document, validate(self.schema, document))
+            cached = (document, validate(self.schemas[served], document))
             if len(self._documents) >= 512:
                 self._documents.clear()
-            self._documents[query] = cached
+            self._documents[(served, query)] = cached
         return cached
 
     def _run(self, query: str, variables: dict | None, operation_name: str | None,
-             request: int | None = None, throttle: bool = False) -> tuple[dict, bool]:
+             request: int | None = None, served: str = API_VERSION,
+             throttle: bool = False) -> tuple[dict, bool]:
         """The response, and whether the document's operation is a mutation.
 
         ``throttle`` answers ``THROTTLED`` (an injected fault) where a dry bucket would.
         """
+        schema = self.schemas[served]
         try:
-            document, invalid = self._parsed(query)
+            document, invalid = self._parsed(query, served)
         except GraphQLError as exc:
             return ({"errors": [shopify_validation_error(exc)],
                      "extensions": self._cost(0, None)}, False)
@@ -190,8 +214,8 @@ class Emulator:
         if invalid:
             return ({"errors": [shopify_validation_error(e) for e in invalid],
                      "extensions": self._cost(0, None)}, mutation)
-        refused = limit_errors(self.schema, document, variables, operation_name)
-        requested = requested_cost(self.schema, document, variables, operation_name)
+        refused = limit_errors(schema, document, variables, operation_name)
+        requested = requested_cost(schema, document, variables, operation_name)
         if refused:
             return {"errors": refused, "extensions": self._cost(requested, None)}, mutation
         if requested > MAX_QUERY_COST:
@@ -200,12 +224,13 @@ class Emulator:
         if throttle or not self.bucket.try_take(requested):
             return ({"errors": [throttled_error()], "extensions": self._cost(requested, None)},
                     mutation)
-        context = Context(self.store, now_iso(self.clock), request=request)
-        result = execute(self.schema, document, variable_values=variables,
+        context = Context(self.store, now_iso(self.clock), request=request,
+                          version=version(served), key_replay=self.key_replay)
+        result = execute(schema, document, variable_values=variables,
                          operation_name=operation_name, context_value=context)
         actual = requested
         if result.data is not None:
-            actual = actual_cost(self.schema, document, variables, result.data, operation_name)
+            actual = actual_cost(schema, document, variables, result.data, operation_name)
         if requested > actual:
             self.bucket.refund(requested - actual)
         if context.dirty and self.path is not None:
@@ -219,4 +244,5 @@ class Emulator:
         return response, mutation
 
 
-__all__ = ["API_PATH", "Emulator", "FaultConfig", "RealClock", "ResponseLost", "VirtualClock"]
+__all__ = ["API_PATH", "KEY_REPLAY_MODES", "Emulator", "FaultConfig", "RealClock", "ResponseLost",
+           "VirtualClock"]

@@ -1,4 +1,14 @@
-"""Mutation resolvers, with the 2026-04 ``@idempotent(key:)`` rules and the key cache."""
+"""Mutation resolvers, with the ``@idempotent(key:)`` rules and the key cache.
+
+How a repeated key is answered is the store's ``key_replay`` setting:
+
+* ``cached`` (Shopify's documented behaviour, the default): a key's first successful result is
+  replayed for the same arguments, and nothing runs again.
+* ``reevaluate`` (seen live on 2026-07): the mutation runs again and its compare-and-set decides;
+  a retry of an adjust that landed is answered ``CHANGE_FROM_QUANTITY_STALE``. A key used with
+  other arguments is still refused.
+* ``ignored`` (reported on some shops early in 2026): keys are accepted and never remembered.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +30,10 @@ CODED = {"inventoryAdjustQuantities": "inventoryAdjustmentGroup",
 MISSING_KEY = "The @idempotent directive is required for this mutation but was not provided."
 BLANK_KEY = "The idempotency key cannot be an empty string or whitespace only."
 MISMATCH = "The same idempotency key cannot be used with different operation parameters."
+PREVIOUS_FAILED = "A previous request with this idempotency key failed. Retry with a new " \
+    "idempotency key."
+# 2026-10: where a key's failed attempt is remembered and refused (versions.py).
+REMEMBERS_FAILURES = {"inventorySetQuantities"}
 
 
 def _key(info) -> str | None:
@@ -48,31 +62,39 @@ def _mutation(name: str, run):
         if key is None and name in KEY_REQUIRED:
             raise GraphQLError(MISSING_KEY, extensions={"code": "BAD_REQUEST"})
         digest = fingerprint(args)
-        if key is None or name not in KEY_ACCEPTED:
+        if key is None or name not in KEY_ACCEPTED or context.key_replay == "ignored":
             payload = run(context, args)
             if not payload["userErrors"]:
                 context.dirty = True
-                _journal(context, name, None, digest, False, payload)
+                _journal(context, name, key, digest, False, payload)
             return payload
         cached = context.store.idempotency.get((name, key))
-        if cached is not None:
-            if cached["fingerprint"] == digest:
-                _journal(context, name, key, digest, True, cached["response"])
-                return cached["response"]
+        failures = name in REMEMBERS_FAILURES and context.version.previous_attempt_failed
+        if cached is not None and cached["fingerprint"] != digest:
             if name in CODED:
-                return {CODED[name]: None, "userErrors": [
-                    user_error(MISMATCH, None, "IDEMPOTENCY_KEY_PARAMETER_MISMATCH")]}
+                return _refused(name, MISMATCH, "IDEMPOTENCY_KEY_PARAMETER_MISMATCH")
             raise GraphQLError(MISMATCH, extensions={"code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"})
+        failed_before = cached is not None and bool(cached["response"]["userErrors"])
+        if failed_before and failures:
+            return _refused(name, PREVIOUS_FAILED, "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED")
+        if cached is not None and not failed_before and context.key_replay == "cached":
+            _journal(context, name, key, digest, True, cached["response"])
+            return cached["response"]
         payload = run(context, args)
-        # Only a success is remembered: a failed attempt (a stale CAS, say) changed nothing,
-        # so retrying the same key runs the mutation again against the current state.
-        if not payload["userErrors"]:
+        # A success is remembered; a failed attempt (a stale CAS, say) changed nothing, so
+        # retrying the key runs the mutation again, except where 2026-10 refuses that.
+        if not payload["userErrors"] or failures:
             context.store.idempotency[(name, key)] = {"fingerprint": digest, "response": payload}
             context.dirty = True
+        if not payload["userErrors"]:
             _journal(context, name, key, digest, False, payload)
         return payload
 
     return resolve
+
+
+def _refused(name: str, message: str, code: str) -> dict:
+    return {CODED[name]: None, "userErrors": [user_error(message, None, code)]}
 
 
 def _journal(context, name: str, key: str | None, digest: str, replay: bool,
@@ -89,8 +111,10 @@ def _journal(context, name: str, key: str | None, digest: str, replay: bool,
 
 
 def _require_change_from(entries: list[dict], input_type: str) -> None:
+    """Live 2026-04: a top-level error on the field (its data null), not a user error."""
     if any("changeFromQuantity" not in entry for entry in entries):
-        raise GraphQLError(f"{input_type} must include the following argument: changeFromQuantity.")
+        raise GraphQLError(f"{input_type} must include the following argument: changeFromQuantity.",
+                           extensions={"code": "INVALID_FIELD_ARGUMENTS"})
 
 
 def _activate(context, args):
@@ -100,12 +124,13 @@ def _activate(context, args):
 
 def _adjust(context, args):
     _require_change_from(args["input"]["changes"], "InventoryChangeInput")
-    return context.store.adjust(args["input"], context.now_iso)
+    return context.store.adjust(args["input"], context.now_iso, context.version.any_location)
 
 
 def _set(context, args):
     _require_change_from(args["input"]["quantities"], "InventoryQuantityInput")
-    return context.store.set_quantities(args["input"], context.now_iso)
+    return context.store.set_quantities(args["input"], context.now_iso,
+                                        context.version.any_location)
 
 
 MUTATIONS = {

@@ -16,6 +16,7 @@ from importlib import resources
 from graphql import GraphQLError, GraphQLSchema, build_schema
 
 from syncer.emulator.store import READABLE, Discount, Item, Level, Location, Store, gid_number
+from syncer.emulator.versions import OLDEST, Version, sdl, version
 
 
 @dataclass
@@ -26,15 +27,17 @@ class Context:
     now_iso: str
     dirty: bool = False
     request: int | None = None  # the emulator's request number, for the mutation journal
+    version: Version = version(OLDEST)  # the API version answering this request
+    key_replay: str = "cached"  # how a repeated idempotency key is answered (mutations.py)
 
 
 @cache
-def build_emulator_schema() -> GraphQLSchema:
-    """The executable schema (built once; resolvers are stateless)."""
+def build_emulator_schema(api_version: str = OLDEST) -> GraphQLSchema:
+    """The executable schema of ``api_version`` (built once each; resolvers are stateless)."""
     from syncer.emulator.mutations import MUTATIONS
 
-    sdl = resources.files("syncer.emulator").joinpath("schema.graphql").read_text("utf-8")
-    schema = build_schema(sdl)
+    base = resources.files("syncer.emulator").joinpath("schema.graphql").read_text("utf-8")
+    schema = build_schema(sdl(base, api_version))
     from syncer.emulator.discounts import RESOLVERS as DISCOUNTS
 
     for (type_name, field_name), resolver in {**RESOLVERS, **DISCOUNTS, **MUTATIONS}.items():

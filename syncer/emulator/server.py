@@ -33,7 +33,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        """``http://HOST:PORT/admin/api/2026-04/graphql.json``."""
+        """``http://HOST:PORT/admin/api/2026-10/graphql.json`` (the latest version served)."""
         host, port = self.server_address[:2]
         return f"http://{host}:{port}{API_PATH}"
 
@@ -53,11 +53,12 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, UnicodeDecodeError):
             body = None
         try:
-            status, payload = self.server.emulator.handle(body, dict(self.headers), self.path)
+            status, payload, headers = self.server.emulator.respond(body, dict(self.headers),
+                                                                    self.path)
         except ResponseLost as lost:
             self._lose(lost)
             return
-        self._reply(status, payload)
+        self._reply(status, payload, headers=headers)
 
     def do_GET(self) -> None:  # noqa: N802
         """``/_emulator/faults`` (counters, sales, journal) and ``/_emulator/state``."""
@@ -72,9 +73,12 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._reply(200, emulator.state())
 
-    def _reply(self, status: int, payload: dict, part: bool = False) -> None:
+    def _reply(self, status: int, payload: dict, part: bool = False,
+               headers: dict | None = None) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

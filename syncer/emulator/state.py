@@ -12,7 +12,17 @@ from pathlib import Path
 
 from syncer.emulator.faults import FaultConfig, FaultConfigError
 from syncer.emulator.state_schema import schema_problems
-from syncer.emulator.store import STORED, Discount, Item, Level, Location, Store, gid_number
+from syncer.emulator.store import (
+    KEY_REPLAY_MODES,
+    PLAN_RESTORE_RATES,
+    STORED,
+    Discount,
+    Item,
+    Level,
+    Location,
+    Store,
+    gid_number,
+)
 
 IDEMPOTENCY_FIELDS = ("field", "key", "fingerprint", "response")
 
@@ -63,6 +73,9 @@ def _build(data: dict, problems: list[str]) -> Store:
     store = Store(shop=shop if isinstance(shop, str) else "",
                   access_token=token if isinstance(token, str) and token else None)
     throttle = _valid(data, "throttle", dict) or {}
+    if throttle.get("plan") in PLAN_RESTORE_RATES:
+        rate = PLAN_RESTORE_RATES[throttle["plan"]]
+        store.throttle.update(plan=throttle["plan"], restoreRate=rate, maximumAvailable=20 * rate)
     for key in ("maximumAvailable", "restoreRate"):
         value = throttle.get(key)
         if _number(value) and value > 0:
@@ -93,6 +106,8 @@ def _build(data: dict, problems: list[str]) -> Store:
         except FaultConfigError as exc:
             problems += [f"faults.{name}: {message}" if name != "faults" else f"faults: {message}"
                          for name, message in exc.problems]
+    if data.get("key_replay") in KEY_REPLAY_MODES:
+        store.key_replay = data["key_replay"]
     seq = data.get("adjustment_group_seq")
     if type(seq) is int and seq >= 0:
         store.adjustment_group_seq = seq
@@ -195,6 +210,8 @@ def state_from_store(store: Store) -> dict:
         for (f, k), v in store.idempotency.items()
     ]
     data["adjustment_group_seq"] = store.adjustment_group_seq
+    if store.key_replay != "cached":
+        data["key_replay"] = store.key_replay
     if store.faults is not None:
         data["faults"] = store.faults.to_dict()
     return data

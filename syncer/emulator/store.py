@@ -15,6 +15,10 @@ STORED = ("available", "committed", "damaged", "incoming", "quality_control", "r
 ADJUSTABLE = ("available", "damaged", "incoming", "quality_control", "reserved", "safety_stock")
 READABLE = (*STORED, "on_hand")
 QUANTITY_LIMIT = 2_000_000_000
+#: How a repeated idempotency key is answered (the state file's ``key_replay``; mutations.py).
+KEY_REPLAY_MODES = ("cached", "reevaluate", "ignored")
+#: Restore rates (points per second) of the GraphQL Admin API by plan (``throttle.plan``).
+PLAN_RESTORE_RATES = {"standard": 100, "advanced": 200, "plus": 1000, "enterprise": 2000}
 REASONS = {
     "correction": "Inventory correction",
     "cycle_count_available": "Cycle count",
@@ -130,6 +134,8 @@ class Store:
     discounts: dict[str, Discount] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], dict] = field(default_factory=dict)
     adjustment_group_seq: int = 0
+    # How a repeated idempotency key is answered: cached, reevaluate or ignored (mutations.py).
+    key_replay: str = "cached"
     # The state file's ``faults`` section (a ``FaultConfig``), kept so a save writes it back.
     faults: object | None = None
     # In memory only (not saved): what tests read to prove each change was applied once.
@@ -250,22 +256,28 @@ class Store:
 
     def activate(self, item_id: str, location_id: str, available: int | None,
                  on_hand: int | None) -> dict:
-        """``inventoryActivate``: create, or reactivate with the same id and quantities."""
+        """``inventoryActivate``: create, or reactivate with the same id and quantities.
+
+        The two refusals of ``available`` with ``onHand`` and of ``onHand`` on an active level
+        are worded as live 2026-04 answers them (the latter still returns the level).
+        """
         errors = []
         if item_id not in self.items:
             errors.append(user_error("Inventory item does not exist", ["inventoryItemId"]))
         if location_id not in self.locations:
             errors.append(user_error("Location does not exist", ["locationId"]))
-        if available is not None and on_hand is not None:
-            errors.append(user_error("Only one of available or onHand can be specified.",
-                                     ["onHand"]))
-        level = self.levels.get((item_id, location_id))
-        if not errors and on_hand is not None and level is not None and level.active:
-            errors.append(user_error(
-                "The onHand quantity can only be set when the item is not yet active at the "
-                "location.", ["onHand"]))
+        if not errors and available is not None and on_hand is not None:
+            where = self.locations[location_id].name
+            message = (f"The product couldn't be stocked at {where} because not allowed to set "
+                       "available and on_hand quantities at the same time.")
+            errors += [user_error(message, ["available"]), user_error(message, ["onHand"])]
         if errors:
             return {"inventoryLevel": None, "userErrors": errors}
+        level = self.levels.get((item_id, location_id))
+        if on_hand is not None and level is not None and level.active:
+            return {"inventoryLevel": level.id, "userErrors": [user_error(
+                "Not allowed to set an on_hand quantity when the item is already active at the "
+                "location.", ["onHand"])]}
         if level is None:
             level = Level(self.next_level_id(), item_id, location_id, False,
                           {n: 0 for n in STORED})
@@ -332,7 +344,11 @@ class Store:
 
     # -- quantities ----------------------------------------------------------------------
 
-    def _locate(self, change: dict, path: list, codes: dict) -> tuple[Level | None, dict | None]:
+    def _locate(self, change: dict, path: list, codes: dict,
+                new: dict | None = None) -> tuple[Level | None, dict | None]:
+        """The level a change names, or a user error. With ``new`` (2026-10: quantities can be
+        changed at any location), a missing level is made (active, all quantities 0) and kept in
+        ``new`` until the mutation commits (``_stock``)."""
         item, location = change["inventoryItemId"], change["locationId"]
         if item not in self.items:
             return None, user_error("The specified inventory item could not be found.",
@@ -341,6 +357,11 @@ class Store:
             return None, user_error("The specified location could not be found.",
                                     [*path, "locationId"], codes["location"])
         level = self.levels.get((item, location))
+        if level is None and new is not None:
+            if (item, location) not in new:
+                new[(item, location)] = Level(self.next_level_id() + len(new), item, location,
+                                              True, {n: 0 for n in STORED})
+            return new[(item, location)], None
         if level is None:
             return None, user_error("The inventory item is not stocked at the location.",
                                     [*path, "locationId"], "ITEM_NOT_STOCKED_AT_LOCATION")
@@ -358,7 +379,13 @@ class Store:
                                      "INVALID_REFERENCE_DOCUMENT"))
         return errors
 
-    def adjust(self, data: dict, now_iso: str) -> dict:
+    def _stock(self, new: dict | None) -> None:
+        """Add the levels a committed 2026-10 change made (see ``_locate``)."""
+        for key, level in (new or {}).items():
+            self.levels[key] = level
+            self._indexed(level)
+
+    def adjust(self, data: dict, now_iso: str, any_location: bool = False) -> dict:
         """``inventoryAdjustQuantities``: deltas with CAS, all-or-nothing."""
         name = data["name"]
         errors = self._check_header(data, "INVALID_REASON")
@@ -369,9 +396,10 @@ class Store:
         running: dict[int, int] = {}
         planned = []
         codes = {"item": "INVALID_INVENTORY_ITEM", "location": "INVALID_LOCATION"}
+        new: dict | None = {} if any_location else None
         for i, change in enumerate(data["changes"] if not errors else []):
             path = ["input", "changes", i]
-            level, error = self._locate(change, path, codes)
+            level, error = self._locate(change, path, codes, new)
             ledger = change.get("ledgerDocumentUri")
             if error is None:
                 error = _ledger_error(name, ledger, len(ledgers), path)
@@ -394,6 +422,7 @@ class Store:
                 errors.append(error)
         if errors:
             return {"inventoryAdjustmentGroup": None, "userErrors": errors}
+        self._stock(new)
         rows = []
         for level, delta, ledger in planned:
             level.quantities[name] = level.quantity(name) + delta
@@ -402,7 +431,7 @@ class Store:
                 rows.append(_change_row(level, "on_hand", delta, ledger))
         return {"inventoryAdjustmentGroup": self._group(data, rows, now_iso), "userErrors": []}
 
-    def set_quantities(self, data: dict, now_iso: str) -> dict:
+    def set_quantities(self, data: dict, now_iso: str, any_location: bool = False) -> dict:
         """``inventorySetQuantities``: absolute ``available`` or ``on_hand`` with CAS."""
         name = data["name"]
         errors = self._check_header(data, "INVALID_REASON")
@@ -411,9 +440,10 @@ class Store:
                                      ["input", "name"], "INVALID_NAME"))
         seen, planned = set(), []
         codes = {"item": "INVALID_INVENTORY_ITEM", "location": "INVALID_LOCATION"}
+        new: dict | None = {} if any_location else None
         for i, entry in enumerate(data["quantities"] if not errors else []):
             path = ["input", "quantities", i]
-            level, error = self._locate(entry, path, codes)
+            level, error = self._locate(entry, path, codes, new)
             pair = (entry["inventoryItemId"], entry["locationId"])
             if error is None and pair in seen:
                 error = user_error("The combination of inventoryItemId and locationId must be "
@@ -436,6 +466,7 @@ class Store:
                 errors.append(error)
         if errors:
             return {"inventoryAdjustmentGroup": None, "userErrors": errors}
+        self._stock(new)
         rows = []
         for level, delta in planned:
             level.quantities["available"] = level.quantity("available") + delta

@@ -7,24 +7,33 @@ Pure apart from looking at the file system for a state file: ``parse_store`` cla
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from syncer.errors import UsageError
 
-DEFAULT_API_VERSION = "2026-04"
-MIN_API_VERSION = "2026-04"
+log = logging.getLogger(__name__)
+
+#: The Admin API versions syncer knows (its documents validate against each one's SDL).
+SUPPORTED_API_VERSIONS = ("2026-04", "2026-07", "2026-10")
+MIN_API_VERSION = SUPPORTED_API_VERSIONS[0]
+DEFAULT_API_VERSION = SUPPORTED_API_VERSIONS[-1]  # the latest stable version syncer knows
 TOKEN_ENV = "SHOPIFY_ACCESS_TOKEN"
 STORE_ENV = "SYNCER_STORE"
 
 _VERSION = re.compile(r"\d{4}-(01|04|07|10)")
+_WARNED: set[str] = set()  # newer versions already warned about (once per process)
 _SHOP = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 def check_api_version(version: str) -> str:
     """``version`` if syncer supports it; ``UsageError`` otherwise.
+
+    A release newer than syncer knows is allowed with a warning: the transport then proceeds
+    only if the store answers with that very version (``X-Shopify-API-Version``).
 
     >>> check_api_version("2026-07")
     '2026-07'
@@ -40,6 +49,10 @@ def check_api_version(version: str) -> str:
             "inventory level discards its quantities, so an apply could destroy stock counts; "
             f"use --api-version {MIN_API_VERSION} or later"
         )
+    if version > DEFAULT_API_VERSION and version not in _WARNED:
+        _WARNED.add(version)
+        log.warning("API version %s is newer than syncer knows (up to %s): syncer proceeds only "
+                    "if the store serves it", version, DEFAULT_API_VERSION)
     return version
 
 

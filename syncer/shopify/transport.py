@@ -30,6 +30,7 @@ from syncer.errors import RefusedError, StoreError, UsageError, plural
 from syncer.shopify.decode import error_code, graphql_errors
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
+    SUPPORTED_API_VERSIONS,
     TOKEN_ENV,
     StoreSpec,
     api_path,
@@ -40,6 +41,8 @@ from syncer.shopify.throttle import Bucket
 log = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Shopify-Access-Token"
+#: The response header naming the API version that executed a request.
+VERSION_HEADER = "X-Shopify-API-Version"
 
 
 class Transport(Protocol):
@@ -66,6 +69,7 @@ class _Reply:
     status: int
     body: Any
     retry_after: float | None = None
+    served: str | None = None  # the X-Shopify-API-Version header, when the store sent one
 
 
 class _ConnectionLost(Exception):
@@ -91,6 +95,10 @@ class _BaseTransport:
         self.calls = 0
         self.cost_points = 0.0
         self.waited = 0.0
+        #: Whether the last ``execute`` sent its body again after an answer that was lost or
+        #: an HTTP 5xx: the store may have run the document before answering the resend.
+        self.last_resent = False
+        self._version_checked = False
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._retry = retry or RetryPolicy()
@@ -108,6 +116,7 @@ class _BaseTransport:
         """Send ``document`` with ``variables``; return the response after transport retries."""
         variables = dict(variables or {})
         failures = throttles = 0
+        self.last_resent = False
         while True:
             self._pace(document)
             try:
@@ -116,15 +125,18 @@ class _BaseTransport:
             except _ConnectionLost as exc:
                 failures += 1
                 self._backoff(failures, f"connection error ({exc})")
+                self.last_resent = True
                 continue
             if reply.status == 429 or reply.status >= 500:
                 failures += 1
                 self._backoff(failures, f"HTTP {reply.status}", reply.retry_after)
+                self.last_resent = self.last_resent or reply.status >= 500
                 continue
             if reply.status != 200:
                 raise self._status_error(reply)
             if not isinstance(reply.body, dict):
                 raise StoreError(f"{self.where} answered HTTP 200 without a GraphQL JSON body")
+            self._check_served(reply.served)
             cost = self._observe(document, reply.body)
             if "THROTTLED" in {error_code(e) for e in graphql_errors(reply.body)}:
                 throttles += 1
@@ -133,6 +145,23 @@ class _BaseTransport:
             # A store that echoes the token (in an error message, say) must not put it into
             # syncer's errors, logs or plan files.
             return _scrub(reply.body, self._secrets) if self._secrets else reply.body
+
+    def _check_served(self, served: str | None) -> None:
+        """Refuse a store that answers with another API version than asked (Shopify serves a
+        retired version as the oldest supported one); checked on the first answer."""
+        if served is None or self._version_checked:
+            return
+        if served != self.api_version:
+            raise RefusedError(
+                f"{self.where} answered with API version {served}, not {self.api_version}: it "
+                f"does not serve {self.api_version} (retired or not released); "
+                f"use --api-version {served}" + (
+                    "" if served in SUPPORTED_API_VERSIONS else
+                    f" if syncer supports it ({', '.join(SUPPORTED_API_VERSIONS)})"))
+        self._version_checked = True
+        if served not in SUPPORTED_API_VERSIONS:
+            log.warning("%s serves API version %s, which syncer does not know; proceeding",
+                        self.where, served)
 
     def _observe(self, document: str, body: dict) -> dict:
         extensions = body.get("extensions")
@@ -205,9 +234,11 @@ class _BaseTransport:
                 "needs: read_inventory and read_locations to plan, write_inventory to apply"
             )
         if reply.status == 404:
+            newer = "" if self.api_version in SUPPORTED_API_VERSIONS else (
+                f"; syncer knows up to {DEFAULT_API_VERSION}")
             return RefusedError(
                 f"{self.where} has no GraphQL endpoint for API version {self.api_version} "
-                "(HTTP 404): check the shop domain and --api-version"
+                f"(HTTP 404): check the shop domain and --api-version{newer}"
             )
         errors = graphql_errors(reply.body)
         detail = f": {str(errors[0].get('message', ''))[:200]}" if errors else ""
@@ -234,7 +265,8 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
 
 
 class LocalTransport(_BaseTransport):
-    """Calls ``handler(body, headers, path) -> (status, json)`` in process, with no socket."""
+    """Calls ``handler(body, headers, path)`` in process, with no socket; it returns
+    ``(status, json)`` or ``(status, json, response headers)``."""
 
     where = "the local store"
 
@@ -248,10 +280,12 @@ class LocalTransport(_BaseTransport):
     def _send(self, document: str, variables: dict) -> _Reply:
         body = {"query": document, "variables": copy.deepcopy(variables)}
         try:
-            status, payload = self._handler(body, dict(self._headers), api_path(self.api_version))
+            answer = self._handler(body, dict(self._headers), api_path(self.api_version))
         except OSError as exc:
             raise _ConnectionLost(type(exc).__name__) from None
-        return _Reply(int(status), payload)
+        status, payload, headers = (*answer, {}) if len(answer) == 2 else answer
+        served = {k.lower(): v for k, v in headers.items()}.get(VERSION_HEADER.lower())
+        return _Reply(int(status), payload, served=served)
 
 
 class HttpTransport(_BaseTransport):
@@ -324,7 +358,8 @@ class HttpTransport(_BaseTransport):
             isinstance(payload, dict) and ("data" in payload or "errors" in payload)
         ):
             raise StoreError(f"{self.where} did not answer with GraphQL JSON")
-        return _Reply(response.status_code, payload, retry_after)
+        return _Reply(response.status_code, payload, retry_after,
+                      response.headers.get(VERSION_HEADER))
 
 
 def _reason(exc: requests.RequestException) -> BaseException | None:
