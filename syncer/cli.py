@@ -25,7 +25,9 @@ from syncer.errors import (
 from syncer.manifest import load as manifest
 from syncer.plan.document import read_plan_file
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
+from syncer.progress import ProgressPrinter
 from syncer.shopify.codec import ADJUST_REASONS
+from syncer.shopify.reader import BULK_MIN_LEVELS, READ_MODES
 from syncer.shopify.transport import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 
 
@@ -212,8 +214,23 @@ def _color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+_printer: ProgressPrinter | None = None
+
+
 def _progress(text: str) -> None:
-    click.echo(text, err=True)
+    """Progress on stderr: a redrawn bar on a terminal, else plain lines every few seconds."""
+    global _printer
+    if _printer is None or _printer.stream is not sys.stderr:
+        _printer = ProgressPrinter(sys.stderr)
+    _printer(text)
+
+
+def _read_option(func):
+    return click.option(
+        "--read", type=click.Choice(READ_MODES), default="auto", show_default=True,
+        help="How to read the store: one bulk query, paginated queries, or auto (bulk from "
+        f"{BULK_MIN_LEVELS} manifest levels on; paged if the bulk query fails).",
+    )(func)
 
 
 def _render(renderers, plan, fmt) -> str:
@@ -232,7 +249,9 @@ def _render(renderers, plan, fmt) -> str:
               help="Only plan levels matching location=NAME or sku=GLOB (repeatable).")
 @click.option("--exclude", multiple=True, metavar="SELECTOR",
               help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
-def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude):
+@_read_option
+def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude,
+                 read):
     """Read the live store and show what applying the manifests would change. Never writes.
 
     Example:
@@ -243,7 +262,7 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
     """
     connection = engine.connect(store, api_version=api_version)
     result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
-                              progress=_progress)
+                              progress=_progress, read=read)
     click.echo(_render(RENDERERS, result.plan, fmt), nl=False)
     if result.plan.errors:
         raise SyncerError("the plan has errors (see above); fix the manifests and plan again")
@@ -258,7 +277,8 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
 @_store_options
 @_format_option
 @click.option("--prune", is_flag=True, help="Count unmanaged levels at the manifests' locations.")
-def drift(paths, store, api_version, fmt, prune):
+@_read_option
+def drift(paths, store, api_version, fmt, prune, read):
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
@@ -270,7 +290,7 @@ def drift(paths, store, api_version, fmt, prune):
         syncer drift stores/us --store us-flagship.myshopify.com --format json
     """
     connection = engine.connect(store, api_version=api_version)
-    result = engine.make_plan(paths, connection, prune=prune, progress=_progress)
+    result = engine.make_plan(paths, connection, prune=prune, progress=_progress, read=read)
     click.echo(_render(DRIFT_RENDERERS, result.plan, fmt), nl=False)
     if result.plan.errors:
         raise SyncerError("the manifests have errors against the live store (see above)")
@@ -331,8 +351,9 @@ def _is_plan_file(paths) -> bool:
 @click.option("--exclude", multiple=True, metavar="SELECTOR",
               help="With manifests: as for `syncer plan`.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step on stderr.")
+@_read_option
 def apply_command(paths, store, api_version, auto_approve, force, rebase, reason, reference,
-                  max_plan_age, manifests, report_path, prune, target, exclude, verbose):
+                  max_plan_age, manifests, report_path, prune, target, exclude, verbose, read):
     """Apply a saved plan, or plan the manifests and apply after confirmation.
 
     A saved plan runs exactly its steps: each has an idempotency key derived from the plan, and
@@ -359,7 +380,7 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         if manifests:
             raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
         plan, meta, connection = _plan_and_confirm(paths, store, api_version, prune, target,
-                                                   exclude, force, auto_approve)
+                                                   exclude, force, auto_approve, read)
     options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force,
                            limits=meta.limits)
     return _run_apply(plan, meta, connection, options, verbose, report_path)
@@ -378,12 +399,13 @@ def _open_saved(path, store, api_version, max_age, manifests):
     return plan, meta, connection
 
 
-def _plan_and_confirm(paths, store, api_version, prune, target, exclude, force, auto_approve):
+def _plan_and_confirm(paths, store, api_version, prune, target, exclude, force, auto_approve,
+                      read="auto"):
     """Plan the manifests, show the plan, check it is safe and ask before applying it."""
     connection = engine.connect(store, api_version=api_version, lock=True, progress=_progress)
     click.get_current_context().call_on_close(connection.close)
     result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
-                              progress=_progress)
+                              progress=_progress, read=read)
     click.echo(_render(RENDERERS, result.plan, "text"), nl=False)
     if result.plan.errors:
         raise SyncerError("the plan has errors (see above); fix the manifests and plan again")

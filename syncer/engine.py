@@ -27,6 +27,7 @@ from syncer.plan.changes import Plan, document_json
 from syncer.plan.document import PlanMeta, load_plan_document, plan_document
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
+from syncer.shopify.bulk import Fetch, http_fetch, local_fetch
 from syncer.shopify.reader import read_live
 from syncer.shopify.transport import (
     DEFAULT_API_VERSION,
@@ -52,6 +53,7 @@ class Store:
     transport: Transport
     emulator: Emulator | None = None
     lock: object | None = None
+    fetch: Fetch | None = None  # downloads bulk results (None: the store cannot serve them)
 
     def wall_clock(self) -> float:
         """Seconds since the epoch as the store sees them (the emulator's clock when local)."""
@@ -93,7 +95,7 @@ def connect(
     spec = parse_store(value)
     if spec.kind != "file":
         transport = HttpTransport.for_store(spec, api_version=api_version, env=env)
-        return Store(spec.address, spec.kind, api_version, transport)
+        return Store(spec.address, spec.kind, api_version, transport, fetch=http_fetch)
     held = _lock_file(spec.address, lock_timeout, progress) if lock else None
     try:
         emulator = Emulator.load(spec.address)
@@ -110,7 +112,7 @@ def connect(
         clock=emulator.clock.now,
     )
     return Store(str(Path(spec.address).resolve()), "file", api_version, transport, emulator,
-                 held)
+                 held, fetch=local_fetch(emulator.bulk.open))
 
 
 def _lock_file(path: str, timeout: float, progress: Progress | None):
@@ -155,14 +157,17 @@ def make_plan(
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
     progress: Progress | None = None,
+    read: str = "auto",
 ) -> PlanResult:
     """Load the manifests, read the live store, and plan. Never writes to the store.
 
-    Manifests and selectors are checked before any request is sent.
+    Manifests and selectors are checked before any request is sent. ``read`` is ``auto``,
+    ``bulk`` or ``paged`` (how the store is read; see ``syncer.shopify.reader``).
     """
     desired = load_manifests(paths)
     selection = parse_selection(targets, excludes)
-    live = read_live(store.transport, desired, prune=prune, progress=progress)
+    live = read_live(store.transport, desired, prune=prune, progress=progress, read=read,
+                     fetch=store.fetch)
     return PlanResult(make_changes(desired, live, prune=prune, targets=selection), desired)
 
 

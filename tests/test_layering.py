@@ -19,16 +19,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "syncer"
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "resources": set(),
+    "progress": set(),
     "model": {"errors"},
     "manifest": {"model", "errors", "resources"},
     "plan": {"model", "errors", "resources"},
-    "shopify": {"plan", "model", "errors", "resources"},
+    "shopify": {"plan", "model", "errors", "resources", "progress"},
     "apply": {"plan", "shopify", "model", "errors", "resources"},
     "emulator": set(),  # the emulator never imports the client it is used to test
     "engine": {"syncer", "manifest", "plan", "shopify", "apply", "emulator", "model", "errors",
                "resources"},
     "cli": {"syncer", "engine", "manifest", "plan", "shopify", "apply", "emulator", "model",
-            "errors", "resources"},
+            "errors", "resources", "progress"},
     "syncer": {"manifest", "plan", "model", "errors"},  # syncer/__init__.py: the library API
     "__main__": {"cli"},
 }

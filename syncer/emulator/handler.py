@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from graphql import GraphQLError, OperationType, execute, parse, validate
 from graphql.utilities import get_operation_ast
 
+from syncer.emulator.bulk import Bulk, BulkSettings
 from syncer.emulator.checks import limit_errors, shopify_validation_error
 from syncer.emulator.clock import LeakyBucket, RealClock, VirtualClock
 from syncer.emulator.cost import (
@@ -58,7 +59,7 @@ class Emulator:
     """
 
     def __init__(self, store: Store, clock=None, path: str | os.PathLike | None = None,
-                 faults: FaultConfig | None = None) -> None:
+                 faults: FaultConfig | None = None, bulk: BulkSettings | None = None) -> None:
         self.store = store
         self.clock = clock or RealClock()
         self.path = path
@@ -68,6 +69,7 @@ class Emulator:
         self._lock = threading.RLock()
         self._documents: dict[str, tuple] = {}
         self.requests = 0
+        self.bulk = Bulk(self.clock, lambda: wall_time(self.clock), bulk)
         self.faults: Faults | None = None
         self.set_faults(faults if faults is not None else store.faults)
 
@@ -200,7 +202,7 @@ class Emulator:
         if throttle or not self.bucket.try_take(requested):
             return ({"errors": [throttled_error()], "extensions": self._cost(requested, None)},
                     mutation)
-        context = Context(self.store, now_iso(self.clock), request=request)
+        context = Context(self.store, now_iso(self.clock), request=request, bulk=self.bulk)
         result = execute(self.schema, document, variable_values=variables,
                          operation_name=operation_name, context_value=context)
         actual = requested

@@ -26,16 +26,18 @@ class Context:
     now_iso: str
     dirty: bool = False
     request: int | None = None  # the emulator's request number, for the mutation journal
+    bulk: object | None = None  # the emulator's bulk operations (``bulk.Bulk``)
 
 
 @cache
 def build_emulator_schema() -> GraphQLSchema:
     """The executable schema (built once; resolvers are stateless)."""
+    from syncer.emulator.bulk import RESOLVERS as BULK
     from syncer.emulator.mutations import MUTATIONS
 
     sdl = resources.files("syncer.emulator").joinpath("schema.graphql").read_text("utf-8")
     schema = build_schema(sdl)
-    for (type_name, field_name), resolver in {**RESOLVERS, **MUTATIONS}.items():
+    for (type_name, field_name), resolver in {**RESOLVERS, **MUTATIONS, **BULK}.items():
         schema.type_map[type_name].fields[field_name].resolve = resolver
     schema.type_map["Node"].resolve_type = _node_type
     schema.type_map["DiscountCode"].resolve_type = lambda obj, *_: "DiscountCodeBasic"

@@ -13,6 +13,9 @@ locations in one of two ways, chosen per location by expected cost:
 Without a level count per location the choice is made online: a location whose point reads fit
 in one page's budget is point-read; otherwise it is scanned until the point reads left would cost
 no more than the pages already read (so it never costs much more than twice the better choice).
+With ``read="bulk"`` (or ``"auto"`` for manifests of ``BULK_MIN_LEVELS`` levels or more) items
+and levels come from one bulk query instead (``bulk.py``): a few dozen cost points for any size.
+If it fails, the reader says so and reads page by page.
 Unknown names are not errors here: the reader returns what exists and the planner reports what
 is missing or ambiguous, with the manifest's file:line.
 """
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from syncer.errors import RemoteError
 from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState
 from syncer.shopify import codec as shopify
+from syncer.shopify.bulk import BulkPolicy, BulkUnavailable, Fetch, bulk_objects, collect
 from syncer.shopify.transport import Transport
 
 
@@ -40,6 +44,14 @@ class ReadLimits:
     items_per_point_query: int = shopify.ITEMS_PER_POINT_QUERY
 
 
+READ_MODES = ("auto", "bulk", "paged")
+#: ``auto`` reads in bulk from this many manifest levels on. Paginated reads cost about 3 points
+#: a level (benchmarks/performance.py), so below ~300 levels they stay under 1,000 points: they
+#: fit in any plan's bucket at once and finish without waiting, while a bulk read waits for the
+#: whole store to be exported. Above it, the bulk read's ~30 points win by more each level.
+BULK_MIN_LEVELS = 300
+
+
 def read_live(
     transport: Transport,
     desired: DesiredState,
@@ -47,6 +59,9 @@ def read_live(
     prune: bool = False,
     progress: Callable[[str], None] | None = None,
     limits: ReadLimits | None = None,
+    read: str = "auto",
+    fetch: Fetch | None = None,
+    bulk_policy: BulkPolicy | None = None,
 ) -> LiveState:
     """Read the locations, items and levels ``desired`` needs from the store.
 
@@ -54,10 +69,19 @@ def read_live(
         prune: also read unmanaged levels (implied by ``policy.unmanaged: deactivate``).
         progress: called with short status lines for the CLI.
         limits: page sizes (tests use small ones to exercise pagination).
+        read: ``auto``, ``bulk`` or ``paged`` (see the module docstring).
+        fetch: downloads a bulk result URL; without it the read is paged.
     """
-    return _Reader(transport, limits or ReadLimits(), progress).read(
-        desired, prune or desired.policy.unmanaged == "deactivate"
-    )
+    reader = _Reader(transport, limits or ReadLimits(), progress)
+    read_all = prune or desired.policy.unmanaged == "deactivate"
+    if read not in READ_MODES:
+        raise ValueError(f"read must be one of {READ_MODES}, not {read!r}")
+    bulk = read == "bulk" or (read == "auto" and len(desired.levels) >= BULK_MIN_LEVELS)
+    if bulk and fetch is None:
+        reader.progress("Bulk read not available for this store; reading page by page")
+    elif bulk:
+        return reader.read_bulk(desired, read_all, fetch, bulk_policy)
+    return reader.read(desired, read_all)
 
 
 class _Reader:
@@ -89,6 +113,27 @@ class _Reader:
         self._point_reads()
         live = self.builder.build()
         self.progress(self._summary(live, managed))
+        return live
+
+    def read_bulk(self, desired: DesiredState, read_all: bool, fetch: Fetch,
+                  policy: BulkPolicy | None) -> LiveState:
+        """Locations page by page, items and levels from one bulk query (or paged on failure)."""
+        self._read_locations()
+        self._read_items(desired.locations, ())  # location gids the listing did not show
+        targets = self._resolve_locations(desired.locations)
+        refs = {level.item for level in desired.levels}
+        self.progress("Reading items and levels with a bulk query ...")
+        try:
+            collect(self.builder, bulk_objects(self.transport, fetch, self.progress, policy),
+                    skus={r for r in refs if not r.startswith(ITEM_GID)},
+                    ids={r for r in refs if r.startswith(ITEM_GID)}, targets=set(targets),
+                    read_all=read_all, progress=self.progress)
+        except BulkUnavailable as exc:
+            self.progress(f"Bulk read unavailable: {exc}; reading page by page instead")
+            self.builder = shopify.LiveBuilder()
+            return self.read(desired, read_all)
+        live = self.builder.build()
+        self.progress(self._summary(live, self._managed_items(desired, targets)))
         return live
 
     def _summary(self, live: LiveState, managed: dict) -> str:
