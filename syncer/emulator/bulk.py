@@ -19,6 +19,7 @@ import os
 import random
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,7 +68,8 @@ class Operation:
         self.number, self.query = number, query
         self.created, self.created_wall = created, created_wall
         self.rate, self.start = settings.rows_per_second, created + settings.startup_seconds
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (kept for the emulator's life)
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the operation)
+        weakref.finalize(self, self.file.close)
         self.total = self.roots = 0
         for obj in lines:
             self.file.write(json.dumps(obj, separators=(",", ":")).encode() + b"\n")

@@ -248,7 +248,7 @@ class _Compiler:
         return emit
 
     def _arguments(self, type_name: str, node: FieldNode, allowed: set[str]) -> dict:
-        if node.directives or any(a.name.value not in allowed for a in node.arguments):
+        if node.directives or any(a.name.value not in allowed for a in node.arguments or ()):
             raise _Unsupported
         field = self.schema.type_map[type_name].fields[node.name.value]
         return get_argument_values(field, node, {})
