@@ -193,3 +193,30 @@ def test_the_read_flag_chooses_how_plan_reads_the_store(tmp_path, mode, bulk):
     assert "Reading 1 location" in result.stderr or "Reading 2 locations" in result.stderr
     bad = CliRunner().invoke(cli, ["plan", str(example / "inventory.yaml"), "--read", "fast"])
     assert bad.exit_code == 64 and "'fast' is not one of 'auto', 'bulk', 'paged'" in bad.stderr
+
+
+def test_bulk_reads_over_http_stream_the_result_from_the_emulators_url():
+    import threading
+
+    from syncer.emulator import serve
+    from syncer.shopify.bulk import http_fetch
+    from syncer.shopify.transport import HttpTransport
+
+    desired = manifest()
+    _, paged_transport, _ = connect()
+    expected = plan(desired, read_live(paged_transport, desired, read="paged"))
+    emu = Emulator.from_state(store_state(), clock=VirtualClock())
+    emu.bulk.configure(BulkSettings(drop=0.5, seed=4))
+    server = serve(emu)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        transport = HttpTransport(server.url, sleep=emu.clock.sleep, clock=emu.clock.now)
+        lines = []
+        live = read_live(transport, desired, read="bulk", fetch=http_fetch,
+                         progress=lines.append)
+        transport.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert plan(desired, live) == expected
+    assert emu.bulk.downloads >= 1 and not any("unavailable" in line for line in lines)

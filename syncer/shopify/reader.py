@@ -22,11 +22,13 @@ is missing or ambiguous, with the manifest's file:line.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from syncer.errors import RemoteError
 from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState
+from syncer.progress import Tick
 from syncer.shopify import codec as shopify
 from syncer.shopify.bulk import BulkPolicy, BulkUnavailable, Fetch, bulk_objects, collect
 from syncer.shopify.transport import Transport
@@ -92,6 +94,10 @@ class _Reader:
         self.builder = shopify.LiveBuilder()
         self.pending: list[tuple[str, list[str]]] = []
         self._calls0 = getattr(transport, "calls", 0)
+        self._waited0 = getattr(transport, "waited", 0.0)
+        self._started = time.monotonic()
+        self._levels_read = 0
+        self._expected = 0
         self._cost0 = getattr(transport, "cost_points", 0)
 
     def _query(self, document: str, variables: dict) -> dict:
@@ -102,6 +108,7 @@ class _Reader:
         self._read_items(desired.locations, (level.item for level in desired.levels))
         targets = self._resolve_locations(desired.locations)
         managed = self._managed_items(desired, targets)
+        self._expected = sum(len(items) for items in managed.values())
         self.progress(f"Reading {_count(len(targets), 'location')} ...")
         for location_id in sorted(managed):
             items = managed[location_id]
@@ -135,6 +142,17 @@ class _Reader:
         live = self.builder.build()
         self.progress(self._summary(live, self._managed_items(desired, targets)))
         return live
+
+    def _tick(self, read: int) -> None:
+        """``Reading levels: 42,000 / 100,000, 12 s`` (and the rate-limit wait, if any)."""
+        self._levels_read += read
+        waited = getattr(self.transport, "waited", 0.0) - self._waited0
+        elapsed = time.monotonic() - self._started + waited
+        total = max(self._expected, self._levels_read)
+        text = f"Reading levels: {self._levels_read:,} / {total:,}, {elapsed:.0f} s"
+        if waited >= 1:
+            text += f" ({waited:.0f} s waiting on the rate limit)"
+        self.progress(Tick(text, self._levels_read, total))
 
     def _summary(self, live: LiveState, managed: dict) -> str:
         levels = [lvl for lvl in live.levels.values() if lvl.location_id in managed]
@@ -266,7 +284,7 @@ class _Reader:
                 level = self.builder.add_level(location_id, node)
                 remaining.discard(level.item_id)
             spent += shopify.location_levels_cost(first)
-            self.progress(f"Reading {name}: {len(page.nodes):,} levels")
+            self._tick(len(page.nodes))
             if not page.has_next:
                 return
             if not read_all and shopify.levels_by_item_cost([len(remaining)]) <= spent:
@@ -321,7 +339,7 @@ class _Reader:
                 node = location[f"i{j}"]
                 if node is not None:
                     self.builder.add_level(location_id, node)
-        self.progress(f"Reading {sum(len(items) for _, items in groups):,} levels by item")
+        self._tick(sum(len(items) for _, items in groups))
 
 
 def _next_cursor(page: shopify.Page, after: str | None, what: str) -> str:
