@@ -206,7 +206,11 @@ def test_bulk_reads_over_http_stream_the_result_from_the_emulators_url():
     _, paged_transport, _ = connect()
     expected = plan(desired, read_live(paged_transport, desired, read="paged"))
     emu = Emulator.from_state(store_state(), clock=VirtualClock())
-    emu.bulk.configure(BulkSettings(drop=0.5, seed=4))
+    # A seed whose first download is cut off and whose second is not (rolls: fail, drop, drop).
+    seed = next(n for n in range(100) if (lambda r: (r.random(), r.random() < 0.5,
+                                                     r.random() >= 0.5))(random.Random(n))[1:]
+                == (True, True))
+    emu.bulk.configure(BulkSettings(drop=0.5, seed=seed))
     server = serve(emu)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -219,4 +223,5 @@ def test_bulk_reads_over_http_stream_the_result_from_the_emulators_url():
         server.shutdown()
         server.server_close()
     assert plan(desired, live) == expected
-    assert emu.bulk.downloads >= 1 and not any("unavailable" in line for line in lines)
+    assert emu.bulk.downloads == 2 and not any("unavailable" in line for line in lines)
+    assert any(line.startswith("Bulk result download broke") for line in lines)
