@@ -149,7 +149,9 @@ class _Reader:
         waited = getattr(self.transport, "waited", 0.0) - self._waited0
         elapsed = time.monotonic() - self._started + waited
         total = max(self._expected, self._levels_read)
-        text = f"Reading levels: {self._levels_read:,} / {total:,}, {elapsed:.0f} s"
+        text = f"Reading levels: {self._levels_read:,} / {total:,}"
+        if elapsed >= 1:
+            text += f", {elapsed:.0f} s"
         if waited >= 1:
             text += f" ({waited:.0f} s waiting on the rate limit)"
         self.progress(Tick(text, self._levels_read, total))
