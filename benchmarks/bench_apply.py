@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from syncer import engine
 from syncer.emulator import Emulator, VirtualClock  # noqa: E402
 from syncer.plan.changes import ChangeKind  # noqa: E402
-from syncer.shopify import codec as shopify  # noqa: E402
+from syncer.shopify import documents as shopify  # noqa: E402
 from syncer.shopify.transport import LocalTransport  # noqa: E402
 
 API_VERSION = "2026-04"
@@ -92,12 +92,12 @@ def build(per_item: int) -> tuple[dict, str]:
     return state, "\n".join(lines) + "\n"
 
 
-def connect(emu: Emulator) -> engine.Store:
+def connect(emu: Emulator) -> engine.Connection:
     """A store over ``emu`` in process, built as ``engine.connect`` does for a state file, but
     without a file (saving 10,000 levels after every request would dominate the wall time)."""
     transport = LocalTransport(emu.handle, api_version=API_VERSION, token=TOKEN,
                                sleep=emu.clock.sleep, clock=emu.clock.now)
-    return engine.Store("bench.myshopify.com", "file", API_VERSION, transport, emu)
+    return engine.Connection("bench.myshopify.com", "file", API_VERSION, transport, emu)
 
 
 def minimum(plan) -> tuple[int, int, int, float]:
@@ -146,7 +146,7 @@ def run(variant: str) -> bool:
         calls0, cost0, waited0 = transport.calls, transport.cost_points, transport.waited
         requests0, sim0 = emu.requests, emu.clock.now()
         t0 = time.perf_counter()
-        report = engine.apply(plan, meta, store)
+        report = engine.run_plan(plan, meta, store)
         wall = time.perf_counter() - t0
         calls = transport.calls - calls0
         points = transport.cost_points - cost0

@@ -91,7 +91,7 @@ def measure(levels: int, reader: str, rate: float, apply: bool = True) -> dict:
         changed = _naive(emu, transport, state, files)
         plan_calls = plan_points = plan_sim = None
     else:
-        store = engine.Store("bench.myshopify.com", "file", "2026-04", transport, emu,
+        store = engine.Connection("bench.myshopify.com", "file", "2026-04", transport, emu,
                              fetch=local_fetch(emu.bulk.open))
         with tempfile.TemporaryDirectory() as tmp:
             paths = []
@@ -105,7 +105,7 @@ def measure(levels: int, reader: str, rate: float, apply: bool = True) -> dict:
         changed = result.plan.summary.to_adjust
         if apply:
             plan, meta = engine.plan_for_apply(result, store)
-            report = engine.apply(plan, meta, store)
+            report = engine.run_plan(plan, meta, store)
             if report.exit_code != 0:
                 raise SystemExit(f"apply failed: {report.summary_line()}")
     wall = time.perf_counter() - t0

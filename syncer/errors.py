@@ -88,9 +88,27 @@ class RemoteError(StoreError):
 
 
 class UnsafePlanError(SyncerError):
-    """The plan breaks a safety limit; pass --force to apply it anyway."""
+    """The plan breaks a safety limit; pass --force to apply it anyway.
+
+    ``findings`` lists the plan's safety findings (``syncer.plan.notices.Finding``).
+    """
 
     exit_code = EXIT_UNSAFE
+
+    def __init__(self, message: str, findings: Sequence = ()):
+        self.findings = list(findings)
+        super().__init__(message)
+
+
+class PlanProblemError(SyncerError):
+    """The plan has errors (unknown SKU, ``canDeactivate: false``, ...) and cannot be applied.
+
+    ``problems`` lists them (``syncer.plan.notices.PlanProblem``).
+    """
+
+    def __init__(self, message: str, problems: Sequence = ()):
+        self.problems = list(problems)
+        super().__init__(message)
 
 
 class ConflictError(SyncerError):

@@ -1,4 +1,5 @@
 import gzip
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -46,3 +47,53 @@ def pytest_addoption(parser):
 def update_golden(request):
     """True when pytest runs with --update-golden."""
     return request.config.getoption("--update-golden")
+
+
+class EmulatorServers:
+    """HTTP emulator servers shared by a test session (one process; each xdist worker has its
+    own). ``serve(emulator)`` points a free server at ``emulator`` and returns it (``.url``,
+    ``.server_address``); ``release()`` frees them all for the next test. Starting and stopping
+    a server per test cost a thread and a shutdown poll each."""
+
+    def __init__(self) -> None:
+        self.free: list = []
+        self.busy: list = []
+
+    def serve(self, emulator):
+        from syncer.emulator import serve
+
+        if self.free:
+            server = self.free.pop()
+        else:
+            server = serve(None, port=0)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        server.emulator = emulator
+        self.busy.append(server)
+        return server
+
+    def release(self) -> None:
+        for server in self.busy:
+            server.emulator = None
+        self.free += self.busy
+        self.busy.clear()
+
+    def close(self) -> None:
+        self.release()
+        for server in self.free:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture(scope="session")
+def _emulator_servers():
+    servers = EmulatorServers()
+    yield servers
+    servers.close()
+
+
+@pytest.fixture
+def http_emulator(_emulator_servers):
+    """``http_emulator(emulator)`` serves ``emulator`` over HTTP for this test; returns the
+    server (``server.url`` is its GraphQL endpoint). Servers are shared across the session."""
+    yield _emulator_servers.serve
+    _emulator_servers.release()

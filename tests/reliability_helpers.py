@@ -38,7 +38,8 @@ from syncer.emulator import Emulator, serve
 from syncer.emulator.faults import FaultConfig
 from syncer.emulator.handler import API_PATH
 from syncer.plan.document import load_plan_document
-from syncer.shopify.transport import DEFAULT_API_VERSION, HttpTransport, RetryPolicy, parse_store
+from syncer.shopify.stores import DEFAULT_API_VERSION, parse_store
+from syncer.shopify.transport import HttpTransport, RetryPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 LOC = "gid://shopify/Location/"
@@ -214,21 +215,21 @@ class CountingTransport(HttpTransport):
         return super().execute(document, variables)
 
 
-def http_store(url: str, *, seed: int = 0, retry: RetryPolicy = FAST_RETRY) -> engine.Store:
-    """An ``engine.Store`` over HTTP with fast retries (tiny real sleeps)."""
+def http_store(url: str, *, seed: int = 0, retry: RetryPolicy = FAST_RETRY) -> engine.Connection:
+    """An ``engine.Connection`` over HTTP with fast retries (tiny real sleeps)."""
     spec = parse_store(url)
     transport = CountingTransport(spec.endpoint(DEFAULT_API_VERSION), retry=retry,
                                   rng=random.Random(seed), timeout=10.0)
-    return engine.Store(spec.address, "http", DEFAULT_API_VERSION, transport)
+    return engine.Connection(spec.address, "http", DEFAULT_API_VERSION, transport)
 
 
-def make_plan_document(manifests: Path, store: engine.Store) -> dict:
+def make_plan_document(manifests: Path, store: engine.Connection) -> dict:
     """A saved-plan document for ``manifests`` against ``store`` (new plan id)."""
     result = engine.make_plan([str(manifests)], store)
     return engine.new_plan_document(result, store)
 
 
-def replan_changes(manifests: Path, store: engine.Store) -> list[dict]:
+def replan_changes(manifests: Path, store: engine.Connection) -> list[dict]:
     """The changes a new plan would make now (as dicts)."""
     result = engine.make_plan([str(manifests)], store)
     return [c.to_dict() for c in result.plan.changes]
@@ -528,7 +529,7 @@ def run_random_plan(seed: int, workdir: Path, figures: Figures, *,
     """Generate a store and manifest from ``seed``, plan, apply over HTTP with faults on, rerun
     after partial applies (and once with ``rebase`` after a conflict, for odd seeds), check."""
     from syncer.apply.applier import ApplyOptions
-    from syncer.shopify.codec import MAX_FIELDS_PER_REQUEST
+    from syncer.shopify.documents import MAX_FIELDS_PER_REQUEST
 
     rng = random.Random(seed)
     state = random_state(rng, max_items=max_items)
@@ -548,7 +549,7 @@ def run_random_plan(seed: int, workdir: Path, figures: Figures, *,
         reports: list[dict] = []
         rebase_allowed = seed % 2 == 1
         while len(reports) < MAX_RUNS:
-            report = engine.apply(plan, meta, store, options).to_dict()
+            report = engine.run_plan(plan, meta, store, options).to_dict()
             reports.append(report)
             if report["exit_code"] == 5:
                 figures.partial_reruns += 1

@@ -3,10 +3,10 @@
 import io
 import json
 import shutil
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +15,8 @@ from syncer import cli as cli_module
 from syncer import engine
 from syncer.apply.applier import ApplyOptions
 from syncer.cli import cli
-from syncer.emulator import Emulator, serve
+from syncer.cli import terminal as terminal_module
+from syncer.emulator import Emulator, handler
 from syncer.errors import (
     EXIT_CONFLICT,
     EXIT_PARTIAL,
@@ -136,20 +137,13 @@ def _sell(store, location, item, units):
 # --- end to end -------------------------------------------------------------------------------
 
 @pytest.fixture
-def http(request):
+def http(http_emulator):
     """Serve a store file over HTTP; returns a function store_file -> base URL."""
-    servers = []
 
     def start(store_file):
-        server = serve(Emulator.load(store_file), port=0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return server.url.split("/admin/")[0]
+        return http_emulator(Emulator.load(store_file)).url.split("/admin/")[0]
 
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    return start
 
 
 @pytest.mark.parametrize("mode", ["file", "http"])
@@ -225,13 +219,16 @@ def test_default_reference_is_the_plan(quick, tmp_path):
 
 # --- exactly once: replay, resume ------------------------------------------------------------
 
-def test_same_plan_twice_applies_once(big, tmp_path):
+def test_same_plan_twice_applies_once(big, tmp_path, monkeypatch):
     manifests, store = big
     _save_plan(manifests, store, tmp_path / "plan.json")
     assert run("apply", tmp_path / "plan.json").exit_code == 0
     after_first = _levels(store)
     groups = json.loads(Path(store).read_text())["adjustment_group_seq"]
-    time.sleep(1.05)  # createdAt has whole seconds: a replay shows an earlier second
+    # createdAt has whole seconds: a replay shows an earlier second. The store file's time
+    # (the emulator's and the applier's, both through handler.wall_time) moves on 2 s.
+    later = time.time() + 2
+    monkeypatch.setattr(handler, "time", SimpleNamespace(time=lambda: later))
     second = run("apply", tmp_path / "plan.json", "--report", tmp_path / "r.json")
     assert second.exit_code == 0, second.stderr
     assert "were already applied by an earlier run of this plan" in second.stdout
@@ -284,7 +281,7 @@ def _apply_library(store_file, plan_path, wrap=None, **options):
         if wrap is not None:
             store.transport = wrap(store.transport)
         opts = ApplyOptions(limits=meta.limits, **options)
-        return engine.apply(plan, meta, store, opts)
+        return engine.run_plan(plan, meta, store, opts)
     finally:
         store.close()
 
@@ -605,15 +602,15 @@ class _Terminal(io.StringIO):
 
 def test_progress_bar_on_a_terminal_shows_steps_and_units(monkeypatch):
     terminal = _Terminal()
-    monkeypatch.setattr(cli_module.sys, "stderr", terminal)
-    with cli_module._progress_bar(4, enabled=True) as bar:
+    monkeypatch.setattr(terminal_module.sys, "stderr", terminal)
+    with terminal_module.ProgressBar(4, enabled=True) as bar:
         bar(1, 10)
         bar(4, 55)
     shown = terminal.getvalue()
     assert "Applying (55 units moved)" in shown
     assert "4/4" in shown
     quiet = _Terminal()
-    monkeypatch.setattr(cli_module.sys, "stderr", quiet)
-    with cli_module._progress_bar(4, enabled=False) as bar:  # -v logs steps instead
+    monkeypatch.setattr(terminal_module.sys, "stderr", quiet)
+    with terminal_module.ProgressBar(4, enabled=False) as bar:  # -v logs steps instead
         bar(4, 55)
     assert quiet.getvalue() == ""

@@ -141,7 +141,7 @@ def test_two_applies_on_one_state_file_take_turns(tmp_path):
     clean = engine.connect(str(copy))
     from syncer.apply.applier import ApplyOptions
 
-    assert engine.apply(plan, meta, clean, ApplyOptions(limits=meta.limits)).exit_code == 0
+    assert engine.run_plan(plan, meta, clean, ApplyOptions(limits=meta.limits)).exit_code == 0
     procs = [start_apply(tmp_path / "plan.json", str(store_file), tmp_path / f"r{i}.json")
              for i in (1, 2)]
     results = [finish(p) for p in procs]

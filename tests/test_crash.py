@@ -168,7 +168,7 @@ def test_sigkill_with_a_local_state_file_never_leaves_it_half_written(tmp_path):
     copy.write_bytes(pristine)
     plan, meta = read_plan_file(tmp_path / "plan.json")
     clean = engine.connect(str(copy))
-    assert engine.apply(plan, meta, clean, ApplyOptions(limits=meta.limits)).exit_code == 0
+    assert engine.run_plan(plan, meta, clean, ApplyOptions(limits=meta.limits)).exit_code == 0
     expected = _levels(json.loads(copy.read_text()))
     adjust_steps = sum(1 for s in meta.steps if s.kind.value == "adjust")
 
@@ -176,7 +176,9 @@ def test_sigkill_with_a_local_state_file_never_leaves_it_half_written(tmp_path):
     bad, reads, stop = [], [0], threading.Event()
 
     def watch():
-        while not stop.is_set():
+        # A read every millisecond or so: often enough to land inside a save, without spinning
+        # a core that the apply processes (and parallel tests) need.
+        while not stop.wait(0.001):
             try:
                 json.loads(store_file.read_bytes())
                 reads[0] += 1

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from syncer.emulator import API_PATH, Emulator, VirtualClock, serve
+from syncer.emulator import API_PATH, Emulator, VirtualClock
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "examples" / "quickstart" / "store.json"
 LOC1, LOC2 = "gid://shopify/Location/1", "gid://shopify/Location/2"
@@ -20,12 +20,9 @@ def item(n):
     return f"gid://shopify/InventoryItem/{n}"
 
 
-def start_http(emu):
-    """Serve ``emu`` on a free loopback port; returns (call, stop)."""
-    server = serve(emu, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = server.url.removesuffix(API_PATH)
+def http_caller(url):
+    """``call(body, headers, path)`` over HTTP to the emulator whose endpoint is ``url``."""
+    base = url.removesuffix(API_PATH)
 
     def call(body, headers=None, path=API_PATH):
         request = urllib.request.Request(
@@ -37,15 +34,11 @@ def start_http(emu):
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read())
 
-    def stop():
-        server.shutdown()
-        server.server_close()
-
-    return call, stop
+    return call
 
 
 @pytest.fixture(params=["process", "http"])
-def shop(request, tmp_path):
+def shop(request, tmp_path, http_emulator):
     """The quickstart store, with a virtual clock, reached in process or over HTTP."""
     path = tmp_path / "store.json"
     shutil.copy(QUICKSTART, path)
@@ -53,18 +46,15 @@ def shop(request, tmp_path):
     if request.param == "process":
         def call(body, headers=None, path=API_PATH):
             return emu.handle(body, headers or {}, path)
-        stop = None
     else:
-        call, stop = start_http(emu)
+        call = http_caller(http_emulator(emu).url)
 
     def gql(query, variables=None):
         status, body = call({"query": query, "variables": variables})
         assert status == 200, body
         return body
 
-    yield SimpleNamespace(emu=emu, call=call, gql=gql, path=path)
-    if stop:
-        stop()
+    return SimpleNamespace(emu=emu, call=call, gql=gql, path=path)
 
 
 LEVELS = """query($id: ID!, $all: Boolean) { inventoryItem(id: $id) {

@@ -2,7 +2,6 @@
 
 import http.client
 import json
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +17,6 @@ from syncer.emulator import (
     ResponseLost,
     StateError,
     VirtualClock,
-    serve,
 )
 from syncer.emulator.faults import COUNTERS
 from syncer.shopify.transport import LocalTransport, RetryPolicy
@@ -397,16 +395,15 @@ def test_state_file_faults_section_is_validated(tmp_path):
 # -- over HTTP -------------------------------------------------------------------------------
 
 
-@contextmanager
-def served(emu):
-    server = serve(emu, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield urlsplit(server.url)
-    finally:
-        server.shutdown()
-        server.server_close()
+@pytest.fixture
+def served(http_emulator):
+    """``with served(emu) as url``: ``emu`` over HTTP (the session's shared servers)."""
+
+    @contextmanager
+    def serve_url(emu):
+        yield urlsplit(http_emulator(emu).url)
+
+    return serve_url
 
 
 def post(url, body, headers=None):
@@ -432,7 +429,7 @@ def get(url, path, headers=None):
         connection.close()
 
 
-def test_http_drop_after_commit_sends_nothing_and_the_retry_replays():
+def test_http_drop_after_commit_sends_nothing_and_the_retry_replays(served):
     emu = emulator(FaultConfig(seed=DROP_SEED, drop_after_commit=0.5))
     before = available(emu)
     with served(emu) as url:
@@ -454,7 +451,7 @@ def test_http_drop_after_commit_sends_nothing_and_the_retry_replays():
     assert report["sales"] == []
 
 
-def test_http_close_mid_response_sends_half_the_body():
+def test_http_close_mid_response_sends_half_the_body(served):
     emu = emulator(FaultConfig(seed=CLOSE_SEED, close_mid_response=0.5))
     before = available(emu)
     with served(emu) as url:
@@ -476,7 +473,7 @@ def test_http_close_mid_response_sends_half_the_body():
     assert [j["replay"] for j in emu.store.journal] == [False, True]
 
 
-def test_http_errors_throttle_latency_and_sales_over_http():
+def test_http_errors_throttle_latency_and_sales_over_http(served):
     emu = emulator(FaultConfig(seed=1, http_error=1))
     with served(emu) as url:
         status, raw, length = post(url, {"query": SHOP})
@@ -495,7 +492,7 @@ def test_http_errors_throttle_latency_and_sales_over_http():
     assert emu.clock.now() == pytest.approx(0.04)  # virtual: no real sleep
 
 
-def test_get_endpoints_need_the_token_and_other_gets_are_404():
+def test_get_endpoints_need_the_token_and_other_gets_are_404(served):
     emu = emulator(FaultConfig(), access_token="secret")
     with served(emu) as url:
         assert get(url, "/_emulator/faults")[0] == 401
@@ -592,7 +589,7 @@ def test_cli_without_flags_uses_the_file_section_or_nothing(tmp_path, captured):
 
 @pytest.mark.parametrize(("kind", "seed"), [("drop_after_commit", DROP_SEED),
                                             ("close_mid_response", CLOSE_SEED)])
-def test_http_transport_retries_a_lost_response_and_gets_the_replay(kind, seed):
+def test_http_transport_retries_a_lost_response_and_gets_the_replay(kind, seed, served):
     from syncer.shopify.transport import HttpTransport
 
     emu = emulator(FaultConfig(seed=seed, **{kind: 0.5}))

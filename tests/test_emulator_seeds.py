@@ -8,7 +8,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
-from test_emulator import start_http  # tests/ is on sys.path under pytest
+from test_emulator import http_caller  # tests/ is on sys.path under pytest
 
 from syncer.emulator import Emulator, VirtualClock
 
@@ -75,21 +75,18 @@ def seed_004_variables(change_from):
 
 
 @pytest.fixture(params=["process", "http"])
-def seeded(request):
+def seeded(request, http_emulator):
     emu = Emulator.from_state(STATE, clock=VirtualClock())
     headers = {"X-Shopify-Access-Token": "shpat_seed"}
     if request.param == "process":
         def call(body):
             return emu.handle(body, headers)
-        stop = None
     else:
-        http_call, stop = start_http(emu)
+        http_call = http_caller(http_emulator(emu).url)
 
         def call(body):
             return http_call(body, headers)
-    yield SimpleNamespace(emu=emu, call=call)
-    if stop:
-        stop()
+    return SimpleNamespace(emu=emu, call=call)
 
 
 def run(seeded, query, variables):

@@ -95,6 +95,47 @@ def test_every_invalid_field_is_reported_at_once(tmp_path):
     ]
 
 
+def test_shape_problems_come_from_the_schema_and_name_the_field(tmp_path):
+    """What ``state.schema.json`` rejects, each problem at its field, beside cross-references."""
+    state = json.loads(QUICKSTART.read_text())
+    del state["locations"][0]["name"]
+    state["items"][0]["sku"] = 7
+    state["levels"][0]["quantities"]["available"] = "5"
+    state["levels"][0]["active"] = "yes"
+    state["discounts"] = [{"id": "gid://shopify/DiscountCodeNode/1", "startsAt": 1}]
+    state["idempotency"] = [{"field": "f", "key": "k", "fingerprint": "x", "response": []}]
+    state["adjustment_group_seq"] = -1
+    state["faults"] = []
+    path = tmp_path / "store.json"
+    path.write_text(json.dumps(state))
+    with pytest.raises(StateError) as caught:
+        Emulator.load(path)
+    assert str(caught.value).splitlines() == [
+        f"{path}: invalid emulator state:",
+        "  - locations[0].name: required, a non-empty string",
+        "  - items[0].sku: must be a string or null",
+        "  - levels[0].active: must be true or false",
+        "  - levels[0].quantities.available: must be an integer",
+        "  - discounts[0].startsAt: required, a date-time string",
+        "  - discounts[0].title: required, a string",
+        "  - idempotency[0].response: required, an object",
+        "  - adjustment_group_seq: must be a non-negative integer",
+        "  - faults: must be an object",
+        "  - levels[0].location: unknown location 'gid://shopify/Location/1'",
+        "  - levels[1].location: unknown location 'gid://shopify/Location/1'",
+        "  - levels[3].location: unknown location 'gid://shopify/Location/1'",
+        "  - levels[5].location: unknown location 'gid://shopify/Location/1'",
+    ]
+
+
+def test_the_state_schema_accepts_what_the_emulator_saves(store_file):
+    from syncer.emulator.state_schema import schema_problems
+
+    emu = Emulator.load(store_file)
+    post(emu, ADJUST)
+    assert schema_problems(json.loads(store_file.read_text())) == []
+
+
 def test_missing_level_ids_are_assigned_and_survive_reactivation_and_reload(store_file):
     state = json.loads(store_file.read_text())
     for level in state["levels"]:

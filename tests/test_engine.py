@@ -2,14 +2,13 @@
 
 import json
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from syncer.cli import cli
-from syncer.emulator import Emulator, serve
+from syncer.emulator import Emulator
 from syncer.plan.document import load_plan_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,13 +33,8 @@ def store_file(tmp_path):
 
 
 @pytest.fixture
-def http_store(store_file):
-    server = serve(Emulator.load(store_file), port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.url.split("/admin/")[0]
-    server.shutdown()
-    server.server_close()
+def http_store(store_file, http_emulator):
+    return http_emulator(Emulator.load(store_file)).url.split("/admin/")[0]
 
 
 def run(*args, env=None):

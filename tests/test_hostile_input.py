@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import threading
-import time
 import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,8 +25,9 @@ from syncer.emulator import Emulator, StateError, VirtualClock
 from syncer.errors import ManifestError, PlanFileError, RemoteError, StoreError
 from syncer.manifest.files import MAX_MANIFEST_BYTES
 from syncer.manifest.load import load_manifests, parse_manifest
+from syncer.manifest.yamlmarks import parse_yaml
 from syncer.plan.document import load_plan_document, read_plan_file
-from syncer.shopify import codec as shopify
+from syncer.shopify import decode
 from syncer.shopify.reader import read_live
 from syncer.shopify.transport import LocalTransport
 
@@ -136,12 +136,19 @@ MANIFEST_CASES = {
 @pytest.mark.parametrize("case", list(MANIFEST_CASES))
 def test_hostile_manifest_is_one_clear_problem(tmp_path, case):
     content, expected = MANIFEST_CASES[case]
-    started = time.perf_counter()
     code, stderr = validate(tmp_path, "bomb.yaml", content)
-    assert time.perf_counter() - started < 10
     assert code == 1
     assert expected in stderr
     assert stderr.endswith("1 problem in 1 file: invalid\n")
+
+
+def test_brackets_in_strings_are_text_not_nesting():
+    """The pre-scan counts brackets as written; where they are text, the whole file is read."""
+    deep = "[" * 10_000
+    text = f'a: "{deep}"\nb: |\n  {"{" * 100}\nc: [[1]]\n'
+    parsed = parse_yaml(text, "x.yaml")
+    assert parsed.problems == []
+    assert parsed.document == {"a": deep, "b": "{" * 100 + "\n", "c": [[1]]}
 
 
 def test_python_tags_are_never_constructed(tmp_path):
@@ -157,11 +164,9 @@ def test_python_tags_are_never_constructed(tmp_path):
     assert not marker.exists()
 
 
-def test_alias_bomb_is_refused_quickly_by_the_library():
-    started = time.perf_counter()
+def test_alias_bomb_is_refused_by_the_library_before_expanding():
     with pytest.raises(ManifestError) as caught:
         parse_manifest(_alias_bomb(), "bomb.yaml")
-    assert time.perf_counter() - started < 5
     assert "aliases expand to more than 1,000,000 values" in str(caught.value)
 
 
@@ -179,15 +184,13 @@ def test_100_mb_manifest_is_refused_before_reading(tmp_path):
     big = tmp_path / "big.yaml"
     _write_big_manifest(big, 100 * 1024 * 1024)
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(ManifestError) as caught:
             load_manifests([tmp_path])
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert elapsed < 1 and peak < 5 * 1024 * 1024
+    assert peak < 5 * 1024 * 1024
     (problem,) = caught.value.problems
     assert problem.source.file == str(big)
     assert problem.message == (
@@ -253,7 +256,8 @@ STATE_CASES = {
     "bad shop": (b'{"shop": 5}', "shop: required, a non-empty string"),
     "level refs of the wrong type": (
         b'{"shop": "a.myshopify.com", "levels": [{"item": [], "location": {}}]}',
-        "levels[0].item: unknown inventory item []",
+        "levels[0].item: must be an inventory item id such as gid://shopify/InventoryItem/1\n"
+        "  - levels[0].location: must be a location id such as gid://shopify/Location/1",
     ),
 }
 
@@ -343,8 +347,17 @@ EDIT_CASES = {
         "the plan's changes do not match its fingerprint",
     ),
     "summary edited": (
-        lambda d: d["summary"].update(adjust=99),
+        lambda d: d["summary"].update(to_adjust=99),
         "the plan file was edited after it was saved; make the plan again",
+    ),
+    "summary given a key": (
+        lambda d: d["summary"].update(adjust=99),
+        "the plan file is malformed (summary: Additional properties are not allowed ('adjust' "
+        "was unexpected)); make the plan again",
+    ),
+    "a quantity below zero": (
+        lambda d: _adjust(d).update(after=-1, delta=-1 - _adjust(d)["before"]),
+        "the plan file is malformed (changes[2].after: -1 is less than the minimum of 0)",
     ),
     "fingerprint edited": (
         lambda d: d.update(fingerprint="0" * 64),
@@ -360,7 +373,7 @@ EDIT_CASES = {
     ),
     "a step not an object": (
         lambda d: d.update(steps=[1]),
-        "the plan file is malformed (a step is not an object)",
+        "the plan file is malformed (steps[0] is not an object)",
     ),
     "a change not an object": (
         lambda d: d.update(changes=[1]),
@@ -579,12 +592,12 @@ def test_unknown_user_error_codes_are_kept_verbatim():
         {"code": "BRAND_NEW_CODE", "field": ["input", "changes", "0"], "message": "Brand new."},
         "a bare string",
     ]}
-    assert shopify.user_errors(payload) == [
+    assert decode.user_errors(payload) == [
         {"code": "BRAND_NEW_CODE", "field": ["input", "changes", "0"], "message": "Brand new."},
         {"code": None, "field": None, "message": "a bare string"},
     ]
     with pytest.raises(RemoteError, match="userErrors is 7"):
-        shopify.user_errors({"userErrors": 7})
+        decode.user_errors({"userErrors": 7})
 
 
 # --- the same answers over HTTP, through the CLI -----------------------------------------------

@@ -9,8 +9,8 @@ import pytest
 
 from syncer import resources
 from syncer.errors import PlanFileError
-from syncer.plan.changes import build_steps
 from syncer.plan.document import load_plan_document, plan_document
+from syncer.plan.steps import build_steps
 from tests.helpers import CASE_NAMES, plan_case
 
 PLAN_ID = "3f1d3c7e-9d2a-4d5e-8f00-0123456789ab"

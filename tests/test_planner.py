@@ -8,8 +8,10 @@ import pytest
 from syncer import resources
 from syncer.errors import UsageError
 from syncer.model import DesiredLevel, DesiredState, Source, frozen_map
-from syncer.plan.changes import Activate, Adjust, ChangeKind, Deactivate, build_steps, document_json
+from syncer.plan.changes import Activate, Adjust, ChangeKind, Deactivate
+from syncer.plan.encoding import document_json
 from syncer.plan.planner import Selection, parse_selection, plan
+from syncer.plan.steps import build_steps
 from tests.helpers import CASE_NAMES, CASES, check_golden, live_from_data, plan_case
 
 

@@ -1,13 +1,12 @@
 """Reading live state from the emulator, in process and over HTTP."""
 
-import threading
 
 import pytest
 
-from syncer.emulator import Emulator, VirtualClock, serve
+from syncer.emulator import Emulator, VirtualClock
 from syncer.errors import RemoteError, Source, StoreError
 from syncer.model import QUANTITY_NAMES, DesiredLevel, DesiredState, Policy
-from syncer.shopify import codec as shopify
+from syncer.shopify import documents
 from syncer.shopify.reader import ReadLimits, read_live
 from syncer.shopify.transport import HttpTransport, LocalTransport
 
@@ -69,9 +68,8 @@ class Recorder:
 
 
 @pytest.fixture(params=["local", "http"])
-def connect(request):
+def connect(request, http_emulator):
     """``connect(state)`` -> (transport, emulator), in process or over a real socket."""
-    servers = []
 
     def make(state, token=None, wrap=None):
         clock = VirtualClock()
@@ -80,16 +78,11 @@ def connect(request):
             handler = wrap(emulator.handle) if wrap else emulator.handle
             transport = LocalTransport(handler, token=token, sleep=clock.sleep, clock=clock.now)
         else:
-            server = serve(emulator, port=0)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            servers.append(server)
-            transport = HttpTransport(server.url, token=token, sleep=clock.sleep, clock=clock.now)
+            transport = HttpTransport(http_emulator(emulator).url, token=token,
+                                      sleep=clock.sleep, clock=clock.now)
         return Recorder(transport), emulator
 
-    yield make
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    return make
 
 
 SHOP = make_state(
@@ -300,12 +293,13 @@ def test_wrong_token_is_a_store_error(connect):
     assert read_live(transport, desired(("Warehouse East", "MUG-OLD"))).levels
 
 
-def _pricier_store(handler, limit=5):
-    """A store that prices level pages higher than our rules (MAX_COST_EXCEEDED above ``limit``)."""
+def _pricier_store(handler, limit=5, operation="SyncerLocationLevels"):
+    """A store that prices ``operation``'s pages higher than our rules (MAX_COST_EXCEEDED above
+    ``limit``)."""
 
     def wrapped(body, headers, path):
         variables = body.get("variables") or {}
-        if "SyncerLocationLevels" in body["query"] and variables.get("first", 0) > limit:
+        if operation in body["query"] and variables.get("first", 0) > limit:
             cost = 1 + 2 + variables["first"] * 200
             return 200, {
                 "errors": [
@@ -320,16 +314,26 @@ def _pricier_store(handler, limit=5):
     return wrapped
 
 
-def test_max_cost_exceeded_shrinks_the_page():
+@pytest.mark.parametrize(
+    ("operation", "default"),
+    [
+        ("SyncerLocationLevels", documents.LEVELS_PAGE_SIZE),
+        ("SyncerLocations", documents.LOCATIONS_PAGE_SIZE),
+        ("SyncerItemsBySku", documents.ITEMS_PAGE_SIZE),
+    ],
+)
+def test_max_cost_exceeded_shrinks_the_page(operation, default):
+    """Every connection pages through one helper: each shrinks its page when priced higher."""
     clock = VirtualClock()
-    emulator = Emulator.from_state(big_shop(levels=12, locations=1), clock=clock)
-    transport = Recorder(
-        LocalTransport(_pricier_store(emulator.handle), sleep=clock.sleep, clock=clock.now)
-    )
-    live = read_live(transport, desired(("Loc 1", "SKU-001")), prune=True)
-    assert len(live.levels) == 12
-    firsts = [v["first"] for n, v in transport.sent if n == "SyncerLocationLevels"]
-    assert firsts[0] == shopify.LEVELS_PAGE_SIZE and firsts[-1] <= 5
+    emulator = Emulator.from_state(big_shop(levels=12, locations=7), clock=clock)
+    handler = _pricier_store(emulator.handle, operation=operation)
+    transport = Recorder(LocalTransport(handler, sleep=clock.sleep, clock=clock.now))
+    skus = [("Loc 1", f"SKU-{n:03d}") for n in range(1, 13)]
+    live = read_live(transport, desired(*skus), prune=True)
+    assert len(live.locations) == 7 and len(live.items) == 12
+    assert len([lvl for lvl in live.levels.values() if lvl.location_id.endswith("/1")]) == 12
+    firsts = [v["first"] for n, v in transport.sent if n == operation]
+    assert firsts[0] == default and firsts[-1] <= 5 and len(firsts) > 2
 
 
 def test_other_remote_errors_propagate():

@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import shutil
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,7 +22,8 @@ from click.testing import CliRunner
 from syncer.cli import cli
 from syncer.emulator import API_PATH, Emulator, serve
 from syncer.errors import SyncerError
-from syncer.shopify.transport import TOKEN_HEADER, HttpTransport, parse_store
+from syncer.shopify.stores import parse_store
+from syncer.shopify.transport import TOKEN_HEADER, HttpTransport
 from tests.test_hostile_input import TamperServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,13 +46,8 @@ def emulator(tmp_path):
 
 
 @pytest.fixture
-def server(emulator):
-    server = serve(emulator)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def server(emulator, http_emulator):
+    return http_emulator(emulator)
 
 
 @pytest.fixture

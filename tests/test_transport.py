@@ -9,14 +9,8 @@ import threading
 import pytest
 
 from syncer.errors import StoreError, UsageError
-from syncer.shopify.transport import (
-    HttpTransport,
-    LocalTransport,
-    RetryPolicy,
-    StoreSpec,
-    check_api_version,
-    parse_store,
-)
+from syncer.shopify.stores import StoreSpec, check_api_version, parse_store
+from syncer.shopify.transport import HttpTransport, LocalTransport, RetryPolicy
 
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 QUERY = "query Q { shop { name } }"

@@ -2,7 +2,7 @@
 
 How it stays exactly-once (DESIGN.md section 5):
 
-* The plan's steps (``changes.build_steps``) run in order: activations, adjusts, then
+* The plan's steps (``steps.build_steps``) run in order: activations, adjusts, then
   deactivations. Each step has the idempotency key ``uuid5(plan_id, step_key)``, so running the
   same plan again replays the same keys and Shopify answers a step that landed before with its
   original result instead of applying it twice.
@@ -46,17 +46,12 @@ from syncer.apply.report import (
 )
 from syncer.errors import RefusedError, StoreError
 from syncer.model import SafetyLimits
-from syncer.plan.changes import (
-    Adjust,
-    Change,
-    ChangeKind,
-    Plan,
-    Step,
-    canonical_json,
-    check_safety,
-)
+from syncer.plan.changes import Adjust, Change, ChangeKind, Plan
 from syncer.plan.document import PlanMeta
-from syncer.shopify import codec as shopify
+from syncer.plan.encoding import canonical_json
+from syncer.plan.safety import check_safety
+from syncer.plan.steps import Step
+from syncer.shopify import decode, documents, variables
 from syncer.shopify.reader import read_levels
 from syncer.shopify.transport import Transport
 
@@ -78,7 +73,7 @@ class ApplyOptions:
     force: bool = False
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     #: Mutation fields per request; the most the 1000-point limit allows unless told fewer.
-    fields_per_request: int = shopify.MAX_FIELDS_PER_REQUEST
+    fields_per_request: int = documents.MAX_FIELDS_PER_REQUEST
 
 
 @dataclass(slots=True)
@@ -171,7 +166,7 @@ class Applier:
     # --- requests -------------------------------------------------------------------------
 
     def _run_phase(self, queue: list[_Attempt]) -> None:
-        size = max(1, min(self.options.fields_per_request, shopify.MAX_FIELDS_PER_REQUEST))
+        size = max(1, min(self.options.fields_per_request, documents.MAX_FIELDS_PER_REQUEST))
         while queue and not self._stop:
             batch, queue = queue[:size], queue[size:]
             queue = self._send(batch) + queue
@@ -179,18 +174,18 @@ class Applier:
     def _send(self, batch: list[_Attempt]) -> list[_Attempt]:
         """Send one request; returns the attempts to send again (resubmits, waits)."""
         kinds = [a.field_kind for a in batch]
-        document = shopify.apply_document(kinds)
-        variables: dict = {}
+        document = documents.apply_document(kinds)
+        values: dict = {}
         for i, attempt in enumerate(batch):
-            variables.update(shopify.apply_field_variables(i, kinds[i], self._variables(attempt)))
+            values.update(variables.apply_field_variables(i, kinds[i], self._variables(attempt)))
         expect = getattr(self.transport, "expect_cost", None)
         if expect is not None:
-            expect(document, shopify.MUTATION_COST * len(batch))
+            expect(document, documents.apply_cost(kinds))
         for attempt in batch:
             self.log(f"{describe(attempt.result.step)}: sending (key {attempt.key})")
         self._in_flight = [a.result for a in batch]
         try:
-            response = self.transport.execute(document, variables)
+            response = self.transport.execute(document, values)
         except RefusedError as exc:
             if not self._finished:
                 raise  # nothing was sent that ran: a plain error, not a partial apply
@@ -215,7 +210,7 @@ class Applier:
             payload = data.get(alias) if isinstance(data, dict) else None
             field_errors = errors.get(alias, []) + errors.get(None, [])
             if payload is None:
-                codes = {shopify.error_code(e) for e in field_errors}
+                codes = {decode.error_code(e) for e in field_errors}
                 if CONCURRENT in codes and attempt.waits < MAX_CONCURRENT_WAITS:
                     attempt.waits += 1
                     self.log(f"{describe(attempt.result.step)}: another run holds this key; "
@@ -223,10 +218,10 @@ class Applier:
                     self._wait(attempt.waits)
                     again.append(attempt)
                     continue
-                self._failed(attempt, _error_text(field_errors) or
+                self._failed(attempt, decode.error_text(field_errors) or
                              "the store answered without a result for this mutation")
                 continue
-            user_errors = shopify.user_errors(payload)
+            user_errors = decode.user_errors(payload)
             codes = {e["code"] for e in user_errors}
             if STALE in codes:
                 stale.append(attempt)
@@ -247,19 +242,19 @@ class Applier:
         first = changes[0]
         kind = attempt.field_kind
         if kind == "activate":
-            return shopify.activate_variables(first.level.item_id, first.level.location_id,
-                                              attempt.key)
+            return variables.activate_variables(first.level.item_id, first.level.location_id,
+                                                attempt.key)
         if kind == "bulk_toggle":
-            return shopify.bulk_toggle_variables(
+            return variables.bulk_toggle_variables(
                 first.level.item_id, [(c.level.location_id, True) for c in changes])
         if kind == "deactivate":
-            return shopify.deactivate_variables(first.level.level_id, attempt.key)
+            return variables.deactivate_variables(first.level.level_id, attempt.key)
         name = attempt.result.step.quantity
         ledger = None if name == "available" else self.reference
-        rows = [shopify.QuantityChange(c.level.item_id, c.level.location_id, c.delta, c.before,
-                                       ledger) for c in changes]
-        return shopify.adjust_variables(name, self.options.reason, self.reference, rows,
-                                        attempt.key)
+        rows = [variables.QuantityChange(c.level.item_id, c.level.location_id, c.delta,
+                                         c.before, ledger) for c in changes]
+        return variables.adjust_variables(name, self.options.reason, self.reference, rows,
+                                          attempt.key)
 
     def _wait(self, waits: int) -> None:
         wait = getattr(self.transport, "wait", None)
@@ -428,25 +423,11 @@ def _before(created_at, started: int) -> bool:
 def _errors_by_field(response) -> dict:
     """Top-level errors keyed by the alias in their ``path`` (None for errors without one)."""
     found: dict = {}
-    errors = response.get("errors") if isinstance(response, dict) else None
-    if isinstance(errors, str):
-        errors = [{"message": errors}]
-    for error in errors or ():
-        if not isinstance(error, dict):
-            error = {"message": str(error)}
+    for error in decode.graphql_errors(response):
         path = error.get("path")
         alias = path[0] if isinstance(path, list) and path else None
         found.setdefault(alias, []).append(error)
     return found
-
-
-def _error_text(errors: list[dict]) -> str:
-    parts = []
-    for e in errors:
-        code = shopify.error_code(e)
-        message = str(e.get("message", "")).strip() or "(no message)"
-        parts.append(f"{code}: {message}" if code else message)
-    return "; ".join(parts)
 
 
 def _user_error_text(error: dict) -> str:

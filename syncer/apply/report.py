@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from syncer.errors import EXIT_CONFLICT, EXIT_OK, EXIT_PARTIAL
-from syncer.plan.changes import Adjust, Change, ChangeKind, Step
+from syncer.plan.changes import Adjust, Change, ChangeKind
+from syncer.plan.steps import Step
 
 # Step statuses in the report.
 APPLIED = "applied"

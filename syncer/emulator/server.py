@@ -12,6 +12,9 @@ from syncer.emulator.handler import API_PATH, NOT_FOUND, UNAUTHORIZED
 
 log = logging.getLogger(__name__)
 MAX_BODY = 10 * 1024 * 1024
+#: How often ``serve_forever`` looks for ``shutdown()`` (the standard library's 0.5 s made every
+#: stop of a test server, or of ``syncer emulator serve``, wait up to half a second).
+POLL_INTERVAL = 0.05
 FAULTS_PATH = "/_emulator/faults"
 STATE_PATH = "/_emulator/state"
 
@@ -24,8 +27,22 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, emulator, address: tuple[str, int]) -> None:
         super().__init__(address, _Handler)
         self.emulator = emulator
-        host, port = self.server_address[:2]
-        emulator.bulk.base_url = f"http://{host}:{port}"
+
+    @property
+    def emulator(self):
+        """The emulator served; it serves its bulk results at this server's address."""
+        return self._emulator
+
+    @emulator.setter
+    def emulator(self, emulator) -> None:
+        self._emulator = emulator
+        if emulator is not None:
+            host, port = self.server_address[:2]
+            emulator.bulk.base_url = f"http://{host}:{port}"
+
+    def serve_forever(self, poll_interval: float = POLL_INTERVAL) -> None:
+        """Serve until ``shutdown()``, which then returns within ``poll_interval`` seconds."""
+        super().serve_forever(poll_interval)
 
     @property
     def url(self) -> str:

@@ -11,7 +11,10 @@ import tempfile
 from pathlib import Path
 
 from syncer.emulator.faults import FaultConfig, FaultConfigError
+from syncer.emulator.state_schema import schema_problems
 from syncer.emulator.store import STORED, Discount, Item, Level, Location, Store, gid_number
+
+IDEMPOTENCY_FIELDS = ("field", "key", "fingerprint", "response")
 
 
 class StateError(Exception):
@@ -42,73 +45,61 @@ def load_state(path: str | os.PathLike) -> Store:
 
 
 def store_from_state(data: object, source: str = "<state>") -> Store:
-    """Build a ``Store`` from parsed state; raises ``StateError`` listing every problem."""
-    problems: list[str] = []
-    store = _build(data, problems)
+    """Build a ``Store`` from parsed state; raises ``StateError`` listing every problem.
+
+    The shape of every field is checked against ``state.schema.json``; what a schema cannot say
+    (a level's item and location exist, ids are unique) is checked while building.
+    """
+    problems = schema_problems(data)
+    store = _build(data, problems) if isinstance(data, dict) else Store(shop="")
     if problems:
         raise StateError(f"{source}: invalid emulator state:\n  - " + "\n  - ".join(problems))
     return store
 
 
-def _build(data: object, problems: list[str]) -> Store:
-    if not isinstance(data, dict):
-        problems.append("the top level must be a JSON object")
-        return Store(shop="")
-    known = {"shop", "access_token", "throttle", "locations", "items", "levels", "discounts",
-             "idempotency", "adjustment_group_seq", "faults"}
-    problems += [f"{k}: unknown field" for k in sorted(set(data) - known)]
-    shop = data.get("shop")
-    if not isinstance(shop, str) or not shop:
-        problems.append("shop: required, a non-empty string such as demo.myshopify.com")
-    token = data.get("access_token")
-    if token is not None and not isinstance(token, str):
-        problems.append("access_token: must be a string or null")
-    store = Store(shop=shop if isinstance(shop, str) else "", access_token=token or None)
-    throttle = data.get("throttle", {})
-    if not isinstance(throttle, dict):
-        problems.append("throttle: must be an object")
-        throttle = {}
+def _build(data: dict, problems: list[str]) -> Store:
+    """The store from ``data``, skipping what the schema already reported as malformed."""
+    shop, token = data.get("shop"), data.get("access_token")
+    store = Store(shop=shop if isinstance(shop, str) else "",
+                  access_token=token if isinstance(token, str) and token else None)
+    throttle = _valid(data, "throttle", dict) or {}
     for key in ("maximumAvailable", "restoreRate"):
-        value = throttle.get(key, store.throttle[key])
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            problems.append(f"throttle.{key}: must be a positive number")
-        else:
+        value = throttle.get(key)
+        if _number(value) and value > 0:
             store.throttle[key] = value
-    for i, raw in enumerate(_list(data, "locations", problems)):
-        where = f"locations[{i}]"
-        if _object(raw, where, problems, {"id", "name"}):
-            gid = _gid(raw.get("id"), "Location", f"{where}.id", problems)
-            name = raw.get("name")
-            if not isinstance(name, str) or not name:
-                problems.append(f"{where}.name: required, a non-empty string")
-            elif gid in store.locations:
-                problems.append(f"{where}.id: duplicate location {gid}")
-            elif gid:
-                store.locations[gid] = Location(gid, name)
-    for i, raw in enumerate(_list(data, "items", problems)):
-        where = f"items[{i}]"
-        if _object(raw, where, problems, {"id", "sku"}):
-            gid = _gid(raw.get("id"), "InventoryItem", f"{where}.id", problems)
-            sku = raw.get("sku")
-            if sku is not None and not isinstance(sku, str):
-                problems.append(f"{where}.sku: must be a string or null")
-            elif gid in store.items:
-                problems.append(f"{where}.id: duplicate inventory item {gid}")
-            elif gid:
-                store.items[gid] = Item(gid, sku)
-    _levels(store, _list(data, "levels", problems), problems)
-    _discounts(store, _list(data, "discounts", problems), problems)
-    _idempotency(store, _list(data, "idempotency", problems), problems)
-    if data.get("faults") is not None:
+    for i, raw in enumerate(_valid(data, "locations", list) or []):
+        gid, name = _ref(raw, "id"), _ref(raw, "name")
+        if gid in store.locations:
+            problems.append(f"locations[{i}].id: duplicate location {gid}")
+        elif gid_number(gid, "Location") is not None and name:
+            store.locations[gid] = Location(gid, name)
+    for i, raw in enumerate(_valid(data, "items", list) or []):
+        gid, sku = _ref(raw, "id"), _ref(raw, "sku")
+        if gid in store.items:
+            problems.append(f"items[{i}].id: duplicate inventory item {gid}")
+        elif gid_number(gid, "InventoryItem") is not None:
+            store.items[gid] = Item(gid, sku if isinstance(sku, str) else None)
+    _levels(store, _valid(data, "levels", list) or [], problems)
+    for raw in _valid(data, "discounts", list) or []:
+        gid, title, starts, ends = (_ref(raw, k) for k in ("id", "title", "startsAt", "endsAt"))
+        if gid_number(gid, "DiscountCodeNode") is not None and isinstance(title, str) \
+                and isinstance(starts, str):
+            store.discounts[gid] = Discount(gid, title, starts, ends if isinstance(ends, str)
+                                            else None)
+    for raw in _valid(data, "idempotency", list) or []:
+        field, key, fingerprint, response = (_ref(raw, k) for k in IDEMPOTENCY_FIELDS)
+        if all(isinstance(v, str) for v in (field, key, fingerprint)) \
+                and isinstance(response, dict):
+            store.idempotency[(field, key)] = {"fingerprint": fingerprint, "response": response}
+    faults = _valid(data, "faults", dict)
+    if faults is not None:
         try:
-            store.faults = FaultConfig.from_dict(data["faults"])
+            store.faults = FaultConfig.from_dict(faults)
         except FaultConfigError as exc:
             problems += [f"faults.{name}: {message}" if name != "faults" else f"faults: {message}"
                          for name, message in exc.problems]
-    seq = data.get("adjustment_group_seq", 0)
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-        problems.append("adjustment_group_seq: must be a non-negative integer")
-    else:
+    seq = data.get("adjustment_group_seq")
+    if type(seq) is int and seq >= 0:
         store.adjustment_group_seq = seq
     return store
 
@@ -117,37 +108,20 @@ def _levels(store: Store, raws: list, problems: list[str]) -> None:
     pending: list[Level] = []
     ids: set[int] = set()
     for i, raw in enumerate(raws):
-        where = f"levels[{i}]"
-        if not _object(raw, where, problems, {"id", "item", "location", "active", "quantities"}):
+        if not isinstance(raw, dict):
             continue
+        where = f"levels[{i}]"
         item, location = raw.get("item"), raw.get("location")
-        item = item if isinstance(item, str) else repr(item)
-        location = location if isinstance(location, str) else repr(location)
-        ok = True
-        if item not in store.items:
-            problems.append(f"{where}.item: unknown inventory item {raw.get('item')!r}")
+        ok = isinstance(item, str) and isinstance(location, str)
+        if isinstance(item, str) and item not in store.items:
+            problems.append(f"{where}.item: unknown inventory item {item!r}")
             ok = False
-        if location not in store.locations:
-            problems.append(f"{where}.location: unknown location {raw.get('location')!r}")
+        if isinstance(location, str) and location not in store.locations:
+            problems.append(f"{where}.location: unknown location {location!r}")
             ok = False
-        active = raw.get("active", True)
-        if not isinstance(active, bool):
-            problems.append(f"{where}.active: must be true or false")
-        quantities = raw.get("quantities", {})
-        if not isinstance(quantities, dict):
-            problems.append(f"{where}.quantities: must be an object")
-            quantities = {}
-        for name, value in quantities.items():
-            if name not in STORED:
-                hint = " (on_hand is derived from the others)" if name == "on_hand" else ""
-                problems.append(f"{where}.quantities.{name}: unknown quantity name{hint}; "
-                                f"use {', '.join(STORED)}")
-            elif isinstance(value, bool) or not isinstance(value, int):
-                problems.append(f"{where}.quantities.{name}: must be an integer")
         level_id = raw.get("id")
         if level_id is not None:
-            if isinstance(level_id, bool) or not isinstance(level_id, int) or level_id < 1:
-                problems.append(f"{where}.id: must be a positive integer")
+            if type(level_id) is not int or level_id < 1:
                 ok = False
             elif level_id in ids:
                 problems.append(f"{where}.id: duplicate level id {level_id}")
@@ -158,8 +132,11 @@ def _levels(store: Store, raws: list, problems: list[str]) -> None:
             problems.append(f"{where}: a second level for {item} at {location}")
             ok = False
         if ok:
-            level = Level(level_id or 0, item, location, active is not False,
-                          {n: q for n, q in quantities.items() if n in STORED and type(q) is int})
+            quantities = raw.get("quantities")
+            quantities = quantities if isinstance(quantities, dict) else {}
+            level = Level(level_id or 0, item, location, raw.get("active") is not False,
+                          {n: int(q) for n, q in quantities.items()
+                           if n in STORED and _number(q) and q == int(q)})
             for name in STORED:
                 level.quantities.setdefault(name, 0)
             store.levels[(item, location)] = level
@@ -170,55 +147,17 @@ def _levels(store: Store, raws: list, problems: list[str]) -> None:
             level.id, next_id = next_id, next_id + 1
 
 
-def _discounts(store: Store, raws: list, problems: list[str]) -> None:
-    for i, raw in enumerate(raws):
-        where = f"discounts[{i}]"
-        if not _object(raw, where, problems, {"id", "title", "startsAt", "endsAt"}):
-            continue
-        gid = _gid(raw.get("id"), "DiscountCodeNode", f"{where}.id", problems)
-        title, starts, ends = raw.get("title"), raw.get("startsAt"), raw.get("endsAt")
-        if not isinstance(title, str) or not isinstance(starts, str):
-            problems.append(f"{where}: title and startsAt are required strings")
-        elif ends is not None and not isinstance(ends, str):
-            problems.append(f"{where}.endsAt: must be a string or null")
-        elif gid:
-            store.discounts[gid] = Discount(gid, title, starts, ends)
+def _valid(data: dict, key: str, kind: type):
+    value = data.get(key)
+    return value if isinstance(value, kind) else None
 
 
-def _idempotency(store: Store, raws: list, problems: list[str]) -> None:
-    for i, raw in enumerate(raws):
-        where = f"idempotency[{i}]"
-        if not _object(raw, where, problems, {"field", "key", "fingerprint", "response"}):
-            continue
-        if not all(isinstance(raw.get(k), str) for k in ("field", "key", "fingerprint")) or \
-                not isinstance(raw.get("response"), dict):
-            problems.append(f"{where}: field, key and fingerprint are strings, response an object")
-            continue
-        store.idempotency[(raw["field"], raw["key"])] = {
-            "fingerprint": raw["fingerprint"], "response": raw["response"]}
+def _ref(raw: object, key: str):
+    return raw.get(key) if isinstance(raw, dict) else None
 
 
-def _list(data: dict, key: str, problems: list[str]) -> list:
-    value = data.get(key, [])
-    if not isinstance(value, list):
-        problems.append(f"{key}: must be a list")
-        return []
-    return value
-
-
-def _object(raw: object, where: str, problems: list[str], allowed: set[str]) -> bool:
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: must be an object")
-        return False
-    problems += [f"{where}.{k}: unknown field" for k in sorted(set(raw) - allowed)]
-    return True
-
-
-def _gid(value: object, kind: str, where: str, problems: list[str]) -> str | None:
-    if gid_number(value, kind) is None:
-        problems.append(f"{where}: must look like gid://shopify/{kind}/<number>, got {value!r}")
-        return None
-    return value
+def _number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float)
 
 
 def state_from_store(store: Store) -> dict:

@@ -28,6 +28,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from syncer.errors import Problem, Source
+from syncer.manifest.nesting import deep_bracket_end
 
 #: libyaml's parser when pyyaml was built with it (about 10x faster), else the pure Python one.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -35,6 +36,7 @@ LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ALIAS_LIMIT = 1_000_000
 #: How deeply lists and mappings may nest (a manifest needs 4); bounds time and memory.
 MAX_DEPTH = 64
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; a manifest needs 4"
 
 #: Where a key and its value start, as pyyaml marks (0-based ``line`` and ``column``).
 Mark = tuple[object, object]
@@ -124,6 +126,14 @@ def parse_yaml(text: str, file: str) -> ParsedYaml:
     collecting = gc.isenabled()
     gc.disable()
     try:
+        end = deep_bracket_end(text, MAX_DEPTH)
+        if end is not None:
+            # Read only up to the bracket past the limit: the parser never sees the deep part,
+            # whose own limit (PyYAML >= 6.0.4) would otherwise answer first.
+            head = _parse(builder, text[:end])
+            if any(p.message == _TOO_DEEP for p in head.problems):
+                return head
+            builder = _Builder(file)
         return _parse(builder, text)
     finally:
         if collecting:
@@ -284,8 +294,7 @@ class _Builder:
 
     def _too_deep(self, event) -> None:
         mark = event.start_mark
-        message = f"nested more than {MAX_DEPTH} levels deep; a manifest needs 4"
-        self.problem(mark.line + 1, mark.column + 1, message)
+        self.problem(mark.line + 1, mark.column + 1, _TOO_DEEP)
         raise _Abort
 
     def _key(self, top: _Frame, event) -> None:

@@ -1,8 +1,9 @@
 """The saved plan (``syncer plan -o plan.json``, DESIGN.md section 4): build it and load it back.
 
 The document is plain JSON data described by ``schemas/plan.schema.json``. Loading it checks the
-format version, the required keys, the fingerprint of the changes and a digest of the whole
-document, so a plan edited by hand is refused instead of applied.
+format version, then the document against that schema (an error names the field by its JSON
+path), then what the schema cannot say: the fingerprint of the changes, the steps they make and a
+digest of the whole document, so a plan edited by hand is refused instead of applied.
 """
 
 from __future__ import annotations
@@ -17,29 +18,13 @@ from uuid import UUID, uuid5
 
 from syncer.errors import PlanFileError
 from syncer.model import SafetyLimits
-from syncer.plan.changes import (
-    Finding,
-    Plan,
-    PlanWarning,
-    Step,
-    build_steps,
-    canonical_json,
-    change_from_dict,
-)
+from syncer.plan.changes import Plan, change_from_dict
+from syncer.plan.encoding import canonical_json
+from syncer.plan.notices import Finding, PlanWarning
+from syncer.plan.schema import saved_plan_keys, schema_problem
+from syncer.plan.steps import Step, build_steps
 
 FORMAT_VERSION = 1
-_REQUIRED = (
-    "format_version", "syncer_version", "api_version", "store", "plan_id", "created_at",
-    "manifest", "fingerprint", "summary", "managed_levels", "changes", "steps", "errors",
-    "warnings", "findings", "document_digest",
-)
-
-
-_TYPES = {
-    "fingerprint": str, "document_digest": str, "manifest": Mapping, "changes": list,
-    "steps": list, "warnings": list, "findings": list,
-}
-_KIND_NAMES = {str: "a string", Mapping: "an object", list: "a list"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +122,8 @@ def _limits_dict(limits: SafetyLimits) -> dict:
 
 
 def _limits_from(data) -> SafetyLimits:
-    if data is None:
-        return SafetyLimits()
-    fields = SafetyLimits.__dataclass_fields__
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise ValueError(f"unknown safety limits {sorted(unknown)}")
-    return SafetyLimits(**data)
+    # The schema admits only SafetyLimits' fields, with their types.
+    return SafetyLimits() if data is None else SafetyLimits(**data)
 
 
 def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
@@ -160,18 +140,14 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
         )
     if version < 1:
         raise PlanFileError(f"unknown plan format_version {version}")
-    missing = [k for k in _REQUIRED if k not in document]
+    missing = [k for k in saved_plan_keys() if k not in document]
     if missing:
         raise PlanFileError(f"the plan file lacks {', '.join(missing)}; make the plan again")
     if document["errors"]:
         raise PlanFileError("the plan file records errors; fix them and plan again")
-    for key, kind in _TYPES.items():
-        if not isinstance(document[key], kind):
-            what = f"{key} is not {_KIND_NAMES[kind]}"
-            raise PlanFileError(f"the plan file is malformed ({what}); make the plan again")
-    if not all(isinstance(step, Mapping) for step in document["steps"]):
-        what = "a step is not an object"
-        raise PlanFileError(f"the plan file is malformed ({what}); make the plan again")
+    problem = schema_problem(document)
+    if problem:
+        raise PlanFileError(f"the plan file is malformed ({problem}); make the plan again")
     try:
         plan = Plan(
             changes=tuple(change_from_dict(c) for c in document["changes"]),

@@ -26,16 +26,9 @@ from syncer.model import (
     LiveState,
     Location,
 )
-from syncer.plan.changes import (
-    Activate,
-    Adjust,
-    Deactivate,
-    LevelRef,
-    Plan,
-    PlanProblem,
-    PlanWarning,
-    check_safety,
-)
+from syncer.plan.changes import Activate, Adjust, Deactivate, LevelRef, Plan
+from syncer.plan.notices import PlanProblem, PlanWarning
+from syncer.plan.safety import check_safety
 
 _FIELDS = ("location", "sku")
 _NOTHING: dict[str, int] = {}

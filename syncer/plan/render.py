@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from syncer.plan.changes import Activate, Adjust, Deactivate, Finding, Notice, Plan, document_json
+from syncer.plan.changes import Activate, Adjust, Deactivate, Plan
+from syncer.plan.encoding import document_json
+from syncer.plan.notices import Finding, Notice
 
 #: Markdown output stays below this many characters (GitHub comments allow 65,536).
 MARKDOWN_LIMIT = 60_000
@@ -20,7 +22,7 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{_ANSI[style]}m{text}\x1b[0m" if color else text
 
 
-def _units(quantities) -> str:
+def _quantities_text(quantities) -> str:
     return ", ".join(f"{k} {v}" for k, v in quantities.items() if v and k != "on_hand")
 
 
@@ -46,7 +48,7 @@ class _Level:
             a = self.activate
             word = "activate"
             if a.reactivation:
-                restored = _units(a.restores)
+                restored = _quantities_text(a.restores)
                 word = f"reactivate (restores {restored})" if restored else "reactivate"
             rows.append(("+", self.sku, f"{word}   {adjusts}".rstrip()))
         elif self.adjusts:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from syncer.errors import RemoteError, StoreError
 from syncer.model import QUANTITY_NAMES
 from syncer.progress import Tick
-from syncer.shopify import codec as shopify
+from syncer.shopify import decode
 
 _QUANTITIES = ", ".join(f'"{name}"' for name in QUANTITY_NAMES)
 BULK_LEVELS_QUERY = (
@@ -97,7 +97,7 @@ def _run(transport, progress, policy: BulkPolicy) -> str:
     """Start the operation and poll it; the result URL."""
     try:
         response = transport.execute(RUN_MUTATION, {"query": BULK_LEVELS_QUERY})
-        data = shopify.raise_for_errors(response)
+        data = decode.raise_for_errors(response)
     except (RemoteError, StoreError) as exc:
         raise BulkUnavailable(f"the store refused the bulk query ({exc})") from None
     payload = data.get("bulkOperationRunQuery") or {}
@@ -112,7 +112,7 @@ def _run(transport, progress, policy: BulkPolicy) -> str:
         transport.wait(delay)
         waited += delay
         try:
-            data = shopify.raise_for_errors(transport.execute(POLL_QUERY, {"id": op_id}))
+            data = decode.raise_for_errors(transport.execute(POLL_QUERY, {"id": op_id}))
         except (RemoteError, StoreError) as exc:
             raise BulkUnavailable(f"polling bulk operation {op_id} failed ({exc})") from None
         state = data.get("bulkOperation") or {}
@@ -165,19 +165,6 @@ def _object(line: bytes) -> dict:
     return obj
 
 
-def http_fetch(url: str, timeout: float = 60.0) -> Iterator[bytes]:
-    """Stream ``url`` over HTTP(S) without credentials (Shopify's result URLs are signed)."""
-    import requests
-
-    try:
-        with requests.get(url, stream=True, timeout=timeout) as response:
-            if response.status_code != 200:
-                raise OSError(f"HTTP {response.status_code} for the bulk result")
-            yield from response.iter_content(chunk_size=1 << 16)
-    except requests.RequestException as exc:
-        raise OSError(f"{type(exc).__name__}") from None
-
-
 def local_fetch(open_result: Callable[[str], tuple[int, Iterable[bytes]] | None]) -> Fetch:
     """A ``Fetch`` over an in-process emulator's ``bulk.open(path)``."""
 
@@ -214,7 +201,7 @@ def collect(builder, objects: Iterable[dict], *, skus: set[str], ids: set[str],
             progress(Tick(f"Reading bulk result: {count:,} objects", count))
         parent = obj.get("__parentId")
         if parent is None:
-            item = shopify.parse_item(obj)
+            item = decode.parse_item(obj)
             item_skus[item.id] = item.sku
             if item.id in ids or (item.sku is not None and item.sku in skus):
                 builder.add_item(obj)

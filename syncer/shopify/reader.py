@@ -23,27 +23,28 @@ is missing or ambiguous, with the manifest's file:line.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from syncer.errors import RemoteError
 from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState
 from syncer.progress import Tick
-from syncer.shopify import codec as shopify
+from syncer.shopify import decode, documents
 from syncer.shopify.bulk import BulkPolicy, BulkUnavailable, Fetch, bulk_objects, collect
 from syncer.shopify.transport import Transport
+from syncer.shopify.variables import levels_by_item_variables, sku_search
 
 
 @dataclass(frozen=True, slots=True)
 class ReadLimits:
     """Page and batch sizes; the defaults are the largest that keep each query <= 1000 points."""
 
-    locations_page: int = shopify.LOCATIONS_PAGE_SIZE
-    items_page: int = shopify.ITEMS_PAGE_SIZE
-    skus_per_query: int = shopify.SKUS_PER_QUERY
-    ids_per_query: int = shopify.IDS_PER_QUERY
-    levels_page: int = shopify.LEVELS_PAGE_SIZE
-    items_per_point_query: int = shopify.ITEMS_PER_POINT_QUERY
+    locations_page: int = documents.LOCATIONS_PAGE_SIZE
+    items_page: int = documents.ITEMS_PAGE_SIZE
+    skus_per_query: int = documents.SKUS_PER_QUERY
+    ids_per_query: int = documents.IDS_PER_QUERY
+    levels_page: int = documents.LEVELS_PAGE_SIZE
+    items_per_point_query: int = documents.ITEMS_PER_POINT_QUERY
 
 
 READ_MODES = ("auto", "bulk", "paged")
@@ -91,7 +92,7 @@ class _Reader:
         self.transport = transport
         self.limits = limits
         self.progress = progress or (lambda _text: None)
-        self.builder = shopify.LiveBuilder()
+        self.builder = decode.LiveBuilder()
         self.pending: list[tuple[str, list[str]]] = []
         self._calls0 = getattr(transport, "calls", 0)
         self._waited0 = getattr(transport, "waited", 0.0)
@@ -101,7 +102,41 @@ class _Reader:
         self._cost0 = getattr(transport, "cost_points", 0)
 
     def _query(self, document: str, variables: dict) -> dict:
-        return shopify.raise_for_errors(self.transport.execute(document, variables))
+        return decode.raise_for_errors(self.transport.execute(document, variables))
+
+    def _pages(
+        self,
+        document: str,
+        variables: dict,
+        first: int,
+        connection: Callable[[dict], object],
+        what: str,
+    ) -> Iterator[tuple[decode.Page, int]]:
+        """Every page of a connection, as ``(page, first)``; stop early by leaving the loop.
+
+        ``connection`` picks the connection out of an answer's data. A store that prices a page
+        higher than our rules (``MAX_COST_EXCEEDED``) gets smaller pages; one that repeats a
+        cursor is an error rather than a loop forever.
+        """
+        after = None
+        while True:
+            try:
+                data = self._query(document, {**variables, "first": first, "after": after})
+            except RemoteError as exc:
+                smaller = decode.smaller_page(first, exc)
+                if smaller is None:
+                    raise
+                first = smaller
+                continue
+            page = decode.page(connection(data), what)
+            yield page, first
+            if not page.has_next:
+                return
+            if page.end_cursor == after:
+                raise decode.malformed(
+                    f"{what} returned the same endCursor {page.end_cursor!r} twice; stopped paging"
+                )
+            after = page.end_cursor
 
     def read(self, desired: DesiredState, read_all: bool) -> LiveState:
         self._read_locations()
@@ -112,8 +147,9 @@ class _Reader:
         self.progress(f"Reading {_count(len(targets), 'location')} ...")
         for location_id in sorted(managed):
             items = managed[location_id]
-            point_cost = shopify.levels_by_item_cost([len(items)])
-            if not read_all and point_cost <= shopify.location_levels_cost(self.limits.levels_page):
+            point_cost = documents.levels_by_item_cost([len(items)])
+            page_cost = documents.location_levels_cost(self.limits.levels_page)
+            if not read_all and point_cost <= page_cost:
                 self.pending.append((location_id, items))
             else:
                 self._scan(location_id, items, read_all)
@@ -137,7 +173,7 @@ class _Reader:
                     read_all=read_all, progress=self.progress)
         except BulkUnavailable as exc:
             self.progress(f"Bulk read unavailable: {exc}; reading page by page instead")
-            self.builder = shopify.LiveBuilder()
+            self.builder = decode.LiveBuilder()
             return self.read(desired, read_all)
         live = self.builder.build()
         self.progress(self._summary(live, self._managed_items(desired, targets)))
@@ -170,17 +206,11 @@ class _Reader:
     # --- locations and items ----------------------------------------------------------------
 
     def _read_locations(self) -> None:
-        after = None
-        while True:
-            data = self._query(
-                shopify.LOCATIONS_QUERY, {"first": self.limits.locations_page, "after": after}
-            )
-            page = shopify.page(data.get("locations"), "locations")
+        pages = self._pages(documents.LOCATIONS_QUERY, {}, self.limits.locations_page,
+                            lambda data: data.get("locations"), "locations")
+        for page, _first in pages:
             for node in page.nodes:
                 self.builder.add_location(node)
-            if not page.has_next:
-                return
-            after = _next_cursor(page, after, "locations")
 
     def _resolve_locations(self, refs: Iterable[str]) -> list[str]:
         """Ids of the locations the manifests name (every match of an ambiguous name)."""
@@ -207,32 +237,23 @@ class _Reader:
             if r.startswith(LOCATION_GID) and r not in self.builder.locations
         )
         for batch in _chunks(skus, self.limits.skus_per_query):
-            after = None
-            while True:
-                variables = {
-                    "query": shopify.sku_search(batch),
-                    "first": self.limits.items_page,
-                    "after": after,
-                }
-                data = self._query(shopify.ITEMS_BY_SKU_QUERY, variables)
-                page = shopify.page(data.get("inventoryItems"), "inventoryItems")
+            pages = self._pages(documents.ITEMS_BY_SKU_QUERY, {"query": sku_search(batch)},
+                                self.limits.items_page, lambda data: data.get("inventoryItems"),
+                                "inventoryItems")
+            for page, _first in pages:
                 for node in page.nodes:
                     self.builder.add_item(node)
-                if not page.has_next:
-                    break
-                after = _next_cursor(page, after, "inventoryItems")
         for batch in _chunks(ids, self.limits.ids_per_query):
-            data = self._query(shopify.NODES_QUERY, {"ids": batch})
+            data = self._query(documents.NODES_QUERY, {"ids": batch})
             nodes = data.get("nodes")
             if not isinstance(nodes, list) or len(nodes) != len(batch):
-                raise RemoteError(
-                    f"malformed answer from the store: nodes is {shopify.shown(nodes)}, "
-                    f"not a list of {len(batch)}"
+                raise decode.malformed(
+                    f"nodes is {decode.shown(nodes)}, not a list of {len(batch)}"
                 )
             for node in nodes:
                 if node is None:
                     continue
-                node_id = shopify.require(node, "id", str, "a node")
+                node_id = decode.require(node, "id", str, "a node")
                 if node_id.startswith(ITEM_GID):
                     self.builder.add_item(node)
                 elif node_id.startswith(LOCATION_GID):
@@ -261,39 +282,31 @@ class _Reader:
     def _scan(self, location_id: str, items: list[str], read_all: bool) -> None:
         remaining = set(items)
         spent = 0
-        after = None
-        first = self.limits.levels_page
         name = self.builder.locations[location_id].name
-        while True:
-            variables = {"locationId": location_id, "first": first, "after": after}
-            try:
-                data = self._query(shopify.LOCATION_LEVELS_QUERY, variables)
-            except RemoteError as exc:
-                # The store prices queries higher than our rules: shrink the page and go on.
-                smaller = shopify.smaller_page(first, exc)
-                if smaller is None:
-                    raise
-                first = smaller
-                continue
+
+        def levels(data: dict) -> object:
             location = data.get("location")
             if not isinstance(location, dict):
-                raise RemoteError(
-                    f"malformed answer from the store: location {location_id} ({name}) is "
-                    f"{shopify.shown(location)} while reading its levels"
+                raise decode.malformed(
+                    f"location {location_id} ({name}) is {decode.shown(location)} while reading "
+                    "its levels"
                 )
-            page = shopify.page(location.get("inventoryLevels"), f"{name}'s inventoryLevels")
+            return location.get("inventoryLevels")
+
+        pages = self._pages(documents.LOCATION_LEVELS_QUERY, {"locationId": location_id},
+                            self.limits.levels_page, levels, f"{name}'s inventoryLevels")
+        for page, first in pages:
             for node in page.nodes:
                 level = self.builder.add_level(location_id, node)
                 remaining.discard(level.item_id)
-            spent += shopify.location_levels_cost(first)
+            spent += documents.location_levels_cost(first)
             self._tick(len(page.nodes))
-            if not page.has_next:
-                return
-            if not read_all and shopify.levels_by_item_cost([len(remaining)]) <= spent:
+            if page.has_next and not read_all and (
+                documents.levels_by_item_cost([len(remaining)]) <= spent
+            ):
                 if remaining:
                     self.pending.append((location_id, sorted(remaining)))
                 return
-            after = _next_cursor(page, after, f"{name}'s inventoryLevels")
 
     def _point_reads(self) -> None:
         """Read the pending (location, items) groups, packing groups into queries by cost."""
@@ -305,7 +318,8 @@ class _Reader:
         for group in groups:
             shape = [len(items) for _, items in [*batch, group]]
             if batch and (
-                shopify.levels_by_item_cost(shape) > shopify.MAX_QUERY_COST or sum(shape) > size
+                documents.levels_by_item_cost(shape) > documents.MAX_QUERY_COST
+                or sum(shape) > size
             ):
                 self._point_read(batch)
                 batch = []
@@ -315,12 +329,12 @@ class _Reader:
         self.pending = []
 
     def _point_read(self, groups: Sequence[tuple[str, Sequence[str]]]) -> None:
-        document = shopify.levels_by_item_query([len(items) for _, items in groups])
+        document = documents.levels_by_item_query([len(items) for _, items in groups])
         try:
-            data = self._query(document, shopify.levels_by_item_variables(groups))
+            data = self._query(document, levels_by_item_variables(groups))
         except RemoteError as exc:
             count = sum(len(items) for _, items in groups)
-            if count < 2 or shopify.smaller_page(count, exc) is None:
+            if count < 2 or decode.smaller_page(count, exc) is None:
                 raise
             for half in _halves(groups):
                 self._point_read(half)
@@ -328,30 +342,19 @@ class _Reader:
         for i, (location_id, items) in enumerate(groups):
             location = data.get(f"l{i}")
             if not isinstance(location, dict):
-                raise RemoteError(
-                    f"malformed answer from the store: location {location_id} is "
-                    f"{shopify.shown(location)} while reading its levels by item"
+                raise decode.malformed(
+                    f"location {location_id} is {decode.shown(location)} while reading its "
+                    "levels by item"
                 )
             for j, item_id in enumerate(items):
                 if f"i{j}" not in location:
-                    raise RemoteError(
-                        f"malformed answer from the store: no level field for item {item_id} "
-                        f"at location {location_id}"
+                    raise decode.malformed(
+                        f"no level field for item {item_id} at location {location_id}"
                     )
                 node = location[f"i{j}"]
                 if node is not None:
                     self.builder.add_level(location_id, node)
         self._tick(sum(len(items) for _, items in groups))
-
-
-def _next_cursor(page: shopify.Page, after: str | None, what: str) -> str:
-    """The cursor of the next page; a store that repeats a cursor would page forever."""
-    if page.end_cursor == after:
-        raise RemoteError(
-            f"malformed answer from the store: {what} returned the same endCursor "
-            f"{page.end_cursor!r} twice; stopped paging"
-        )
-    return page.end_cursor
 
 
 def _count(number: int, noun: str) -> str:

@@ -7,6 +7,7 @@ Exit codes (DESIGN.md section 3): 0 success, 1 error, 2 changes or drift, 3 unsa
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -14,21 +15,20 @@ import click
 
 from syncer import __version__, engine
 from syncer.apply.applier import ApplyOptions
+from syncer.cli import terminal
+from syncer.cli.emulator import emulator
 from syncer.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_USAGE,
-    ManifestError,
     SyncerError,
-    UsageError,
 )
 from syncer.manifest import load as manifest
-from syncer.plan.document import read_plan_file
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
 from syncer.progress import ProgressPrinter
-from syncer.shopify.codec import ADJUST_REASONS
 from syncer.shopify.reader import BULK_MIN_LEVELS, READ_MODES
-from syncer.shopify.transport import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
+from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
+from syncer.shopify.variables import ADJUST_REASONS
 
 
 class SyncerGroup(click.Group):
@@ -92,10 +92,8 @@ def validate(paths, fmt):
         syncer validate examples/multi-location
         syncer validate stores/ --format json
     """
-    try:
-        desired, problems = manifest.load_manifests(paths), ()
-    except ManifestError as exc:
-        desired, problems = None, exc.problems
+    validation = engine.validate(paths)
+    desired, problems = validation.desired, validation.problems
     if fmt == "json":
         click.echo(manifest.render_report_json(desired, problems))
     elif desired is not None:
@@ -105,89 +103,6 @@ def validate(paths, fmt):
         click.echo(manifest.summarize_problems(problems), err=True)
     if problems:
         raise click.exceptions.Exit(EXIT_ERROR)
-
-
-def _latency_ms(_ctx, _param, value):
-    """``MS`` or ``LOW-HIGH`` milliseconds, for ``syncer emulator --latency-ms``."""
-    if value is None:
-        return None
-    parts = value.split("-", 1)
-    try:
-        numbers = [float(part) for part in parts]
-    except ValueError:
-        numbers = []
-    if not numbers or any(n < 0 for n in numbers) or numbers[0] > numbers[-1]:
-        raise click.BadParameter(
-            f"{value!r} is not a delay: give milliseconds such as 50, or a range such as 10-200"
-        )
-    return numbers[0] if len(numbers) == 1 else numbers
-
-
-_RATE = click.FloatRange(0, 1)
-
-
-@cli.command()
-@click.option("--state", "state", required=True, type=click.Path(dir_okay=False),
-              help="Store state JSON file; changes are saved back to it.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=0, show_default=True, help="Port to bind (0 picks a free one).")
-@click.option("--fault-seed", "seed", type=int, metavar="N",
-              help="Seed of the fault injection (same seed and requests, same faults).")
-@click.option("--drop-after-commit", type=_RATE, metavar="RATE",
-              help="Chance (0-1) that a mutation is committed and its response dropped.")
-@click.option("--http-error", type=_RATE, metavar="RATE",
-              help="Chance (0-1) of HTTP 500/502/503 without executing the request.")
-@click.option("--throttle", type=_RATE, metavar="RATE",
-              help="Chance (0-1) of a THROTTLED answer without executing the request.")
-@click.option("--close-mid-response", type=_RATE, metavar="RATE",
-              help="Chance (0-1) that a mutation is committed and the connection closed after "
-                   "half of the response.")
-@click.option("--latency-ms", callback=_latency_ms, metavar="MS",
-              help="Delay every request: milliseconds (50) or a random range (10-200).")
-@click.option("--sales-rate", type=_RATE, metavar="RATE",
-              help="Chance (0-1) of a simulated sale (available goes down) before a request.")
-@click.option("--sales-max-units", type=click.IntRange(min=1), metavar="N",
-              help="Most units one simulated sale takes (default 1).")
-def emulator(state, host, port, **faults):
-    """Serve the local Shopify Admin GraphQL emulator (API 2026-04) until Ctrl-C.
-
-    Fault flags override the state file's "faults" section (see syncer/emulator/README.md).
-    GET /_emulator/faults shows fault counters, sales and the mutation journal.
-
-    Examples:
-
-    \b
-        syncer emulator --state examples/quickstart/store.json --port 8787
-        syncer emulator --state store.json --fault-seed 7 --drop-after-commit 0.2 \\
-            --http-error 0.05 --throttle 0.1 --latency-ms 10-200
-        syncer emulator --state store.json --sales-rate 0.3 --sales-max-units 2
-    """
-    from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
-
-    try:
-        emu = Emulator.load(state)
-    except StateError as exc:
-        raise click.ClickException(str(exc)) from None
-    overrides = {k: v for k, v in faults.items() if v is not None}
-    if overrides:
-        base = emu.store.faults.to_dict() if emu.store.faults is not None else {}
-        try:
-            emu.set_faults(FaultConfig.from_dict({**base, **overrides}))
-        except FaultConfigError as exc:
-            raise click.UsageError(str(exc)) from None
-    try:
-        server = serve(emu, host=host, port=port)
-    except OSError as exc:
-        raise click.ClickException(str(exc)) from None
-    if emu.faults is not None and emu.faults.config.active:
-        click.echo(f"Fault injection: {emu.faults.config.to_dict()}", err=True)
-    click.echo(f"Shopify emulator listening on {server.url} (Ctrl-C to stop)", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("Stopped.", err=True)
-    finally:
-        server.server_close()
 
 
 def _store_options(func):
@@ -237,6 +152,14 @@ def _render(renderers, plan, fmt) -> str:
     return renderers[fmt](plan, color=_color()) if fmt == "text" else renderers[fmt](plan)
 
 
+def _hooks(renderers, fmt) -> engine.Hooks:
+    """Progress lines on stderr; a plan rendered in ``fmt`` on stdout."""
+    return engine.Hooks(
+        say=_progress,
+        show_plan=lambda plan: click.echo(_render(renderers, plan, fmt), nl=False),
+    )
+
+
 @cli.command("plan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_store_options
@@ -260,15 +183,8 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
         syncer plan stores/us --store us-flagship.myshopify.com -o plan.json
         syncer plan examples/quickstart --store store.json --format markdown
     """
-    connection = engine.connect(store, api_version=api_version)
-    result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
-                              progress=_progress, read=read)
-    click.echo(_render(RENDERERS, result.plan, fmt), nl=False)
-    if result.plan.errors:
-        raise SyncerError("the plan has errors (see above); fix the manifests and plan again")
-    if out:
-        engine.save_plan(result, connection, out)
-        click.echo(f"Saved to {out}; apply it with: syncer apply {out}", err=True)
+    result = engine.plan(paths, store, api_version=api_version, prune=prune, targets=target,
+                         excludes=exclude, out=out, hooks=_hooks(RENDERERS, fmt), read=read)
     return EXIT_CHANGES if detailed_exitcode and result.plan.has_changes else 0
 
 
@@ -289,12 +205,28 @@ def drift(paths, store, api_version, fmt, prune, read):
     \b
         syncer drift stores/us --store us-flagship.myshopify.com --format json
     """
-    connection = engine.connect(store, api_version=api_version)
-    result = engine.make_plan(paths, connection, prune=prune, progress=_progress, read=read)
-    click.echo(_render(DRIFT_RENDERERS, result.plan, fmt), nl=False)
-    if result.plan.errors:
-        raise SyncerError("the manifests have errors against the live store (see above)")
+    result = engine.drift(paths, store, api_version=api_version, prune=prune,
+                          hooks=_hooks(DRIFT_RENDERERS, fmt), read=read)
     return EXIT_CHANGES if result.plan.has_changes else 0
+
+
+@cli.command()
+@click.argument("plan_file", metavar="PLAN.json", type=click.Path(dir_okay=False))
+@_format_option
+def show(plan_file, fmt):
+    """Show a saved plan as `syncer plan` showed it: exactly what `syncer apply` will run.
+
+    The file is checked as `apply` checks it (format, fields, fingerprint, digest); the store is
+    not contacted.
+
+    Example:
+
+    \b
+        syncer plan stores/us --store store.json -o plan.json
+        syncer show plan.json --format markdown
+    """
+    plan, _meta = engine.show(plan_file)
+    click.echo(_render(RENDERERS, plan, fmt), nl=False)
 
 
 def _duration(_ctx, _param, value):
@@ -310,13 +242,6 @@ def _reference(_ctx, _param, value):
             f"{value!r} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
         )
     return value
-
-
-def _is_plan_file(paths) -> bool:
-    if len(paths) != 1:
-        return False
-    path = paths[0]
-    return path.endswith(".json") or (os.path.isfile(path) and not path.endswith((".yaml", ".yml")))
 
 
 @cli.command("apply")
@@ -370,115 +295,29 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         syncer apply plan.json --reference https://github.com/acme/stock/pull/42
         syncer apply stores/us --store store.json --auto-approve
     """
-    if _is_plan_file(paths):
-        if prune or target or exclude:
-            raise UsageError("--prune, --target and --exclude apply when planning; a saved plan "
-                             "already holds its selection")
-        plan, meta, connection = _open_saved(paths[0], store, api_version, max_plan_age,
-                                             manifests)
-    else:
-        if manifests:
-            raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
-        plan, meta, connection = _plan_and_confirm(paths, store, api_version, prune, target,
-                                                   exclude, force, auto_approve, read)
-    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force,
-                           limits=meta.limits)
-    return _run_apply(plan, meta, connection, options, verbose, report_path)
+    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)
+    report = engine.apply(paths, store, api_version=api_version, options=options,
+                          auto_approve=auto_approve, max_plan_age=max_plan_age,
+                          manifests=manifests, prune=prune, targets=target, excludes=exclude,
+                          report_path=report_path, hooks=_apply_hooks(verbose), read=read)
+    return report.exit_code if report is not None else 0
 
 
-def _open_saved(path, store, api_version, max_age, manifests):
-    """Read a plan file, connect (locked) to its store and check the plan still applies."""
-    plan, meta = read_plan_file(path)
-    connection = engine.connect(store or meta.store, api_version=api_version, lock=True,
-                                progress=_progress)
-    click.get_current_context().call_on_close(connection.close)
-    engine.check_saved_plan(meta, connection, max_age=max_age, manifests=manifests,
-                            progress=_progress)
-    click.echo(f"Applying plan {meta.plan_id} ({_plan_counts(plan)}) to {connection.name}",
-               err=True)
-    return plan, meta, connection
-
-
-def _plan_and_confirm(paths, store, api_version, prune, target, exclude, force, auto_approve,
-                      read="auto"):
-    """Plan the manifests, show the plan, check it is safe and ask before applying it."""
-    connection = engine.connect(store, api_version=api_version, lock=True, progress=_progress)
-    click.get_current_context().call_on_close(connection.close)
-    result = engine.make_plan(paths, connection, prune=prune, targets=target, excludes=exclude,
-                              progress=_progress, read=read)
-    click.echo(_render(RENDERERS, result.plan, "text"), nl=False)
-    if result.plan.errors:
-        raise SyncerError("the plan has errors (see above); fix the manifests and plan again")
-    if result.plan.has_changes:
-        engine.check_safe(result.plan, force)
-        _confirm(auto_approve)
-    plan, meta = engine.plan_for_apply(result, connection)
-    return plan, meta, connection
-
-
-def _run_apply(plan, meta, connection, options, verbose, report_path) -> int:
-    if not plan.has_changes:
-        click.echo("No changes to apply.", err=True)
-        return 0
-    if plan.unsafe and options.force:  # engine.apply refuses it without --force
-        click.echo(f"Applying an unsafe plan ({len(plan.findings)} finding(s)) because --force "
-                   "was given.", err=True)
-    log = (lambda text: click.echo(text, err=True)) if verbose else None
-    with _progress_bar(len(meta.steps), enabled=not verbose) as bar:
-        report = engine.apply(plan, meta, connection, options, log=log, progress=bar)
-    click.echo(report.render_text(), nl=False)
-    if report_path:
-        engine.write_json_atomically(report_path, report.to_dict())
-        click.echo(f"Report written to {report_path}", err=True)
-    return report.exit_code
-
-
-def _plan_counts(plan) -> str:
-    s = plan.summary
-    return (f"{s.to_activate} to activate, {s.to_adjust} to adjust, "
-            f"{s.to_deactivate} to deactivate")
+def _apply_hooks(verbose: bool) -> engine.Hooks:
+    """The plan and the report on stdout; a progress bar, or with -v every step on stderr; on a
+    terminal, ask before applying manifests (off one the engine refuses without --auto-approve).
+    """
+    hooks = dataclasses.replace(
+        _hooks(RENDERERS, "text"),
+        show_report=lambda report: click.echo(report.render_text(), nl=False),
+        log=(lambda text: click.echo(text, err=True)) if verbose else None,
+        progress_bar=lambda steps: terminal.ProgressBar(steps, enabled=not verbose),
+    )
+    return dataclasses.replace(hooks, confirm=terminal.confirm) if _interactive() else hooks
 
 
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _confirm(auto_approve: bool) -> None:
-    if auto_approve:
-        return
-    if not _interactive():
-        raise UsageError(
-            "not asking for confirmation without a terminal: pass --auto-approve, or save the "
-            "plan with `syncer plan -o plan.json` and apply the file"
-        )
-    answer = click.prompt("Apply this plan? Only 'yes' will be accepted", default="",
-                          show_default=False, err=True)
-    if answer.strip() != "yes":
-        raise SyncerError("apply cancelled; nothing was changed")
-
-
-class _progress_bar:  # noqa: N801 (used as a context manager like click's)
-    """A click progress bar over steps on stderr when it is a terminal; else nothing."""
-
-    def __init__(self, steps: int, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty() and steps > 1
-        self.bar = None
-        self.steps = steps
-        self.done = 0
-
-    def __enter__(self):
-        if self.enabled:
-            self.bar = click.progressbar(length=self.steps, label="Applying", file=sys.stderr,
-                                         show_pos=True)
-            self.bar.__enter__()
-        return self
-
-    def __call__(self, steps: int, units: int) -> None:
-        if self.bar is not None:
-            self.bar.label = f"Applying ({units:,} units moved)"
-            self.bar.update(steps - self.done)
-            self.done = steps
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
+cli.add_command(emulator)

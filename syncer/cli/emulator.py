@@ -1,0 +1,88 @@
+"""``syncer emulator``: serve the local Shopify emulator, with fault flags over its state file."""
+
+from __future__ import annotations
+
+import click
+
+
+def _latency_ms(_ctx, _param, value):
+    """``MS`` or ``LOW-HIGH`` milliseconds, for ``syncer emulator --latency-ms``."""
+    if value is None:
+        return None
+    parts = value.split("-", 1)
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if not numbers or any(n < 0 for n in numbers) or numbers[0] > numbers[-1]:
+        raise click.BadParameter(
+            f"{value!r} is not a delay: give milliseconds such as 50, or a range such as 10-200"
+        )
+    return numbers[0] if len(numbers) == 1 else numbers
+
+
+_RATE = click.FloatRange(0, 1)
+
+
+@click.command()
+@click.option("--state", "state", required=True, type=click.Path(dir_okay=False),
+              help="Store state JSON file; changes are saved back to it.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=0, show_default=True, help="Port to bind (0 picks a free one).")
+@click.option("--fault-seed", "seed", type=int, metavar="N",
+              help="Seed of the fault injection (same seed and requests, same faults).")
+@click.option("--drop-after-commit", type=_RATE, metavar="RATE",
+              help="Chance (0-1) that a mutation is committed and its response dropped.")
+@click.option("--http-error", type=_RATE, metavar="RATE",
+              help="Chance (0-1) of HTTP 500/502/503 without executing the request.")
+@click.option("--throttle", type=_RATE, metavar="RATE",
+              help="Chance (0-1) of a THROTTLED answer without executing the request.")
+@click.option("--close-mid-response", type=_RATE, metavar="RATE",
+              help="Chance (0-1) that a mutation is committed and the connection closed after "
+                   "half of the response.")
+@click.option("--latency-ms", callback=_latency_ms, metavar="MS",
+              help="Delay every request: milliseconds (50) or a random range (10-200).")
+@click.option("--sales-rate", type=_RATE, metavar="RATE",
+              help="Chance (0-1) of a simulated sale (available goes down) before a request.")
+@click.option("--sales-max-units", type=click.IntRange(min=1), metavar="N",
+              help="Most units one simulated sale takes (default 1).")
+def emulator(state, host, port, **faults):
+    """Serve the local Shopify Admin GraphQL emulator (API 2026-04) until Ctrl-C.
+
+    Fault flags override the state file's "faults" section (see syncer/emulator/README.md).
+    GET /_emulator/faults shows fault counters, sales and the mutation journal.
+
+    Examples:
+
+    \b
+        syncer emulator --state examples/quickstart/store.json --port 8787
+        syncer emulator --state store.json --fault-seed 7 --drop-after-commit 0.2 \\
+            --http-error 0.05 --throttle 0.1 --latency-ms 10-200
+        syncer emulator --state store.json --sales-rate 0.3 --sales-max-units 2
+    """
+    from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
+
+    try:
+        emu = Emulator.load(state)
+    except StateError as exc:
+        raise click.ClickException(str(exc)) from None
+    overrides = {k: v for k, v in faults.items() if v is not None}
+    if overrides:
+        base = emu.store.faults.to_dict() if emu.store.faults is not None else {}
+        try:
+            emu.set_faults(FaultConfig.from_dict({**base, **overrides}))
+        except FaultConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+    try:
+        server = serve(emu, host=host, port=port)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
+    if emu.faults is not None and emu.faults.config.active:
+        click.echo(f"Fault injection: {emu.faults.config.to_dict()}", err=True)
+    click.echo(f"Shopify emulator listening on {server.url} (Ctrl-C to stop)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    finally:
+        server.server_close()

@@ -1,0 +1,113 @@
+"""Where the store is: ``--store`` values, API versions, and the environment names syncer reads.
+
+Pure apart from looking at the file system for a state file: ``parse_store`` classifies a
+``--store`` / ``SYNCER_STORE`` value as a state file, a local emulator or a Shopify shop, and
+``check_api_version`` refuses versions syncer cannot apply safely. Sending is ``transport.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from syncer.errors import UsageError
+
+DEFAULT_API_VERSION = "2026-04"
+MIN_API_VERSION = "2026-04"
+TOKEN_ENV = "SHOPIFY_ACCESS_TOKEN"
+STORE_ENV = "SYNCER_STORE"
+
+_VERSION = re.compile(r"\d{4}-(01|04|07|10)")
+_SHOP = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def check_api_version(version: str) -> str:
+    """``version`` if syncer supports it; ``UsageError`` otherwise.
+
+    >>> check_api_version("2026-07")
+    '2026-07'
+    """
+    if not _VERSION.fullmatch(version or ""):
+        raise UsageError(
+            f"API version {version!r} is not a Shopify release like {DEFAULT_API_VERSION} "
+            "(YYYY-01, -04, -07 or -10)"
+        )
+    if version < MIN_API_VERSION:
+        raise UsageError(
+            f"API version {version} is not supported: before {MIN_API_VERSION}, deactivating an "
+            "inventory level discards its quantities, so an apply could destroy stock counts; "
+            f"use --api-version {MIN_API_VERSION} or later"
+        )
+    return version
+
+
+def api_path(api_version: str) -> str:
+    """The GraphQL endpoint path for ``api_version``."""
+    return f"/admin/api/{api_version}/graphql.json"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSpec:
+    """Where the store is: ``kind`` is ``file`` (state file, in process), ``http`` or ``shopify``.
+
+    ``address`` is the file path, the emulator's base URL, or the shop's domain.
+    """
+
+    kind: str
+    address: str
+
+    def endpoint(self, api_version: str = DEFAULT_API_VERSION) -> str:
+        """The GraphQL URL of an ``http`` or ``shopify`` store."""
+        if self.kind == "shopify":
+            return f"https://{self.address}{api_path(api_version)}"
+        if self.kind == "http":
+            return f"{self.address}{api_path(api_version)}"
+        raise UsageError(f"a {self.kind} store has no URL")
+
+
+def parse_store(value: str) -> StoreSpec:
+    """Classify a ``--store`` / ``SYNCER_STORE`` value.
+
+    >>> parse_store("us-flagship.myshopify.com")
+    StoreSpec(kind='shopify', address='us-flagship.myshopify.com')
+    >>> parse_store("http://127.0.0.1:8080/")
+    StoreSpec(kind='http', address='http://127.0.0.1:8080')
+    """
+    text = (value or "").strip()
+    if not text:
+        raise UsageError(f"no store given: pass --store or set {STORE_ENV}")
+    if "://" in text:
+        return _parse_url(text)
+    if _SHOP.fullmatch(text.lower()):
+        return StoreSpec("shopify", text.lower())
+    path = Path(text).expanduser()
+    if path.is_file():
+        return StoreSpec("file", str(path))
+    if path.exists():
+        raise UsageError(f"store {text!r} is a directory, not a store state file")
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", text.lower()):
+        raise UsageError(
+            f"store {text!r} is not a file; for a Shopify store write {text.lower()}.myshopify.com"
+        )
+    raise UsageError(
+        f"store {text!r} is neither an existing state file, an http://127.0.0.1:PORT emulator, "
+        "nor SHOP.myshopify.com"
+    )
+
+
+def _parse_url(text: str) -> StoreSpec:
+    match = re.fullmatch(r"(https?)://([^/?#]+)/*", text)
+    if not match:
+        raise UsageError(f"store URL {text!r} must be just scheme, host and port, with no path")
+    scheme, netloc = match.group(1), match.group(2).lower()
+    if scheme == "https" and _SHOP.fullmatch(netloc):
+        return StoreSpec("shopify", netloc)
+    host, _, port = netloc.rpartition(":") if not netloc.endswith("]") else (netloc, "", "")
+    if scheme == "http" and host in _LOCAL_HOSTS and port.isdigit():
+        return StoreSpec("http", f"http://{host}:{port}")
+    raise UsageError(
+        f"store URL {text!r} is not allowed: use http://127.0.0.1:PORT (or localhost) for an "
+        "emulator, or SHOP.myshopify.com for a Shopify store"
+    )
