@@ -227,3 +227,27 @@ def test_the_result_url_is_served_over_http_and_the_drop_fault_closes_the_socket
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_emulator_command_takes_bulk_speed_and_faults(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import syncer.emulator
+    from syncer.cli import cli
+
+    path = tmp_path / "store.json"
+    path.write_text(json.dumps(state()), encoding="utf-8")
+    served = []
+
+    def fake_serve(emu, host, port):
+        served.append(emu.bulk.settings)
+        raise OSError("not serving in a test")
+
+    monkeypatch.setattr(syncer.emulator, "serve", fake_serve)
+    result = CliRunner().invoke(cli, ["emulator", "--state", str(path), "--bulk-rate", "50",
+                                      "--bulk-fail", "0.25", "--bulk-drop", "1", "--fault-seed",
+                                      "3"])
+    assert result.exit_code == 1 and "not serving in a test" in result.stderr
+    assert served == [BulkSettings(rows_per_second=50, fail=0.25, drop=1.0, seed=3)]
+    bad = CliRunner().invoke(cli, ["emulator", "--state", str(path), "--bulk-fail", "2"])
+    assert bad.exit_code == 64 and "--bulk-fail" in bad.stderr

@@ -46,7 +46,13 @@ _RATE = click.FloatRange(0, 1)
               help="Chance (0-1) of a simulated sale (available goes down) before a request.")
 @click.option("--sales-max-units", type=click.IntRange(min=1), metavar="N",
               help="Most units one simulated sale takes (default 1).")
-def emulator(state, host, port, **faults):
+@click.option("--bulk-rate", type=click.FloatRange(min=0, min_open=True), metavar="N",
+              help="Objects per second a bulk query exports (default 2000).")
+@click.option("--bulk-fail", type=_RATE, metavar="RATE",
+              help="Chance (0-1) that a bulk query operation ends FAILED part-way.")
+@click.option("--bulk-drop", type=_RATE, metavar="RATE",
+              help="Chance (0-1) that a bulk result download is cut off half-way.")
+def emulator(state, host, port, bulk_rate, bulk_fail, bulk_drop, **faults):
     """Serve the local Shopify Admin GraphQL emulator (API 2026-04) until Ctrl-C.
 
     Fault flags override the state file's "faults" section (see syncer/emulator/README.md).
@@ -61,6 +67,7 @@ def emulator(state, host, port, **faults):
         syncer emulator --state store.json --sales-rate 0.3 --sales-max-units 2
     """
     from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
+    from syncer.emulator.bulk import BulkSettings
 
     try:
         emu = Emulator.load(state)
@@ -73,6 +80,8 @@ def emulator(state, host, port, **faults):
             emu.set_faults(FaultConfig.from_dict({**base, **overrides}))
         except FaultConfigError as exc:
             raise click.UsageError(str(exc)) from None
+    emu.bulk.configure(BulkSettings(rows_per_second=bulk_rate or 2000.0, fail=bulk_fail or 0.0,
+                                    drop=bulk_drop or 0.0, seed=faults.get("seed") or 0))
     try:
         server = serve(emu, host=host, port=port)
     except OSError as exc:
