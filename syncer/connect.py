@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -13,6 +14,7 @@ from syncer.emulator import Emulator, StateError
 from syncer.emulator.handler import wall_time
 from syncer.errors import StoreError, UsageError
 from syncer.shopify.bulk import Fetch, local_fetch
+from syncer.shopify.reader import read_shop
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
     STORE_ENV,
@@ -36,6 +38,13 @@ class Connection:
     emulator: Emulator | None = None
     lock: object | None = None
     fetch: Fetch | None = None  # downloads bulk results (None: the store cannot serve them)
+    _shop: str | None = None
+
+    def shop(self) -> str:
+        """The shop's ``myshopifyDomain``, asked once (one query of 1 cost point)."""
+        if self._shop is None:
+            self._shop = read_shop(self.transport)
+        return self._shop
 
     def wall_clock(self) -> float:
         """Seconds since the epoch as the store sees them (the emulator's clock when local)."""
@@ -46,6 +55,17 @@ class Connection:
         if self.lock is not None:
             self.lock.close()
             self.lock = None
+
+
+def canonical_store(recorded: str) -> str:
+    """A store address as a plan made by an older syncer recorded it, in today's canonical
+    form (``http://localhost:N/`` is ``http://127.0.0.1:N``); other values as they are."""
+    if "://" not in recorded:
+        return recorded
+    try:
+        return parse_store(recorded).address
+    except UsageError:
+        return recorded
 
 
 def connect(
@@ -97,8 +117,19 @@ def connect(
                  held, fetch=local_fetch(emulator.bulk.open))
 
 
+#: What a state file's lock holder writes into ``FILE.lock``: one JSON line with its pid and
+#: who it is. ``syncer emulator`` follows the same convention in ``emulator/statelock.py`` (the
+#: emulator imports nothing from syncer, so each side implements it).
+LOCK_HOLDER = "syncer apply"
+EMULATOR_HOLDER = "syncer emulator"
+
+
 def _lock_file(path: str, timeout: float, progress: Progress | None):
-    """An open lock file on ``path + '.lock'`` holding an exclusive ``flock``."""
+    """An open lock file on ``path + '.lock'`` holding an exclusive ``flock``.
+
+    Another apply holding it is waited for (with a message naming its pid); ``syncer emulator``
+    serving the file is refused at once, since it holds the lock until it is stopped.
+    """
     lock_path = f"{path}.lock"
     try:
         handle = open(lock_path, "a+")  # noqa: SIM115 (held open until Connection.close)
@@ -109,15 +140,39 @@ def _lock_file(path: str, timeout: float, progress: Progress | None):
     while True:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return handle
         except BlockingIOError:
-            if time.monotonic() >= deadline:
+            holder = _holder(handle)
+            who = f"{holder.get('holder') or 'another process'}" + (
+                f" (pid {holder['pid']})" if holder.get("pid") else "")
+            if holder.get("holder") == EMULATOR_HOLDER or time.monotonic() >= deadline:
                 handle.close()
-                raise StoreError(
-                    f"{path} is locked by another syncer apply (waited {timeout:.0f}s); "
-                    f"try again when it has finished"
-                ) from None
+                raise StoreError(_locked_message(path, who, holder, timeout)) from None
             if not told and progress is not None:
-                progress(f"Waiting for another syncer apply to release {path} ...")
+                progress(f"Waiting for {who} to release {path} ...")
                 told = True
             time.sleep(0.05)
+            continue
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(), "holder": LOCK_HOLDER}) + "\n")
+        handle.flush()
+        return handle
+
+
+def _holder(handle) -> dict:
+    try:
+        handle.seek(0)
+        data = json.loads(handle.readline() or "{}")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _locked_message(path: str, who: str, holder: dict, timeout: float) -> str:
+    if holder.get("holder") == EMULATOR_HOLDER:
+        url = holder.get("url")
+        via = f"apply through it with --store {url}, or" if url else "apply through it, or"
+        return (f"{path} is being served by {who}, which would overwrite what this apply "
+                f"writes; {via} stop the emulator first")
+    return (f"{path} is locked by {who} (waited {timeout:.0f}s); try again when it has "
+            "finished")

@@ -16,15 +16,25 @@ from datetime import timedelta
 
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
 from syncer.connect import Connection, Progress, connect
-from syncer.errors import ManifestError, PlanProblemError, Problem, UnsafePlanError, UsageError
+from syncer.errors import (
+    ManifestError,
+    PlanProblemError,
+    Problem,
+    UnsafePlanError,
+    UsageError,
+    plural,
+)
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
 from syncer.plan.changes import Plan
-from syncer.plan.document import PlanMeta, load_plan_document, read_plan_file
+from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document, read_plan_file
+from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.saved_plans import (
     PlanResult,
+    check_plan_output,
+    check_reason,
     check_saved_plan,
     new_plan_document,
     parse_duration,
@@ -32,7 +42,7 @@ from syncer.saved_plans import (
     write_json_atomically,
 )
 from syncer.shopify.reader import read_live
-from syncer.shopify.stores import DEFAULT_API_VERSION
+from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV
 
 __all__ = [
     "Connection", "Hooks", "PlanResult", "Validation", "apply", "check_safe", "check_saved_plan",
@@ -107,17 +117,43 @@ def make_plan(
     excludes: Iterable[str] = (),
     progress: Progress | None = None,
     read: str = "auto",
+    report_only: bool = False,
 ) -> PlanResult:
     """Load the manifests, read the live store, and plan. Never writes to the store.
 
-    Manifests and selectors are checked before any request is sent. ``read`` is ``auto``,
-    ``bulk`` or ``paged`` (how the store is read; see ``syncer.shopify.reader``).
+    Manifests and selectors are checked before any request is sent. With ``report_only`` (drift:
+    a plan never applied) every difference is listed, also deactivations Shopify would refuse,
+    and a manifest problem does not hide drift elsewhere: the levels that could be read are
+    compared and the problems become errors of the plan. Unmanaged levels are then not looked
+    for (a level declared in a broken file would look unmanaged); a warning says so. ``read`` is
+    ``auto``, ``bulk`` or ``paged`` (how the store is read; see ``syncer.shopify.reader``).
     """
-    desired = load_manifests(paths)
+    problems: tuple[Problem, ...] = ()
+    try:
+        desired = load_manifests(paths)
+    except ManifestError as exc:
+        if not report_only or exc.readable is None:
+            raise
+        desired, problems = exc.readable, exc.problems
     selection = parse_selection(targets, excludes)
+    unmanaged = prune or desired.policy.unmanaged == "deactivate"
+    if problems:
+        policy = dataclasses.replace(desired.policy, unmanaged="ignore")
+        desired, prune = dataclasses.replace(desired, policy=policy), False
     live = read_live(store.transport, desired, prune=prune, progress=progress, read=read,
                      fetch=store.fetch)
-    return PlanResult(make_changes(desired, live, prune=prune, targets=selection), desired)
+    found = make_changes(desired, live, prune=prune, targets=selection, report_only=report_only)
+    if problems:
+        found = _with_manifest_problems(found, problems, unmanaged)
+    return PlanResult(found, desired)
+
+
+def _with_manifest_problems(found: Plan, problems: Sequence[Problem], unmanaged: bool) -> Plan:
+    errors = tuple(PlanProblem("manifest", p.message, source=p.source) for p in problems)
+    warnings = (PlanWarning("unmanaged_not_checked", "unmanaged levels were not looked for: "
+                            "fix the manifest errors first"),) if unmanaged else ()
+    return Plan(found.changes, found.errors + errors, found.warnings + warnings, (),
+                found.managed_levels)
 
 
 def plan(
@@ -129,20 +165,26 @@ def plan(
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
     out: str | os.PathLike | None = None,
+    reason: str = DEFAULT_REASON,
+    reference: str | None = None,
     hooks: Hooks = QUIET,
     read: str = "auto",
 ) -> PlanResult:
-    """``syncer plan``: plan the manifests against ``store``, show it, and save it to ``out``.
+    """``syncer plan``: plan the manifests against ``store``, show it, and save it to ``out``
+    with the ``reason`` and ``reference`` its adjustments will record.
 
     A plan with errors is shown, then refused (``PlanProblemError``) and not saved.
     """
+    if out:
+        check_plan_output(out, store=store or os.environ.get(STORE_ENV), manifests=paths)
     connection = connect(store, api_version=api_version)
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
                        progress=hooks.say, read=read)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if out:
-        save_plan(result, connection, out)
+        check_plan_output(out, manifests=result.desired.files)
+        save_plan(result, connection, out, reason=reason, reference=reference)
         hooks.say(f"Saved to {out}; apply it with: syncer apply {out}")
     return result
 
@@ -153,14 +195,25 @@ def drift(
     *,
     api_version: str = DEFAULT_API_VERSION,
     prune: bool = False,
+    targets: Iterable[str] = (),
+    excludes: Iterable[str] = (),
     hooks: Hooks = QUIET,
     read: str = "auto",
 ) -> PlanResult:
-    """``syncer drift``: the plan that would bring ``store`` back to the manifests, shown."""
+    """``syncer drift``: every difference between ``store`` and the manifests, shown.
+
+    Errors (in the manifests or against the store) are refused (``PlanProblemError``) when there
+    is no drift; beside drift they are shown and said, and the result returned (drift wins).
+    """
     connection = connect(store, api_version=api_version)
-    result = make_plan(paths, connection, prune=prune, progress=hooks.say, read=read)
+    result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
+                       progress=hooks.say, report_only=True, read=read)
     hooks.show_plan(result.plan)
-    _refuse_errors(result.plan, "the manifests have errors against the live store (see above)")
+    message = "the manifests have errors against the live store (see above)"
+    if result.plan.has_changes and result.plan.errors:
+        hooks.say(f"Error: {message}; drift was checked where they could be read")
+    elif not result.plan.has_changes:
+        _refuse_errors(result.plan, message)
     return result
 
 
@@ -182,8 +235,7 @@ def check_safe(plan: Plan, force: bool) -> None:
         return
     lines = [f"  - {f}" for f in plan.findings]
     raise UnsafePlanError(
-        f"the plan is unsafe ({len(plan.findings)} finding"
-        f"{'s' if len(plan.findings) != 1 else ''}):\n" + "\n".join(lines)
+        f"the plan is unsafe ({plural(len(plan.findings), 'finding')}):\n" + "\n".join(lines)
         + "\npass --force to apply it anyway",
         plan.findings,
     )
@@ -206,9 +258,13 @@ def run_plan(
     return applier.run()
 
 
-def plan_for_apply(result: PlanResult, store: Connection) -> tuple[Plan, PlanMeta]:
-    """The plan and metadata ``apply`` runs for a plan made in this process (not saved)."""
-    return load_plan_document(new_plan_document(result, store))
+def plan_for_apply(result: PlanResult, store: Connection, options: ApplyOptions | None = None,
+                   ) -> tuple[Plan, PlanMeta]:
+    """The plan and metadata ``apply`` runs for a plan made in this process (not saved), with
+    the reason and reference of ``options``."""
+    options = options or ApplyOptions()
+    return load_plan_document(new_plan_document(
+        result, store, reason=options.reason or DEFAULT_REASON, reference=options.reference))
 
 
 def is_plan_file(paths: Sequence[str]) -> bool:
@@ -248,8 +304,11 @@ def apply(
                          "already holds its selection")
     if not saved and manifests:
         raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
+    if not saved and not auto_approve and hooks.confirm is _refuse_unconfirmed:
+        _refuse_unconfirmed(None)  # before the store is read: nobody could say yes
     if saved:
         plan_, meta = read_plan_file(paths[0])
+        check_reason(meta, options.reason, options.reference)
         store = store or meta.store
     connection = connect(store, api_version=api_version, lock=True, progress=hooks.say)
     try:
@@ -257,19 +316,20 @@ def apply(
             check_saved_plan(meta, connection, max_age=max_plan_age, manifests=manifests,
                              progress=hooks.say)
             s = plan_.summary
-            hooks.say(f"Applying plan {meta.plan_id} ({s.to_activate} to activate, "
-                      f"{s.to_adjust} to adjust, {s.to_deactivate} to deactivate) to "
+            partial = "partial plan " if plan_.partial else "plan "
+            hooks.say(f"Applying {partial}{meta.plan_id} ({s.to_activate:,} to activate, "
+                      f"{s.to_adjust:,} to adjust, {s.to_deactivate:,} to deactivate) to "
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,
-                                            options.force, auto_approve, hooks, read)
+                                            options, auto_approve, hooks, read)
         options = dataclasses.replace(options, limits=meta.limits)
         return _run(plan_, meta, connection, options, report_path, hooks)
     finally:
         connection.close()
 
 
-def _plan_and_confirm(paths, connection, prune, targets, excludes, force, auto_approve, hooks,
+def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto_approve, hooks,
                       read="auto"):
     """Plan the manifests, show the plan, check it is safe and ask before applying it."""
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
@@ -277,10 +337,10 @@ def _plan_and_confirm(paths, connection, prune, targets, excludes, force, auto_a
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if result.plan.has_changes:
-        check_safe(result.plan, force)
+        check_safe(result.plan, options.force)
         if not auto_approve:
             hooks.confirm(result.plan)
-    return plan_for_apply(result, connection)
+    return plan_for_apply(result, connection, options)
 
 
 def _run(plan_, meta, connection, options, report_path, hooks) -> ApplyReport | None:
@@ -288,8 +348,8 @@ def _run(plan_, meta, connection, options, report_path, hooks) -> ApplyReport | 
         hooks.say("No changes to apply.")
         return None
     if plan_.unsafe and options.force:  # run_plan refuses it without --force
-        hooks.say(f"Applying an unsafe plan ({len(plan_.findings)} finding(s)) because --force "
-                  "was given.")
+        hooks.say(f"Applying an unsafe plan ({plural(len(plan_.findings), 'finding')}) because "
+                  "--force was given.")
     with hooks.progress_bar(len(meta.steps)) as bar:
         report = run_plan(plan_, meta, connection, options, log=hooks.log, progress=bar)
     hooks.show_report(report)

@@ -1,4 +1,5 @@
-"""The one error root of syncer and its subclasses; the CLI maps them to exit codes."""
+"""The one error root of syncer and its subclasses (the CLI maps them to exit codes), and the
+pieces every message is made of: where (``Source``), what (``Problem``), how many (``plural``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,16 @@ EXIT_UNSAFE = 3
 EXIT_CONFLICT = 4
 EXIT_PARTIAL = 5
 EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 level``, ``2 levels``, ``1,204 levels``; ``many`` for irregular plurals.
+
+    >>> plural(1, "level"), plural(1204, "level"), plural(2, "quantity", "quantities")
+    ('1 level', '1,204 levels', '2 quantities')
+    """
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
 class SyncerError(Exception):
@@ -58,10 +69,15 @@ class Problem:
 
 
 class ManifestError(SyncerError):
-    """One or more manifests are invalid; carries every problem found."""
+    """One or more manifests are invalid; carries every problem found.
 
-    def __init__(self, problems: Sequence[Problem]):
+    ``readable`` is the desired state of what could be read (the valid levels of every file),
+    for reports such as drift that show what they can beside the problems; None when unknown.
+    """
+
+    def __init__(self, problems: Sequence[Problem], readable=None):
         self.problems = tuple(problems)
+        self.readable = readable
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -6,6 +6,7 @@ dicts from the API: the loader builds a ``DesiredState`` and the reader builds a
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -25,6 +26,16 @@ LOCATION_GID = "gid://shopify/Location/"
 ITEM_GID = "gid://shopify/InventoryItem/"
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode NFC, the form names are compared in: a location or SKU that looks the
+    same matches however it was typed (``Köln`` as one code point or as o + combining diaeresis).
+
+    >>> nfc("Store Ko\u0308ln") == "Store K\u00f6ln"
+    True
+    """
+    return unicodedata.normalize("NFC", text)
 
 
 def frozen_map(values: Mapping[str, int] | None = None) -> Mapping[str, int]:

@@ -16,12 +16,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from syncer import __version__
-from syncer.connect import Connection, Progress
-from syncer.errors import ConflictError, SyncerError
+from syncer.connect import Connection, Progress, canonical_store
+from syncer.errors import ConflictError, SyncerError, UsageError
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
 from syncer.plan.changes import Plan
-from syncer.plan.document import PlanMeta, plan_document
+from syncer.plan.document import DEFAULT_REASON, PlanMeta, plan_document
 from syncer.plan.encoding import document_json
 
 
@@ -33,18 +33,22 @@ class PlanResult:
     desired: DesiredState
 
 
-def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike) -> dict:
+def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike, *,
+              reason: str = DEFAULT_REASON, reference: str | None = None) -> dict:
     """Write the plan file for ``result`` to ``path`` atomically; returns the document.
 
     The ``plan_id`` is new for every plan, so a plan made again gets new idempotency keys.
     """
-    document = new_plan_document(result, store)
+    document = new_plan_document(result, store, reason=reason, reference=reference,
+                                 shop=store.shop())
     write_json_atomically(path, document)
     return document
 
 
-def new_plan_document(result: PlanResult, store: Connection) -> dict:
-    """The saved-plan document for ``result``, with a new random ``plan_id``."""
+def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DEFAULT_REASON,
+                      reference: str | None = None, shop: str | None = None) -> dict:
+    """The saved-plan document for ``result``, with a new random ``plan_id`` (``shop``: the
+    store's ``myshopifyDomain``, which apply checks)."""
     return plan_document(
         result.plan,
         plan_id=str(uuid.uuid4()),
@@ -55,7 +59,47 @@ def new_plan_document(result: PlanResult, store: Connection) -> dict:
         manifest_digest=result.desired.digest,
         manifest_files=result.desired.files,
         limits=result.desired.safety,
+        reason=reason,
+        reference=reference,
+        shop=shop,
     )
+
+
+def check_reason(meta: PlanMeta, reason: str | None, reference: str | None) -> None:
+    """Refuse (``UsageError``) an apply asking for another reason or reference than the plan's.
+
+    Both are parameters of every adjustment's idempotency key: a rerun with others would get
+    ``IDEMPOTENCY_KEY_PARAMETER_MISMATCH`` for every change that landed, so they are chosen once,
+    at ``syncer plan``. Giving the plan's own values again (or none) is fine.
+    """
+    asked = [("--reason", reason, meta.reason), ("--reference", reference, meta.reference)]
+    for flag, value, planned in asked:
+        if value is not None and value != planned:
+            recorded = "none (the default)" if planned is None else planned
+            raise UsageError(
+                f"{flag} {value} differs from the plan's {flag.lstrip('-')}, {recorded}: a "
+                f"saved plan is applied with the {flag.lstrip('-')} it was made with, so that "
+                f"resuming it never changes what was recorded; drop {flag}, or make a new plan "
+                f"with `syncer plan {flag} {value} -o plan.json`"
+            )
+
+
+def check_plan_output(out: str | os.PathLike, *, store: str | None = None,
+                      manifests: Sequence[str] = ()) -> None:
+    """Refuse (``UsageError``) a ``plan -o`` path that would replace the store file or a
+    manifest, or whose folder does not exist (it is not created silently)."""
+    target = Path(out).expanduser()
+    if target.is_dir():
+        raise UsageError(f"-o {out}: is a folder; give a file name such as {out}/plan.json")
+    if not target.parent.is_dir():
+        raise UsageError(f"-o {out}: the folder {target.parent} does not exist; create it first "
+                         "(syncer does not create folders for plan files)")
+    if not target.exists():
+        return
+    for what, path in [("the store file", store)] + [("a manifest", m) for m in manifests]:
+        if path and Path(path).is_file() and target.resolve() == Path(path).resolve():
+            raise UsageError(f"-o {out}: is {what}; saving the plan there would replace it. "
+                             "Give another file name, such as plan.json")
 
 
 def write_json_atomically(path: str | os.PathLike, document: dict) -> None:
@@ -89,9 +133,19 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
-def _age_text(age: timedelta) -> str:
-    hours = age.total_seconds() / 3600
-    return f"{hours:.1f}h" if hours >= 1 else f"{age.total_seconds() / 60:.0f}m"
+def age_text(age: timedelta) -> str:
+    """A duration as people write it, never rounded to zero.
+
+    >>> [age_text(timedelta(seconds=s)) for s in (30, 5400, 172800)]
+    ['30s', '1h 30m', '2d']
+    """
+    seconds = max(0, round(age.total_seconds()))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts[:2]) or "0s"
 
 
 def check_saved_plan(
@@ -110,10 +164,15 @@ def check_saved_plan(
     exist here; when neither can be read the check is skipped and ``progress`` says so.
     """
     say = progress or (lambda _text: None)
-    if meta.store != store.name:
+    if canonical_store(meta.store) != store.name:
         raise ConflictError(
             f"the plan was made for store {meta.store}, not {store.name}; apply it to the store "
             "it was made for, or make a new plan for this one"
+        )
+    if meta.shop is not None and store.shop() != meta.shop:
+        raise ConflictError(
+            f"{store.name} is the shop {store.shop()}, but the plan was made for the shop "
+            f"{meta.shop}; make a new plan for this shop"
         )
     if meta.api_version != store.api_version:
         raise ConflictError(
@@ -128,7 +187,7 @@ def check_saved_plan(
     age = now - created
     if age > max_age:
         raise ConflictError(
-            f"the plan is {_age_text(age)} old, older than --max-plan-age {_age_text(max_age)}: "
+            f"the plan is {age_text(age)} old, older than --max-plan-age {age_text(max_age)}: "
             "Shopify keeps idempotency keys for about 24 hours, so a plan this old cannot be "
             "resumed safely; make the plan again (or raise --max-plan-age)"
         )

@@ -3,10 +3,8 @@
 import io
 import json
 import shutil
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +14,7 @@ from syncer import engine
 from syncer.apply.applier import ApplyOptions
 from syncer.cli import cli
 from syncer.cli import terminal as terminal_module
-from syncer.emulator import Emulator, handler
+from syncer.emulator import Emulator
 from syncer.errors import (
     EXIT_CONFLICT,
     EXIT_PARTIAL,
@@ -194,9 +192,10 @@ def test_apply_manifests_asks_on_a_terminal(big, monkeypatch, answer, code):
 
 def test_reason_and_reference_recorded(quick, tmp_path):
     manifests, store = quick
-    _save_plan(manifests, store, tmp_path / "plan.json")
-    result = run("apply", tmp_path / "plan.json", "--reason", "cycle_count_available",
-                 "--reference", "https://github.com/acme/stock/pull/42")
+    result = run("plan", manifests, "--store", store, "-o", tmp_path / "plan.json", "--reason",
+                 "cycle_count_available", "--reference", "https://github.com/acme/stock/pull/42")
+    assert result.exit_code == 0, result.stderr
+    result = run("apply", tmp_path / "plan.json")
     assert result.exit_code == 0, result.stderr
     groups = [entry["response"]["inventoryAdjustmentGroup"]
               for entry in json.loads(store.read_text())["idempotency"]
@@ -219,16 +218,12 @@ def test_default_reference_is_the_plan(quick, tmp_path):
 
 # --- exactly once: replay, resume ------------------------------------------------------------
 
-def test_same_plan_twice_applies_once(big, tmp_path, monkeypatch):
+def test_same_plan_twice_applies_once(big, tmp_path):
     manifests, store = big
     _save_plan(manifests, store, tmp_path / "plan.json")
     assert run("apply", tmp_path / "plan.json").exit_code == 0
     after_first = _levels(store)
     groups = json.loads(Path(store).read_text())["adjustment_group_seq"]
-    # createdAt has whole seconds: a replay shows an earlier second. The store file's time
-    # (the emulator's and the applier's, both through handler.wall_time) moves on 2 s.
-    later = time.time() + 2
-    monkeypatch.setattr(handler, "time", SimpleNamespace(time=lambda: later))
     second = run("apply", tmp_path / "plan.json", "--report", tmp_path / "r.json")
     assert second.exit_code == 0, second.stderr
     assert "were already applied by an earlier run of this plan" in second.stdout
@@ -331,7 +326,7 @@ def test_partial_failure_reports_applied_failed_and_not_attempted(big, tmp_path)
     assert result.exit_code == EXIT_PARTIAL, result.stdout + result.stderr
     assert "Stopped: activate" in result.stdout
     assert "INVENTORY_ITEM_NOT_FOUND" in result.stdout
-    assert "Not attempted:" in result.stdout
+    assert "Not applied:" in result.stdout and "  - not attempted: " in result.stdout
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["status"] == "partial" and report["exit_code"] == EXIT_PARTIAL
     statuses = {s["status"] for s in report["steps"]}
@@ -350,10 +345,12 @@ def test_sale_between_plan_and_apply_is_a_conflict(quick, tmp_path):
     assert ("Warehouse East / TSHIRT-RED-M: available planned from 40, live now 37, target 52"
             in result.stdout)
     assert "Nothing was overwritten" in result.stdout
+    assert "Conflict: 1 quantity moved since the plan was made:" in result.stdout  # no "(ies)"
+    assert "(s)" not in result.stdout
     levels = _levels(store)
     assert levels[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 37
-    # The deactivation after the conflicting adjust was not attempted.
-    assert levels[(f"{LOC}1", f"{ITEM}4")]["active"] is True
+    # A conflict does not stop the run: the deactivation after it was applied.
+    assert levels[(f"{LOC}1", f"{ITEM}4")]["active"] is False
 
 
 def test_rebase_applies_the_planned_target_from_the_live_value(quick, tmp_path):
@@ -362,6 +359,7 @@ def test_rebase_applies_the_planned_target_from_the_live_value(quick, tmp_path):
     _sell(store, f"{LOC}1", f"{ITEM}1", 3)
     result = run("apply", tmp_path / "plan.json", "--rebase", "--report", tmp_path / "r.json")
     assert result.exit_code == 0, result.stdout + result.stderr
+    assert "Rebased 1 change onto live values:" in result.stdout
     assert ("Warehouse East / TSHIRT-RED-M: available rebased from 37 (planned from 40): "
             "+15 instead of +12") in result.stdout
     assert _levels(store)[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 52
@@ -455,7 +453,7 @@ def test_old_plan_refused(quick, tmp_path):
     _rewrite(tmp_path / "plan.json", created_at=old)
     result = run("apply", tmp_path / "plan.json")
     assert result.exit_code == EXIT_CONFLICT
-    assert "older than --max-plan-age 24.0h" in result.stderr
+    assert "older than --max-plan-age 1d" in result.stderr
     assert run("apply", tmp_path / "plan.json", "--max-plan-age", "2d").exit_code == 0
 
 
@@ -494,6 +492,10 @@ def test_check_saved_plan_library(quick, tmp_path):
     engine.check_saved_plan(meta, store, now=created + timedelta(hours=23), manifests=[manifests])
     with pytest.raises(ConflictError, match="older than"):
         engine.check_saved_plan(meta, store, now=created + timedelta(hours=25))
+    # a short limit is never shown as "0m old, older than 0m"
+    with pytest.raises(ConflictError, match=r"the plan is 30s old, older than --max-plan-age 10s"):
+        engine.check_saved_plan(meta, store, now=created + timedelta(seconds=30),
+                                max_age=timedelta(seconds=10))
 
 
 def test_hand_edited_plan_refused(quick, tmp_path):
@@ -515,7 +517,7 @@ def test_store_file_lock_serialises_applies(quick):
     _manifests, store = quick
     first = engine.connect(str(store), lock=True)
     try:
-        with pytest.raises(StoreError, match="locked by another syncer apply"):
+        with pytest.raises(StoreError, match=r"locked by syncer apply \(pid \d+\)"):
             engine.connect(str(store), lock=True, lock_timeout=0.2)
     finally:
         first.close()
@@ -614,3 +616,23 @@ def test_progress_bar_on_a_terminal_shows_steps_and_units(monkeypatch):
     with terminal_module.ProgressBar(4, enabled=False) as bar:  # -v logs steps instead
         bar(4, 55)
     assert quiet.getvalue() == ""
+
+
+def test_a_saved_partial_plan_says_it_is_partial_when_applied(quick, tmp_path):
+    manifests, store = quick
+    out = tmp_path / "plan.json"
+    result = run("plan", manifests, "--store", store, "-o", out, "--target", "sku=TSHIRT-*")
+    assert result.exit_code == 0, result.stderr
+    assert "Partial plan: " in result.stdout
+    applied = run("apply", out)
+    assert applied.exit_code == 0, applied.stderr
+    assert "Applying partial plan " in applied.stderr
+
+
+def test_age_text_doctest():
+    import doctest
+
+    from syncer import saved_plans
+
+    result = doctest.testmod(saved_plans)
+    assert result.attempted and not result.failed

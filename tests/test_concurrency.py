@@ -146,7 +146,7 @@ def test_two_applies_on_one_state_file_take_turns(tmp_path):
              for i in (1, 2)]
     results = [finish(p) for p in procs]
     assert [r[0] for r in results] == [0, 0], results
-    waited = [i for i, r in enumerate(results) if "Waiting for another syncer apply" in r[2]]
+    waited = [i for i, r in enumerate(results) if "Waiting for syncer apply (pid " in r[2]]
     assert len(waited) == 1, results
     second = results[waited[0]]
     assert ALREADY in second[1], second

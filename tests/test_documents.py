@@ -122,6 +122,7 @@ def read_requests():
     """``{name: (document, variables)}`` of every read, as the reader builds them."""
     groups = [(f"{LOC}{i}", [f"{ITEM}{j}" for j in range(n)]) for i, n in enumerate([2, 1])]
     cases = {
+        "shop": (documents.SHOP_QUERY, None),
         "locations": (documents.LOCATIONS_QUERY,
                       {"first": documents.LOCATIONS_PAGE_SIZE, "after": None}),
         "items_by_sku": (documents.ITEMS_BY_SKU_QUERY,

@@ -110,7 +110,8 @@ def test_drift_reports_and_exits_2(store_file):
     rows = json.loads(result.stdout)["drift"]
     red_m = [e for e in rows if e["sku"] == "TSHIRT-RED-M" and e.get("quantity") == "available"]
     assert red_m == [red_m[0]]
-    assert (red_m[0]["desired"], red_m[0]["live"], red_m[0]["delta"]) == (52, 40, -12)
+    # delta has plan's sign: the change that would bring the store back (desired - live)
+    assert (red_m[0]["desired"], red_m[0]["live"], red_m[0]["delta"]) == (52, 40, 12)
 
 
 def test_unknown_sku_names_the_manifest_line(tmp_path, store_file):
@@ -157,3 +158,131 @@ def test_bad_state_file_is_a_clear_error(tmp_path):
     result = run("plan", QUICKSTART, "--store", state)
     assert result.exit_code == 1
     assert "store.json" in result.stderr
+
+
+def test_detailed_exitcode_is_3_for_an_unsafe_plan(tmp_path, store_file):
+    manifest = tmp_path / "unsafe.yaml"
+    manifest.write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\nsafety: {max_units_removed: 5}\n"
+        "locations:\n  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 30}\n"
+    )
+    result = run("plan", manifest, "--store", store_file, "--detailed-exitcode")
+    assert result.exit_code == 3, result.output
+    assert "Unsafe: 1 finding" in result.stdout
+    assert run("plan", manifest, "--store", store_file).exit_code == 0
+    safe = tmp_path / "safe.yaml"
+    safe.write_text(manifest.read_text().replace("max_units_removed: 5", "max_units_removed: 10"))
+    assert run("plan", safe, "--store", store_file, "--detailed-exitcode").exit_code == 2
+
+
+def test_a_selection_that_matches_nothing_says_so_and_exits_1(store_file):
+    result = run("plan", QUICKSTART, "--store", store_file, "--target", "location=Warehouse Eest",
+                 "--detailed-exitcode")
+    assert result.exit_code == 1
+    assert "No changes" not in result.stdout
+    assert "--target location=Warehouse Eest matched no level (did you mean 'Warehouse East'?)" \
+        in result.stdout
+    assert "matched none of the 5 levels the manifests manage" in result.stdout
+    assert result.stdout.splitlines()[-2] == (
+        "Nothing to change where the manifests could be planned, but 1 error: the plan cannot "
+        "be applied.")
+    partial = run("plan", QUICKSTART, "--store", store_file, "--target", "sku=TSHIRT-RED-L")
+    assert partial.exit_code == 0
+    assert "No changes in the selected levels (a partial plan)." in partial.stdout
+    assert "partial plan: it compares only the levels selected by --target sku=TSHIRT-RED-L " \
+        "(1 level)" in partial.stdout
+
+
+def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file):
+    state = json.loads(store_file.read_text())
+    state["locations"][1]["name"] = "Store K\u00f6ln"
+    state["items"][4]["sku"] = "CAP-K\u00d6LN"
+    store_file.write_text(json.dumps(state))
+    manifest = tmp_path / "koeln.yaml"
+    manifest.write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  Store Ko\u0308ln:\n"
+        "    CAP-KO\u0308LN: {active: true, available: 5}\n", encoding="utf-8")
+    result = run("plan", manifest, "--store", store_file)
+    assert result.exit_code == 0, result.output
+    assert "~ CAP-KÖLN  available 3 -> 5 (+2)" in result.stdout
+
+
+def _drift_manifests(tmp_path, broken: str):
+    folder = tmp_path / "stores"
+    folder.mkdir()
+    (folder / "east.yaml").write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\npolicy: {unmanaged: deactivate}\n"
+        "locations:\n  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 45}\n")
+    (folder / "broken.yaml").write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  Warehouse East:\n"
+        f"    TSHIRT-RED-L: {broken}\n")
+    return folder
+
+
+def test_a_manifest_error_does_not_hide_drift(tmp_path, store_file):
+    folder = _drift_manifests(tmp_path, "{active: yes, available: 0x10}")
+    result = run("drift", folder, "--store", store_file, "--format", "json")
+    assert result.exit_code == 2, result.output
+    data = json.loads(result.stdout)
+    assert [(e["sku"], e["delta"]) for e in data["drift"]] == [("TSHIRT-RED-M", 5)]
+    assert [e["code"] for e in data["errors"]] == ["manifest", "manifest"]
+    assert data["errors"][0]["source"] == {"file": str(folder / "broken.yaml"), "line": 5,
+                                           "column": 28}
+    # The broken file's level is not reported as unmanaged (it is declared, just unreadable).
+    assert [w["code"] for w in data["warnings"]] == ["unmanaged_not_checked"]
+    assert "drift was checked where they could be read" in result.stderr
+    text = run("drift", folder, "--store", store_file)
+    assert text.exit_code == 2
+    assert "Drift: 1 level differs from the manifests. 2 errors (see above)" in text.stdout
+
+
+def test_a_manifest_error_without_drift_exits_1(tmp_path, store_file):
+    folder = _drift_manifests(tmp_path, "{active: on}")
+    (folder / "east.yaml").write_text((folder / "east.yaml").read_text().replace("45", "40"))
+    result = run("drift", folder, "--store", store_file)
+    assert result.exit_code == 1
+    assert "No drift" not in result.stdout.replace("No drift found where", "")
+    assert "No drift found where the manifests could be read, but 1 error" in result.stdout
+
+
+def test_drift_prune_lists_unmanaged_levels_and_takes_a_selection(tmp_path, store_file):
+    manifest = tmp_path / "one.yaml"
+    manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
+                        "  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 41}\n")
+    result = run("drift", manifest, "--store", store_file, "--prune", "--format", "json")
+    assert result.exit_code == 2 and "cannot deactivate" not in result.output
+    data = json.loads(result.stdout)
+    assert not data["errors"]
+    assert sorted((e["sku"], e["desired"]) for e in data["drift"]) == [
+        ("MUG-OLD", "unmanaged"), ("TSHIRT-RED-L", "unmanaged"), ("TSHIRT-RED-M", 41)]
+    selected = run("drift", manifest, "--store", store_file, "--prune", "--format", "json",
+                   "--exclude", "sku=TSHIRT-*")
+    rows = json.loads(selected.stdout)
+    assert [e["sku"] for e in rows["drift"]] == ["MUG-OLD"]
+    assert [w["code"] for w in rows["warnings"]] == ["partial_plan"]
+
+
+def test_a_401_without_a_token_says_none_was_given(store_file, http_emulator):
+    state = json.loads(store_file.read_text())
+    state["access_token"] = "shpat_secret"
+    store_file.write_text(json.dumps(state))
+    url = http_emulator(Emulator.load(store_file)).url.split("/admin/")[0]
+    result = run("plan", QUICKSTART, "--store", url,
+                 env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": None})
+    assert result.exit_code == 1
+    assert "needs an access token and none was given (HTTP 401): set SHOPIFY_ACCESS_TOKEN" \
+        in result.stderr
+    assert "rejected" not in result.stderr
+    wrong = run("plan", QUICKSTART, "--store", url,
+                env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": "shpat_wrong"})
+    assert "rejected the access token (HTTP 401)" in wrong.stderr
+
+
+
+def test_progress_says_1_level_not_1_levels(tmp_path, store_file):
+    manifest = tmp_path / "one.yaml"
+    manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
+                        "  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 40}\n")
+    result = run("plan", manifest, "--store", store_file)
+    assert "Reading levels: 1 / 1\n" in result.stderr, result.stderr
+    assert "1 levels" not in result.stderr

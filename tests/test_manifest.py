@@ -12,8 +12,8 @@ from manifest_golden import CASES, case_names, prepare_case
 from syncer.errors import ManifestError, Problem, Source
 from syncer.manifest import files as manifest_files
 from syncer.manifest import load as manifest
+from syncer.manifest import scalars, yamlmarks
 from syncer.manifest import schema as manifest_schema
-from syncer.manifest import yamlmarks
 from syncer.manifest.load import load_manifests, parse_manifest
 from syncer.model import DesiredLevel, DesiredState, Policy, SafetyLimits
 from syncer.resources import load_json_schema
@@ -142,6 +142,42 @@ def test_keys_are_always_the_text_as_written():
     assert [(lv.location, lv.item) for lv in desired.levels] == [("1", "0123"), ("1", "true")]
 
 
+def test_decimal_digits_are_read_as_yaml_1_2_does_and_only_agreed_forms_are_values():
+    # YAML 1.1 (pyyaml's safe_load) reads 010 as 8; the editor schema (YAML 1.2) and a reviewer
+    # read 10. syncer reads 10. Every other number or boolean form is refused (golden case
+    # yaml11_numbers_and_booleans).
+    text = HEADER + (
+        "safety: {max_changed_percent: 1.25e+1, allow_deactivate_with_stock: TRUE}\n"
+        "locations:\n  E:\n"
+        "    A: {active: True, available: 010, damaged: 0}\n"
+        "    B: {active: false, available: !!int 007, incoming: 1000000000}\n"
+    )
+    desired = parse_manifest(text)
+    assert yaml.safe_load(text)["locations"]["E"]["A"]["available"] == 8
+    assert [(lv.item, lv.active, dict(lv.quantities)) for lv in desired.levels] == [
+        ("A", True, {"available": 10, "damaged": 0}),
+        ("B", False, {"available": 7, "incoming": 1_000_000_000}),
+    ]
+    assert desired.safety.max_changed_percent == 12.5
+    assert desired.safety.allow_deactivate_with_stock is True
+
+
+@pytest.mark.parametrize("written", ["0x10", "0o10", "1:30", "1_000", "+5", ".5", "1e3", "yes",
+                                     "no", "on", "off", "y", "n", "~", "0b11", ".inf"])
+def test_a_yaml_1_1_form_is_an_error_that_shows_what_was_written(written):
+    for field in ("available", "active"):
+        level = f"{{active: true, {field}: {written}}}"
+        if field == "active":
+            level = f"{{active: {written}}}"
+        with pytest.raises(ManifestError) as raised:
+            parse_manifest(HEADER + f"locations:\n  E:\n    A: {level}\n", "m.yaml")
+        (problem,) = raised.value.problems
+        where = f"m.yaml:5:{level.index(written) + 8}: locations.E.A.{field}:"
+        assert str(problem).startswith(where)
+        shown = (f"not {written} (", f"(written {written})", f"not the number {written}")
+        assert any(text in problem.message for text in shown), problem.message
+
+
 def test_parse_manifest_collects_every_problem_before_raising():
     with pytest.raises(ManifestError) as raised:
         parse_manifest(
@@ -163,7 +199,7 @@ def test_problem_reports_render_as_json():
 
 
 def test_doctests():
-    for module in (manifest, manifest_files, manifest_schema, yamlmarks):
+    for module in (manifest, manifest_files, manifest_schema, scalars, yamlmarks):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
 

@@ -7,12 +7,19 @@ import pytest
 
 from syncer import resources
 from syncer.errors import UsageError
-from syncer.model import DesiredLevel, DesiredState, Source, frozen_map
+from syncer.model import DesiredLevel, DesiredState, SafetyLimits, Source, frozen_map
 from syncer.plan.changes import Activate, Adjust, ChangeKind, Deactivate
 from syncer.plan.encoding import document_json
 from syncer.plan.planner import Selection, parse_selection, plan
 from syncer.plan.steps import build_steps
-from tests.helpers import CASE_NAMES, CASES, check_golden, live_from_data, plan_case
+from tests.helpers import (
+    CASE_NAMES,
+    CASES,
+    check_golden,
+    desired_from_yaml,
+    live_from_data,
+    plan_case,
+)
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -119,9 +126,9 @@ def test_reference_errors_name_file_line_column():
     p, _ = plan_case("unknown_sku")
     assert [str(e) for e in p.errors] == [
         "desired.yaml:6:5: Warehouse East / TSHIRT-REDD-M: unknown SKU 'TSHIRT-REDD-M': "
-        "no inventory item carries it",
+        "no inventory item carries it (did you mean 'TSHIRT-RED-M'?)",
         "desired.yaml:8:5: Retail Soho / TSHIRT-REDD-M: unknown SKU 'TSHIRT-REDD-M': "
-        "no inventory item carries it",
+        "no inventory item carries it (did you mean 'TSHIRT-RED-M'?)",
         "desired.yaml:9:5: Retail Soho / gid://shopify/InventoryItem/999: inventory item "
         "gid://shopify/InventoryItem/999 does not exist in the store",
     ]
@@ -214,3 +221,78 @@ def test_plan_values_are_frozen():
     with pytest.raises(AttributeError):
         p.changes[0].level = None
     assert isinstance(p.changes[0], Activate)
+
+
+def _store(*names, items=("MUG", "Tasse Köln")):
+    levels = {name: {sku: {"available": 1} for sku in items} for name in names}
+    return live_from_data({"locations": {str(n): name for n, name in enumerate(names, 1)},
+                           "items": {str(n): sku for n, sku in enumerate(items, 1)},
+                           "levels": levels})
+
+
+def _desired(location, sku="MUG"):
+    level = DesiredLevel(location, sku, True, frozen_map({"available": 2}), Source("m.yaml", 5, 5))
+    return DesiredState((level,))
+
+
+def test_names_compare_in_nfc_so_a_visually_identical_name_matches():
+    live = _store("Store K\u00f6ln")
+    p = plan(_desired("Store Ko\u0308ln", "Tasse Ko\u0308ln"), live)
+    assert not p.errors
+    assert [(c.level.location, c.level.sku) for c in p.changes] == [("Store Köln", "Tasse Köln")]
+    selected = plan(_desired("Store K\u00f6ln"), live, targets=["location=Store Ko\u0308ln"])
+    assert not selected.errors and selected.changes
+
+
+def test_unknown_location_and_sku_suggest_close_names():
+    live = _store("Main Warehouse", "Retail Soho")
+    p = plan(_desired("main warehouse"), live)
+    assert [e.message for e in p.errors] == [
+        "unknown location 'main warehouse': no location has this name (did you mean "
+        "'Main Warehouse'?)"]
+    p = plan(_desired("Main Warehouse", "mug"), live)
+    assert p.errors[0].message.endswith("(did you mean 'MUG'?)")
+    p = plan(_desired("Main Warehouse", "ZZZ-UNRELATED"), live)
+    assert "did you mean" not in p.errors[0].message
+
+
+def test_a_selection_that_matches_nothing_is_an_error_and_a_partial_plan_says_so():
+    live = _store("Main Warehouse", "Retail Soho")
+    desired = _desired("Main Warehouse")
+    p = plan(desired, live, targets=["location=Main Warehous"])
+    assert not p.changes
+    assert [e.code for e in p.errors] == ["empty_selection"]
+    assert "--target location=Main Warehous matched none of the 1 level" in p.errors[0].message
+    assert [w.message for w in p.warnings] == [
+        "--target location=Main Warehous matched no level (did you mean 'Main Warehouse'?)"]
+    p = plan(desired, live, targets=["sku=MUG", "sku=NOPE-*"], excludes=["location=Outlet"])
+    assert not p.errors and len(p.changes) == 1
+    assert [(w.code, w.message) for w in p.warnings] == [
+        ("partial_plan", "partial plan: it compares only the levels selected by --target sku=MUG "
+         "--target sku=NOPE-* --exclude location=Outlet (1 level); levels outside the selection "
+         "may differ too"),
+        ("unmatched_selector", "--exclude location=Outlet matched no level"),
+        ("unmatched_selector", "--target sku=NOPE-* matched no level"),
+    ]
+    assert not plan(desired, live).warnings
+
+
+def test_report_only_lists_deactivations_shopify_would_refuse():
+    case = CASES / "cannot_deactivate"
+    live = live_from_data(json.loads((case / "live.json").read_text()))
+    refused, _ = plan_case("cannot_deactivate")
+    assert [e.code for e in refused.errors] == ["cannot_deactivate", "cannot_deactivate"]
+    p = plan(desired_from_yaml(case / "desired.yaml"), live, report_only=True)
+    assert not p.errors and not p.findings and not p.warnings
+    assert [c.level.sku for c in p.changes if isinstance(c, Deactivate)] == [
+        "MUG-ONLY", "MUG-PLAIN"]
+
+
+def test_safety_findings_show_thousands_separators():
+    live = live_from_data({"locations": {"1": "East"}, "items": {"5": "MUG"},
+                           "levels": {"East": {"MUG": {"available": 5000}}}})
+    level = DesiredLevel("East", "MUG", True, frozen_map({"available": 3500}),
+                         Source("m.yaml", 3, 5))
+    p = plan(DesiredState((level,), safety=SafetyLimits(max_units_removed=1000)), live)
+    assert [f.message for f in p.findings] == [
+        "removes 1,500 units, over the limit of 1,000; pass --force to apply anyway"]

@@ -78,6 +78,47 @@ def test_markdown_is_truncated_below_the_limit():
     assert "more changes" not in small and small.count("<details>") == 7
 
 
+def test_markdown_at_its_cap_keeps_every_location_heading_and_count():
+    big = _huge_plan(20_000).changes
+    small = tuple(
+        Adjust(LevelRef(f"Zeta {i}", "MUG", f"gid://shopify/Location/{100 + i}",
+                        "gid://shopify/InventoryItem/1"), "available", 1, 2) for i in range(3))
+    md = render_markdown(Plan(big + small))
+    assert len(md) < MARKDOWN_LIMIT
+    for i in range(7):
+        count = sum(1 for c in big if c.level.location == f"Location {i}")
+        assert f"<summary>Location {i} ({count:,} changes)</summary>" in md
+    for i in range(3):  # small locations after the big ones keep all their rows
+        assert f"<summary>Zeta {i} (1 change)</summary>" in md
+        assert md.split(f"Zeta {i} (1 change)")[1].split("</details>")[0].count("| ~ |") == 1
+    shown = md.count("| ~ |")
+    omitted = [int(line.split("| ")[3].split(" more")[0].replace(",", ""))
+               for line in md.splitlines() if line.startswith("| | ... |")]
+    assert len(omitted) == 7 and shown + sum(omitted) == 20_003
+    assert f"... and {sum(omitted):,} more changes not shown here" in md
+    drift = render_drift_markdown(Plan(big + small))
+    assert len(drift) < MARKDOWN_LIMIT and drift.count("<details>") == 10
+
+
+def test_markdown_with_more_locations_than_fit_lists_their_headings():
+    changes = tuple(
+        Adjust(LevelRef(f"Location {i:05d}", "MUG", f"gid://shopify/Location/{i}",
+                        "gid://shopify/InventoryItem/1"), "available", 1, 2) for i in range(3000))
+    md = render_markdown(Plan(changes))
+    assert len(md) < MARKDOWN_LIMIT
+    assert "- Location 00000 (1 change)" in md
+    assert "3,000 changes not shown here (" in md and "more locations not listed" in md
+
+
+def test_large_numbers_have_thousands_separators():
+    level = LevelRef("East", "MUG", "gid://shopify/Location/1", "gid://shopify/InventoryItem/1")
+    p = Plan((Adjust(level, "available", 1_000, 12_500),))
+    assert "~ MUG  available 1,000 -> 12,500 (+11,500)" in render_text(p)
+    assert "available 1,000 → 12,500 (+11,500)" in render_markdown(p)
+    assert "available: live 1,000, desired 12,500 (+11,500)" in render_drift_text(p)
+    assert "Drift: 1 level differs from the manifests." in render_drift_text(p)
+
+
 def test_markdown_escapes_table_cells():
     p = Plan((Adjust(LevelRef("A|B", "<b>X|Y</b>", "gid://shopify/Location/1",
                               "gid://shopify/InventoryItem/1"), "available", 1, 2),))
@@ -98,7 +139,7 @@ def test_drift_entries():
     entries = drift_entries(p)
     by = {(e["location"], e["sku"], e["kind"], e["quantity"]): e for e in entries}
     m = by[("Warehouse East", "TSHIRT-RED-M", "quantity", "available")]
-    assert (m["desired"], m["live"], m["delta"]) == (52, 40, -12)
+    assert (m["desired"], m["live"], m["delta"]) == (52, 40, 12)  # plan's sign
     assert by[("Warehouse East", "TSHIRT-RED-XL", "activation", None)]["live"] == "missing"
     assert by[("Retail Soho", "MUG-OLD", "activation", None)]["live"] == "inactive"
     gone = by[("Warehouse East", "MUG-OLD", "deactivation", None)]
@@ -106,7 +147,7 @@ def test_drift_entries():
     data = json.loads(render_drift_json(p))
     assert data["drift"] == entries and data["levels"] == 4
     text = render_drift_text(p)
-    assert "available: live 40, desired 52 (-12)" in text
+    assert "available: live 40, desired 52 (+12)" in text
     assert text.rstrip().endswith("Drift: 4 levels differ from the manifests.")
     assert "TSHIRT-RED-XL" in render_drift_markdown(p)
 
@@ -115,4 +156,17 @@ def test_no_drift():
     p, _ = plan_case("no_changes")
     assert drift_entries(p) == []
     assert render_drift_text(p) == "No drift. The store matches the manifests.\n"
-    assert json.loads(render_drift_json(p)) == {"drift": [], "levels": 0, "errors": []}
+    assert json.loads(render_drift_json(p)) == {"drift": [], "levels": 0, "errors": [],
+                                                "warnings": []}
+
+
+def test_a_sku_less_item_is_shown_by_its_id_and_has_no_sku_in_json():
+    p, _ = plan_case("gid_refs")
+    gid = "gid://shopify/InventoryItem/103"
+    assert f"+ {gid}  activate" in render_text(p)
+    changes = [c for c in json.loads(render_json(p))["changes"] if c["item_id"] == gid]
+    assert changes and all(c["sku"] is None for c in changes)
+    assert [LevelRef.from_dict(c).sku for c in changes] == [gid, gid]  # read back: shown by ID
+    drift = [e for e in json.loads(render_drift_json(p))["drift"] if e["item_id"] == gid]
+    assert drift and all(e["sku"] is None for e in drift)
+    assert f"  {gid}  available: live 0, desired 2 (+2)" in render_drift_text(p)

@@ -154,7 +154,8 @@ def test_missing_token_is_refused(server, captured):
     result = CliRunner().invoke(cli, ["plan", str(MANIFEST), "--store", store], env={
         "SHOPIFY_ACCESS_TOKEN": ""})
     assert result.exit_code == 1
-    assert "rejected the access token (HTTP 401)" in result.stderr
+    # No token was given, so none was "rejected": the message says what to set.
+    assert "needs an access token and none was given (HTTP 401)" in result.stderr
     _assert_no_secret(result, captured, SECRET)
 
 

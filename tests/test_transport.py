@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from syncer.errors import StoreError, UsageError
+from syncer.errors import RefusedError, StoreError, UsageError
 from syncer.shopify.stores import StoreSpec, check_api_version, parse_store
 from syncer.shopify.transport import HttpTransport, LocalTransport, RetryPolicy
 
@@ -265,7 +265,7 @@ def test_parse_store_kinds(tmp_path):
     state.write_text("{}")
     assert parse_store(str(state)) == StoreSpec("file", str(state))
     assert parse_store("http://127.0.0.1:8080") == StoreSpec("http", "http://127.0.0.1:8080")
-    assert parse_store("http://localhost:9/") == StoreSpec("http", "http://localhost:9")
+    assert parse_store("http://localhost:9/") == StoreSpec("http", "http://127.0.0.1:9")
     assert parse_store("US-Flagship.myshopify.com") == StoreSpec(
         "shopify", "us-flagship.myshopify.com"
     )
@@ -284,7 +284,7 @@ def test_parse_store_kinds(tmp_path):
         ("http://10.0.0.2:8080", "not allowed"),
         ("http://127.0.0.1", "not allowed"),
         ("https://example.com", "not allowed"),
-        ("http://127.0.0.1:80/admin", "no path"),
+        ("http://127.0.0.1:80/admin", "must be just scheme, host and port"),
         ("us-flagship", "us-flagship.myshopify.com"),
         ("stores/missing.json", "neither an existing state file"),
     ],
@@ -402,7 +402,8 @@ def test_http_status_errors(emulated_http, status):
         transport.execute(QUERY)
 
 
-def test_http_connection_refused_retried_then_error():
+def test_http_connection_refused_is_one_clear_line_and_not_retried():
+    """Nothing listens on the port: retrying cannot heal that, so the first attempt says so."""
     server = _Server([])
     endpoint = server.endpoint
     server.close()
@@ -412,13 +413,33 @@ def test_http_connection_refused_retried_then_error():
         token=TOKEN,
         sleep=clock.sleep,
         clock=clock,
-        retry=RetryPolicy(max_attempts=2),
+        retry=RetryPolicy(max_attempts=5),
         timeout=2,
     )
-    with pytest.raises(StoreError, match="connection error") as info:
+    with pytest.raises(RefusedError) as info:
         transport.execute(QUERY)
-    assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
-    assert len(clock.sleeps) == 1
+    message = str(info.value)
+    assert message == (f"cannot reach {endpoint.split('/admin/')[0]}: connection refused; check "
+                       "that the store (or `syncer emulator`) is running at that address")
+    assert TOKEN not in message and TOKEN not in repr(info.value)
+    assert (transport.calls, clock.sleeps) == (1, [])
+
+
+def test_a_host_name_that_does_not_resolve_is_not_retried():
+    clock = Clock()
+    transport = HttpTransport("http://no-such-host.invalid:8080/admin/api/2026-04/graphql.json",
+                              sleep=clock.sleep, clock=clock, timeout=5)
+    with pytest.raises(RefusedError, match="the host name no-such-host.invalid does not "
+                                           "resolve; check the store address"):
+        transport.execute(QUERY)
+    assert (transport.calls, clock.sleeps) == (1, [])
+
+
+def test_connection_errors_are_shortened_at_a_word_boundary():
+    from syncer.shopify.transport import _first_line
+
+    text = _first_line(OSError("word " * 100))
+    assert text.endswith("word ...") and len(text) < 220
 
 
 def test_token_never_leaks(emulated_http, caplog, capsys):

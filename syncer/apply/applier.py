@@ -18,6 +18,9 @@ How it stays exactly-once (DESIGN.md section 5):
   already at its target landed before (a replay); one still at its observed value is resubmitted
   under a key derived from the plan; anything else is a conflict (exit 4), or with ``rebase``
   a change recomputed from the live value under a new key, if the plan stays safe.
+* A conflict does not stop the run: it is left as it is and named, and every other change
+  (the rest of its step, later steps, deactivations) is applied, each under its own CAS, so a
+  level activated for a conflict elsewhere still gets its quantities.
 * The first error that retrying cannot fix stops the run (exit 5) after the request it was in;
   the report says what was applied, what failed and why, and what was not attempted.
 """
@@ -25,6 +28,8 @@ How it stays exactly-once (DESIGN.md section 5):
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,8 +48,10 @@ from syncer.apply.report import (
     Rebase,
     StepResult,
     describe,
+    describe_change,
 )
-from syncer.errors import RefusedError, StoreError
+from syncer.apply.user_errors import change_at, user_error_text
+from syncer.errors import RefusedError, StoreError, plural
 from syncer.model import SafetyLimits
 from syncer.plan.changes import Adjust, Change, ChangeKind, Plan
 from syncer.plan.document import PlanMeta
@@ -67,7 +74,8 @@ MAX_CONCURRENT_WAITS = 5
 class ApplyOptions:
     """How to apply: the adjust reason and reference, rebase on conflicts, and limits for it."""
 
-    reason: str = "correction"
+    #: Reason and reference of every quantity change; None: the plan's (``PlanMeta``).
+    reason: str | None = None
     reference: str | None = None
     rebase: bool = False
     force: bool = False
@@ -130,7 +138,9 @@ class Applier:
         self.log = log or (lambda _text: None)
         self.progress = progress or (lambda _steps, _units: None)
         self.clock = clock or (lambda: datetime.now(UTC).timestamp())
-        self.reference = self.options.reference or f"gid://syncer/Plan/{meta.plan_id}"
+        self.reason = self.options.reason or meta.reason
+        self.reference = (self.options.reference or meta.reference
+                          or f"gid://syncer/Plan/{meta.plan_id}")
         self.results = [StepResult(s, meta.idempotency_key(s)) for s in meta.steps]
         self.report = ApplyReport(meta.plan_id, meta.store, self.results,
                                   forced=self.options.force and plan.unsafe)
@@ -141,10 +151,10 @@ class Applier:
         self._in_flight: list[StepResult] = []
 
     def run(self) -> ApplyReport:
-        """Apply every step, stopping at the first conflict or unrecoverable error."""
+        """Apply every step, stopping at the first error that retrying cannot fix."""
         calls0 = self.transport.calls
         cost0 = self.transport.cost_points
-        self._started = int(self.clock())
+        self._started = self._start_on_a_whole_second()
         try:
             for kinds in _PHASES:
                 attempts = [_Attempt(r, r.step.changes, r.key) for r in self.results
@@ -157,11 +167,26 @@ class Applier:
                 if r.status == NOT_ATTEMPTED and r in self._in_flight:
                     r.status = UNKNOWN
                     r.detail = "interrupted while the request was in flight"
-            self._fail("interrupted")
+            self._fail("interrupted (Ctrl-C)")
+            self.report.interrupted = True
         finally:
             self.report.calls = self.transport.calls - calls0
             self.report.cost_points = self.transport.cost_points - cost0
         return self.report
+
+    def _start_on_a_whole_second(self) -> int:
+        """Wait for the next whole second of the store's clock and return it.
+
+        Shopify's ``createdAt`` has whole seconds; an adjustment group created before a run
+        that starts on a whole second shows an earlier second, and every group the run creates
+        shows that second or a later one, so a replayed key is told from a fresh change even
+        when the two runs are less than a second apart (a wait of under a second, once).
+        """
+        now = self.clock()
+        start = math.ceil(now)
+        if start > now and any(s.kind is ChangeKind.ADJUST for s in self.meta.steps):
+            getattr(self.transport, "wait", time.sleep)(start - now)
+        return start
 
     # --- requests -------------------------------------------------------------------------
 
@@ -223,12 +248,14 @@ class Applier:
                 continue
             user_errors = decode.user_errors(payload)
             codes = {e["code"] for e in user_errors}
-            if STALE in codes:
+            if STALE in codes or (MISMATCH in codes and not attempt.rebases):
+                # A key used before with other parameters (a resume that once ran with another
+                # reason) is told, like a stale CAS, by re-reading the levels: at target, done.
                 stale.append(attempt)
-            elif MISMATCH in codes and attempt.rebases:
+            elif MISMATCH in codes:
                 self._rebased_before(attempt)
             elif user_errors:
-                self._failed(attempt, "; ".join(_user_error_text(e) for e in user_errors))
+                self._refused(attempt, user_errors)
             else:
                 self._landed(attempt, payload)
         if stale:
@@ -253,7 +280,7 @@ class Applier:
         ledger = None if name == "available" else self.reference
         rows = [variables.QuantityChange(c.level.item_id, c.level.location_id, c.delta,
                                          c.before, ledger) for c in changes]
-        return variables.adjust_variables(name, self.options.reason, self.reference, rows,
+        return variables.adjust_variables(name, self.reason, self.reference, rows,
                                           attempt.key)
 
     def _wait(self, waits: int) -> None:
@@ -274,6 +301,7 @@ class Applier:
             result.applied.extend(attempt.changes)
             self.log(f"{describe(result.step)}: applied")
         result.rebased += len(attempt.rebases)
+        result.rebases.extend(attempt.rebases)
         self.report.rebased.extend(attempt.rebases)
         for r in attempt.rebases:
             self.log(f"rebased {r}")
@@ -290,21 +318,49 @@ class Applier:
         self._done(result)
         result.detail = "rebased by an earlier run of this plan"
 
+    def _conflicts(self, result: StepResult, conflicts: list[Conflict]) -> None:
+        """Name changes that moved since the plan; the run goes on with every other change."""
+        result.conflicts.extend(conflicts)
+        self.report.conflicts.extend(conflicts)
+        for k in conflicts:
+            self.log(f"{describe(result.step)}: conflict: {k}")
+
     def _done(self, result: StepResult) -> None:
-        if result.rebased:
+        if result.conflicts:
+            result.status = CONFLICT
+            n = len(result.conflicts)
+            result.detail = (f"{n} of {plural(len(result.step.changes), 'change')} moved since "
+                             "the plan and were left as they are")
+        elif result.rebased:
             result.status = REBASED
-            result.detail = f"{result.rebased} change(s) rebased onto live values"
+            result.detail = f"{plural(result.rebased, 'change')} rebased onto live values"
         else:
             result.status = APPLIED if result.applied else ALREADY
         self._finished += 1
         self._units += sum(abs(c.delta) for c in result.applied if isinstance(c, Adjust))
         self.progress(self._finished, self._units)
 
-    def _failed(self, attempt: _Attempt, why: str) -> None:
+    def _failed(self, attempt: _Attempt, why: str, what: str | None = None) -> None:
         attempt.result.status = FAILED
         attempt.result.detail = why
-        self.log(f"{describe(attempt.result.step)}: failed: {why}")
-        self._fail(f"{describe(attempt.result.step)} failed: {why}")
+        what = what or describe(attempt.result.step)
+        self.log(f"{what}: failed: {why}")
+        self._fail(f"{what} failed: {why}")
+
+    def _refused(self, attempt: _Attempt, user_errors: list[dict]) -> None:
+        """The store refused the mutation (all or nothing): put each error on the change its
+        ``field`` path names; running the plan again cannot fix it."""
+        result = attempt.result
+        texts, named = [], []
+        for error in user_errors:
+            change = change_at(error.get("field"), attempt.changes)
+            texts.append(user_error_text(error, change))
+            if change is not None:
+                result.failures.append((change, texts[-1]))
+                named.append(change)
+        result.permanent = True
+        only = {describe_change(c) for c in named}
+        self._failed(attempt, "; ".join(texts), only.pop() if len(only) == 1 else None)
 
     def _fail(self, why: str) -> None:
         if self.report.error is None:
@@ -345,21 +401,15 @@ class Applier:
                 pending, conflicts, new = self._rebase(pending, originals)
                 rebases += new
             if conflicts:
-                result.status = CONFLICT
-                result.detail = f"{len(conflicts)} quantity(ies) moved since the plan"
-                self.report.conflicts.extend(conflicts)
-                self._stop = True
-                continue
+                self._conflicts(result, conflicts)
             if not pending:
-                self.log(f"{describe(result.step)}: already at the planned values")
+                if not conflicts:
+                    self.log(f"{describe(result.step)}: already at the planned values")
                 self._done(result)
                 continue
             if attempt.resubmits >= MAX_RESUBMITS:
-                result.status = CONFLICT
-                result.detail = "the store kept moving these quantities"
-                self.report.conflicts.extend(Conflict(c, c.before, "kept moving")
-                                             for c in pending)
-                self._stop = True
+                self._conflicts(result, [Conflict(c, c.before, "kept moving") for c in pending])
+                self._done(result)
                 continue
             if rebases:
                 # One key per step for every rebase, whatever the live values: a rerun of this
@@ -410,7 +460,8 @@ def _derived_key(plan_id: str, step: Step, changes: Sequence[Change]) -> str:
 
 
 def _before(created_at, started: int) -> bool:
-    """Whether a ``createdAt`` (``...Z``) is earlier than ``started`` (whole epoch seconds)."""
+    """Whether a ``createdAt`` (``...Z``, whole seconds) is earlier than ``started``, the whole
+    epoch second the run started on."""
     if not isinstance(created_at, str):
         return False
     try:
@@ -428,13 +479,6 @@ def _errors_by_field(response) -> dict:
         alias = path[0] if isinstance(path, list) and path else None
         found.setdefault(alias, []).append(error)
     return found
-
-
-def _user_error_text(error: dict) -> str:
-    code = error.get("code")
-    where = ".".join(str(p) for p in error.get("field") or ())
-    text = error.get("message") or "(no message)"
-    return "".join([f"{code}: " if code else "", f"{where}: " if where else "", text])
 
 
 __all__ = ["Applier", "ApplyOptions", "ApplyReport", "Conflict", "Rebase", "StepResult"]

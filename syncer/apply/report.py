@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from syncer.errors import EXIT_CONFLICT, EXIT_OK, EXIT_PARTIAL
+from syncer.errors import EXIT_CONFLICT, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, plural
 from syncer.plan.changes import Adjust, Change, ChangeKind
 from syncer.plan.steps import Step
 
@@ -32,7 +32,7 @@ class Conflict:
 
     def to_dict(self) -> dict:
         c = self.change
-        return {"location": c.level.location, "sku": c.level.sku, "quantity": c.quantity,
+        return {"location": c.level.location, "sku": c.level.item_sku, "quantity": c.quantity,
                 "planned_from": c.before, "live_now": self.live, "target": c.after,
                 "reason": self.reason}
 
@@ -53,7 +53,7 @@ class Rebase:
 
     def to_dict(self) -> dict:
         o, c = self.original, self.change
-        return {"location": o.level.location, "sku": o.level.sku, "quantity": o.quantity,
+        return {"location": o.level.location, "sku": o.level.item_sku, "quantity": o.quantity,
                 "planned_from": o.before, "live_now": c.before, "target": c.after,
                 "planned_delta": o.delta, "delta": c.delta}
 
@@ -63,9 +63,49 @@ class Rebase:
                 f"(planned from {o.before}): {c.delta:+d} instead of {o.delta:+d}")
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeOutcome:
+    """What happened to one planned change: exactly one status, with the detail for it."""
+
+    change: Change
+    status: str
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        c = self.change
+        data = {"kind": c.kind.value, "location": c.level.location, "sku": c.level.sku,
+                "quantity": getattr(c, "quantity", None), "status": self.status,
+                "detail": self.detail}
+        if isinstance(c, Adjust):
+            data.update({"from": c.before, "to": c.after})
+        return data
+
+    def __str__(self) -> str:
+        text = f"{self.status}: {describe_change(self.change)}"
+        return text + (f" ({self.detail})" if self.detail else "")
+
+
+def describe_change(c: Change) -> str:
+    """``adjust East / SKU-1 available 10 -> 15``, ``activate West / SKU-2``."""
+    what = f"{c.kind.value} {c.level.location} / {c.level.sku}"
+    return what + (f" {c.quantity} {c.before} -> {c.after}" if isinstance(c, Adjust) else "")
+
+
+_REFUSED_WITH_OTHERS = ("not applied: the store refused the mutation it was in (all or "
+                        "nothing) because of another change")
+
+
+def _ident(c: Change) -> tuple:
+    return (c.kind, c.level.location_id, c.level.item_id, getattr(c, "quantity", None))
+
+
 @dataclass(slots=True)
 class StepResult:
-    """What happened to one step; ``applied`` holds the changes that landed, as sent."""
+    """What happened to one step; ``applied`` holds the changes that landed, as sent.
+
+    A step's changes can end differently (one conflicts, the rest land): ``outcomes`` gives each
+    change its own status.
+    """
 
     step: Step
     key: str
@@ -74,6 +114,43 @@ class StepResult:
     applied: list[Change] = field(default_factory=list)
     already: list[Change] = field(default_factory=list)
     rebased: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    #: Rebases of this step's changes that landed.
+    rebases: list[Rebase] = field(default_factory=list)
+    #: The store's errors, each on the change its ``field`` path names (``failed`` steps).
+    failures: list[tuple[Change, str]] = field(default_factory=list)
+    #: Failed because the store refused it (user errors): running the plan again cannot help.
+    permanent: bool = False
+
+    def outcomes(self) -> list[ChangeOutcome]:
+        """Each of the step's changes with exactly one status, in the step's order."""
+        conflicts = {_ident(k.change): k for k in self.conflicts}
+        applied = {_ident(c) for c in self.applied}
+        already = {_ident(c) for c in self.already}
+        rebased = {_ident(r.original): r for r in self.rebases}
+        failures: dict[tuple, str] = {}
+        for c, text in self.failures:
+            failures[_ident(c)] = "; ".join(filter(None, (failures.get(_ident(c)), text)))
+        found = []
+        for c in self.step.changes:
+            i = _ident(c)
+            if i in conflicts:
+                k = conflicts[i]
+                live = "missing" if k.live is None else k.live
+                found.append(ChangeOutcome(c, CONFLICT, k.reason or f"live now {live}"))
+            elif i in rebased:
+                found.append(ChangeOutcome(c, REBASED, f"{rebased[i].change.delta:+d} from "
+                                                       f"{rebased[i].change.before}"))
+            elif i in applied:
+                found.append(ChangeOutcome(c, APPLIED))
+            elif i in already:
+                found.append(ChangeOutcome(c, ALREADY))
+            elif self.status == FAILED and self.failures:
+                found.append(ChangeOutcome(c, FAILED, failures.get(i, _REFUSED_WITH_OTHERS)))
+            else:
+                status = self.status if self.status in (FAILED, UNKNOWN) else NOT_ATTEMPTED
+                found.append(ChangeOutcome(c, status, self.detail))
+        return found
 
     def to_dict(self) -> dict:
         s = self.step
@@ -96,9 +173,13 @@ class ApplyReport:
     calls: int = 0
     cost_points: float = 0.0
     forced: bool = False
+    #: Stopped by Ctrl-C: exit 130, after the report says what was done.
+    interrupted: bool = False
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if self.error is not None:
             return EXIT_PARTIAL
         if self.conflicts:
@@ -107,8 +188,12 @@ class ApplyReport:
 
     @property
     def status(self) -> str:
-        return {EXIT_OK: "complete", EXIT_CONFLICT: "conflict", EXIT_PARTIAL: "partial"}[
-            self.exit_code]
+        return {EXIT_OK: "complete", EXIT_CONFLICT: "conflict", EXIT_PARTIAL: "partial",
+                EXIT_INTERRUPTED: "interrupted"}[self.exit_code]
+
+    def outcomes(self) -> list[ChangeOutcome]:
+        """Every planned change with its one status, in the order the plan applies them."""
+        return [o for r in self.results for o in r.outcomes()]
 
     def counts(self) -> dict:
         """Levels activated/deactivated, levels adjusted and units, over changes that landed."""
@@ -129,20 +214,25 @@ class ApplyReport:
         by_status: dict[str, int] = {}
         for r in self.results:
             by_status[r.status] = by_status.get(r.status, 0) + 1
+        changes: dict[str, int] = {}
+        for o in self.outcomes():
+            changes[o.status] = changes.get(o.status, 0) + 1
         return {"activated": activated, "adjusted": len(adjusted), "units_added": added,
                 "units_removed": removed, "deactivated": deactivated,
-                "changes_already_applied": already, "steps": by_status}
+                "changes_already_applied": already, "steps": by_status, "changes": changes}
 
     def summary_line(self) -> str:
         n = self.counts()
-        verb = "Applied" if self.exit_code == EXIT_OK else "Applied before stopping"
-        line = (f"{verb}: {n['activated']} activated, {n['adjusted']} adjusted "
-                f"(+{n['units_added']}/-{n['units_removed']} units), {n['deactivated']} "
-                f"deactivated in {self.calls} call{'s' if self.calls != 1 else ''}, "
+        verb = {EXIT_OK: "Applied", EXIT_CONFLICT: "Applied, conflicts left as they are"}.get(
+            self.exit_code, "Applied before stopping")
+        line = (f"{verb}: {n['activated']:,} activated, {n['adjusted']:,} adjusted "
+                f"(+{n['units_added']:,}/-{n['units_removed']:,} units), {n['deactivated']:,} "
+                f"deactivated in {plural(self.calls, 'call')}, "
                 f"{self.cost_points:,.0f} cost points.")
-        if n["changes_already_applied"]:
-            line += (f" {n['changes_already_applied']} change(s) were already applied by an "
-                     "earlier run of this plan and were not applied again.")
+        already = n["changes_already_applied"]
+        if already:
+            line += (f" {plural(already, 'change')} {'was' if already == 1 else 'were'} already "
+                     "applied by an earlier run of this plan and not applied again.")
         return line
 
     def render_text(self) -> str:
@@ -151,10 +241,10 @@ class ApplyReport:
         for r in self.rebased:
             lines.append(f"  ~ {r}")
         if self.rebased:
-            lines.insert(0, f"Rebased {len(self.rebased)} change(s) onto live values:")
+            lines.insert(0, f"Rebased {plural(len(self.rebased), 'change')} onto live values:")
         if self.conflicts:
-            lines.append(f"Conflict: {len(self.conflicts)} quantity(ies) moved since the plan "
-                         "was made:")
+            lines.append(f"Conflict: {plural(len(self.conflicts), 'quantity', 'quantities')} "
+                         "moved since the plan was made:")
             lines += [f"  ! {c}" for c in self.conflicts]
             lines.append("Nothing was overwritten. Plan again to see the store as it is now, or "
                          "run the same plan with --rebase to apply the planned targets.")
@@ -163,11 +253,17 @@ class ApplyReport:
             for r in self.results:
                 if r.status in (FAILED, UNKNOWN):
                     lines.append(f"  {r.status}: {describe(r.step)}: {r.detail}")
-        waiting = [r for r in self.results if r.status == NOT_ATTEMPTED]
-        if waiting and self.exit_code != EXIT_OK:
-            changes = sum(len(r.step.changes) for r in waiting)
-            lines.append(f"Not attempted: {len(waiting)} step(s) with {changes} change(s).")
-        if self.exit_code == EXIT_PARTIAL:
+        missed = [o for o in self.outcomes() if o.status not in (APPLIED, ALREADY, REBASED)]
+        if missed:
+            lines.append(f"Not applied: {len(missed):,} of "
+                         f"{plural(len(self.outcomes()), 'planned change')}:")
+            lines += [f"  - {o}" for o in missed]
+        refused = [r for r in self.results if r.status == FAILED and r.permanent]
+        if refused:
+            lines.append("The store refused it: running this plan again would fail the same "
+                         "way. Fix what the error names (e.g. a deleted location or item), then "
+                         "make a new plan; what was applied is recognised by the new plan.")
+        elif self.exit_code in (EXIT_PARTIAL, EXIT_INTERRUPTED):
             lines.append("Run the same plan again to resume: steps already applied are "
                          "recognised and not applied twice.")
         lines.append(self.summary_line())
@@ -187,11 +283,12 @@ class ApplyReport:
             "conflicts": [c.to_dict() for c in self.conflicts],
             "rebased": [r.to_dict() for r in self.rebased],
             "steps": [r.to_dict() for r in self.results],
+            "changes": [o.to_dict() for o in self.outcomes()],
         }
 
 
 def describe(step: Step) -> str:
     first = step.changes[0].level
-    more = f" and {len(step.changes) - 1} more" if len(step.changes) > 1 else ""
+    more = f" and {len(step.changes) - 1:,} more" if len(step.changes) > 1 else ""
     what = step.kind.value + (f" {step.quantity}" if step.quantity else "")
     return f"{what} {first.location} / {first.sku}{more}"

@@ -20,10 +20,13 @@ from syncer.cli.emulator import emulator
 from syncer.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_UNSAFE,
     EXIT_USAGE,
     SyncerError,
 )
 from syncer.manifest import load as manifest
+from syncer.plan.document import DEFAULT_REASON
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
 from syncer.progress import ProgressPrinter
 from syncer.shopify.reader import BULK_MIN_LEVELS, READ_MODES
@@ -53,7 +56,7 @@ class SyncerGroup(click.Group):
             code = exc.exit_code
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            code = 130
+            code = EXIT_INTERRUPTED
         if not isinstance(code, int):
             code = 0
         if standalone_mode:
@@ -125,6 +128,28 @@ def _format_option(func):
     )(func)
 
 
+def _reference(_ctx, _param, value):
+    if value is not None and (":" not in value or any(ch.isspace() for ch in value)):
+        raise click.BadParameter(
+            f"{value!r} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
+        )
+    return value
+
+
+def _reason_options(default: str | None, how: str):
+    """``--reason`` and ``--reference``, for ``plan`` (saved in the plan) and ``apply``."""
+    def add(func):
+        func = click.option(
+            "--reference", metavar="URI", callback=_reference,
+            help="Reference document on every quantity change, e.g. the pull request URL. "
+            f"Default: gid://syncer/Plan/<plan_id>. {how}")(func)
+        return click.option(
+            "--reason", type=click.Choice(ADJUST_REASONS), default=default,
+            show_default=default is not None,
+            help=f"Reason on every quantity change (default {DEFAULT_REASON}). {how}")(func)
+    return add
+
+
 def _color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
@@ -165,7 +190,8 @@ def _hooks(renderers, fmt) -> engine.Hooks:
 @_store_options
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan to this file.")
 @_format_option
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when there are changes, 3 when the plan is unsafe (0: no changes).")
 @click.option("--prune", is_flag=True,
               help="Deactivate levels at the manifests' locations that no manifest names.")
 @click.option("--target", multiple=True, metavar="SELECTOR",
@@ -173,8 +199,10 @@ def _hooks(renderers, fmt) -> engine.Hooks:
 @click.option("--exclude", multiple=True, metavar="SELECTOR",
               help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
 @_read_option
+@_reason_options(DEFAULT_REASON, "Saved in the plan (-o); apply records it on every quantity "
+                 "change.")
 def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude,
-                 read):
+                 reason, reference, read):
     """Read the live store and show what applying the manifests would change. Never writes.
 
     Example:
@@ -184,29 +212,38 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
         syncer plan examples/quickstart --store store.json --format markdown
     """
     result = engine.plan(paths, store, api_version=api_version, prune=prune, targets=target,
-                         excludes=exclude, out=out, hooks=_hooks(RENDERERS, fmt), read=read)
-    return EXIT_CHANGES if detailed_exitcode and result.plan.has_changes else 0
+                         excludes=exclude, out=out, reason=reason, reference=reference,
+                         hooks=_hooks(RENDERERS, fmt), read=read)
+    if not detailed_exitcode or not result.plan.has_changes:
+        return 0
+    return EXIT_UNSAFE if result.plan.unsafe else EXIT_CHANGES
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_store_options
 @_format_option
-@click.option("--prune", is_flag=True, help="Count unmanaged levels at the manifests' locations.")
+@click.option("--prune", is_flag=True, help="List unmanaged levels at the manifests' locations.")
+@click.option("--target", multiple=True, metavar="SELECTOR",
+              help="Only check levels matching location=NAME or sku=GLOB (repeatable).")
+@click.option("--exclude", multiple=True, metavar="SELECTOR",
+              help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
 @_read_option
-def drift(paths, store, api_version, fmt, prune, read):
+def drift(paths, store, api_version, fmt, prune, target, exclude, read):
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
-    desired, live and delta values for monitoring.
+    desired, live and delta values for monitoring (delta as in `plan`: desired - live). A
+    manifest error does not hide drift: the levels that could be read are checked, the errors
+    are listed, and the exit code is 2 when there is drift, else 1.
 
     Example:
 
     \b
         syncer drift stores/us --store us-flagship.myshopify.com --format json
     """
-    result = engine.drift(paths, store, api_version=api_version, prune=prune,
-                          hooks=_hooks(DRIFT_RENDERERS, fmt), read=read)
+    result = engine.drift(paths, store, api_version=api_version, prune=prune, targets=target,
+                          excludes=exclude, hooks=_hooks(DRIFT_RENDERERS, fmt), read=read)
     return EXIT_CHANGES if result.plan.has_changes else 0
 
 
@@ -236,14 +273,6 @@ def _duration(_ctx, _param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def _reference(_ctx, _param, value):
-    if value is not None and (":" not in value or any(ch.isspace() for ch in value)):
-        raise click.BadParameter(
-            f"{value!r} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
-        )
-    return value
-
-
 @cli.command("apply")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--store", envvar=STORE_ENV, metavar="STORE",
@@ -257,12 +286,9 @@ def _reference(_ctx, _param, value):
 @click.option("--force", is_flag=True, help="Apply a plan marked unsafe.")
 @click.option("--rebase", is_flag=True,
               help="On a conflict, recompute the change from the live value (same target) "
-              "instead of stopping, if the plan stays safe.")
-@click.option("--reason", type=click.Choice(ADJUST_REASONS), default="correction",
-              show_default=True, help="Reason recorded on every quantity change.")
-@click.option("--reference", metavar="URI", callback=_reference,
-              help="Reference document recorded on every quantity change, e.g. the pull "
-              "request URL. Default: gid://syncer/Plan/<plan_id>.")
+              "instead of leaving it, if the plan stays safe.")
+@_reason_options(None, "With manifests: recorded on every quantity change. With a saved plan: "
+                 "the plan's (set by `syncer plan`); a different one is refused.")
 @click.option("--max-plan-age", default="24h", show_default=True, callback=_duration,
               metavar="DURATION", help="Refuse saved plans older than this (90m, 24h, 2d).")
 @click.option("--manifests", multiple=True, type=click.Path(), metavar="PATH",
@@ -285,14 +311,17 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
     every quantity change is compare-and-set against the value the plan showed. Running the same
     plan again after a failure resumes it without applying anything twice.
 
+    A conflict (a quantity moved since the plan) is left as it is and named; every other change
+    is still applied.
+
     Exit codes: 0 applied, 3 unsafe plan (see --force), 4 conflict or stale plan, 5 stopped part
-    way (the report says what was applied; run the same plan again to resume).
+    way (the report says what was applied; run the same plan again to resume), 130 Ctrl-C.
 
     Example:
 
     \b
-        syncer plan stores/us -o plan.json
-        syncer apply plan.json --reference https://github.com/acme/stock/pull/42
+        syncer plan stores/us -o plan.json --reference https://github.com/acme/stock/pull/42
+        syncer apply plan.json
         syncer apply stores/us --store store.json --auto-approve
     """
     options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import click
 
 
@@ -66,8 +69,27 @@ def emulator(state, host, port, bulk_rate, bulk_fail, bulk_drop, **faults):
             --http-error 0.05 --throttle 0.1 --latency-ms 10-200
         syncer emulator --state store.json --sales-rate 0.3 --sales-max-units 2
     """
-    from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
     from syncer.emulator.bulk import BulkSettings
+    from syncer.emulator.statelock import StateLock, StateLocked
+
+    bulk = BulkSettings(rows_per_second=bulk_rate or 2000.0, fail=bulk_fail or 0.0,
+                        drop=bulk_drop or 0.0, seed=faults.get("seed") or 0)
+
+    try:
+        lock = StateLock(state)  # held while serving: an apply to the file would lose writes
+    except StateLocked as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot lock {state}: {exc.strerror or exc}") from None
+    try:
+        _serve(state, lock, host, port, faults, bulk)
+    finally:
+        lock.release()
+
+
+def _serve(state, lock, host, port, faults, bulk) -> None:
+    """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
+    from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
 
     try:
         emu = Emulator.load(state)
@@ -80,14 +102,14 @@ def emulator(state, host, port, bulk_rate, bulk_fail, bulk_drop, **faults):
             emu.set_faults(FaultConfig.from_dict({**base, **overrides}))
         except FaultConfigError as exc:
             raise click.UsageError(str(exc)) from None
-    emu.bulk.configure(BulkSettings(rows_per_second=bulk_rate or 2000.0, fail=bulk_fail or 0.0,
-                                    drop=bulk_drop or 0.0, seed=faults.get("seed") or 0))
+    emu.bulk.configure(bulk)
     try:
         server = serve(emu, host=host, port=port)
     except OSError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_listen_error(host, port, exc)) from None
     if emu.faults is not None and emu.faults.config.active:
         click.echo(f"Fault injection: {emu.faults.config.to_dict()}", err=True)
+    lock.note(url=server.url.split("/admin/")[0])
     click.echo(f"Shopify emulator listening on {server.url} (Ctrl-C to stop)", err=True)
     try:
         server.serve_forever()
@@ -95,3 +117,17 @@ def emulator(state, host, port, bulk_rate, bulk_fail, bulk_drop, **faults):
         click.echo("Stopped.", err=True)
     finally:
         server.server_close()
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> str:
+    """Why the emulator cannot listen on ``host:port``, as a sentence saying what to do."""
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use (by another syncer emulator or "
+                "server): stop it, or pass another --port (--port 0 picks a free one)")
+    if exc.errno == errno.EACCES:
+        return (f"not allowed to listen on port {port} (ports below 1024 need privileges): "
+                "pass another --port (--port 0 picks a free one)")
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return (f"cannot listen on {host}: it is not an address of this machine; pass "
+                "--host 127.0.0.1")
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from types import MappingProxyType
 
-from syncer.errors import ManifestError, Problem, Source
+from syncer.errors import ManifestError, Problem, Source, plural
 from syncer.manifest.files import (
     MAX_MANIFEST_BYTES,
     decode_manifest,
@@ -165,7 +165,9 @@ def _safety(value) -> SafetyLimits | None:
     percent = value.get("max_changed_percent", defaults.max_changed_percent)
     units = value.get("max_units_removed", defaults.max_units_removed)
     allow = value.get("allow_deactivate_with_stock", defaults.allow_deactivate_with_stock)
-    if type(percent) not in (int, float) or not isinstance(allow, bool):
+    if not isinstance(percent, int | float) or percent is True or percent is False:
+        return None
+    if not isinstance(allow, bool):
         return None
     if units is not None and type(units) is not int:
         return None
@@ -199,16 +201,12 @@ def _combine(
                 problems.append(Problem(level.source, message))
         policy = _agree("policy", policy, part.policy, problems)
         safety = _agree("safety", safety, part.safety, problems)
-    if problems:
-        rank = {file: index for index, file in reversed(list(enumerate(order)))}
-        problems.sort(key=lambda p: (rank.get(p.source.file, -1), *_order(p)))
-        raise ManifestError(problems)
     digest = hashlib.sha256()
     for file, data in contents:
         # Lengths keep the boundaries between paths and contents unambiguous.
         digest.update(f"{len(file)}:{file}:{len(data)}:".encode("utf-8", "surrogateescape"))
         digest.update(data)
-    return DesiredState(
+    desired = DesiredState(
         levels=tuple(sorted(levels.values(), key=attrgetter("location", "item"))),
         policy=policy[0] if policy else Policy(),
         safety=safety[0] if safety else SafetyLimits(),
@@ -216,6 +214,11 @@ def _combine(
         files=tuple(file for file, _ in contents),
         digest=digest.hexdigest(),
     )
+    if problems:
+        rank = {file: index for index, file in reversed(list(enumerate(order)))}
+        problems.sort(key=lambda p: (rank.get(p.source.file, -1), *_order(p)))
+        raise ManifestError(problems, readable=desired)
+    return desired
 
 
 def _agree(name: str, first, declared, problems: list[Problem]):
@@ -244,15 +247,11 @@ def summarize(desired: DesiredState) -> str:
     '1 file, 0 locations, 0 levels: valid'
     """
     counts = (
-        _plural(len(desired.files), "file"),
-        _plural(len(desired.location_sources), "location"),
-        _plural(len(desired.levels), "level"),
+        plural(len(desired.files), "file"),
+        plural(len(desired.location_sources), "location"),
+        plural(len(desired.levels), "level"),
     )
     return ", ".join(counts) + ": valid"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def summarize_problems(problems: Sequence[Problem]) -> str:
@@ -262,7 +261,7 @@ def summarize_problems(problems: Sequence[Problem]) -> str:
     '2 problems in 2 files: invalid'
     """
     files = len({problem.source.file for problem in problems})
-    return f"{_plural(len(problems), 'problem')} in {_plural(files, 'file')}: invalid"
+    return f"{plural(len(problems), 'problem')} in {plural(files, 'file')}: invalid"
 
 
 def render_report_json(desired: DesiredState | None, problems: Sequence[Problem]) -> str:

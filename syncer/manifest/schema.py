@@ -14,6 +14,7 @@ from functools import cache
 from jsonschema import Draft202012Validator, validators
 
 from syncer.errors import Problem
+from syncer.manifest.scalars import Lookalike
 from syncer.manifest.yamlmarks import ParsedYaml, Path, format_path
 from syncer.model import ADJUSTABLE, ITEM_GID
 from syncer.resources import load_json_schema
@@ -96,7 +97,7 @@ def _errors(parsed: ParsedYaml, file: str, prefix: Path, instance, validator) ->
     problems: list[Problem] = []
     seen: set = set()
     for error in validator.iter_errors(instance):
-        for path, where, message in _explain(error, prefix):
+        for path, where, message in _explain(error, prefix, parsed.nulls):
             if (path, message) in seen or _under(path, parsed.bad_paths):
                 continue
             seen.add((path, message))
@@ -159,8 +160,11 @@ def _problem(parsed: ParsedYaml, file: str, path: Path, where: str, message: str
     return Problem(source, message)
 
 
-def _explain(error, prefix: Path) -> list[tuple[Path, str, str]]:
-    """(path, "key" or "value", message) for one jsonschema error; messages say what to do."""
+def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, str, str]]:
+    """(path, "key" or "value", message) for one jsonschema error; messages say what to do.
+
+    ``nulls`` holds how nulls were written (``~``, ``null``), by path.
+    """
     path = prefix + tuple(error.absolute_path)
     parent = format_path(path)
     at = f"{parent}: " if parent else ""
@@ -183,8 +187,14 @@ def _explain(error, prefix: Path) -> list[tuple[Path, str, str]]:
         return [(path + (key,), "key", at + _unknown_key(key, known, path)) for key in extra]
     if kind == "type":
         expected = _expected(schema, path)
-        hint = " (remove the quotes)" if isinstance(instance, str) and instance.isdigit() else ""
-        return [(path, "value", f"{at}must be {expected}, not {_describe(instance)}{hint}")]
+        if isinstance(instance, Lookalike):
+            hint = f"; write {_WRITE.get(schema.get('type'), 'it in quotes if it is text')}"
+        elif isinstance(instance, str) and instance.isdigit():
+            hint = " (remove the quotes)"
+        else:
+            hint = ""
+        shown = f"null (written {nulls[path]})" if path in nulls else _describe(instance)
+        return [(path, "value", f"{at}must be {expected}, not {shown}{hint}")]
     if kind == "minimum":
         return [(path, "value", f"{at}must be {error.validator_value} or more, not {instance}")]
     if kind == "maximum":
@@ -226,18 +236,30 @@ def _expected(schema: dict, path: Path) -> str:
     }.get(types, "a whole number (0 or more) or null" if types == ["integer", "null"] else types)
 
 
+_WRITE = {
+    "integer": "the number in decimal digits",
+    "boolean": "true or false",
+    "number": "the number in decimal, such as 12.5",
+    "string": "it in quotes",
+}
+
+
 def _describe(value) -> str:
-    """How a value reads in an error message.
+    """How a value reads in an error message; a ``Lookalike`` as written, and how YAML reads it.
 
     >>> _describe(None), _describe(True), _describe("5"), _describe(2.5), _describe([1])
     ('null (empty)', 'true', "the text '5'", 'the number 2.5', 'a list')
+    >>> _describe(Lookalike.of("1:30"))
+    "1:30 (YAML 1.1 reads it as the number 90, YAML 1.2 as the text '1:30')"
     """
+    if isinstance(value, Lookalike):
+        return f"{value[:60]} ({value.readings()})"
     if value is None:
         return "null (empty)"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return f"the number {getattr(value, 'text', value)}"
     if isinstance(value, str):
         return f"the text {value[:60]!r}"
     return "a list" if isinstance(value, list) else "a mapping"

@@ -5,6 +5,9 @@ composer: the composer recurses (libyaml's Cython composer crashes the process o
 input), keeps the last of two duplicate keys without a word, and constructs whatever a tag names.
 Here duplicate keys, non-scalar keys, unknown tags and alias bombs are problems, and the result
 holds only dicts, lists, str, int, float, bool and None.
+
+Scalars are read by ``syncer.manifest.scalars``: YAML 1.2 core, in the forms every YAML version
+reads alike.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import gc
 from dataclasses import dataclass, field
 
 import yaml
-from yaml.constructor import SafeConstructor
 from yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -24,11 +26,17 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
 
 from syncer.errors import Problem, Source
 from syncer.manifest.nesting import deep_bracket_end
+from syncer.manifest.scalars import (
+    PLAIN,
+    TAG,
+    TEXT_TAGS,
+    TYPED_TAGS,
+    read_plain,
+    read_tagged,
+)
 
 #: libyaml's parser when pyyaml was built with it (about 10x faster), else the pure Python one.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -42,17 +50,7 @@ _TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; a manifest needs 4"
 Mark = tuple[object, object]
 Path = tuple[str | int, ...]
 
-_T = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL = _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null"
-_AS_TEXT = {_T + "timestamp", _T + "value", _T + "yaml", _T + "merge"}
-_COLLECTION_TAGS = {None, "!", _T + "map", _T + "seq"}
-_IMPLICIT = Resolver.yaml_implicit_resolvers
-_WILDCARD = _IMPLICIT.get(None, [])
-_CONSTRUCTOR = SafeConstructor()
-#: Plain scalars common in manifests, resolved without regular expressions (same result).
-_PLAIN = {w: True for w in ("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON")}
-_PLAIN |= {w: False for w in ("false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF")}
-_PLAIN.update({"null": None, "Null": None, "NULL": None, "~": None, "": None, "0": 0})
+_COLLECTION_TAGS = {None, "!", TAG + "map", TAG + "seq"}
 _SKIP = object()  # the value of a dropped entry (duplicate or non-scalar key) is read and dropped
 _KEY_SKIP = object()  # a non-scalar key is being read; its value is dropped after it
 _MERGE = object()  # the "<<" merge key
@@ -73,6 +71,8 @@ class ParsedYaml:
     problems: list[Problem]
     bad_paths: set[Path] = field(default_factory=set)
     root: tuple[int, int] = _START
+    #: How each null written as a word (``~``, ``null``) was written, by path.
+    nulls: dict[Path, str] = field(default_factory=dict)
 
     def key_source(self, file: str, path: Path) -> Source:
         """Where the key of ``path`` is written (or the nearest enclosing one that is)."""
@@ -153,7 +153,12 @@ def _parse(builder: _Builder, text: str) -> ParsedYaml:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
         context = f" ({exc.context})" if exc.context and exc.problem else ""
-        builder.problem(line, column, f"YAML syntax error: {what}{context}")
+        if mark is not None and _char_at(text, mark) == "\t":
+            # libyaml says "found character that cannot start any token" without naming it.
+            builder.problem(line, column, "a tab character: YAML indents with spaces only; "
+                            "replace the tab with spaces")
+        else:
+            builder.problem(line, column, f"YAML syntax error: {what}{context}")
     except yaml.reader.ReaderError as exc:
         position = max(0, min(exc.position, len(text)))
         line = text.count("\n", 0, position) + 1
@@ -168,6 +173,13 @@ def _parse(builder: _Builder, text: str) -> ParsedYaml:
     return builder.result()
 
 
+def _char_at(text: str, mark) -> str:
+    """The character a parser mark points at ('' past the end)."""
+    lines = text.split("\n", mark.line + 1)
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    return line[mark.column : mark.column + 1]
+
+
 class _Builder:
     def __init__(self, file: str):
         self.file = file
@@ -176,6 +188,7 @@ class _Builder:
         self.marks: dict[Path, dict] = {}
         self.problems: list[Problem] = []
         self.bad: set[Path] = set()
+        self.nulls: dict[Path, str] = {}
         self.anchors: dict[str, tuple[object, int]] = {}
         self.open_anchors: set[str] = set()
         # Values read so far, counting what aliases expand to: an anchored collection's size is
@@ -184,7 +197,8 @@ class _Builder:
         self.stack: list[_Frame] = []
 
     def result(self) -> ParsedYaml:
-        return ParsedYaml(self.document, self.marks, self.problems, self.bad, self.root)
+        return ParsedYaml(self.document, self.marks, self.problems, self.bad, self.root,
+                          self.nulls)
 
     def problem(self, line: int, column: int, message: str, path: Path | None = None) -> None:
         where = f"{format_path(path)}: " if path else ""
@@ -195,7 +209,7 @@ class _Builder:
         # (most events of a manifest); everything else goes through the helpers below.
         stack = self.stack
         get_event = loader.get_event
-        plain = _PLAIN
+        plain = PLAIN
         count = 0
         documents = 0
         while True:
@@ -220,8 +234,8 @@ class _Builder:
                         if event.tag is None and event.implicit[0]:
                             if value in plain:
                                 value = plain[value]
-                            elif value.isdigit() and value.isascii() and value[0] != "0":
-                                value = int(value)
+                            elif value.isdigit() and value.isascii():
+                                value = int(value)  # decimal, as YAML 1.2: 010 is 10
                             else:
                                 value = self._scalar(event, top.path + (key,))
                         elif event.tag is not None:
@@ -374,28 +388,22 @@ class _Builder:
         if tag is None or tag == "!":
             if not event.implicit[0]:
                 return value
-            tag = _resolve(value)
-        if tag == _STR:
+            read = read_plain(value)
+            if read is None and value and path is not None:
+                self.nulls[path] = value
+            return read
+        if tag in TEXT_TAGS:
             return value
-        try:
-            if tag == _INT:
-                return _CONSTRUCTOR.construct_yaml_int(ScalarNode(tag, value))
-            if tag == _BOOL:
-                return _CONSTRUCTOR.bool_values[value.lower()]
-            if tag == _NULL:
-                return None
-            if tag == _FLOAT:
-                return _CONSTRUCTOR.construct_yaml_float(ScalarNode(tag, value))
-        except (ValueError, KeyError, IndexError, yaml.YAMLError):
-            self._fail(mark, path, f"cannot read {value[:40]!r} as {tag.replace(_T, '!!')}")
-            return None
-        if tag in _AS_TEXT:
-            return value
+        if tag in TYPED_TAGS:
+            read, problem = read_tagged(tag, value)
+            if problem is not None:
+                self._fail(mark, path, problem)
+            return read
         self._bad_tag(tag, mark, path)
         return None
 
     def _bad_tag(self, tag: str, mark, path: Path | None) -> None:
-        shown = tag.replace(_T, "!!")
+        shown = tag.replace(TAG, "!!")
         self._fail(mark, path, f"tag {shown} is not allowed: manifests hold plain values only")
 
     def _fail(self, mark, path: Path | None, message: str) -> None:
@@ -437,17 +445,6 @@ class _Builder:
                     if key not in own:
                         own[key] = item
                         frame.marks[key] = (mark, mark)
-
-
-def _resolve(value: str) -> str:
-    resolvers = _IMPLICIT.get(value[0] if value else "", [])
-    for tag, regexp in resolvers:
-        if regexp.match(value):
-            return tag
-    for tag, regexp in _WILDCARD:
-        if regexp.match(value):
-            return tag
-    return _STR
 
 
 def format_path(path: Path | None) -> str:

@@ -43,7 +43,8 @@ _RANK = {ChangeKind.ACTIVATE: 0, ChangeKind.ADJUST: 1, ChangeKind.DEACTIVATE: 2}
 class LevelRef:
     """A level by display names (``location``, ``sku``) and ids; ``level_id`` if it exists live.
 
-    ``sku`` is the item's gid when the item has no SKU.
+    ``sku`` is the item's gid when the item has no SKU (shown by its ID); in JSON that item's
+    ``sku`` is null.
     """
 
     location: str
@@ -56,10 +57,15 @@ class LevelRef:
     def key(self) -> tuple[str, str]:
         return (self.location_id, self.item_id)
 
+    @property
+    def item_sku(self) -> str | None:
+        """The item's SKU; None when it has none (``sku`` then shows its gid)."""
+        return None if self.sku == self.item_id else self.sku
+
     def to_dict(self) -> dict:
         return {
             "location": self.location,
-            "sku": self.sku,
+            "sku": self.item_sku,
             "location_id": self.location_id,
             "item_id": self.item_id,
             "level_id": self.level_id,
@@ -67,9 +73,8 @@ class LevelRef:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> LevelRef:
-        return cls(
-            data["location"], data["sku"], data["location_id"], data["item_id"], data["level_id"]
-        )
+        return cls(data["location"], data["sku"] or data["item_id"], data["location_id"],
+                   data["item_id"], data["level_id"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +271,11 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    @property
+    def partial(self) -> bool:
+        """True when the plan covers only the levels ``--target``/``--exclude`` selected."""
+        return any(w.code == "partial_plan" for w in self.warnings)
 
     def to_dict(self) -> dict:
         """The plan as JSON data (``schemas/plan.schema.json`` without the saved-plan fields)."""

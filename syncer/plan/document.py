@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID, uuid5
 
-from syncer.errors import PlanFileError
+from syncer.errors import PlanFileError, plural
 from syncer.model import SafetyLimits
 from syncer.plan.changes import Plan, change_from_dict
 from syncer.plan.encoding import canonical_json
@@ -25,6 +25,7 @@ from syncer.plan.schema import saved_plan_keys, schema_problem
 from syncer.plan.steps import Step, build_steps
 
 FORMAT_VERSION = 1
+DEFAULT_REASON = "correction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,13 @@ class PlanMeta:
     steps: tuple[Step, ...]
     #: The manifests' safety limits, so ``apply --rebase`` can check a rebased plan.
     limits: SafetyLimits = SafetyLimits()
+    #: The reason and reference document recorded on every quantity change (``plan --reason``,
+    #: ``--reference``); they are part of the idempotency keys' parameters, so they belong to
+    #: the plan. ``reference`` None means ``gid://syncer/Plan/<plan_id>``.
+    reason: str = DEFAULT_REASON
+    reference: str | None = None
+    #: The shop's ``myshopifyDomain`` when the plan was made (None: unknown).
+    shop: str | None = None
 
     def idempotency_key(self, step: Step) -> str:
         """``uuid5(plan_id, step_key)``: replayed by a rerun of this plan, new for a new plan."""
@@ -68,6 +76,9 @@ def plan_document(
     manifest_digest: str,
     manifest_files: tuple[str, ...] | list[str],
     limits: SafetyLimits | None = None,
+    reason: str = DEFAULT_REASON,
+    reference: str | None = None,
+    shop: str | None = None,
 ) -> dict:
     """The saved-plan document for ``plan``; a plan with errors cannot be saved.
 
@@ -76,7 +87,8 @@ def plan_document(
     """
     if plan.errors:
         raise PlanFileError(
-            f"the plan has {len(plan.errors)} error(s) and cannot be saved; fix them and plan again"
+            f"the plan has {plural(len(plan.errors), 'error')} and cannot be saved; fix them and "
+            "plan again"
         )
     try:
         UUID(plan_id)
@@ -99,6 +111,9 @@ def plan_document(
         "syncer_version": syncer_version,
         "api_version": api_version,
         "store": store,
+        "shop": shop,
+        "reason": reason,
+        "reference": reference,
         "plan_id": plan_id,
         "created_at": created_at,
         "manifest": {"digest": manifest_digest, "files": list(manifest_files)},
@@ -166,6 +181,9 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
             manifest_files=tuple(manifest["files"]),
             steps=build_steps(plan),
             limits=_limits_from(document.get("safety")),
+            reason=document.get("reason", DEFAULT_REASON),
+            reference=document.get("reference"),
+            shop=document.get("shop"),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanFileError(f"the plan file is malformed ({exc!r}); make the plan again") from None

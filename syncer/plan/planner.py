@@ -12,10 +12,8 @@ from sales. A level this plan activates (new, or reactivated) gets its managed q
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
-from syncer.errors import Source, UsageError
+from syncer.errors import Source
 from syncer.model import (
     ADJUSTABLE,
     ITEM_GID,
@@ -25,79 +23,24 @@ from syncer.model import (
     Item,
     LiveState,
     Location,
+    nfc,
 )
 from syncer.plan.changes import Activate, Adjust, Deactivate, LevelRef, Plan
+from syncer.plan.names import ItemIndex, by_name, suggestion
 from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.safety import check_safety
+from syncer.plan.selection import Selection, parse_selection, parse_selector, selection_notes
 
-_FIELDS = ("location", "sku")
+__all__ = ["Selection", "parse_selection", "parse_selector", "plan"]
+
 _NOTHING: dict[str, int] = {}
 _SETTABLE = frozenset(ADJUSTABLE)
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """Which levels a plan covers (``--target`` / ``--exclude``).
-
-    A level is covered when, for every field that has targets, it matches one of that field's
-    targets (OR within a field, AND across fields), and it matches no exclude at all (excludes
-    are OR-ed: each one takes its levels out). ``location=NAME`` matches the location's name or
-    gid exactly; ``sku=GLOB`` is an ``fnmatch`` pattern (case-sensitive) on the SKU or item gid.
-    """
-
-    locations: tuple[str, ...] = ()
-    skus: tuple[str, ...] = ()
-    exclude_locations: tuple[str, ...] = ()
-    exclude_skus: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return any((self.locations, self.skus, self.exclude_locations, self.exclude_skus))
-
-    def covers(self, location: Location, sku: str, item_id: str) -> bool:
-        if self.locations and not (location.name in self.locations
-                                   or location.id in self.locations):
-            return False
-        if self.skus and not any(fnmatchcase(sku, g) or fnmatchcase(item_id, g)
-                                 for g in self.skus):
-            return False
-        if location.name in self.exclude_locations or location.id in self.exclude_locations:
-            return False
-        return not any(fnmatchcase(sku, g) or fnmatchcase(item_id, g) for g in self.exclude_skus)
-
-
-def parse_selector(text: str) -> tuple[str, str]:
-    """``"field=value"`` as ``(field, value)``; ``UsageError`` when malformed.
-
-    >>> parse_selector("sku=TSHIRT-*")
-    ('sku', 'TSHIRT-*')
-    """
-    name, sep, value = text.partition("=")
-    name = name.strip()
-    if not sep or name not in _FIELDS or not value.strip():
-        raise UsageError(
-            f"bad selector {text!r}: use location=NAME or sku=GLOB, e.g. --target sku='MUG-*'"
-        )
-    return name, value.strip()
-
-
-def parse_selection(targets: Iterable[str] = (), excludes: Iterable[str] = ()) -> Selection:
-    """A ``Selection`` from ``--target`` and ``--exclude`` selector strings."""
-    got: dict[str, list[str]] = {"location": [], "sku": [], "-location": [], "-sku": []}
-    for text in targets:
-        name, value = parse_selector(text)
-        got[name].append(value)
-    for text in excludes:
-        name, value = parse_selector(text)
-        got["-" + name].append(value)
-    return Selection(*(tuple(got[k]) for k in ("location", "sku", "-location", "-sku")))
 
 
 def _resolve_locations(
     desired: DesiredState, live: LiveState, errors: list[PlanProblem]
 ) -> dict[str, Location]:
-    by_name: dict[str, list[Location]] = {}
-    for loc in live.locations.values():
-        by_name.setdefault(loc.name, []).append(loc)
+    exact, by_nfc = by_name(live.locations.values(), lambda loc: loc.name)
     first_source: dict[str, Source] = {}
     for d in desired.levels:
         first_source.setdefault(d.location, d.source)
@@ -113,13 +56,14 @@ def _resolve_locations(
             else:
                 resolved[ref] = loc
             continue
-        found = by_name.get(ref, ())
+        found = exact.get(ref) or by_nfc.get(nfc(ref), ())
         if len(found) == 1:
             resolved[ref] = found[0]
         elif not found:
+            hint = suggestion(ref, exact)
             errors.append(PlanProblem("unknown_location",
-                                      f"unknown location {ref!r}: no location has this name",
-                                      source=source))
+                                      f"unknown location {ref!r}: no location has this name"
+                                      + hint, source=source))
         else:
             ids = ", ".join(sorted(loc.id for loc in found))
             errors.append(PlanProblem(
@@ -129,20 +73,12 @@ def _resolve_locations(
     return resolved
 
 
-def _resolve_item(ref: str, live: LiveState) -> Item | tuple[str, ...]:
-    """The item ``ref`` names, or the ids it matches when not exactly one."""
-    if ref.startswith(ITEM_GID):
-        item = live.items.get(ref)
-        return item if item is not None else ()
-    ids = live.items_by_sku.get(ref, ())
-    return live.items[ids[0]] if len(ids) == 1 else ids
-
-
-def _item_problem(d: DesiredLevel, found: tuple[str, ...]) -> PlanProblem:
+def _item_problem(d: DesiredLevel, found: tuple[str, ...], items: ItemIndex) -> PlanProblem:
     if d.item.startswith(ITEM_GID):
         msg, code = f"inventory item {d.item} does not exist in the store", "unknown_item"
     elif not found:
-        msg, code = f"unknown SKU {d.item!r}: no inventory item carries it", "unknown_sku"
+        msg = f"unknown SKU {d.item!r}: no inventory item carries it{items.suggest(d.item)}"
+        code = "unknown_sku"
     else:
         msg = (f"SKU {d.item!r} matches {len(found)} inventory items ({', '.join(found)}); "
                "name the item by gid")
@@ -151,6 +87,10 @@ def _item_problem(d: DesiredLevel, found: tuple[str, ...]) -> PlanProblem:
 
 
 def _deactivation(level: LevelRef, lv, unmanaged: bool, source, errors, warnings, changes):
+    """Deactivate ``lv``; with ``errors`` None (a report, never applied) whatever Shopify says."""
+    if errors is None:
+        changes.append(Deactivate(level, lv.quantities, lv.deactivation_alert, unmanaged))
+        return
     if not lv.can_deactivate:
         why = lv.deactivation_alert or "Shopify refuses to deactivate it (canDeactivate: false)"
         errors.append(PlanProblem("cannot_deactivate", f"cannot deactivate: {why}",
@@ -169,6 +109,7 @@ def plan(
     prune: bool = False,
     targets: Iterable[str] | Selection = (),
     excludes: Iterable[str] = (),
+    report_only: bool = False,
 ) -> Plan:
     """The plan that makes ``live`` match ``desired``, with errors, warnings and safety findings.
 
@@ -179,12 +120,16 @@ def plan(
             plan, or a ``Selection`` as ``targets``. Errors in the manifests' references (unknown
             or ambiguous SKU or location, a level declared twice) are reported whatever the
             selection; ``canDeactivate: false`` only for selected levels.
+        report_only: list every difference, also a deactivation Shopify would refuse
+            (``canDeactivate: false``), which is then not an error: for drift reports, never
+            applied.
 
     Raises:
         UsageError: a selector is malformed.
     """
     selection = targets if isinstance(targets, Selection) else parse_selection(targets, excludes)
     errors: list[PlanProblem] = []
+    refusals = None if report_only else errors  # where canDeactivate: false is reported
     warnings: list[PlanWarning] = []
     changes: list = []
     locations = _resolve_locations(desired, live, errors)
@@ -192,7 +137,10 @@ def plan(
     selective = bool(selection)
     live_levels = dict(live.levels)  # a plain dict: faster lookups than the read-only proxy
     items: dict[str, Item | tuple[str, ...]] = {}
+    by_ref = ItemIndex(live)
     seen: dict[tuple[str, str], DesiredLevel] = {}
+    considered: list[tuple[Location, str, str]] = []  # levels the selection was tried on
+    selected = 0
     append = changes.append
 
     for d in desired.levels:
@@ -201,9 +149,9 @@ def plan(
             continue
         item = items.get(d.item)
         if item is None:
-            item = items[d.item] = _resolve_item(d.item, live)
+            item = items[d.item] = by_ref.resolve(d.item)
         if type(item) is tuple:
-            errors.append(_item_problem(d, item))
+            errors.append(_item_problem(d, item, by_ref))
             for item_id in item:  # an ambiguous SKU's levels are not "unmanaged"
                 seen.setdefault((loc.id, item_id), d)
             continue
@@ -216,8 +164,11 @@ def plan(
             continue
         seen[key] = d
         sku = item.sku or item.id
-        if selective and not selection.covers(loc, sku, item.id):
-            continue
+        if selective:
+            considered.append((loc, sku, item.id))
+            if not selection.covers(loc, sku, item.id):
+                continue
+            selected += 1
         lv = live_levels.get(key)
         level = None  # built only when the level has a change: most levels have none
         tol = tolerance
@@ -238,7 +189,7 @@ def plan(
             inactive = not lv.active
             if lv.active and not d.active:
                 level = LevelRef(loc.name, sku, loc.id, item.id, lv.id)
-                _deactivation(level, lv, False, d.source, errors, warnings, changes)
+                _deactivation(level, lv, False, d.source, refusals, warnings, changes)
         for name, want in d.quantities.items():
             if name not in _SETTABLE:
                 errors.append(PlanProblem(
@@ -261,15 +212,21 @@ def plan(
                 continue
             item = live.items.get(lv.item_id)
             sku = (item.sku if item is not None else None) or lv.item_id
-            if selective and not selection.covers(loc, sku, lv.item_id):
-                continue
+            if selective:
+                considered.append((loc, sku, lv.item_id))
+                if not selection.covers(loc, sku, lv.item_id):
+                    continue
+                selected += 1
             pruned += 1
             level = LevelRef(loc.name, sku, loc.id, lv.item_id, lv.id)
-            _deactivation(level, lv, True, None, errors, warnings, changes)
+            _deactivation(level, lv, True, None, refusals, warnings, changes)
 
-    warnings.extend(_last_level_warnings(changes, live))
+    if selective:
+        selection_notes(selection, considered, selected, errors, warnings)
+    if not report_only:
+        warnings.extend(_last_level_warnings(changes, live))
     result = Plan(tuple(changes), tuple(errors), tuple(warnings), (), len(seen) + pruned)
-    findings = check_safety(result, live, desired.safety)
+    findings = () if report_only else check_safety(result, live, desired.safety)
     return result.with_findings(findings) if findings else result
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from syncer.errors import plural
 from syncer.plan.changes import Activate, Adjust, Deactivate, Plan
 from syncer.plan.encoding import document_json
+from syncer.plan.fit import MARKDOWN_LIMIT as MARKDOWN_LIMIT  # re-exported
+from syncer.plan.fit import fit_sections
 from syncer.plan.notices import Finding, Notice
 
-#: Markdown output stays below this many characters (GitHub comments allow 65,536).
-MARKDOWN_LIMIT = 60_000
 _NOTES_SHOWN = 50
 
 _ANSI = {"+": "32", "~": "33", "-": "31", "!": "35", "x": "1;31", "h": "1"}
@@ -23,11 +24,11 @@ def _paint(text: str, style: str, color: bool) -> str:
 
 
 def _quantities_text(quantities) -> str:
-    return ", ".join(f"{k} {v}" for k, v in quantities.items() if v and k != "on_hand")
+    return ", ".join(f"{k} {v:,}" for k, v in quantities.items() if v and k != "on_hand")
 
 
 def _adjust_text(a: Adjust) -> str:
-    return f"{a.quantity} {a.before} -> {a.after} ({a.delta:+d})"
+    return f"{a.quantity} {a.before:,} -> {a.after:,} ({a.delta:+,d})"
 
 
 class _Level:
@@ -88,19 +89,24 @@ def _group(plan: Plan) -> tuple[dict[str, dict[str, _Level]], list[tuple[str, No
 def summary_line(plan: Plan) -> str:
     """``Plan: 2 to activate, 14 to adjust (+120/-35 units), 1 to deactivate.`` and safety."""
     s = plan.summary
-    if not plan.changes:
-        line = "No changes. The store matches the manifests."
-    else:
-        line = (f"Plan: {s.to_activate:,} to activate, {s.to_adjust:,} to adjust "
-                f"(+{s.units_added:,}/-{s.units_removed:,} units), "
+    partial = plan.partial
+    if plan.changes:
+        line = (f"{'Partial plan' if partial else 'Plan'}: {s.to_activate:,} to activate, "
+                f"{s.to_adjust:,} to adjust (+{s.units_added:,}/-{s.units_removed:,} units), "
                 f"{s.to_deactivate:,} to deactivate.")
+    elif plan.errors:
+        line = "Nothing to change where the manifests could be planned, but"
+    elif partial:
+        line = "No changes in the selected levels (a partial plan)."
+    else:
+        line = "No changes. The store matches the manifests."
     if plan.findings:
-        n = len(plan.findings)
-        line += f" Unsafe: {n} finding{'s' if n > 1 else ''} (see above)."
+        line += f" Unsafe: {plural(len(plan.findings), 'finding')} (see above)."
     if plan.errors:
-        n = len(plan.errors)
-        line += f" {n} error{'s' if n > 1 else ''}: the plan cannot be applied."
+        line += f" {plural(len(plan.errors), 'error')}: the plan cannot be applied."
     return line
+
+
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
@@ -155,40 +161,6 @@ def _md_notes(title: str, notes: Iterable[Notice]) -> list[str]:
     return out + [""]
 
 
-def _budgeted(head: list[str], sections: list[tuple[str, list[str]]], tail: list[str],
-              what: str) -> str:
-    """``head``, as many ``<details>`` sections' rows as fit under the limit, then ``tail``."""
-    text = "\n".join(head) + "\n"
-    budget = MARKDOWN_LIMIT - len("\n".join(tail)) - 200
-    total = sum(len(rows) for _, rows in sections)
-    shown = 0
-    parts = [text]
-    size = len(text)
-    for summary, rows in sections:
-        opening = f"<details><summary>{summary}</summary>\n\n| | SKU | Change |\n|---|---|---|\n"
-        closing = "\n</details>\n\n"
-        if size + len(opening) + len(closing) > budget:
-            break
-        parts.append(opening)
-        size += len(opening) + len(closing)
-        fitted = 0
-        for row in rows:
-            if size + len(row) + 1 > budget:
-                break
-            parts.append(row + "\n")
-            size += len(row) + 1
-            fitted += 1
-        parts.append(closing)
-        shown += fitted
-        if fitted < len(rows):
-            break
-    if shown < total:
-        parts.append(f"... and {total - shown:,} more {what} not shown here "
-                     "(see the plan as text or JSON)\n\n")
-    parts.append("\n".join(tail) + "\n")
-    return "".join(parts)
-
-
 def render_markdown(plan: Plan) -> str:
     """The plan for a pull-request comment: summary table, notes, details collapsed per location."""
     s = plan.summary
@@ -210,26 +182,26 @@ def render_markdown(plan: Plan) -> str:
             for symbol, label, text in groups[location][sku].lines():
                 text = text.replace(" -> ", " → ")
                 rows.append(f"| {symbol} | {_md(label)} | {_md(text)} |")
-        n = len(rows)
-        sections.append((f"{_md(location)} ({n} change{'s' if n != 1 else ''})", rows))
+        sections.append((f"{_md(location)} ({plural(len(rows), 'change')})", rows))
     tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
-    return _budgeted(head, sections, tail, "changes")
+    return fit_sections(head, sections, tail, "changes")
 
 
 def drift_entries(plan: Plan) -> list[dict]:
     """Where the live store left the manifests, one entry per quantity or activation state.
 
-    Quantity entries carry ``desired``, ``live`` and ``delta = live - desired``; activation
-    entries carry the states (``active``/``inactive``/``missing``) and ``delta: None``.
+    Quantity entries carry ``desired``, ``live`` and ``delta = desired - live``, the change a
+    plan would make (the same sign as ``plan``); activation entries carry the states
+    (``active``/``inactive``/``missing``) and ``delta: None``.
     """
     entries = []
     for c in plan.changes:
         lv = c.level
-        entry = {"location": lv.location, "sku": lv.sku, "location_id": lv.location_id,
+        entry = {"location": lv.location, "sku": lv.item_sku, "location_id": lv.location_id,
                  "item_id": lv.item_id}
         if isinstance(c, Adjust):
             entry.update(kind="quantity", quantity=c.quantity, desired=c.after, live=c.before,
-                         delta=c.before - c.after, inactive=c.inactive)
+                         delta=c.after - c.before, inactive=c.inactive)
         elif isinstance(c, Activate):
             entry.update(kind="activation", quantity=None, desired="active",
                          live="inactive" if c.reactivation else "missing", delta=None,
@@ -239,26 +211,37 @@ def drift_entries(plan: Plan) -> list[dict]:
                          desired="unmanaged" if c.unmanaged else "inactive", live="active",
                          delta=None, inactive=False)
         entries.append(entry)
-    entries.sort(key=lambda e: (e["location"], e["sku"], e["kind"] != "activation",
+    entries.sort(key=lambda e: (e["location"], _label(e), e["kind"] != "activation",
                                 e["quantity"] or ""))
     return entries
+
+
+def _label(entry: dict) -> str:
+    """How a drift entry's item is shown: its SKU, or its ID when it has none."""
+    return entry["sku"] or entry["item_id"]
 
 
 def _drift_text(e: dict) -> str:
     if e["kind"] == "quantity":
         where = " (inactive)" if e["inactive"] else ""
-        return f"{e['quantity']}{where}: live {e['live']}, desired {e['desired']} ({e['delta']:+d})"
+        return (f"{e['quantity']}{where}: live {e['live']:,}, desired {e['desired']:,} "
+                f"({e['delta']:+,d})")
     return f"{e['live']}, desired {e['desired']}"
 
 
 def _drift_line(plan: Plan, entries: list[dict]) -> str:
-    if not entries:
-        line = "No drift. The store matches the manifests."
-    else:
+    partial = " in the selected levels" if plan.partial else ""
+    if entries:
         levels = len({(e["location_id"], e["item_id"]) for e in entries})
-        line = f"Drift: {levels:,} level{'s' if levels != 1 else ''} differ from the manifests."
+        verb = "differs" if levels == 1 else "differ"
+        line = f"Drift: {plural(levels, 'level')}{partial} {verb} from the manifests."
+    elif plan.errors:
+        line = f"No drift found{partial} where the manifests could be read, but"
+    else:
+        line = f"No drift{partial}. The store matches the manifests."
     if plan.errors:
-        line += f" {len(plan.errors)} error(s)."
+        line += (f" {plural(len(plan.errors), 'error')} (see above): levels the errors concern "
+                 "were not checked.")
     return line
 
 
@@ -266,16 +249,19 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
     """Drift for a terminal: per location, each live value that differs from its manifest."""
     entries = drift_entries(plan)
     out: list[str] = []
-    width = max((len(e["sku"]) for e in entries), default=0)
+    width = max((len(_label(e)) for e in entries), default=0)
     location = None
     for e in entries:
         if e["location"] != location:
             location = e["location"]
             out.append(_paint(location, "h", color))
-        out.append(f"  {e['sku']:<{width}}  {_drift_text(e)}")
-    if plan.errors:
-        out += ["", _paint("Errors:", "h", color)]
-        out += [_paint(f"  x {n}", "x", color) for n in plan.errors]
+        out.append(f"  {_label(e):<{width}}  {_drift_text(e)}")
+    for title, symbol, notes in (("Warnings:", "!", plan.warnings), ("Errors:", "x", plan.errors)):
+        if notes:
+            if out:
+                out.append("")
+            out.append(_paint(title, "h", color))
+            out += [_paint(f"  {symbol} {n}", symbol, color) for n in notes]
     if out:
         out.append("")
     out.append(_drift_line(plan, entries))
@@ -283,12 +269,14 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
 
 
 def render_drift_json(plan: Plan) -> str:
-    """Drift as JSON for monitoring: ``{"drift": [...], "levels": N, "errors": [...]}``."""
+    """Drift as JSON for monitoring: ``{"drift": [...], "levels": N, "errors": [...],
+    "warnings": [...]}``."""
     entries = drift_entries(plan)
     data = {
         "drift": entries,
         "levels": len({(e["location_id"], e["item_id"]) for e in entries}),
         "errors": [n.to_dict() for n in plan.errors],
+        "warnings": [n.to_dict() for n in plan.warnings],
     }
     return document_json(data)
 
@@ -298,13 +286,14 @@ def render_drift_markdown(plan: Plan) -> str:
     entries = drift_entries(plan)
     head = ["### syncer drift", ""]
     head += _md_notes("Errors", plan.errors)
+    head += _md_notes("Warnings", plan.warnings)
     sections: dict[str, list[str]] = {}
     for e in entries:
         sections.setdefault(e["location"], []).append(
-            f"| | {_md(e['sku'])} | {_md(_drift_text(e))} |")
-    parts = [(f"{_md(loc)} ({len(rows)} difference{'s' if len(rows) != 1 else ''})", rows)
+            f"| | {_md(_label(e))} | {_md(_drift_text(e))} |")
+    parts = [(f"{_md(loc)} ({plural(len(rows), 'difference')})", rows)
              for loc, rows in sections.items()]
-    return _budgeted(head, parts, [_drift_line(plan, entries)], "differences")
+    return fit_sections(head, parts, [_drift_line(plan, entries)], "differences")
 
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {

@@ -13,7 +13,7 @@ def _held_units(quantities: Mapping[str, int]) -> str:
     held = {k: v for k, v in quantities.items() if v and k != "on_hand"}
     if not held and quantities.get("on_hand"):
         held = {"on_hand": quantities["on_hand"]}
-    return ", ".join(f"{v} {k}" for k, v in sorted(held.items()))
+    return ", ".join(f"{v:,} {k}" for k, v in sorted(held.items()))
 
 
 def check_safety(
@@ -31,7 +31,7 @@ def check_safety(
         if pct > limits.max_changed_percent:
             findings.append(Finding(
                 "max_changed_percent",
-                f"changes {len(changed)} of {managed} managed levels ({pct:.1f}%), over the "
+                f"changes {len(changed):,} of {managed:,} managed levels ({pct:.1f}%), over the "
                 f"{limits.max_changed_percent:g}% limit; pass --force to apply anyway",
             ))
     if not limits.allow_deactivate_with_stock:
@@ -61,7 +61,7 @@ def check_safety(
     if limits.max_units_removed is not None and removed > limits.max_units_removed:
         findings.append(Finding(
             "max_units_removed",
-            f"removes {removed} units, over the limit of {limits.max_units_removed}; "
+            f"removes {removed:,} units, over the limit of {limits.max_units_removed:,}; "
             "pass --force to apply anyway",
         ))
     return tuple(sorted(findings, key=Notice.sort_key))

@@ -225,7 +225,17 @@ def apply_cost(kinds: Sequence[str]) -> int:
 
 #: Every fixed document syncer sends; the point reads and the apply mutation are built per
 #: shape by ``levels_by_item_query`` and ``apply_document``.
+#: The shop's identity: a saved plan records it, and apply checks the store still answers it.
+SHOP_QUERY = """
+query SyncerShop {
+  shop {
+    myshopifyDomain
+  }
+}
+"""
+
 QUERIES = {
+    "shop": SHOP_QUERY,
     "locations": LOCATIONS_QUERY,
     "items_by_sku": ITEMS_BY_SKU_QUERY,
     "nodes": NODES_QUERY,

@@ -23,11 +23,12 @@ is missing or ambiguous, with the manifest's file:line.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from syncer.errors import RemoteError
-from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState
+from syncer.errors import RemoteError, plural
+from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState, nfc
 from syncer.progress import Tick
 from syncer.shopify import decode, documents
 from syncer.shopify.bulk import BulkPolicy, BulkUnavailable, Fetch, bulk_objects, collect
@@ -144,7 +145,7 @@ class _Reader:
         targets = self._resolve_locations(desired.locations)
         managed = self._managed_items(desired, targets)
         self._expected = sum(len(items) for items in managed.values())
-        self.progress(f"Reading {_count(len(targets), 'location')} ...")
+        self.progress(f"Reading {plural(len(targets), 'location')} ...")
         for location_id in sorted(managed):
             items = managed[location_id]
             point_cost = documents.levels_by_item_cost([len(items)])
@@ -198,8 +199,8 @@ class _Reader:
         calls = getattr(self.transport, "calls", 0) - self._calls0
         cost = getattr(self.transport, "cost_points", 0) - self._cost0
         return (
-            f"Reading {_count(len(managed), 'location')}, {_count(len(levels), 'level')} "
-            f"(incl. {inactive:,} inactive) ... done ({_count(calls, 'call')}, "
+            f"Reading {plural(len(managed), 'location')}, {plural(len(levels), 'level')} "
+            f"(incl. {inactive:,} inactive) ... done ({plural(calls, 'call')}, "
             f"{cost:,.0f} cost points)"
         )
 
@@ -216,20 +217,23 @@ class _Reader:
         """Ids of the locations the manifests name (every match of an ambiguous name)."""
         by_name: dict[str, list[str]] = {}
         for location in self.builder.locations.values():
-            by_name.setdefault(location.name, []).append(location.id)
+            by_name.setdefault(nfc(location.name), []).append(location.id)
         ids = set()
         for ref in refs:
             if ref.startswith(LOCATION_GID):
                 if ref in self.builder.locations:
                     ids.add(ref)
             else:
-                ids.update(by_name.get(ref, ()))
+                # Names compare in NFC, as the planner does: a name typed in NFD still matches.
+                ids.update(by_name.get(nfc(ref), ()))
         return sorted(ids)
 
     def _read_items(self, location_refs: Iterable[str], item_refs: Iterable[str]) -> None:
         """Items by SKU (search) and by gid, plus location gids the listing did not show."""
         refs = set(item_refs)
-        skus = sorted(r for r in refs if not r.startswith(ITEM_GID))
+        # A SKU is searched as written and in NFC and NFD, so the planner can match it in NFC.
+        skus = sorted({form for r in refs if not r.startswith(ITEM_GID)
+                       for form in (r, nfc(r), unicodedata.normalize("NFD", r))})
         ids = sorted(r for r in refs if r.startswith(ITEM_GID))
         ids += sorted(
             r
@@ -264,7 +268,7 @@ class _Reader:
         by_sku: dict[str, list[str]] = {}
         for item in self.builder.items.values():
             if item.sku:
-                by_sku.setdefault(item.sku, []).append(item.id)
+                by_sku.setdefault(nfc(item.sku), []).append(item.id)
         by_location = {loc_id: set() for loc_id in targets}
         resolved = {ref: self._resolve_locations([ref]) for ref in desired.locations}
         for level in desired.levels:
@@ -272,7 +276,7 @@ class _Reader:
             if level.item.startswith(ITEM_GID):
                 item_ids = [level.item] if level.item in self.builder.items else []
             else:
-                item_ids = by_sku.get(level.item, [])
+                item_ids = by_sku.get(nfc(level.item), [])
             for loc_id in loc_ids:
                 by_location[loc_id].update(item_ids)
         return {loc_id: sorted(items) for loc_id, items in by_location.items()}
@@ -357,9 +361,6 @@ class _Reader:
         self._tick(sum(len(items) for _, items in groups))
 
 
-def _count(number: int, noun: str) -> str:
-    """``1 location``, ``1,204 levels``."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _halves(groups: Sequence[tuple[str, Sequence[str]]]) -> list[list]:
@@ -374,6 +375,13 @@ def _halves(groups: Sequence[tuple[str, Sequence[str]]]) -> list[list]:
 def _chunks(values: Sequence, size: int) -> Iterable[list]:
     for start in range(0, len(values), max(1, size)):
         yield list(values[start : start + size])
+
+
+def read_shop(transport: Transport) -> str:
+    """The shop's ``myshopifyDomain`` (``acme.myshopify.com``), which names it for good."""
+    data = decode.raise_for_errors(transport.execute(documents.SHOP_QUERY, None))
+    shop = data.get("shop") if isinstance(data, dict) else None
+    return decode.require(shop, "myshopifyDomain", str, "shop")
 
 
 def read_levels(

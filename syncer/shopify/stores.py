@@ -74,6 +74,8 @@ def parse_store(value: str) -> StoreSpec:
     StoreSpec(kind='shopify', address='us-flagship.myshopify.com')
     >>> parse_store("http://127.0.0.1:8080/")
     StoreSpec(kind='http', address='http://127.0.0.1:8080')
+    >>> parse_store("http://localhost:8080/admin/api/2026-04/graphql.json")
+    StoreSpec(kind='http', address='http://127.0.0.1:8080')
     """
     text = (value or "").strip()
     if not text:
@@ -98,15 +100,21 @@ def parse_store(value: str) -> StoreSpec:
 
 
 def _parse_url(text: str) -> StoreSpec:
-    match = re.fullmatch(r"(https?)://([^/?#]+)/*", text)
+    # The endpoint itself (as the emulator's banner prints it) names the same store.
+    match = re.fullmatch(r"(https?)://([^/?#]+)(?:/+admin/api/[^/]+/graphql\.json)?/*", text)
     if not match:
-        raise UsageError(f"store URL {text!r} must be just scheme, host and port, with no path")
+        raise UsageError(
+            f"store URL {text!r} must be just scheme, host and port (or the GraphQL endpoint "
+            "URL, .../admin/api/VERSION/graphql.json)"
+        )
     scheme, netloc = match.group(1), match.group(2).lower()
     if scheme == "https" and _SHOP.fullmatch(netloc):
         return StoreSpec("shopify", netloc)
     host, _, port = netloc.rpartition(":") if not netloc.endswith("]") else (netloc, "", "")
     if scheme == "http" and host in _LOCAL_HOSTS and port.isdigit():
-        return StoreSpec("http", f"http://{host}:{port}")
+        # One spelling per address, so a plan made via localhost applies via 127.0.0.1.
+        host = "127.0.0.1" if host == "localhost" else host
+        return StoreSpec("http", f"http://{host}:{int(port)}")
     raise UsageError(
         f"store URL {text!r} is not allowed: use http://127.0.0.1:PORT (or localhost) for an "
         "emulator, or SHOP.myshopify.com for a Shopify store"

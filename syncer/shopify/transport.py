@@ -21,10 +21,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from syncer.errors import RefusedError, StoreError, UsageError
+from syncer.errors import RefusedError, StoreError, UsageError, plural
 from syncer.shopify.decode import error_code, graphql_errors
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
@@ -160,7 +162,7 @@ class _BaseTransport:
 
     def _wait_for_bucket(self, cost: dict, throttles: int) -> None:
         if throttles > self._retry.max_throttle_waits:
-            raise StoreError(f"{self.where} kept throttling after {throttles - 1} waits")
+            raise StoreError(f"{self.where} kept throttling after {plural(throttles - 1, 'wait')}")
         delay = self._bucket.delay_after_throttle(cost, self._retry.max_delay)
         if delay is None:
             self._backoff(throttles, "THROTTLED without a throttle status")
@@ -187,6 +189,11 @@ class _BaseTransport:
 
     def _status_error(self, reply: _Reply) -> StoreError:
         """The error for a non-retried HTTP status; 401/403/404 mean nothing was run."""
+        if reply.status == 401 and not self._secrets:
+            return RefusedError(
+                f"{self.where} needs an access token and none was given (HTTP 401): set "
+                f"{TOKEN_ENV} to an Admin API access token for this shop"
+            )
         if reply.status == 401:
             return RefusedError(
                 f"{self.where} rejected the access token (HTTP 401): check {TOKEN_ENV} "
@@ -276,6 +283,20 @@ class HttpTransport(_BaseTransport):
     def __repr__(self) -> str:
         return f"HttpTransport({self.url!r}, calls={self.calls})"
 
+    def _unreachable(self, exc: requests.RequestException) -> RefusedError | None:
+        """The error for a host that cannot be reached at all (its name does not resolve, or
+        nothing accepts the connection): nothing was sent, and retrying cannot heal it."""
+        reason = _reason(exc)
+        host = urlsplit(self.url).hostname or self.where
+        if isinstance(reason, NameResolutionError):
+            return RefusedError(f"cannot reach {self.where}: the host name {host} does not "
+                                "resolve; check the store address (--store) and the network")
+        if isinstance(reason, NewConnectionError):  # refused, unreachable; not a timeout
+            why = str(reason).rsplit("] ", 1)[-1] if "] " in str(reason) else "refused"
+            return RefusedError(f"cannot reach {self.where}: {why.rstrip('.').lower()}; check "
+                                "that the store (or `syncer emulator`) is running at that address")
+        return None
+
     def close(self) -> None:
         """Close the HTTP session."""
         if self._session is not None:
@@ -290,6 +311,9 @@ class HttpTransport(_BaseTransport):
         try:
             response = self._session.post(self.url, json=body, timeout=self._timeout)
         except requests.RequestException as exc:
+            unreachable = self._unreachable(exc)
+            if unreachable is not None:
+                raise unreachable from None
             raise _ConnectionLost(_first_line(exc)) from None
         retry_after = _retry_after(response.headers)
         try:
@@ -303,6 +327,12 @@ class HttpTransport(_BaseTransport):
         return _Reply(response.status_code, payload, retry_after)
 
 
+def _reason(exc: requests.RequestException) -> BaseException | None:
+    """The urllib3 error under a requests error (``MaxRetryError.reason``), if any."""
+    inner = exc.args[0] if exc.args else None
+    return getattr(inner, "reason", None)
+
+
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
     value = (headers or {}).get("Retry-After")
     try:
@@ -311,8 +341,13 @@ def _retry_after(headers: Mapping[str, str] | None) -> float | None:
         return None
 
 
-def _first_line(exc: BaseException) -> str:
-    return type(exc).__name__ + (": " + str(exc).splitlines()[0][:160] if str(exc) else "")
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    """``Type: first line`` of ``exc``, shortened at a word boundary (never mid-word)."""
+    text = str(_reason(exc) or exc) if isinstance(exc, requests.RequestException) else str(exc)
+    line = text.splitlines()[0] if text else ""
+    if len(line) > limit:
+        line = line[:limit].rsplit(" ", 1)[0] + " ..."
+    return type(exc).__name__ + (f": {line}" if line else "")
 
 
 def download(url: str, timeout: float = 60.0) -> Iterator[bytes]:

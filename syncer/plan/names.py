@@ -1,0 +1,84 @@
+"""Names as people compare them: in Unicode NFC, and for did-you-mean, ignoring case.
+
+A location or SKU typed with a combining accent matches the store's precomposed one; an unknown
+name gets the closest name syncer read as a suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+
+from syncer.model import ITEM_GID, Item, LiveState, nfc
+
+#: Most unknown names per plan that get a fuzzy did-you-mean (each compares with every name).
+_FUZZY_SUGGESTIONS = 20
+_FUZZY_CANDIDATES = 20_000
+
+
+class Suggester:
+    """Did-you-mean for names the store does not have: the same name in another case, else the
+    closest name (difflib), compared in NFC; fuzzy matching is bounded per plan."""
+
+    def __init__(self, names: Iterable[str]):
+        self.folded: dict[str, str] = {}
+        for name in sorted(names):
+            self.folded.setdefault(nfc(name).casefold(), name)
+        self.fuzzy_left = _FUZZY_SUGGESTIONS if len(self.folded) <= _FUZZY_CANDIDATES else 0
+
+    def __call__(self, ref: str) -> str:
+        key = nfc(ref).casefold()
+        name = self.folded.get(key)
+        if name is None and self.fuzzy_left > 0:
+            self.fuzzy_left -= 1
+            close = difflib.get_close_matches(key, list(self.folded), n=1, cutoff=0.75)
+            name = self.folded[close[0]] if close else None
+        return f" (did you mean {name!r}?)" if name is not None else ""
+
+
+def suggestion(ref: str, names: Iterable[str]) -> str:
+    """`` (did you mean 'NAME'?)`` for the name in ``names`` closest to ``ref``, or ``''``.
+
+    >>> suggestion("main warehouse", ["Main Warehouse", "Retail Soho"])
+    " (did you mean 'Main Warehouse'?)"
+    """
+    return Suggester(names)(ref)
+
+
+def by_name(values: Iterable, name: Callable) -> tuple[dict, dict]:
+    """Values by exact name and by NFC name."""
+    exact: dict[str, list] = {}
+    normal: dict[str, list] = {}
+    for value in values:
+        exact.setdefault(name(value), []).append(value)
+        normal.setdefault(nfc(name(value)), []).append(value)
+    return exact, normal
+
+
+class ItemIndex:
+    """Items by gid or SKU (exact, else in NFC), and did-you-mean for unknown SKUs."""
+
+    def __init__(self, live: LiveState):
+        self.live = live
+        self._nfc: dict[str, list[str]] | None = None
+        self._suggest: Suggester | None = None
+
+    def resolve(self, ref: str) -> Item | tuple[str, ...]:
+        """The item ``ref`` names, or the ids it matches when not exactly one."""
+        live = self.live
+        if ref.startswith(ITEM_GID):
+            item = live.items.get(ref)
+            return item if item is not None else ()
+        ids = live.items_by_sku.get(ref)
+        if ids is None:
+            if self._nfc is None:
+                self._nfc = {}
+                for sku, matches in live.items_by_sku.items():
+                    self._nfc.setdefault(nfc(sku), []).extend(matches)
+            ids = tuple(sorted(self._nfc.get(nfc(ref), ())))
+        return live.items[ids[0]] if len(ids) == 1 else ids
+
+    def suggest(self, ref: str) -> str:
+        if self._suggest is None:
+            self._suggest = Suggester(self.live.items_by_sku)
+        return self._suggest(ref)
