@@ -115,18 +115,21 @@ def make_plan(
     prune: bool = False,
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
+    read_all: bool = False,
     progress: Progress | None = None,
     read: str = "auto",
     report_only: bool = False,
 ) -> PlanResult:
     """Load the manifests, read the live store, and plan. Never writes to the store.
 
-    Manifests and selectors are checked before any request is sent. With ``report_only`` (drift:
-    a plan never applied) every difference is listed, also deactivations Shopify would refuse,
-    and a manifest problem does not hide drift elsewhere: the levels that could be read are
-    compared and the problems become errors of the plan. Unmanaged levels are then not looked
-    for (a level declared in a broken file would look unmanaged); a warning says so. ``read`` is
-    ``auto``, ``bulk`` or ``paged`` (how the store is read; see ``syncer.shopify.reader``).
+    Manifests and selectors are checked before any request is sent. ``read_all`` pages through
+    every level of the manifests' locations (``read: scan``) instead of choosing by cost; ``read``
+    is ``auto`` (one bulk query for large manifests), ``bulk``, ``paged`` or ``scan``. With
+    ``report_only`` (drift: a plan never applied) every difference is listed, also deactivations
+    Shopify would refuse, and a manifest problem does not hide drift elsewhere: the levels that
+    could be read are compared and the problems become errors of the plan. Unmanaged levels are
+    then not looked for (a level declared in a broken file would look unmanaged); a warning says
+    so.
     """
     problems: tuple[Problem, ...] = ()
     try:
@@ -140,8 +143,10 @@ def make_plan(
     if problems:
         policy = dataclasses.replace(desired.policy, unmanaged="ignore")
         desired, prune = dataclasses.replace(desired, policy=policy), False
-    live = read_live(store.transport, desired, prune=prune, progress=progress, read=read,
-                     fetch=store.fetch)
+    if read == "scan":
+        read_all, read = True, "paged"
+    live = read_live(store.transport, desired, prune=prune or read_all, progress=progress,
+                     read=read, fetch=store.fetch)
     found = make_changes(desired, live, prune=prune, targets=selection, report_only=report_only)
     if problems:
         found = _with_manifest_problems(found, problems, unmanaged)
@@ -167,6 +172,7 @@ def plan(
     out: str | os.PathLike | None = None,
     reason: str = DEFAULT_REASON,
     reference: str | None = None,
+    read_all: bool = False,
     hooks: Hooks = QUIET,
     read: str = "auto",
 ) -> PlanResult:
@@ -179,7 +185,7 @@ def plan(
         check_plan_output(out, store=store or os.environ.get(STORE_ENV), manifests=paths)
     connection = connect(store, api_version=api_version)
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                       progress=hooks.say, read=read)
+                       read_all=read_all, progress=hooks.say, read=read)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if out:
@@ -197,6 +203,7 @@ def drift(
     prune: bool = False,
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
+    read_all: bool = False,
     hooks: Hooks = QUIET,
     read: str = "auto",
 ) -> PlanResult:
@@ -207,7 +214,7 @@ def drift(
     """
     connection = connect(store, api_version=api_version)
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                       progress=hooks.say, report_only=True, read=read)
+                       read_all=read_all, progress=hooks.say, report_only=True, read=read)
     hooks.show_plan(result.plan)
     message = "the manifests have errors against the live store (see above)"
     if result.plan.has_changes and result.plan.errors:
@@ -288,6 +295,7 @@ def apply(
     targets: Sequence[str] = (),
     excludes: Sequence[str] = (),
     report_path: str | os.PathLike | None = None,
+    read_all: bool = False,
     hooks: Hooks = QUIET,
     read: str = "auto",
 ) -> ApplyReport | None:
@@ -322,18 +330,18 @@ def apply(
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,
-                                            options, auto_approve, hooks, read)
+                                            options, auto_approve, hooks, read_all, read)
         options = dataclasses.replace(options, limits=meta.limits)
         return _run(plan_, meta, connection, options, report_path, hooks)
     finally:
         connection.close()
 
 
-def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto_approve, hooks,
-                      read="auto"):
+def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto_approve,
+                      hooks, read_all=False, read="auto"):
     """Plan the manifests, show the plan, check it is safe and ask before applying it."""
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                       progress=hooks.say, read=read)
+                       read_all=read_all, progress=hooks.say, read=read)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if result.plan.has_changes:

@@ -49,9 +49,12 @@ def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DE
                       reference: str | None = None, shop: str | None = None) -> dict:
     """The saved-plan document for ``result``, with a new random ``plan_id`` (``shop``: the
     store's ``myshopifyDomain``, which apply checks)."""
+    plan_id = str(uuid.uuid4())
+    if reference and "{plan_id}" in reference:  # a syncer.yaml reference pattern
+        reference = reference.replace("{plan_id}", plan_id)
     return plan_document(
         result.plan,
-        plan_id=str(uuid.uuid4()),
+        plan_id=plan_id,
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         store=store.name,
         api_version=store.api_version,

@@ -107,3 +107,15 @@ def plan_case(name: str):
     desired = desired_from_yaml(case / "desired.yaml")
     return plan(desired, live, prune=options.get("prune", False),
                 targets=options.get("targets", ()), excludes=options.get("excludes", ())), live
+
+
+def run_cli(*args, env=None):
+    """``syncer ARGS`` in process with no store from the environment; never a traceback."""
+    from click.testing import CliRunner
+
+    from syncer.cli import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in args],
+                                env={"SYNCER_STORE": "", **(env or {})})
+    assert "Traceback" not in result.output + result.stderr, result.output + result.stderr
+    return result

@@ -32,14 +32,21 @@ ALLOWED: dict[str, set[str]] = {
     "saved_plans": {"syncer", "connect", "manifest", "plan", "model", "errors", "resources"},
     "engine": {"syncer", "connect", "saved_plans", "manifest", "plan", "shopify", "apply",
                "emulator", "model", "errors", "resources"},
-    "cli": {"syncer", "engine", "connect", "saved_plans", "manifest", "plan", "shopify", "apply",
-            "emulator", "model", "errors", "resources", "progress"},
+    # the GitOps loop's engine-level workflows: import, drift write-back, fleets, review
+    "importer": {"connect", "manifest", "shopify", "model", "errors", "resources"},
+    "gitops": {"engine", "saved_plans", "manifest", "plan", "model", "errors", "resources"},
+    "fleet": {"engine", "connect", "saved_plans", "manifest", "plan", "shopify", "errors"},
+    "review": {"engine", "connect", "plan"},
+    "cli": {"syncer", "engine", "connect", "saved_plans", "importer", "gitops", "fleet", "review",
+            "manifest", "plan", "shopify", "apply", "emulator", "model", "errors", "resources",
+            "progress"},
     "syncer": {"manifest", "plan", "model", "errors"},  # syncer/__init__.py: the library API
     "__main__": {"cli"},
 }
 # third-party library -> the only modules that may import it
-ONLY_IN = {"click": {"syncer.cli", "syncer.cli.emulator", "syncer.cli.terminal"},
-           "requests": {"syncer.shopify.transport"}}
+ONLY_IN = {"click": {"syncer.cli", "syncer.cli.emulator", "syncer.cli.terminal",
+                     "syncer.cli.gitops"},
+           "requests": {"syncer.shopify.transport"}, "ruamel": {"syncer.manifest.edit"}}
 # I/O modules the pure plan stage must never reach, whatever ALLOWED says
 PLAN_FORBIDDEN = ("syncer.shopify", "syncer.apply", "syncer.cli", "syncer.engine",
                   "syncer.connect", "syncer.saved_plans")

@@ -46,7 +46,8 @@ def test_example_is_valid(folder):
 
 def test_every_example_file_is_valid_on_its_own_and_against_the_raw_schema():
     validator = Draft202012Validator(load_json_schema("manifest.schema.json"))
-    files = sorted(EXAMPLES.rglob("*.y*ml"))
+    # examples/ci holds CI configuration, not manifests
+    files = sorted(f for f in EXAMPLES.rglob("*.y*ml") if f.relative_to(EXAMPLES).parts[0] != "ci")
     assert len(files) >= 5
     for file in files:
         load_manifests([file])

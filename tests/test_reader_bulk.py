@@ -192,7 +192,8 @@ def test_the_read_flag_chooses_how_plan_reads_the_store(tmp_path, mode, bulk):
     assert ("Bulk operation COMPLETED" in result.stderr) is bulk
     assert "Reading 1 location" in result.stderr or "Reading 2 locations" in result.stderr
     bad = CliRunner().invoke(cli, ["plan", str(example / "inventory.yaml"), "--read", "fast"])
-    assert bad.exit_code == 64 and "'fast' is not one of 'auto', 'bulk', 'paged'" in bad.stderr
+    assert bad.exit_code == 64
+    assert "'fast' is not one of 'auto', 'bulk', 'paged', 'scan'" in bad.stderr
 
 
 def test_bulk_reads_over_http_stream_the_result_from_the_emulators_url():
@@ -225,3 +226,26 @@ def test_bulk_reads_over_http_stream_the_result_from_the_emulators_url():
     assert plan(desired, live) == expected
     assert emu.bulk.downloads == 2 and not any("unavailable" in line for line in lines)
     assert any(line.startswith("Bulk result download broke") for line in lines)
+
+
+def test_read_mode_comes_from_syncer_yaml_and_the_flag_overrides_it(tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from syncer.cli import cli
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "quickstart"
+    folder = tmp_path / "stores" / "us"
+    folder.mkdir(parents=True)
+    shutil.copy(example / "store.json", folder / "store.json")
+    shutil.copy(example / "inventory.yaml", folder / "inventory.yaml")
+    (folder / "syncer.yaml").write_text("store: store.json\nread: bulk\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SYNCER_READ", raising=False)
+    configured = CliRunner().invoke(cli, ["plan", "stores/us"])
+    assert configured.exit_code == 0, configured.output
+    assert "Bulk operation COMPLETED" in configured.stderr
+    flagged = CliRunner().invoke(cli, ["plan", "stores/us", "--read", "paged"])
+    assert flagged.exit_code == 0 and "Bulk operation" not in flagged.stderr

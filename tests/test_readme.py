@@ -46,3 +46,13 @@ def test_quickstart_runs_and_matches_the_readme(tmp_path, monkeypatch):
             printed.append(result.output)
     got = _normalise("".join(printed), tmp_path)
     assert sorted(got.splitlines()) == sorted(_normalise(shown, tmp_path).splitlines())
+
+
+def test_ci_section_shows_the_real_plan_comment(tmp_path):
+    shown = re.search(r"<!-- plan-comment -->\n```markdown\n(.*?)```", README, re.S).group(1)
+    store = tmp_path / "store.json"
+    shutil.copy(ROOT / "examples/quickstart/store.json", store)
+    result = CliRunner().invoke(cli, ["plan", str(ROOT / "examples/quickstart"), "--store",
+                                      str(store), "--format", "markdown"])
+    assert result.exit_code == 0
+    assert result.stdout == shown

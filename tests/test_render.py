@@ -123,7 +123,9 @@ def test_markdown_escapes_table_cells():
     p = Plan((Adjust(LevelRef("A|B", "<b>X|Y</b>", "gid://shopify/Location/1",
                               "gid://shopify/InventoryItem/1"), "available", 1, 2),))
     md = render_markdown(p)
-    assert "A\\|B" in md and "&lt;b&gt;X\\|Y&lt;/b&gt;" in md
+    # the location heads a <summary> (HTML, no Markdown there); the SKU sits in a table cell
+    assert "<summary>A|B (1 change)</summary>" in md
+    assert "| \\<b\\>X\\|Y\\</b\\> |" in md
 
 
 def test_renderer_tables():

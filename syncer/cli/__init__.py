@@ -13,23 +13,25 @@ import sys
 
 import click
 
-from syncer import __version__, engine
+from syncer import __version__, engine, fleet
 from syncer.apply.applier import ApplyOptions
-from syncer.cli import terminal
+from syncer.cli import gitops, terminal
 from syncer.cli.emulator import emulator
 from syncer.errors import (
     EXIT_CHANGES,
+    EXIT_CONFLICT,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_UNSAFE,
     EXIT_USAGE,
     SyncerError,
+    UsageError,
 )
 from syncer.manifest import load as manifest
 from syncer.plan.document import DEFAULT_REASON
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
 from syncer.progress import ProgressPrinter
-from syncer.shopify.reader import BULK_MIN_LEVELS, READ_MODES
+from syncer.shopify.reader import BULK_MIN_LEVELS
 from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 from syncer.shopify.variables import ADJUST_REASONS
 
@@ -96,7 +98,8 @@ def validate(paths, fmt):
         syncer validate stores/ --format json
     """
     validation = engine.validate(paths)
-    desired, problems = validation.desired, validation.problems
+    problems = (*gitops.config_problems(paths), *validation.problems)
+    desired = None if problems else validation.desired
     if fmt == "json":
         click.echo(manifest.render_report_json(desired, problems))
     elif desired is not None:
@@ -111,13 +114,14 @@ def validate(paths, fmt):
 def _store_options(func):
     """``--store`` and ``--api-version``, shared by every command that talks to a store."""
     func = click.option(
-        "--api-version", default=DEFAULT_API_VERSION, show_default=True, metavar="YYYY-MM",
-        help="Shopify Admin API version (2026-04 or later).",
+        "--api-version", metavar="YYYY-MM",
+        help="Shopify Admin API version (2026-04 or later). Default: $SYNCER_API_VERSION, "
+        f"syncer.yaml, else {DEFAULT_API_VERSION}.",
     )(func)
     return click.option(
         "--store", envvar=STORE_ENV, metavar="STORE",
         help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
-        f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}.",
+        f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store syncer.yaml names.",
     )(func)
 
 
@@ -167,9 +171,11 @@ def _progress(text: str) -> None:
 
 def _read_option(func):
     return click.option(
-        "--read", type=click.Choice(READ_MODES), default="auto", show_default=True,
-        help="How to read the store: one bulk query, paginated queries, or auto (bulk from "
-        f"{BULK_MIN_LEVELS} manifest levels on; paged if the bulk query fails).",
+        "--read", type=click.Choice(fleet.READ_MODES),
+        help="How to read the store: bulk (one bulk query), paged (paginated queries), scan "
+        f"(page through every level of the locations), or auto (bulk from {BULK_MIN_LEVELS} "
+        "manifest levels on; paged if a bulk query fails). Default: $SYNCER_READ, syncer.yaml's "
+        "read, auto.",
     )(func)
 
 
@@ -198,9 +204,9 @@ def _hooks(renderers, fmt) -> engine.Hooks:
               help="Only plan levels matching location=NAME or sku=GLOB (repeatable).")
 @click.option("--exclude", multiple=True, metavar="SELECTOR",
               help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
-@_read_option
-@_reason_options(DEFAULT_REASON, "Saved in the plan (-o); apply records it on every quantity "
+@_reason_options(None, "Saved in the plan (-o); apply records it on every quantity "
                  "change.")
+@_read_option
 def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude,
                  reason, reference, read):
     """Read the live store and show what applying the manifests would change. Never writes.
@@ -211,9 +217,19 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
         syncer plan stores/us --store us-flagship.myshopify.com -o plan.json
         syncer plan examples/quickstart --store store.json --format markdown
     """
-    result = engine.plan(paths, store, api_version=api_version, prune=prune, targets=target,
-                         excludes=exclude, out=out, reason=reason, reference=reference,
-                         hooks=_hooks(RENDERERS, fmt), read=read)
+    stores = gitops.stores_for(paths, store=store, api_version=api_version, reason=reason,
+                               reference=reference, read=read)
+    if len(stores) > 1:
+        if out:
+            raise UsageError("-o saves one store's plan: plan each store folder on its own to "
+                             "save its plan (in CI, one job per store)")
+        return gitops.plan_fleet(stores, RENDERERS, fmt, detailed_exitcode,
+                                 dict(prune=prune, targets=target, excludes=exclude))
+    (settings,) = stores
+    result = engine.plan(settings.paths, settings.store, api_version=settings.api_version,
+                         prune=prune, targets=target, excludes=exclude, out=out,
+                         reason=settings.reason, reference=settings.reference,
+                         read=settings.read, hooks=_hooks(RENDERERS, fmt))
     if not detailed_exitcode or not result.plan.has_changes:
         return 0
     return EXIT_UNSAFE if result.plan.unsafe else EXIT_CHANGES
@@ -228,8 +244,15 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
               help="Only check levels matching location=NAME or sku=GLOB (repeatable).")
 @click.option("--exclude", multiple=True, metavar="SELECTOR",
               help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Accepted as for `syncer plan`: drift always exits 2 when there is drift.")
+@click.option("--write-manifests", is_flag=True,
+              help="Adopt the drifted live values into the manifests (only those values change).")
+@click.option("--adopt-unmanaged", type=click.Path(dir_okay=False), metavar="FILE",
+              help="With --write-manifests: add levels no manifest names to FILE.")
 @_read_option
-def drift(paths, store, api_version, fmt, prune, target, exclude, read):
+def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitcode,
+          write_manifests, adopt_unmanaged, read):
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
@@ -242,8 +265,22 @@ def drift(paths, store, api_version, fmt, prune, target, exclude, read):
     \b
         syncer drift stores/us --store us-flagship.myshopify.com --format json
     """
-    result = engine.drift(paths, store, api_version=api_version, prune=prune, targets=target,
-                          excludes=exclude, hooks=_hooks(DRIFT_RENDERERS, fmt), read=read)
+    if adopt_unmanaged and not write_manifests:
+        raise UsageError("--adopt-unmanaged needs --write-manifests")
+    stores = gitops.stores_for(paths, store=store, api_version=api_version, read=read)
+    if len(stores) > 1:
+        if adopt_unmanaged:
+            raise UsageError("--adopt-unmanaged names one file: use it with one store folder")
+        options = dict(prune=prune, targets=target, excludes=exclude, report_only=True)
+        return gitops.plan_fleet(stores, DRIFT_RENDERERS, fmt, True, options,
+                                 write_manifests=write_manifests)
+    (settings,) = stores
+    result = engine.drift(settings.paths, settings.store, api_version=settings.api_version,
+                          prune=prune, targets=target, excludes=exclude,
+                          read=settings.read,
+                          hooks=_hooks(DRIFT_RENDERERS, fmt))
+    if write_manifests:
+        gitops.write_back(result, adopt_unmanaged)
     return EXIT_CHANGES if result.plan.has_changes else 0
 
 
@@ -279,8 +316,9 @@ def _duration(_ctx, _param, value):
               help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
               f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store a saved plan "
               "was made for.")
-@click.option("--api-version", default=DEFAULT_API_VERSION, show_default=True,
-              metavar="YYYY-MM", help="Shopify Admin API version (2026-04 or later).")
+@click.option("--api-version", metavar="YYYY-MM",
+              help="Shopify Admin API version (2026-04 or later). Default: "
+              f"$SYNCER_API_VERSION, syncer.yaml, else {DEFAULT_API_VERSION}.")
 @click.option("--auto-approve", is_flag=True,
               help="Apply manifests without asking for confirmation (needed off a terminal).")
 @click.option("--force", is_flag=True, help="Apply a plan marked unsafe.")
@@ -324,11 +362,24 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         syncer apply plan.json
         syncer apply stores/us --store store.json --auto-approve
     """
-    options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)
-    report = engine.apply(paths, store, api_version=api_version, options=options,
+    flags = dict(store=store, api_version=api_version, reason=reason, reference=reference,
+                 read=read)
+    saved = engine.is_plan_file(paths)
+    if saved:  # a saved plan carries its reason and reference: only flags are checked against it
+        settings = fleet.settings_for_files(engine.show(paths[0])[1].manifest_files, flags)
+        options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)
+    else:
+        settings = gitops.one_store(paths, **flags)
+        options = ApplyOptions(reason=settings.reason, reference=settings.reference,
+                               rebase=rebase, force=force)
+    report = engine.apply(paths if saved else settings.paths, store if saved else settings.store,
+                          api_version=settings.api_version, options=options,
                           auto_approve=auto_approve, max_plan_age=max_plan_age,
                           manifests=manifests, prune=prune, targets=target, excludes=exclude,
-                          report_path=report_path, hooks=_apply_hooks(verbose), read=read)
+                          report_path=report_path, read=settings.read,
+                          hooks=_apply_hooks(verbose))
+    if report is not None and report.exit_code == EXIT_CONFLICT and saved:
+        gitops.show_since_review(paths[0], report, store, settings.api_version, manifests)
     return report.exit_code if report is not None else 0
 
 
@@ -350,3 +401,4 @@ def _interactive() -> bool:
 
 
 cli.add_command(emulator)
+cli.add_command(gitops.import_command)

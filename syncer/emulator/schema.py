@@ -108,26 +108,31 @@ def connection(rows: list, number, args: dict) -> dict:
 
 # -- search syntax -----------------------------------------------------------------------
 
-_TERM = re.compile(r'(\w+):("[^"]*"|\S+)')
+_TOKEN = re.compile(r'\s*(?:(\w+):("(?:[^"\\]|\\.)*"|[^\s"]+)|(OR|AND)(?=\s|$)|(\S+))', re.S)
+_ESCAPED = re.compile(r"\\(.)", re.S)
 
 
 def search(rows: list, query: str | None, fields: dict) -> list:
     """Filter ``rows`` by Shopify search syntax: ``field:value`` terms joined by ``OR``.
 
     Space-separated terms inside an OR branch must all match. Unknown fields match nothing.
+    A quoted value may hold spaces, ``OR`` and backslash escapes (``\\"``, ``\\\\``).
     """
     if not query or not query.strip():
         return rows
-    branches = [branch.strip() for branch in re.split(r"\s+OR\s+", query.strip())]
-    parsed = []
-    for branch in branches:
-        terms = _TERM.findall(branch)
-        leftover = _TERM.sub("", branch).replace("AND", "").strip()
-        parsed.append(None if leftover or not terms else
-                      [(name, value.strip('"')) for name, value in terms])
+    parsed: list = [[]]
+    for name, value, word, other in _TOKEN.findall(query):
+        if word == "OR":
+            parsed.append([])
+        elif other or parsed[-1] is None:
+            parsed[-1] = None  # a term that is not field:value matches nothing
+        elif name:
+            if value.startswith('"') and value.endswith('"') and len(value) > 1:
+                value = _ESCAPED.sub(r"\1", value[1:-1])
+            parsed[-1].append((name, value))
 
     def matches(row, terms):
-        return terms is not None and all(
+        return bool(terms) and all(
             name in fields and fields[name](row, value) for name, value in terms)
 
     return [row for row in rows if any(matches(row, terms) for terms in parsed)]

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from syncer.errors import Problem, Source
 
 SUFFIXES = (".yaml", ".yml")
+#: The per-store settings file beside the manifests (``syncer.manifest.config``): not a manifest.
+CONFIG_NAME = "syncer.yaml"
 #: The largest manifest file read, in bytes. Reading costs about 0.6 s and 38 MB of memory per
 #: MiB of levels (a 100 MiB file took 64 s and 3.8 GB), so 16 MiB (about 280,000 levels, 10 s)
 #: bounds time and memory while leaving room for a 100,000-level location with comments.
@@ -98,7 +100,7 @@ def _walk(folder: str, ancestors: set, found: list, problems: list[Problem]) -> 
         report(Problem(Source(folder), f"cannot list the folder: {exc.strerror}"))
         return
     for entry in entries:
-        is_manifest = entry.name.endswith(SUFFIXES)
+        is_manifest = entry.name.endswith(SUFFIXES) and entry.name != CONFIG_NAME
         if entry.name.startswith(".") or not (
             is_manifest or entry.is_symlink() or entry.is_dir(follow_symlinks=False)
         ):

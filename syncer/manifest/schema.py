@@ -263,3 +263,8 @@ def _describe(value) -> str:
     if isinstance(value, str):
         return f"the text {value[:60]!r}"
     return "a list" if isinstance(value, list) else "a mapping"
+
+
+def check_schema(parsed: ParsedYaml, file: str, schema_name: str) -> list[Problem]:
+    """Problems of a parsed YAML document against ``schemas/<schema_name>``, each at its spot."""
+    return _errors(parsed, file, (), parsed.document, _Validator(load_json_schema(schema_name)))

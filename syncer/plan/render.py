@@ -5,6 +5,8 @@ They return strings; the CLI writes them and decides on colour (a terminal witho
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Iterable
 
 from syncer.errors import plural
@@ -145,9 +147,29 @@ def render_json(plan: Plan) -> str:
     return document_json(plan.to_dict())
 
 
-def _md(text: object) -> str:
-    return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-            .replace(">", "&gt;").replace("\n", " "))
+#: Characters that could start Markdown or HTML in a table cell or list item: backslash-escaped.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
+#: A mention (``@team``) or reference (``#12``) in manifest data must not notify or link anyone:
+#: a zero-width space after the sign breaks it and stays invisible.
+_MENTION = re.compile(r"([@#])(?=[\w-])")
+
+
+def escape_markdown(text: object) -> str:
+    r"""``text`` (a SKU, a location name, a message) as literal Markdown text on one line.
+
+    >>> escape_markdown("**x** <b>@ops</b> [a](b) | c")
+    '\\*\\*x\\*\\* \\<b\\>@\u200bops\\</b\\> \\[a\\](b) \\| c'
+    """
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).splitlines()))
+    return _MENTION.sub("\\1\u200b", text)
+
+
+def escape_html(text: object) -> str:
+    """``text`` as literal HTML text (a ``<summary>``: Markdown is not read there)."""
+    return _MENTION.sub("\\1\u200b", html.escape(" ".join(str(text).splitlines())))
+
+
+_md = escape_markdown
 
 
 def _md_notes(title: str, notes: Iterable[Notice]) -> list[str]:
@@ -182,7 +204,7 @@ def render_markdown(plan: Plan) -> str:
             for symbol, label, text in groups[location][sku].lines():
                 text = text.replace(" -> ", " → ")
                 rows.append(f"| {symbol} | {_md(label)} | {_md(text)} |")
-        sections.append((f"{_md(location)} ({plural(len(rows), 'change')})", rows))
+        sections.append((f"{escape_html(location)} ({plural(len(rows), 'change')})", rows))
     tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
     return fit_sections(head, sections, tail, "changes")
 
@@ -291,7 +313,7 @@ def render_drift_markdown(plan: Plan) -> str:
     for e in entries:
         sections.setdefault(e["location"], []).append(
             f"| | {_md(_label(e))} | {_md(_drift_text(e))} |")
-    parts = [(f"{_md(loc)} ({plural(len(rows), 'difference')})", rows)
+    parts = [(f"{escape_html(loc)} ({plural(len(rows), 'difference')})", rows)
              for loc, rows in sections.items()]
     return fit_sections(head, parts, [_drift_line(plan, entries)], "differences")
 

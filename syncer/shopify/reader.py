@@ -180,8 +180,9 @@ class _Reader:
         self.progress(self._summary(live, self._managed_items(desired, targets)))
         return live
 
-    def _tick(self, read: int) -> None:
-        """``Reading levels: 42,000 / 100,000, 12 s`` (and the rate-limit wait, if any)."""
+    def _tick(self, read: int, where: str = "") -> None:
+        """``Reading levels: 42,000 / 100,000, 12 s`` (and the rate-limit wait, if any); a scan
+        names its location (``where``)."""
         self._levels_read += read
         waited = getattr(self.transport, "waited", 0.0) - self._waited0
         elapsed = time.monotonic() - self._started + waited
@@ -191,6 +192,7 @@ class _Reader:
             text += f", {elapsed:.0f} s"
         if waited >= 1:
             text += f" ({waited:.0f} s waiting on the rate limit)"
+        text += where
         self.progress(Tick(text, self._levels_read, total))
 
     def _summary(self, live: LiveState, managed: dict) -> str:
@@ -304,7 +306,7 @@ class _Reader:
                 level = self.builder.add_level(location_id, node)
                 remaining.discard(level.item_id)
             spent += documents.location_levels_cost(first)
-            self._tick(len(page.nodes))
+            self._tick(len(page.nodes), f" ({name})")
             if page.has_next and not read_all and (
                 documents.levels_by_item_cost([len(remaining)]) <= spent
             ):
@@ -402,3 +404,31 @@ def read_levels(
     reader.pending = [(loc, sorted(items)) for loc, items in sorted(by_location.items())]
     reader._point_reads()
     return dict(reader.builder.levels)
+
+
+def read_store(
+    transport: Transport,
+    locations: Iterable[str] | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    limits: ReadLimits | None = None,
+) -> LiveState:
+    """Every level (inactive ones included) at ``locations`` (names or gids; ``None``: all).
+
+    The result lists every location of the store, the levels at the chosen ones, and every item
+    sharing a SKU with an item found there (so a SKU that two items carry can be told apart).
+    ``syncer import`` writes manifests from it. Reads page by page.
+    """
+    reader = _Reader(transport, limits or ReadLimits(), progress)
+    reader._read_locations()
+    if locations is None:
+        chosen = sorted(reader.builder.locations)
+    else:
+        chosen = reader._resolve_locations(locations)
+    for location_id in chosen:
+        reader._scan(location_id, [], read_all=True)
+    skus = {item.sku for item in reader.builder.items.values() if item.sku}
+    reader._read_items((), skus)
+    live = reader.builder.build()
+    reader.progress(reader._summary(live, dict.fromkeys(chosen)))
+    return live

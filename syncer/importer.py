@@ -1,0 +1,176 @@
+"""``syncer import``: write manifests from the live store, one file per location.
+
+What it writes reads back to the same levels: ``syncer validate`` accepts it and ``syncer plan``
+against the same store shows no changes. Items are named by SKU unless the SKU is missing, looks
+like an ID, or is carried by two items (then by ``gid://shopify/InventoryItem/N``); locations by
+name unless the name is empty, looks like an ID or two locations share it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from syncer.connect import Connection
+from syncer.errors import SyncerError, UsageError
+from syncer.manifest.write import LevelEntry, file_stem, render_manifest, schema_reference
+from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location
+from syncer.shopify.reader import read_store
+
+DEFAULT_QUANTITIES = ("available",)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """What to import: location names or gids (empty: all), SKU globs (empty: all), which
+    quantities to manage, whether inactive levels are written, whether files may be replaced."""
+
+    locations: Sequence[str] = ()
+    skus: Sequence[str] = ()
+    quantities: Sequence[str] = DEFAULT_QUANTITIES
+    include_inactive: bool = True
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """The files written (in order) and how many levels they hold."""
+
+    files: tuple[Path, ...]
+    levels: int
+    inactive: int
+
+    def summary(self) -> str:
+        return (f"Wrote {len(self.files)} manifest{'s' if len(self.files) != 1 else ''} with "
+                f"{self.levels:,} levels ({self.inactive:,} inactive)")
+
+
+def parse_quantities(text: str) -> tuple[str, ...]:
+    """``available,damaged`` -> the names, checked; ``UsageError`` names the unknown ones."""
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in ADJUSTABLE]
+    if unknown or not names:
+        raise UsageError(
+            f"--quantities {text!r}: {', '.join(unknown) or 'no names'} "
+            f"{'is' if len(unknown) == 1 else 'are'} not adjustable; choose from "
+            f"{', '.join(ADJUSTABLE)}"
+        )
+    return names
+
+
+def import_store(
+    store: Connection,
+    out_dir: str | os.PathLike,
+    options: ImportOptions = ImportOptions(),
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Read ``store`` and write one manifest per chosen location into ``out_dir``.
+
+    Refuses (before writing anything) to replace an existing file unless ``options.force``.
+    """
+    unknown_quantities = set(options.quantities) - set(ADJUSTABLE)
+    if unknown_quantities:
+        raise UsageError(f"not adjustable quantities: {', '.join(sorted(unknown_quantities))}")
+    live = read_store(store.transport, options.locations or None, progress=progress)
+    chosen = _chosen_locations(live, options.locations)
+    out = Path(out_dir)
+    files = _file_names(out, chosen)
+    if not options.force:
+        existing = [str(path) for path in files.values() if path.exists()]
+        if existing:
+            raise SyncerError(
+                f"{', '.join(existing[:3])}{' ...' if len(existing) > 3 else ''} already "
+                f"exist{'s' if len(existing) == 1 else ''}; pass --force to replace, or "
+                "import into an empty directory"
+            )
+    schema = schema_reference(out)
+    names = _location_keys(live)
+    by_location: dict[str, list[LiveLevel]] = {loc.id: [] for loc in chosen}
+    for level in live.levels.values():
+        if level.location_id in by_location and _wanted(level, live, options):
+            by_location[level.location_id].append(level)
+    written, count, inactive = [], 0, 0
+    for location in chosen:
+        entries = [_entry(level, live, options.quantities) for level in by_location[location.id]]
+        text = render_manifest(names[location.id], entries, schema,
+                               header=f"Imported from {store.name} by syncer import.")
+        _write(files[location.id], text)
+        written.append(files[location.id])
+        count += len(entries)
+        inactive += sum(1 for e in entries if not e.active)
+    return ImportResult(tuple(written), count, inactive)
+
+
+def _chosen_locations(live: LiveState, refs: Sequence[str]) -> list[Location]:
+    locations = sorted(live.locations.values(), key=lambda loc: (loc.name, loc.id))
+    if not refs:
+        return locations
+    missing = [ref for ref in refs
+               if not any(ref in (loc.id, loc.name) for loc in locations)]
+    if missing:
+        known = ", ".join(sorted({loc.name for loc in locations})[:10])
+        raise UsageError(f"--location {missing[0]!r}: no such location in the store "
+                         f"(locations: {known})")
+    return [loc for loc in locations if loc.id in refs or loc.name in refs]
+
+
+def _location_keys(live: LiveState) -> dict[str, str]:
+    """The manifest key of every location: its name when that names it alone, else its gid."""
+    counts: dict[str, int] = {}
+    for location in live.locations.values():
+        counts[location.name] = counts.get(location.name, 0) + 1
+    return {
+        loc.id: loc.name if _name_ok(loc.name) and counts[loc.name] == 1 else loc.id
+        for loc in live.locations.values()
+    }
+
+
+def _name_ok(name: str | None) -> bool:
+    return bool(name) and not name.startswith("gid://") and name == name.strip()
+
+
+def _item_key(item_id: str, live: LiveState) -> str:
+    sku = live.items[item_id].sku
+    if _name_ok(sku) and live.items_by_sku.get(sku) == (item_id,):
+        return sku
+    return item_id
+
+
+def _wanted(level: LiveLevel, live: LiveState, options: ImportOptions) -> bool:
+    if not level.active and not options.include_inactive:
+        return False
+    if not options.skus:
+        return True
+    names = [live.items[level.item_id].sku or "", level.item_id]
+    return any(fnmatch.fnmatchcase(name, glob) for glob in options.skus for name in names)
+
+
+def _entry(level: LiveLevel, live: LiveState, quantities: Iterable[str]) -> LevelEntry:
+    """Active levels carry their managed quantities; inactive ones only ``active: false``."""
+    managed = {name: level.quantities.get(name, 0) for name in quantities} if level.active else {}
+    return LevelEntry(_item_key(level.item_id, live), level.active, managed)
+
+
+def _file_names(out: Path, locations: Sequence[Location]) -> dict[str, Path]:
+    """One ``<name>.yaml`` per location; the location number tells same-named files apart."""
+    stems = {loc.id: file_stem(loc.name) or "location" for loc in locations}
+    taken: dict[str, int] = {}
+    for stem in stems.values():
+        taken[stem] = taken.get(stem, 0) + 1
+    return {
+        loc_id: out / (f"{stem}.yaml" if taken[stem] == 1
+                       else f"{stem}-{loc_id.rsplit('/', 1)[-1]}.yaml")
+        for loc_id, stem in stems.items()
+    }
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SyncerError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,175 @@
+"""The CI files are linted with the vendored schemas, keep secrets where they belong, and the
+pre-commit hook runs for real."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+GITHUB = sorted((ROOT / "examples" / "ci" / "github").glob("*.yml"))
+GITLAB = ROOT / "examples" / "ci" / "gitlab-ci.yml"
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    if path.exists():
+        return str(path)
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+def workflow(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+@pytest.mark.parametrize(("schema", "files"), [
+    ("vendor.github-workflows", GITHUB),
+    ("custom.github-workflows-require-timeout", GITHUB),
+    ("vendor.github-actions", [ROOT / "action.yml"]),
+    ("vendor.gitlab-ci", [GITLAB]),
+])
+def test_ci_files_match_their_schemas(schema, files):
+    assert files
+    result = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema,
+                             *map(str, files)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_lint_can_fail(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("plan:\n  script:\n    - marker: \"<!-- x -->\"\n", encoding="utf-8")
+    result = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci",
+                             str(broken)], capture_output=True, text=True)
+    assert result.returncode == 1
+
+
+def test_actionlint():
+    result = subprocess.run([tool("actionlint"), *map(str, GITHUB)], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_three_workflows_and_their_triggers():
+    flows = {path.stem: workflow(path) for path in GITHUB}
+    assert set(flows) == {"syncer-plan", "syncer-apply", "syncer-drift"}
+    assert set(flows["syncer-plan"]["on"]) == {"pull_request"}
+    assert flows["syncer-apply"]["on"]["push"]["branches"] == ["main"]
+    assert "schedule" in flows["syncer-drift"]["on"]
+
+
+def test_secrets_stay_where_they_belong():
+    for path in GITHUB:
+        flow = workflow(path)
+        assert "pull_request_target" not in flow["on"], path
+        for job in flow["jobs"].values():
+            write = "SHOPIFY_WRITE_TOKEN" in yaml.safe_dump(job)
+            # the write token only in a job bound to a protected environment, never in a PR
+            assert not write or (job.get("environment") and path.stem == "syncer-apply"), path
+            for step in job["steps"]:
+                # no expression expanded inside a script: data reaches scripts through env
+                assert "${{" not in step.get("run", ""), (path, step.get("name"))
+                for value in step.get("with", {}).values():
+                    assert "secrets." not in str(value), (path, step.get("name"))
+    plan = workflow(ROOT / "examples/ci/github/syncer-plan.yml")
+    assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert "SHOPIFY_READ_TOKEN" in yaml.safe_dump(plan) and "WRITE" not in yaml.safe_dump(plan)
+    script = plan["jobs"]["plan"]["steps"][3]["with"]["script"]
+    assert "const marker = `<!-- syncer-plan: ${process.env.STORE_DIR} -->`" in script
+    assert "c.body.startsWith(marker)" in script and "updateComment" in script
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    for step in action["runs"]["steps"]:
+        assert "${{" not in step.get("run", "")
+
+
+def test_gitlab_matrix_and_rules():
+    ci = yaml.safe_load(GITLAB.read_text(encoding="utf-8"))
+    assert ci[".stores"]["parallel"]["matrix"][0]["STORE_DIR"] == ["stores/us", "stores/eu"]
+    for job in ("validate", "plan", "apply", "drift"):
+        assert ci[job]["extends"] == ".stores"
+    assert "CI_DEFAULT_BRANCH" in ci["apply"]["rules"][0]["if"]
+    assert ci["apply"]["environment"]["name"] == "shopify-production"
+    assert ci["apply"]["variables"]["SHOPIFY_ACCESS_TOKEN"] == "$SHOPIFY_WRITE_TOKEN"
+    assert ci["plan"]["variables"]["SHOPIFY_ACCESS_TOKEN"] == "$SHOPIFY_READ_TOKEN"
+    assert ci["drift"]["rules"][0]["if"] == '$CI_PIPELINE_SOURCE == "schedule"'
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_runs_syncer_validate(tmp_path):
+    pre_commit = tool("pre-commit")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    hooks = tmp_path / "syncer"  # the hook repository: this project, committed
+    shutil.copytree(ROOT, hooks, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "benchmarks",
+        "tests"))
+    git(hooks, "init", "-q")
+    git(hooks, "add", "-A")
+    git(hooks, "commit", "-q", "-m", "hooks")
+    repo = tmp_path / "manifests"
+    (repo / "stores").mkdir(parents=True)
+    shutil.copy(ROOT / "examples/quickstart/inventory.yaml", repo / "stores/inventory.yaml")
+    (repo / "stores/syncer.yaml").write_text("store: shop.myshopify.com\n", encoding="utf-8")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+
+    def run_hook():
+        return subprocess.run([pre_commit, "try-repo", str(hooks), "syncer-validate",
+                               "--all-files"], cwd=repo, env=env, capture_output=True,
+                              text=True)
+
+    ok = run_hook()
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert re.search(r"syncer validate\.+Passed", ok.stdout)
+    (repo / "stores/bad.yaml").write_text(
+        "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  East:\n"
+        "    A: {active: maybe}\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    bad = run_hook()
+    assert bad.returncode == 1
+    assert "stores/bad.yaml:5:17: locations.East.A.active: must be true or false" in bad.stdout
+
+
+def _action_step(name: str) -> dict:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (step,) = [s for s in action["runs"]["steps"] if s.get("name") == name]
+    return step
+
+
+@pytest.mark.parametrize(("ok_codes", "job_status"), [("0,2", 0), ("0", 2)])
+def test_action_runs_syncer_and_exposes_its_exit_code(tmp_path, ok_codes, job_status):
+    store = tmp_path / "store.json"
+    shutil.copy(ROOT / "examples/quickstart/store.json", store)
+    output = tmp_path / "github_output"
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+           "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path), "GITHUB_RUN_ID": "1",
+           "GITHUB_RUN_ATTEMPT": "1", "SYNCER_STORE": str(store),
+           "SYNCER_COMMAND": f"plan {ROOT / 'examples/quickstart'} --detailed-exitcode",
+           "SYNCER_OK_EXIT_CODES": ok_codes}
+    step = _action_step("syncer")
+    assert step["env"]["SYNCER_COMMAND"] == "${{ inputs.command }}"
+    result = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert result.returncode == job_status, result.stdout + result.stderr
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert outputs["exit-code"] == "2"
+    assert "TSHIRT-RED-M   available 40 -> 52 (+12)" in Path(outputs["stdout-file"]).read_text()
+    assert ("::error::syncer exited with 2" in result.stdout) == (job_status != 0)

@@ -1,0 +1,62 @@
+"""Manifest data in a pull-request comment is text: no Markdown, HTML, link or mention."""
+
+import html
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syncer.plan.changes import Adjust, LevelRef, Plan
+from syncer.plan.render import escape_markdown, render_drift_markdown, render_markdown
+
+markdown_it = pytest.importorskip("markdown_it")
+
+HOSTILE = [
+    "**bold**", "_em_", "`code`", "<b>x</b>", "<img src=x onerror=alert(1)>", "[a](http://e.vil)",
+    "![i](http://e.vil/i.png)", "@octocat", "@org/team", "#12", "a|b|c", "~~strike~~",
+    "&lt;b&gt;", "line\nbreak", "\\*", "<!-- x -->", "http://e.vil", "<http://e.vil>",
+]
+
+
+def to_html(markdown: str) -> str:
+    return markdown_it.MarkdownIt("commonmark").enable("table").render(markdown)
+
+
+def plan_with(location: str, sku: str) -> Plan:
+    ref = LevelRef(location, sku, "gid://shopify/Location/1", "gid://shopify/InventoryItem/1")
+    return Plan((Adjust(ref, "available", 1, 2),))
+
+
+def cells(page: str) -> list[list[str]]:
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S) for row in rows]
+
+
+def visible(fragment: str) -> str:
+    return html.unescape(fragment).replace("\u200b", "")
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_drift_markdown])
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_render_as_text(render, name):
+    page = to_html(render(plan_with(name, name)))
+    detail = [row for row in cells(page) if len(row) == 3 and row[0] in ("~", "")]
+    assert detail, page
+    sku_cell = detail[-1][1]
+    summary = re.search(r"<summary>(.*?)</summary>", page, re.S).group(1)
+    for fragment in (sku_cell, summary):
+        assert "<" not in fragment, fragment  # no tag: no link, image, emphasis, HTML, comment
+        assert not re.search(r"[@#]\w", fragment), fragment  # no mention, no issue link
+    # the cell and the summary show the name as written (on one line)
+    assert visible(sku_cell) == " ".join(name.splitlines())
+    assert visible(summary).startswith(" ".join(name.splitlines()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=20))
+def test_escaped_text_reads_back_as_itself(text):
+    page = to_html(f"| a |\n|---|\n| {escape_markdown(text)} |\n")
+    (row,) = [r for r in cells(page)[1:]]
+    assert "<" not in row[0].replace("&lt;", "")
+    assert visible(row[0]) == " ".join(text.splitlines()).strip()
