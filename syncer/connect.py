@@ -13,6 +13,7 @@ from pathlib import Path
 from syncer.emulator import Emulator, StateError
 from syncer.emulator.handler import wall_time
 from syncer.errors import StoreError, UsageError
+from syncer.shopify.bulk import Fetch, local_fetch
 from syncer.shopify.reader import read_shop
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
@@ -21,7 +22,7 @@ from syncer.shopify.stores import (
     check_api_version,
     parse_store,
 )
-from syncer.shopify.transport import HttpTransport, LocalTransport, Transport
+from syncer.shopify.transport import HttpTransport, LocalTransport, Transport, download
 
 Progress = Callable[[str], None]
 
@@ -36,6 +37,7 @@ class Connection:
     transport: Transport
     emulator: Emulator | None = None
     lock: object | None = None
+    fetch: Fetch | None = None  # downloads bulk results (None: the store cannot serve them)
     _shop: str | None = None
 
     def shop(self) -> str:
@@ -95,7 +97,7 @@ def connect(
     spec = parse_store(value)
     if spec.kind != "file":
         transport = HttpTransport.for_store(spec, api_version=api_version, env=env)
-        return Connection(spec.address, spec.kind, api_version, transport)
+        return Connection(spec.address, spec.kind, api_version, transport, fetch=download)
     held = _lock_file(spec.address, lock_timeout, progress) if lock else None
     try:
         emulator = Emulator.load(spec.address)
@@ -112,7 +114,7 @@ def connect(
         clock=emulator.clock.now,
     )
     return Connection(str(Path(spec.address).resolve()), "file", api_version, transport, emulator,
-                 held)
+                 held, fetch=local_fetch(emulator.bulk.open))
 
 
 #: What a state file's lock holder writes into ``FILE.lock``: one JSON line with its pid and

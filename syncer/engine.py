@@ -120,12 +120,14 @@ def make_plan(
     excludes: Iterable[str] = (),
     read_all: bool = False,
     progress: Progress | None = None,
+    read: str = "auto",
     report_only: bool = False,
 ) -> PlanResult:
     """Load the manifests, read the live store, and plan. Never writes to the store.
 
     Manifests and selectors are checked before any request is sent. ``read_all`` pages through
-    every level of the manifests' locations (``read: scan``) instead of choosing by cost. With
+    every level of the manifests' locations (``read: scan``) instead of choosing by cost; ``read``
+    is ``auto`` (one bulk query for large manifests), ``bulk``, ``paged`` or ``scan``. With
     ``report_only`` (drift: a plan never applied) every difference is listed, also deactivations
     Shopify would refuse, and a manifest problem does not hide drift elsewhere: the levels that
     could be read are compared and the problems become errors of the plan. Unmanaged levels are
@@ -144,7 +146,10 @@ def make_plan(
     if problems:
         policy = dataclasses.replace(desired.policy, unmanaged="ignore")
         desired, prune = dataclasses.replace(desired, policy=policy), False
-    live = read_live(store.transport, desired, prune=prune or read_all, progress=progress)
+    if read == "scan":
+        read_all, read = True, "paged"
+    live = read_live(store.transport, desired, prune=prune or read_all, progress=progress,
+                     read=read, fetch=store.fetch)
     if desired.discounts:
         if progress:
             progress(f"Reading {plural(len(desired.discounts), 'discount code')} ...")
@@ -177,6 +182,7 @@ def plan(
     reference: str | None = None,
     read_all: bool = False,
     hooks: Hooks = QUIET,
+    read: str = "auto",
 ) -> PlanResult:
     """``syncer plan``: plan the manifests against ``store``, show it, and save it to ``out``
     with the ``reason`` and ``reference`` its adjustments will record.
@@ -187,7 +193,7 @@ def plan(
         check_plan_output(out, store=store or os.environ.get(STORE_ENV), manifests=paths)
     connection = connect(store, api_version=api_version)
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                       read_all=read_all, progress=hooks.say)
+                       read_all=read_all, progress=hooks.say, read=read)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if out:
@@ -207,6 +213,7 @@ def drift(
     excludes: Iterable[str] = (),
     read_all: bool = False,
     hooks: Hooks = QUIET,
+    read: str = "auto",
 ) -> PlanResult:
     """``syncer drift``: every difference between ``store`` and the manifests, shown.
 
@@ -215,7 +222,7 @@ def drift(
     """
     connection = connect(store, api_version=api_version)
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                       read_all=read_all, progress=hooks.say, report_only=True)
+                       read_all=read_all, progress=hooks.say, report_only=True, read=read)
     hooks.show_plan(result.plan)
     message = "the manifests have errors against the live store (see above)"
     if result.plan.has_changes and result.plan.errors:
@@ -309,6 +316,7 @@ def apply(
     report_path: str | os.PathLike | None = None,
     read_all: bool = False,
     hooks: Hooks = QUIET,
+    read: str = "auto",
 ) -> ApplyReport | None:
     """``syncer apply``: run a saved plan file, or plan the manifests and run that after
     ``hooks.confirm``. Returns the report, or None when there was nothing to apply.
@@ -343,7 +351,7 @@ def apply(
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,
-                                            options, auto_approve, hooks, read_all)
+                                            options, auto_approve, hooks, read_all, read)
         options = dataclasses.replace(options, limits=meta.limits)
         record = SentSteps(paths[0], meta.plan_id) if saved else None
         if record is not None:
@@ -356,10 +364,10 @@ def apply(
 
 
 def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto_approve,
-                      hooks, read_all=False):
+                      hooks, read_all=False, read="auto"):
     """Plan the manifests, show the plan, check it is safe and ask before applying it."""
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
-                       read_all=read_all, progress=hooks.say)
+                       read_all=read_all, progress=hooks.say, read=read)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
     if result.plan.has_changes:

@@ -29,7 +29,7 @@ ENV = {
     "read": "SYNCER_READ",
 }
 DEFAULTS = {"api_version": DEFAULT_API_VERSION, "reason": "correction", "read": "auto"}
-READ_MODES = ("auto", "scan")
+READ_MODES = ("auto", "bulk", "paged", "scan")
 #: Store folders planned at once (each mostly waits on its store).
 MAX_WORKERS = 8
 
@@ -119,7 +119,7 @@ def plan_each(
     def job(settings: Settings) -> StoreOutcome:
         try:
             store = connect(settings.store, api_version=settings.api_version)
-            result = make_plan(settings.paths, store, read_all=settings.read == "scan",
+            result = make_plan(settings.paths, store, read=settings.read,
                                progress=lambda text: say(f"[{settings.name}] {text}"),
                                **plan_options)
             if after is not None and not result.plan.errors:

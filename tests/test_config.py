@@ -29,7 +29,7 @@ def test_plan_needs_no_flags_with_syncer_yaml(tmp_path, monkeypatch):
     result = run("plan", "stores/us", "-o", "plan.json", "--detailed-exitcode")
     assert result.exit_code == 2, result.stderr
     assert "TSHIRT-RED-M   available 40 -> 52 (+12)" in result.stdout
-    assert "Reading Warehouse East" in result.stderr  # read: scan pages through the location
+    assert "(Warehouse East)" in result.stderr  # read: scan pages through the location
     saved = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
     assert saved["api_version"] == "2026-04"
     assert saved["store"] == str((folder / "store.json").resolve())
@@ -68,12 +68,12 @@ def test_apply_records_the_configured_reason_and_reference(tmp_path, monkeypatch
 
 
 def test_validate_checks_syncer_yaml(tmp_path):
-    folder = store_folder(tmp_path, "us", "store: 5\nread: bulk\nregion: eu\n")
+    folder = store_folder(tmp_path, "us", "store: 5\nread: fast\nregion: eu\n")
     result = run("validate", folder)
     assert result.exit_code == 1
     config = str(folder / "syncer.yaml")
     assert f"{config}:1:8:" in result.stderr  # store: 5 is not a string
-    assert f"{config}:2:7:" in result.stderr  # read: bulk
+    assert f"{config}:2:7:" in result.stderr  # read: fast
     assert f"{config}:3:1:" in result.stderr  # region: unknown
     assert run("plan", folder).exit_code == 1
 
@@ -107,7 +107,7 @@ def test_one_failing_store_does_not_hide_the_others(tmp_path, monkeypatch):
     assert "## stores/us" in result.stdout and "### syncer drift" in result.stdout
 
 
-@pytest.mark.parametrize("value", ["bulk", "fast"])
+@pytest.mark.parametrize("value", ["turbo", "fast"])
 def test_bad_read_mode_from_the_environment(tmp_path, monkeypatch, value):
     store_folder(tmp_path, "us", "store: store.json\n")
     monkeypatch.chdir(tmp_path)

@@ -284,5 +284,5 @@ def test_progress_says_1_level_not_1_levels(tmp_path, store_file):
     manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
                         "  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 40}\n")
     result = run("plan", manifest, "--store", store_file)
-    assert "Reading 1 level by item" in result.stderr, result.stderr
+    assert "Reading levels: 1 / 1\n" in result.stderr, result.stderr
     assert "1 levels" not in result.stderr

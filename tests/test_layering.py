@@ -19,10 +19,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "syncer"
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "resources": set(),
+    "progress": set(),
     "model": {"errors"},
     "manifest": {"model", "errors", "resources"},
     "plan": {"model", "errors", "resources"},
-    "shopify": {"plan", "model", "errors", "resources"},
+    "shopify": {"plan", "model", "errors", "resources", "progress"},
     "apply": {"plan", "shopify", "model", "errors", "resources"},
     "emulator": set(),  # the emulator never imports the client it is used to test
     # connect.py: reaching a store (a local file through the emulator, or HTTP) and its lock
@@ -37,7 +38,8 @@ ALLOWED: dict[str, set[str]] = {
     "fleet": {"engine", "connect", "saved_plans", "manifest", "plan", "shopify", "errors"},
     "review": {"engine", "connect", "plan"},
     "cli": {"syncer", "engine", "connect", "saved_plans", "importer", "gitops", "fleet", "review",
-            "manifest", "plan", "shopify", "apply", "emulator", "model", "errors", "resources"},
+            "manifest", "plan", "shopify", "apply", "emulator", "model", "errors", "resources",
+            "progress"},
     "syncer": {"manifest", "plan", "model", "errors"},  # syncer/__init__.py: the library API
     "__main__": {"cli"},
 }

@@ -30,6 +30,8 @@ from syncer.errors import (
 from syncer.manifest import load as manifest
 from syncer.plan.document import DEFAULT_REASON
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
+from syncer.progress import ProgressPrinter
+from syncer.shopify.reader import BULK_MIN_LEVELS
 from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 from syncer.shopify.variables import ADJUST_REASONS
 
@@ -156,8 +158,25 @@ def _color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+_printer: ProgressPrinter | None = None
+
+
 def _progress(text: str) -> None:
-    click.echo(text, err=True)
+    """Progress on stderr: a redrawn bar on a terminal, else plain lines every few seconds."""
+    global _printer
+    if _printer is None or _printer.stream is not sys.stderr:
+        _printer = ProgressPrinter(sys.stderr)
+    _printer(text)
+
+
+def _read_option(func):
+    return click.option(
+        "--read", type=click.Choice(fleet.READ_MODES),
+        help="How to read the store: bulk (one bulk query), paged (paginated queries), scan "
+        f"(page through every level of the locations), or auto (bulk from {BULK_MIN_LEVELS} "
+        "manifest levels on; paged if a bulk query fails). Default: $SYNCER_READ, syncer.yaml's "
+        "read, auto.",
+    )(func)
 
 
 def _render(renderers, plan, fmt) -> str:
@@ -187,8 +206,9 @@ def _hooks(renderers, fmt) -> engine.Hooks:
               help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
 @_reason_options(None, "Saved in the plan (-o); apply records it on every quantity "
                  "change.")
+@_read_option
 def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude,
-                 reason, reference):
+                 reason, reference, read):
     """Read the live store and show what applying the manifests would change. Never writes.
 
     Example:
@@ -198,7 +218,7 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
         syncer plan examples/quickstart --store store.json --format markdown
     """
     stores = gitops.stores_for(paths, store=store, api_version=api_version, reason=reason,
-                               reference=reference)
+                               reference=reference, read=read)
     if len(stores) > 1:
         if out:
             raise UsageError("-o saves one store's plan: plan each store folder on its own to "
@@ -209,7 +229,7 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
     result = engine.plan(settings.paths, settings.store, api_version=settings.api_version,
                          prune=prune, targets=target, excludes=exclude, out=out,
                          reason=settings.reason, reference=settings.reference,
-                         read_all=settings.read == "scan", hooks=_hooks(RENDERERS, fmt))
+                         read=settings.read, hooks=_hooks(RENDERERS, fmt))
     if not detailed_exitcode or not result.plan.has_changes:
         return 0
     return EXIT_UNSAFE if result.plan.unsafe else EXIT_CHANGES
@@ -230,8 +250,9 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
               help="Adopt the drifted live values into the manifests (only those values change).")
 @click.option("--adopt-unmanaged", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --write-manifests: add levels no manifest names to FILE.")
+@_read_option
 def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitcode,
-          write_manifests, adopt_unmanaged):
+          write_manifests, adopt_unmanaged, read):
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
@@ -246,7 +267,7 @@ def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitc
     """
     if adopt_unmanaged and not write_manifests:
         raise UsageError("--adopt-unmanaged needs --write-manifests")
-    stores = gitops.stores_for(paths, store=store, api_version=api_version)
+    stores = gitops.stores_for(paths, store=store, api_version=api_version, read=read)
     if len(stores) > 1:
         if adopt_unmanaged:
             raise UsageError("--adopt-unmanaged names one file: use it with one store folder")
@@ -256,7 +277,7 @@ def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitc
     (settings,) = stores
     result = engine.drift(settings.paths, settings.store, api_version=settings.api_version,
                           prune=prune, targets=target, excludes=exclude,
-                          read_all=settings.read == "scan",
+                          read=settings.read,
                           hooks=_hooks(DRIFT_RENDERERS, fmt))
     if write_manifests:
         gitops.write_back(result, adopt_unmanaged)
@@ -319,8 +340,9 @@ def _duration(_ctx, _param, value):
 @click.option("--exclude", multiple=True, metavar="SELECTOR",
               help="With manifests: as for `syncer plan`.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step on stderr.")
+@_read_option
 def apply_command(paths, store, api_version, auto_approve, force, rebase, reason, reference,
-                  max_plan_age, manifests, report_path, prune, target, exclude, verbose):
+                  max_plan_age, manifests, report_path, prune, target, exclude, verbose, read):
     """Apply a saved plan, or plan the manifests and apply after confirmation.
 
     A saved plan runs exactly its steps: each has an idempotency key derived from the plan, and
@@ -340,7 +362,8 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         syncer apply plan.json
         syncer apply stores/us --store store.json --auto-approve
     """
-    flags = dict(store=store, api_version=api_version, reason=reason, reference=reference)
+    flags = dict(store=store, api_version=api_version, reason=reason, reference=reference,
+                 read=read)
     saved = engine.is_plan_file(paths)
     if saved:  # a saved plan carries its reason and reference: only flags are checked against it
         settings = fleet.settings_for_files(engine.show(paths[0])[1].manifest_files, flags)
@@ -353,7 +376,7 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
                           api_version=settings.api_version, options=options,
                           auto_approve=auto_approve, max_plan_age=max_plan_age,
                           manifests=manifests, prune=prune, targets=target, excludes=exclude,
-                          report_path=report_path, read_all=settings.read == "scan",
+                          report_path=report_path, read=settings.read,
                           hooks=_apply_hooks(verbose))
     if report is not None and report.exit_code == EXIT_CONFLICT and saved:
         gitops.show_since_review(paths[0], report, store, settings.api_version, manifests)

@@ -53,7 +53,13 @@ _RATE = click.FloatRange(0, 1)
               help="How a repeated idempotency key is answered: cached (the first result, "
                    "default), reevaluate (run again; compare-and-set decides) or ignored "
                    "(keys not deduplicated). Overrides the state file's key_replay.")
-def emulator(state, host, port, key_replay, **faults):
+@click.option("--bulk-rate", type=click.FloatRange(min=0, min_open=True), metavar="N",
+              help="Objects per second a bulk query exports (default 2000).")
+@click.option("--bulk-fail", type=_RATE, metavar="RATE",
+              help="Chance (0-1) that a bulk query operation ends FAILED part-way.")
+@click.option("--bulk-drop", type=_RATE, metavar="RATE",
+              help="Chance (0-1) that a bulk result download is cut off half-way.")
+def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, **faults):
     """Serve the local Shopify Admin GraphQL emulator (API 2026-04, 2026-07, 2026-10) until Ctrl-C.
 
     Fault flags override the state file's "faults" section (see syncer/emulator/README.md).
@@ -68,7 +74,11 @@ def emulator(state, host, port, key_replay, **faults):
         syncer emulator --state store.json --sales-rate 0.3 --sales-max-units 2
         syncer emulator --state store.json --key-replay reevaluate
     """
+    from syncer.emulator.bulk import BulkSettings
     from syncer.emulator.statelock import StateLock, StateLocked
+
+    bulk = BulkSettings(rows_per_second=bulk_rate or 2000.0, fail=bulk_fail or 0.0,
+                        drop=bulk_drop or 0.0, seed=faults.get("seed") or 0)
 
     try:
         lock = StateLock(state)  # held while serving: an apply to the file would lose writes
@@ -77,12 +87,12 @@ def emulator(state, host, port, key_replay, **faults):
     except OSError as exc:
         raise click.ClickException(f"cannot lock {state}: {exc.strerror or exc}") from None
     try:
-        _serve(state, lock, host, port, key_replay, faults)
+        _serve(state, lock, host, port, key_replay, faults, bulk)
     finally:
         lock.release()
 
 
-def _serve(state, lock, host, port, key_replay, faults) -> None:
+def _serve(state, lock, host, port, key_replay, faults, bulk) -> None:
     """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
     from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
 
@@ -97,6 +107,7 @@ def _serve(state, lock, host, port, key_replay, faults) -> None:
             emu.set_faults(FaultConfig.from_dict({**base, **overrides}))
         except FaultConfigError as exc:
             raise click.UsageError(str(exc)) from None
+    emu.bulk.configure(bulk)
     try:
         server = serve(emu, host=host, port=port)
     except OSError as exc:

@@ -42,14 +42,12 @@ def limit_errors(schema: GraphQLSchema, document: DocumentNode, variables: dict 
             except GraphQLError:
                 return
             key = node.alias.value if node.alias else node.name.value
-            where = [{"line": node.loc.source.get_location(node.loc.start).line,
-                      "column": node.loc.source.get_location(node.loc.start).column}]
             for name in ("first", "last"):
                 if isinstance(args.get(name), int) and args[name] > MAX_PAGE:
                     errors.append({
                         "message": f"The {name} argument must be less than or equal to "
                                    f"{MAX_PAGE}.",
-                        "locations": where, "path": [key],
+                        "locations": _where(node), "path": [key],
                         "extensions": {"code": "BAD_REQUEST"},
                     })
             for name, value in args.items():
@@ -57,12 +55,18 @@ def limit_errors(schema: GraphQLSchema, document: DocumentNode, variables: dict 
                     errors.append({
                         "message": f"The input array size of {size} is greater than the maximum "
                                    f"allowed of {MAX_INPUT}.",
-                        "locations": where, "path": path,
+                        "locations": _where(node), "path": path,
                         "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"},
                     })
 
     visit(document, TypeInfoVisitor(type_info, Limits()))
     return errors
+
+
+def _where(node) -> list[dict]:
+    """The node's line and column (only for an error: finding them scans the source)."""
+    location = node.loc.source.get_location(node.loc.start)
+    return [{"line": location.line, "column": location.column}]
 
 
 def _oversized(value, path):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from graphql import GraphQLError, OperationType, execute, parse, validate
 from graphql.utilities import get_operation_ast
 
+from syncer.emulator.bulk import Bulk, BulkSettings
 from syncer.emulator.checks import limit_errors, shopify_validation_error
 from syncer.emulator.clock import LeakyBucket, RealClock, VirtualClock
 from syncer.emulator.cost import (
@@ -62,7 +63,8 @@ class Emulator:
     """
 
     def __init__(self, store: Store, clock=None, path: str | os.PathLike | None = None,
-                 faults: FaultConfig | None = None, key_replay: str | None = None) -> None:
+                 faults: FaultConfig | None = None, key_replay: str | None = None,
+                 bulk: BulkSettings | None = None) -> None:
         if key_replay is not None and key_replay not in KEY_REPLAY_MODES:
             raise ValueError(f"key_replay must be one of {', '.join(KEY_REPLAY_MODES)}")
         self.key_replay = key_replay or store.key_replay
@@ -76,6 +78,7 @@ class Emulator:
         self._lock = threading.RLock()
         self._documents: dict[str, tuple] = {}
         self.requests = 0
+        self.bulk = Bulk(self.clock, lambda: wall_time(self.clock), bulk)
         self.faults: Faults | None = None
         self.set_faults(faults if faults is not None else store.faults)
 
@@ -225,7 +228,7 @@ class Emulator:
             return ({"errors": [throttled_error()], "extensions": self._cost(requested, None)},
                     mutation)
         context = Context(self.store, now_iso(self.clock), request=request,
-                          version=version(served), key_replay=self.key_replay)
+                          version=version(served), key_replay=self.key_replay, bulk=self.bulk)
         result = execute(schema, document, variable_values=variables,
                          operation_name=operation_name, context_value=context)
         actual = requested

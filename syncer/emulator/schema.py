@@ -29,18 +29,20 @@ class Context:
     request: int | None = None  # the emulator's request number, for the mutation journal
     version: Version = version(OLDEST)  # the API version answering this request
     key_replay: str = "cached"  # how a repeated idempotency key is answered (mutations.py)
+    bulk: object | None = None  # the emulator's bulk operations (``bulk.Bulk``)
 
 
 @cache
 def build_emulator_schema(api_version: str = OLDEST) -> GraphQLSchema:
     """The executable schema of ``api_version`` (built once each; resolvers are stateless)."""
+    from syncer.emulator.bulk import RESOLVERS as BULK
+    from syncer.emulator.discounts import RESOLVERS as DISCOUNTS
     from syncer.emulator.mutations import MUTATIONS
 
     base = resources.files("syncer.emulator").joinpath("schema.graphql").read_text("utf-8")
     schema = build_schema(sdl(base, api_version))
-    from syncer.emulator.discounts import RESOLVERS as DISCOUNTS
-
-    for (type_name, field_name), resolver in {**RESOLVERS, **DISCOUNTS, **MUTATIONS}.items():
+    resolvers = {**RESOLVERS, **DISCOUNTS, **MUTATIONS, **BULK}
+    for (type_name, field_name), resolver in resolvers.items():
         schema.type_map[type_name].fields[field_name].resolve = resolver
     schema.type_map["Node"].resolve_type = _node_type
     schema.type_map["DiscountCode"].resolve_type = lambda obj, *_: "DiscountCodeBasic"

@@ -6,6 +6,7 @@ import json
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from syncer.emulator.bulk import PATH_PREFIX as BULK_PATH
 from syncer.emulator.faults import DROP, ResponseLost
 from syncer.emulator.handler import API_PATH, NOT_FOUND, UNAUTHORIZED
 
@@ -26,6 +27,18 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, emulator, address: tuple[str, int]) -> None:
         super().__init__(address, _Handler)
         self.emulator = emulator
+
+    @property
+    def emulator(self):
+        """The emulator served; it serves its bulk results at this server's address."""
+        return self._emulator
+
+    @emulator.setter
+    def emulator(self, emulator) -> None:
+        self._emulator = emulator
+        if emulator is not None:
+            host, port = self.server_address[:2]
+            emulator.bulk.base_url = f"http://{host}:{port}"
 
     def serve_forever(self, poll_interval: float = POLL_INTERVAL) -> None:
         """Serve until ``shutdown()``, which then returns within ``poll_interval`` seconds."""
@@ -64,7 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
         """``/_emulator/faults`` (counters, sales, journal) and ``/_emulator/state``."""
         emulator = self.server.emulator
         path = self.path.split("?", 1)[0]
-        if path not in (FAULTS_PATH, STATE_PATH):
+        if path.startswith(BULK_PATH):
+            self._bulk_result(emulator.bulk.open(path))
+        elif path not in (FAULTS_PATH, STATE_PATH):
             self._reply(404, NOT_FOUND)
         elif not emulator.authorized(dict(self.headers)):
             self._reply(401, UNAUTHORIZED)
@@ -72,6 +87,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, emulator.fault_report())
         else:
             self._reply(200, emulator.state())
+
+    def _bulk_result(self, result) -> None:
+        """A bulk operation's JSONL; the ``drop`` fault closes the socket half-way."""
+        if result is None:
+            self._reply(404, NOT_FOUND)
+            return
+        size, chunks = result
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonl")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        try:
+            for chunk in chunks:
+                self.wfile.write(chunk)
+        except ConnectionResetError:
+            self.wfile.flush()
+            self.close_connection = True
 
     def _reply(self, status: int, payload: dict, part: bool = False,
                headers: dict | None = None) -> None:

@@ -13,19 +13,25 @@ locations in one of two ways, chosen per location by expected cost:
 Without a level count per location the choice is made online: a location whose point reads fit
 in one page's budget is point-read; otherwise it is scanned until the point reads left would cost
 no more than the pages already read (so it never costs much more than twice the better choice).
+With ``read="bulk"`` (or ``"auto"`` for manifests of ``BULK_MIN_LEVELS`` levels or more) items
+and levels come from one bulk query instead (``bulk.py``): a few dozen cost points for any size.
+If it fails, the reader says so and reads page by page.
 Unknown names are not errors here: the reader returns what exists and the planner reports what
 is missing or ambiguous, with the manifest's file:line.
 """
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from syncer.errors import RemoteError, plural
 from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, LiveState, nfc
+from syncer.progress import Tick
 from syncer.shopify import decode, documents
+from syncer.shopify.bulk import BulkPolicy, BulkUnavailable, Fetch, bulk_objects, collect
 from syncer.shopify.transport import Transport
 from syncer.shopify.variables import levels_by_item_variables, sku_search
 
@@ -42,6 +48,14 @@ class ReadLimits:
     items_per_point_query: int = documents.ITEMS_PER_POINT_QUERY
 
 
+READ_MODES = ("auto", "bulk", "paged")
+#: ``auto`` reads in bulk from this many manifest levels on. Paginated reads cost about 3 points
+#: a level (benchmarks/performance.py), so below ~300 levels they stay under 1,000 points: they
+#: fit in any plan's bucket at once and finish without waiting, while a bulk read waits for the
+#: whole store to be exported. Above it, the bulk read's ~30 points win by more each level.
+BULK_MIN_LEVELS = 300
+
+
 def read_live(
     transport: Transport,
     desired: DesiredState,
@@ -49,6 +63,9 @@ def read_live(
     prune: bool = False,
     progress: Callable[[str], None] | None = None,
     limits: ReadLimits | None = None,
+    read: str = "auto",
+    fetch: Fetch | None = None,
+    bulk_policy: BulkPolicy | None = None,
 ) -> LiveState:
     """Read the locations, items and levels ``desired`` needs from the store.
 
@@ -56,10 +73,19 @@ def read_live(
         prune: also read unmanaged levels (implied by ``policy.unmanaged: deactivate``).
         progress: called with short status lines for the CLI.
         limits: page sizes (tests use small ones to exercise pagination).
+        read: ``auto``, ``bulk`` or ``paged`` (see the module docstring).
+        fetch: downloads a bulk result URL; without it the read is paged.
     """
-    return _Reader(transport, limits or ReadLimits(), progress).read(
-        desired, prune or desired.policy.unmanaged == "deactivate"
-    )
+    reader = _Reader(transport, limits or ReadLimits(), progress)
+    read_all = prune or desired.policy.unmanaged == "deactivate"
+    if read not in READ_MODES:
+        raise ValueError(f"read must be one of {READ_MODES}, not {read!r}")
+    bulk = read == "bulk" or (read == "auto" and len(desired.levels) >= BULK_MIN_LEVELS)
+    if bulk and fetch is None:
+        reader.progress("Bulk read not available for this store; reading page by page")
+    elif bulk:
+        return reader.read_bulk(desired, read_all, fetch, bulk_policy)
+    return reader.read(desired, read_all)
 
 
 class _Reader:
@@ -70,6 +96,10 @@ class _Reader:
         self.builder = decode.LiveBuilder()
         self.pending: list[tuple[str, list[str]]] = []
         self._calls0 = getattr(transport, "calls", 0)
+        self._waited0 = getattr(transport, "waited", 0.0)
+        self._started = time.monotonic()
+        self._levels_read = 0
+        self._expected = 0
         self._cost0 = getattr(transport, "cost_points", 0)
 
     def _query(self, document: str, variables: dict) -> dict:
@@ -114,6 +144,7 @@ class _Reader:
         self._read_items(desired.locations, (level.item for level in desired.levels))
         targets = self._resolve_locations(desired.locations)
         managed = self._managed_items(desired, targets)
+        self._expected = sum(len(items) for items in managed.values())
         self.progress(f"Reading {plural(len(targets), 'location')} ...")
         for location_id in sorted(managed):
             items = managed[location_id]
@@ -127,6 +158,42 @@ class _Reader:
         live = self.builder.build()
         self.progress(self._summary(live, managed))
         return live
+
+    def read_bulk(self, desired: DesiredState, read_all: bool, fetch: Fetch,
+                  policy: BulkPolicy | None) -> LiveState:
+        """Locations page by page, items and levels from one bulk query (or paged on failure)."""
+        self._read_locations()
+        self._read_items(desired.locations, ())  # location gids the listing did not show
+        targets = self._resolve_locations(desired.locations)
+        refs = {level.item for level in desired.levels}
+        self.progress("Reading items and levels with a bulk query ...")
+        try:
+            collect(self.builder, bulk_objects(self.transport, fetch, self.progress, policy),
+                    skus={r for r in refs if not r.startswith(ITEM_GID)},
+                    ids={r for r in refs if r.startswith(ITEM_GID)}, targets=set(targets),
+                    read_all=read_all, progress=self.progress)
+        except BulkUnavailable as exc:
+            self.progress(f"Bulk read unavailable: {exc}; reading page by page instead")
+            self.builder = decode.LiveBuilder()
+            return self.read(desired, read_all)
+        live = self.builder.build()
+        self.progress(self._summary(live, self._managed_items(desired, targets)))
+        return live
+
+    def _tick(self, read: int, where: str = "") -> None:
+        """``Reading levels: 42,000 / 100,000, 12 s`` (and the rate-limit wait, if any); a scan
+        names its location (``where``)."""
+        self._levels_read += read
+        waited = getattr(self.transport, "waited", 0.0) - self._waited0
+        elapsed = time.monotonic() - self._started + waited
+        total = max(self._expected, self._levels_read)
+        text = f"Reading levels: {self._levels_read:,} / {total:,}"
+        if elapsed >= 1:
+            text += f", {elapsed:.0f} s"
+        if waited >= 1:
+            text += f" ({waited:.0f} s waiting on the rate limit)"
+        text += where
+        self.progress(Tick(text, self._levels_read, total))
 
     def _summary(self, live: LiveState, managed: dict) -> str:
         levels = [lvl for lvl in live.levels.values() if lvl.location_id in managed]
@@ -239,7 +306,7 @@ class _Reader:
                 level = self.builder.add_level(location_id, node)
                 remaining.discard(level.item_id)
             spent += documents.location_levels_cost(first)
-            self.progress(f"Reading {name}: {plural(len(page.nodes), 'level')}")
+            self._tick(len(page.nodes), f" ({name})")
             if page.has_next and not read_all and (
                 documents.levels_by_item_cost([len(remaining)]) <= spent
             ):
@@ -293,7 +360,7 @@ class _Reader:
                 node = location[f"i{j}"]
                 if node is not None:
                     self.builder.add_level(location_id, node)
-        self.progress(f"Reading {plural(sum(len(items) for _, items in groups), 'level')} by item")
+        self._tick(sum(len(items) for _, items in groups))
 
 
 

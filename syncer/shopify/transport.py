@@ -18,7 +18,7 @@ import copy
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -383,3 +383,15 @@ def _first_line(exc: BaseException, limit: int = 200) -> str:
     if len(line) > limit:
         line = line[:limit].rsplit(" ", 1)[0] + " ..."
     return type(exc).__name__ + (f": {line}" if line else "")
+
+
+def download(url: str, timeout: float = 60.0) -> Iterator[bytes]:
+    """Stream ``url`` (a bulk operation's result) in chunks, without credentials: Shopify's
+    result URLs are signed. ``OSError`` when the answer is not 200 or the transfer breaks."""
+    try:
+        with requests.get(url, stream=True, timeout=timeout) as response:
+            if response.status_code != 200:
+                raise OSError(f"HTTP {response.status_code} for the bulk result")
+            yield from response.iter_content(chunk_size=1 << 16)
+    except requests.RequestException as exc:
+        raise OSError(type(exc).__name__) from None

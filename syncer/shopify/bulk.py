@@ -1,0 +1,220 @@
+"""Reading inventory with one bulk query: run it, poll it with backoff, stream its JSONL.
+
+``bulk_objects`` starts ``bulkOperationRunQuery`` with ``BULK_LEVELS_QUERY`` (every inventory
+item with its SKU and its levels, inactive ones included, with quantities), polls
+``bulkOperation(id:)`` with growing intervals, and yields the result file's objects one line at a
+time: the file is never held whole. Anything that stops the bulk read (refused, ``FAILED``,
+canceled, too slow, a download that keeps breaking) raises ``BulkUnavailable`` with the reason,
+so the reader can fall back to paginated queries and say why.
+
+Costs (Shopify's and the emulator's rules): the run mutation 10 points, each poll 1; the bulk
+query itself is not charged, so a read of any size costs a few dozen points.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from syncer.errors import RemoteError, StoreError
+from syncer.model import QUANTITY_NAMES
+from syncer.progress import Tick
+from syncer.shopify import decode
+
+_QUANTITIES = ", ".join(f'"{name}"' for name in QUANTITY_NAMES)
+BULK_LEVELS_QUERY = (
+    "{ inventoryItems { edges { node { id sku "
+    "inventoryLevels(includeInactive: true) { edges { node { "
+    "id isActive canDeactivate deactivationAlert location { id } "
+    f"quantities(names: [{_QUANTITIES}]) {{ name quantity }} }} }} }} }} }} }} }}"
+)
+RUN_MUTATION = """
+mutation SyncerBulkRun($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+POLL_QUERY = """
+query SyncerBulkPoll($id: ID!) {
+  bulkOperation(id: $id) { id status errorCode objectCount url }
+}
+"""
+CANCEL_MUTATION = """
+mutation SyncerBulkCancel($id: ID!) {
+  bulkOperationCancel(id: $id) { bulkOperation { id status } userErrors { field message } }
+}
+"""
+#: Fetches a result URL: an iterable of byte chunks (raises ``OSError`` if the transfer breaks).
+Fetch = Callable[[str], Iterable[bytes]]
+FAILED = ("FAILED", "CANCELED", "CANCELING", "EXPIRED")
+
+
+class BulkUnavailable(Exception):
+    """The bulk read could not be done; the message says why (for the fallback line)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BulkPolicy:
+    """Polling: first wait, growth factor, longest wait; give up after ``timeout`` seconds."""
+
+    first_poll: float = 1.0
+    factor: float = 1.5
+    max_poll: float = 15.0
+    timeout: float = 1800.0
+    download_attempts: int = 3
+
+
+def bulk_objects(transport, fetch: Fetch, progress: Callable[[str], None],
+                 policy: BulkPolicy | None = None) -> Iterator[dict]:
+    """Run the bulk read and yield its JSONL objects; ``BulkUnavailable`` if it cannot."""
+    policy = policy or BulkPolicy()
+    url = _run(transport, progress, policy)
+    for attempt in range(1, policy.download_attempts + 1):
+        try:
+            yield from _lines(fetch(url))
+            return
+        except OSError as exc:
+            if attempt == policy.download_attempts:
+                raise BulkUnavailable(f"the result download broke {attempt} times ({exc})") \
+                    from None
+            progress(f"Bulk result download broke ({exc}); downloading again ...")
+            yield _RESTART
+
+
+#: Yielded when a download starts over: the consumer drops what it has read so far.
+_RESTART: dict = {"__restart__": True}
+
+
+def is_restart(obj: dict) -> bool:
+    """Whether ``obj`` tells the consumer that the result is being read again from the start."""
+    return obj is _RESTART
+
+
+def _run(transport, progress, policy: BulkPolicy) -> str:
+    """Start the operation and poll it; the result URL."""
+    try:
+        response = transport.execute(RUN_MUTATION, {"query": BULK_LEVELS_QUERY})
+        data = decode.raise_for_errors(response)
+    except (RemoteError, StoreError) as exc:
+        raise BulkUnavailable(f"the store refused the bulk query ({exc})") from None
+    payload = data.get("bulkOperationRunQuery") or {}
+    errors = payload.get("userErrors") or []
+    operation = payload.get("bulkOperation")
+    if errors or not isinstance(operation, dict) or not isinstance(operation.get("id"), str):
+        detail = "; ".join(str(e.get("message")) for e in errors if isinstance(e, dict))
+        raise BulkUnavailable(f"the store refused the bulk query: {detail or 'no operation'}")
+    op_id = operation["id"]
+    waited, delay = 0.0, policy.first_poll
+    while True:
+        transport.wait(delay)
+        waited += delay
+        try:
+            data = decode.raise_for_errors(transport.execute(POLL_QUERY, {"id": op_id}))
+        except (RemoteError, StoreError) as exc:
+            raise BulkUnavailable(f"polling bulk operation {op_id} failed ({exc})") from None
+        state = data.get("bulkOperation") or {}
+        status = state.get("status")
+        objects = int(state.get("objectCount") or 0)
+        progress(Tick(f"Bulk operation {status}, {objects:,} objects, {waited:.0f} s", objects))
+        if status == "COMPLETED" and isinstance(state.get("url"), str):
+            progress(f"Bulk operation COMPLETED: {objects:,} objects in {waited:.0f} s")
+            return state["url"]
+        if status == "COMPLETED":  # no url: nothing matched
+            raise BulkUnavailable(f"bulk operation {op_id} completed without a result file")
+        if status in FAILED or status is None:
+            code = state.get("errorCode")
+            raise BulkUnavailable(f"bulk operation {op_id} is {status}"
+                                  + (f" ({code})" if code else ""))
+        if waited >= policy.timeout:
+            _cancel(transport, op_id)
+            raise BulkUnavailable(f"bulk operation {op_id} did not finish in "
+                                  f"{policy.timeout:.0f} s (canceled)")
+        delay = min(policy.max_poll, delay * policy.factor, policy.timeout - waited)
+
+
+def _cancel(transport, op_id: str) -> None:
+    try:
+        transport.execute(CANCEL_MUTATION, {"id": op_id})
+    except (RemoteError, StoreError):
+        pass  # best effort: the operation times out on its own
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[dict]:
+    """JSON objects from JSONL byte chunks, without holding more than one chunk and a line."""
+    rest = b""
+    for chunk in chunks:
+        rest += chunk
+        *lines, rest = rest.split(b"\n")
+        for line in lines:
+            if line.strip():
+                yield _object(line)
+    if rest.strip():
+        yield _object(rest)
+
+
+def _object(line: bytes) -> dict:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        raise RemoteError(f"malformed bulk result line: {line[:80]!r}") from None
+    if not isinstance(obj, dict):
+        raise RemoteError(f"malformed bulk result line: {line[:80]!r}")
+    return obj
+
+
+def local_fetch(open_result: Callable[[str], tuple[int, Iterable[bytes]] | None]) -> Fetch:
+    """A ``Fetch`` over an in-process emulator's ``bulk.open(path)``."""
+
+    def fetch(url: str) -> Iterator[bytes]:
+        path = "/" + url.split("://", 1)[-1].split("/", 1)[-1]
+        result = open_result(path)
+        if result is None:
+            raise OSError(f"no bulk result at {url}")
+        yield from result[1]
+
+    return fetch
+
+
+def collect(builder, objects: Iterable[dict], *, skus: set[str], ids: set[str],
+            targets: set[str], read_all: bool, progress: Callable[[str], None]) -> None:
+    """Add what the manifests need from the bulk objects to ``builder`` (a ``LiveBuilder``).
+
+    Items whose SKU or id the manifests name; levels at ``targets`` of those items (of every
+    item with ``read_all``): the same live state the paginated reads give.
+    """
+    item_skus: dict[str, str | None] = {}
+    kept: set[str] = set()
+    count = 0
+    for obj in objects:
+        if is_restart(obj):
+            builder.items.clear()
+            builder.levels.clear()
+            item_skus.clear()
+            kept.clear()
+            count = 0
+            continue
+        count += 1
+        if count % 50_000 == 0:
+            progress(Tick(f"Reading bulk result: {count:,} objects", count))
+        parent = obj.get("__parentId")
+        if parent is None:
+            item = decode.parse_item(obj)
+            item_skus[item.id] = item.sku
+            if item.id in ids or (item.sku is not None and item.sku in skus):
+                builder.add_item(obj)
+                kept.add(item.id)
+            continue
+        location = obj.get("location")
+        location_id = location.get("id") if isinstance(location, dict) else None
+        if not isinstance(location_id, str):
+            raise RemoteError(f"malformed bulk result: level {obj.get('id')} has no location id")
+        if location_id not in targets or not (read_all or parent in kept):
+            continue
+        if parent not in item_skus:
+            raise RemoteError(f"malformed bulk result: level {obj.get('id')} comes before its "
+                              f"item {parent}")
+        obj["item"] = {"id": parent, "sku": item_skus[parent]}
+        builder.add_level(location_id, obj)
