@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from deepdiff import DeepDiff
-
 from syncer.connect import Connection
 from syncer.engine import make_plan
 from syncer.plan.changes import Activate, Adjust, Change, Plan
@@ -38,6 +36,9 @@ def compare_plans(reviewed: Plan, fresh: Plan, landed: Iterable[Change] = ()) ->
     done = {_identity(change) for change in landed}
     old = _by_level([c for c in reviewed.changes if _identity(c) not in done])
     new = _by_level(fresh.changes)
+    # imported here: deepdiff pulls in numpy when that is installed, 0.1 s on every command
+    from deepdiff import DeepDiff
+
     diff = DeepDiff(old, new, ignore_order=False)
     levels = sorted({str(key) for key in diff.affected_root_keys})
     return [LevelDifference(level, _describe(old.get(level)), _describe(new.get(level)))

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from syncer import cli as cli_module
 from syncer import engine
-from syncer.apply.applier import ApplyOptions
+from syncer.apply.applier import Applier, ApplyOptions
 from syncer.cli import cli
 from syncer.cli import terminal as terminal_module
 from syncer.emulator import Emulator
@@ -281,7 +281,10 @@ def _apply_library(store_file, plan_path, wrap=None, **options):
         store.close()
 
 
-def test_resume_after_interruption_at_every_step_boundary(big, tmp_path):
+def test_resume_after_interruption_at_every_step_boundary(big, tmp_path, monkeypatch):
+    # This test is about convergence, not about telling a replay from a fresh change (see
+    # test_apply_outcomes): start each of its 64 runs at once instead of on the next whole second.
+    monkeypatch.setattr(Applier, "_start_on_a_whole_second", lambda self: int(self.clock()))
     manifests, store = big
     _save_plan(manifests, store, tmp_path / "plan.json")
     steps = len(read_plan_file(tmp_path / "plan.json")[1].steps)
