@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
+from syncer.apply.discounts import DiscountResult, apply_discounts
 from syncer.connect import Connection, Progress, connect
 from syncer.errors import (
     ManifestError,
@@ -42,6 +43,7 @@ from syncer.saved_plans import (
     save_plan,
     write_json_atomically,
 )
+from syncer.shopify.discounts import read_discounts
 from syncer.shopify.reader import read_live
 from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV
 
@@ -148,6 +150,11 @@ def make_plan(
         read_all, read = True, "paged"
     live = read_live(store.transport, desired, prune=prune or read_all, progress=progress,
                      read=read, fetch=store.fetch)
+    if desired.discounts:
+        if progress:
+            progress(f"Reading {plural(len(desired.discounts), 'discount code')} ...")
+        live = dataclasses.replace(live, discounts=read_discounts(store.transport,
+                                                                  desired.discounts))
     found = make_changes(desired, live, prune=prune, targets=selection, report_only=report_only)
     if problems:
         found = _with_manifest_problems(found, problems, unmanaged)
@@ -159,7 +166,7 @@ def _with_manifest_problems(found: Plan, problems: Sequence[Problem], unmanaged:
     warnings = (PlanWarning("unmanaged_not_checked", "unmanaged levels were not looked for: "
                             "fix the manifest errors first"),) if unmanaged else ()
     return Plan(found.changes, found.errors + errors, found.warnings + warnings, (),
-                found.managed_levels)
+                found.managed_levels, found.discounts)
 
 
 def plan(
@@ -266,7 +273,15 @@ def run_plan(
     check_safe(plan, options.force)
     applier = Applier(store.transport, plan, meta, options, log=log, progress=progress,
                       clock=store.wall_clock, sent=sent)
-    return applier.run()
+    report = applier.run()
+    report.discounts = [DiscountResult(c) for c in plan.discounts]
+    # Conflicts leave the rest of the plan applied; an error or Ctrl-C stops the run.
+    if report.error is None and not report.interrupted:
+        calls, cost = store.transport.calls, store.transport.cost_points
+        apply_discounts(store.transport, report, log)
+        report.calls += store.transport.calls - calls
+        report.cost_points += store.transport.cost_points - cost
+    return report
 
 
 def plan_for_apply(result: PlanResult, store: Connection, options: ApplyOptions | None = None,
@@ -329,8 +344,10 @@ def apply(
                              progress=hooks.say)
             s = plan_.summary
             partial = "partial plan " if plan_.partial else "plan "
+            codes = (f", {plural(len(plan_.discounts), 'discount code')}" if plan_.discounts
+                     else "")
             hooks.say(f"Applying {partial}{meta.plan_id} ({s.to_activate:,} to activate, "
-                      f"{s.to_adjust:,} to adjust, {s.to_deactivate:,} to deactivate) to "
+                      f"{s.to_adjust:,} to adjust, {s.to_deactivate:,} to deactivate{codes}) to "
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,

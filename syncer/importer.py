@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syncer.connect import Connection
-from syncer.errors import SyncerError, UsageError
+from syncer.errors import SyncerError, UsageError, plural
+from syncer.manifest.discounts import render_discounts
 from syncer.manifest.write import LevelEntry, file_stem, render_manifest, schema_reference
 from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location
+from syncer.shopify.discounts import list_discounts
 from syncer.shopify.reader import read_store
 
 DEFAULT_QUANTITIES = ("available",)
+#: The file ``import --kind DiscountCodes`` writes in the output directory.
+DISCOUNTS_FILE = "discounts.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +46,13 @@ class ImportResult:
     files: tuple[Path, ...]
     levels: int
     inactive: int
+    #: What the files hold when it is not levels (``import --kind DiscountCodes``).
+    noun: str = ""
 
     def summary(self) -> str:
+        held = self.noun or f"{self.levels:,} levels"
         return (f"Wrote {len(self.files)} manifest{'s' if len(self.files) != 1 else ''} with "
-                f"{self.levels:,} levels ({self.inactive:,} inactive)")
+                f"{held} ({self.inactive:,} inactive)")
 
 
 def parse_quantities(text: str) -> tuple[str, ...]:
@@ -80,13 +87,7 @@ def import_store(
     out = Path(out_dir)
     files = _file_names(out, chosen)
     if not options.force:
-        existing = [str(path) for path in files.values() if path.exists()]
-        if existing:
-            raise SyncerError(
-                f"{', '.join(existing[:3])}{' ...' if len(existing) > 3 else ''} already "
-                f"exist{'s' if len(existing) == 1 else ''}; pass --force to replace, or "
-                "import into an empty directory"
-            )
+        _refuse_existing(files.values())
     schema = schema_reference(out)
     names = _location_keys(live)
     by_location: dict[str, list[LiveLevel]] = {loc.id: [] for loc in chosen}
@@ -103,6 +104,46 @@ def import_store(
         count += len(entries)
         inactive += sum(1 for e in entries if not e.active)
     return ImportResult(tuple(written), count, inactive)
+
+
+def import_discounts(
+    store: Connection,
+    out_dir: str | os.PathLike,
+    force: bool = False,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Write every code discount of ``store`` into ``out_dir/discounts.yaml`` (``kind:
+    DiscountCodes``): expired ones as ``active: false``, active and scheduled ones as ``active:
+    true`` (so a plan changes none of them). Each is named by its first code, or by its id when
+    it has none or another discount has the same code.
+    """
+    path = Path(out_dir) / DISCOUNTS_FILE
+    if not force:
+        _refuse_existing([path])
+    if progress:
+        progress("Reading the code discounts ...")
+    listed = list_discounts(store.transport)
+    counts: dict[str, int] = {}
+    for _discount, code in listed:
+        if code:
+            counts[code.casefold()] = counts.get(code.casefold(), 0) + 1
+    entries = [(code if code and counts[code.casefold()] == 1 else d.id, d.status != "EXPIRED")
+               for d, code in listed]
+    _write(path, render_discounts(entries, schema_reference(path.parent),
+                                  header=f"Imported from {store.name} by syncer import."))
+    return ImportResult((path,), 0, sum(1 for _, active in entries if not active),
+                        noun=plural(len(entries), "discount code"))
+
+
+def _refuse_existing(paths: Iterable[Path]) -> None:
+    existing = [str(path) for path in paths if path.exists()]
+    if existing:
+        raise SyncerError(
+            f"{', '.join(existing[:3])}{' ...' if len(existing) > 3 else ''} already "
+            f"exist{'s' if len(existing) == 1 else ''}; pass --force to replace, or "
+            "import into an empty directory"
+        )
 
 
 def _chosen_locations(live: LiveState, refs: Sequence[str]) -> list[Location]:

@@ -24,6 +24,7 @@ MOVES_ON_HAND = ("available", "damaged", "quality_control", "reserved", "safety_
 
 LOCATION_GID = "gid://shopify/Location/"
 ITEM_GID = "gid://shopify/InventoryItem/"
+DISCOUNT_GID = "gid://shopify/DiscountCodeNode/"
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
 
@@ -88,6 +89,24 @@ class DesiredLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class DesiredDiscount:
+    """One code discount as a ``kind: DiscountCodes`` manifest declares it.
+
+    ``ref`` is the code or ``gid://shopify/DiscountCodeNode/N``, exactly as written; ``source``
+    points at its key in the file.
+    """
+
+    ref: str
+    active: bool
+    source: Source
+
+    @property
+    def key(self) -> str:
+        """What makes two declarations the same discount: Shopify matches codes ignoring case."""
+        return self.ref if self.ref.startswith(DISCOUNT_GID) else self.ref.casefold()
+
+
+@dataclass(frozen=True, slots=True)
 class DesiredState:
     """Every level the manifests declare, sorted by (location, item), with policy and limits."""
 
@@ -99,6 +118,8 @@ class DesiredState:
     #: The manifest files read, in order, and the sha256 digest of their bytes.
     files: tuple[str, ...] = ()
     digest: str = ""
+    #: Every code discount the ``kind: DiscountCodes`` manifests declare, sorted by ``ref``.
+    discounts: tuple[DesiredDiscount, ...] = ()
 
     @property
     def locations(self) -> tuple[str, ...]:
@@ -140,6 +161,18 @@ class LiveLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveDiscount:
+    """One code discount as the store reports it; ``status`` is Shopify's, from the schedule:
+    ``ACTIVE``, ``SCHEDULED`` (before ``starts_at``) or ``EXPIRED`` (from ``ends_at`` on)."""
+
+    id: str
+    title: str
+    status: str
+    starts_at: str
+    ends_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LiveState:
     """What the store holds for the locations and items the manifests name.
 
@@ -153,6 +186,8 @@ class LiveState:
     items_by_sku: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    #: The code discounts the manifests name, by ``DesiredDiscount.key``; unknown ones are absent.
+    discounts: Mapping[str, LiveDiscount] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def build(

@@ -10,22 +10,28 @@
                  "alert": "..."}}}}
 
 Levels are active unless ``"active": false``; ``on_hand`` is derived from the other quantities
-unless given. Level ids are numbered in file order.
+unless given. Level ids are numbered in file order. An optional ``"discounts"`` maps a code
+discount's id number to ``{"code", "title", "status", "startsAt", "endsAt"}``, and a case's
+optional ``discounts.yaml`` (a ``kind: DiscountCodes`` manifest) joins ``desired.yaml``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
+from types import MappingProxyType
 
 import yaml
 
 from syncer.manifest.load import parse_manifest
 from syncer.model import (
+    DISCOUNT_GID,
     LOCATION_GID,
     MOVES_ON_HAND,
     DesiredState,
     Item,
+    LiveDiscount,
     LiveLevel,
     LiveState,
     Location,
@@ -67,7 +73,13 @@ def live_from_data(data: dict) -> LiveState:
             levels.append(LiveLevel(
                 f"{LEVEL}{counter}?inventory_item_id={number}", loc_ids[loc_ref], item_id,
                 active, frozen_map(quantities), can, alert))
-    return LiveState.build(locations, items, levels)
+    live = LiveState.build(locations, items, levels)
+    discounts = {}
+    for number, d in data.get("discounts", {}).items():
+        found = LiveDiscount(DISCOUNT_GID + number, d["title"], d["status"], d["startsAt"],
+                             d["endsAt"])
+        discounts[found.id] = discounts[d["code"].casefold()] = found
+    return dataclasses.replace(live, discounts=MappingProxyType(discounts)) if discounts else live
 
 
 def live_from_json(path: Path) -> LiveState:
@@ -100,11 +112,14 @@ def plan_case(name: str):
 
     case = CASES / name
     options_file = case / "options.yaml"
+    extra = case / "discounts.yaml"
     options = {}
     if options_file.exists():
         options = yaml.safe_load(options_file.read_text(encoding="utf-8"))
     live = live_from_json(case / "live.json")
     desired = desired_from_yaml(case / "desired.yaml")
+    if extra.exists():
+        desired = dataclasses.replace(desired, discounts=desired_from_yaml(extra).discounts)
     return plan(desired, live, prune=options.get("prune", False),
                 targets=options.get("targets", ()), excludes=options.get("excludes", ())), live
 

@@ -177,6 +177,8 @@ class ApplyReport:
     forced: bool = False
     #: Stopped by Ctrl-C: exit 130, after the report says what was done.
     interrupted: bool = False
+    #: Results of the plan's code discount changes (``apply/discounts.py``), run after the steps.
+    discounts: list = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -231,6 +233,8 @@ class ApplyReport:
                 f"(+{n['units_added']:,}/-{n['units_removed']:,} units), {n['deactivated']:,} "
                 f"deactivated in {plural(self.calls, 'call')}, "
                 f"{self.cost_points:,.0f} cost points.")
+        if self.discounts:
+            line += _discounts_summary(self.discounts)
         already = n["changes_already_applied"]
         if already:
             line += (f" {plural(already, 'change')} {'was' if already == 1 else 'were'} already "
@@ -255,6 +259,8 @@ class ApplyReport:
             for r in self.results:
                 if r.status in (FAILED, UNKNOWN):
                     lines.append(f"  {r.status}: {describe(r.step)}: {r.detail}")
+            lines += [f"  {d.status}: {d}: {d.detail}" for d in self.discounts
+                      if d.status in (FAILED, UNKNOWN)]
         missed = [o for o in self.outcomes() if o.status not in (APPLIED, ALREADY, REBASED)]
         if missed:
             lines.append(f"Not applied: {len(missed):,} of "
@@ -266,6 +272,12 @@ class ApplyReport:
             lines += [f"  ? {u}" for u in self.unknowns]
             lines.append("Check these levels in Shopify's inventory history and plan again; "
                          "running this plan again (even with --rebase) leaves them as they are.")
+        codes = [d for d in self.discounts if d.status not in (APPLIED, ALREADY)]
+        if codes:
+            lines.append(f"Not applied: {len(codes)} of {len(self.discounts)} discount code "
+                         f"change{'s' if len(self.discounts) != 1 else ''}:")
+            lines += [f"  - {d.status}: {d}" + (f" ({d.detail})" if d.detail else "")
+                      for d in codes]
         refused = [r for r in self.results if r.status == FAILED and r.permanent]
         if refused:
             lines.append("The store refused it: running this plan again would fail the same "
@@ -293,7 +305,21 @@ class ApplyReport:
             "unknowns": [u.to_dict() for u in self.unknowns],
             "steps": [r.to_dict() for r in self.results],
             "changes": [o.to_dict() for o in self.outcomes()],
+            **({"discounts": [d.to_dict() for d in self.discounts]} if self.discounts else {}),
         }
+
+
+def _discounts_summary(results) -> str:
+    """`` Discount codes: 1 activated, 1 deactivated, 1 already so.``"""
+    counts = {"activated": 0, "deactivated": 0}
+    already = 0
+    for d in results:
+        if d.status == APPLIED:
+            counts["activated" if d.change.active else "deactivated"] += 1
+        elif d.status == ALREADY:
+            already += 1
+    line = f" Discount codes: {counts['activated']} activated, {counts['deactivated']} deactivated"
+    return line + (f", {already} already applied." if already else ".")
 
 
 def describe(step: Step) -> str:

@@ -14,7 +14,7 @@ import click
 from syncer import engine, fleet
 from syncer.errors import ManifestError, UsageError
 from syncer.gitops import write_drift
-from syncer.importer import ImportOptions, import_store, parse_quantities
+from syncer.importer import ImportOptions, import_discounts, import_store, parse_quantities
 from syncer.review import render_since_review, since_review
 from syncer.shopify.stores import STORE_ENV, TOKEN_ENV
 
@@ -103,8 +103,12 @@ def _quantities(_ctx, _param, value):
 @click.option("--include-inactive/--no-include-inactive", default=True, show_default=True,
               help="Write inactive levels as `active: false`.")
 @click.option("--force", is_flag=True, help="Replace manifest files that already exist.")
+@click.option("--kind", type=click.Choice(["InventoryLevels", "DiscountCodes"]),
+              default="InventoryLevels", show_default=True,
+              help="What to import: inventory levels (one file per location), or every code "
+              "discount into DIR/discounts.yaml (expired ones as active: false).")
 def import_command(out_dir, store, api_version, locations, skus, quantities, include_inactive,
-                   force):
+                   force, kind):
     """Write manifests from the live store: a starting point that plans to no changes.
 
     Example:
@@ -113,13 +117,20 @@ def import_command(out_dir, store, api_version, locations, skus, quantities, inc
         syncer import -o stores/us --store us-flagship.myshopify.com
         syncer import -o stores/us --location "Warehouse East" --sku 'TSHIRT-*' \\
             --quantities available,damaged --store store.json
+        syncer import -o stores/us --kind DiscountCodes --store store.json
     """
     settings = one_store([out_dir] if os.path.isdir(out_dir) else [], store=store,
                          api_version=api_version)
+    if kind == "DiscountCodes" and (locations or skus):
+        raise click.UsageError("--location and --sku choose inventory; --kind DiscountCodes "
+                               "imports every code discount")
     connection = engine.connect(settings.store, api_version=settings.api_version)
-    options = ImportOptions(locations=locations, skus=skus, quantities=quantities,
-                            include_inactive=include_inactive, force=force)
-    result = import_store(connection, out_dir, options, progress=progress)
+    if kind == "DiscountCodes":
+        result = import_discounts(connection, out_dir, force, progress=progress)
+    else:
+        options = ImportOptions(locations=locations, skus=skus, quantities=quantities,
+                                include_inactive=include_inactive, force=force)
+        result = import_store(connection, out_dir, options, progress=progress)
     for path in result.files:
         click.echo(str(path))
     progress(f"{result.summary()}; check them with: syncer plan {out_dir}")

@@ -18,6 +18,7 @@ import json
 from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
 
+from syncer.emulator.discounts import activate_discount, deactivate_discount
 from syncer.emulator.store import user_error
 
 # 2026-04: the key is required on these, accepted on inventoryDeactivate.
@@ -141,6 +142,8 @@ MUTATIONS = {
         lambda c, a: c.store.bulk_toggle(a["inventoryItemId"], a["inventoryItemUpdates"])),
     ("Mutation", "inventoryAdjustQuantities"): _mutation("inventoryAdjustQuantities", _adjust),
     ("Mutation", "inventorySetQuantities"): _mutation("inventorySetQuantities", _set),
+    ("Mutation", "discountCodeActivate"): _mutation(
+        "discountCodeActivate", lambda c, a: activate_discount(c.store, a["id"], c.now_iso)),
     ("Mutation", "discountCodeDeactivate"): _mutation(
-        "discountCodeDeactivate", lambda c, a: c.store.deactivate_discount(a["id"], c.now_iso)),
+        "discountCodeDeactivate", lambda c, a: deactivate_discount(c.store, a["id"], c.now_iso)),
 }

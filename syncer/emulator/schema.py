@@ -36,11 +36,13 @@ class Context:
 def build_emulator_schema(api_version: str = OLDEST) -> GraphQLSchema:
     """The executable schema of ``api_version`` (built once each; resolvers are stateless)."""
     from syncer.emulator.bulk import RESOLVERS as BULK
+    from syncer.emulator.discounts import RESOLVERS as DISCOUNTS
     from syncer.emulator.mutations import MUTATIONS
 
     base = resources.files("syncer.emulator").joinpath("schema.graphql").read_text("utf-8")
     schema = build_schema(sdl(base, api_version))
-    for (type_name, field_name), resolver in {**RESOLVERS, **MUTATIONS, **BULK}.items():
+    resolvers = {**RESOLVERS, **DISCOUNTS, **MUTATIONS, **BULK}
+    for (type_name, field_name), resolver in resolvers.items():
         schema.type_map[type_name].fields[field_name].resolve = resolver
     schema.type_map["Node"].resolve_type = _node_type
     schema.type_map["DiscountCode"].resolve_type = lambda obj, *_: "DiscountCodeBasic"
@@ -222,7 +224,6 @@ RESOLVERS = {
     ("QueryRoot", "inventoryLevel"): lambda _, info, id: _store(info).level_by_gid(id),
     ("QueryRoot", "node"): lambda _, info, id: _node(_store(info), id),
     ("QueryRoot", "nodes"): lambda _, info, ids: [_node(_store(info), i) for i in ids],
-    ("QueryRoot", "codeDiscountNode"): lambda _, info, id: _store(info).discounts.get(id),
     ("Shop", "id"): lambda store, info: SHOP_ID,
     ("Shop", "name"): lambda store, info: store.shop.split(".")[0],
     ("Shop", "myshopifyDomain"): lambda store, info: store.shop,
@@ -251,10 +252,4 @@ RESOLVERS = {
     ("InventoryBulkToggleActivationPayload", "inventoryLevels"): lambda p, info:
         None if p["inventoryLevels"] is None
         else [level_by_id(_store(info), n) for n in p["inventoryLevels"]],
-    ("DiscountCodeDeactivatePayload", "codeDiscountNode"): lambda p, info:
-        _store(info).discounts.get(p["codeDiscountNode"]) if p["codeDiscountNode"] else None,
-    ("DiscountCodeNode", "codeDiscount"): lambda d, info: d,
-    ("DiscountCodeBasic", "startsAt"): lambda d, info: d.starts_at,
-    ("DiscountCodeBasic", "endsAt"): lambda d, info: d.ends_at,
-    ("DiscountCodeBasic", "status"): lambda d, info: d.status(info.context.now_iso),
 }

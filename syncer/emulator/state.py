@@ -93,12 +93,7 @@ def _build(data: dict, problems: list[str]) -> Store:
         elif gid_number(gid, "InventoryItem") is not None:
             store.items[gid] = Item(gid, sku if isinstance(sku, str) else None)
     _levels(store, _valid(data, "levels", list) or [], problems)
-    for raw in _valid(data, "discounts", list) or []:
-        gid, title, starts, ends = (_ref(raw, k) for k in ("id", "title", "startsAt", "endsAt"))
-        if gid_number(gid, "DiscountCodeNode") is not None and isinstance(title, str) \
-                and isinstance(starts, str):
-            store.discounts[gid] = Discount(gid, title, starts, ends if isinstance(ends, str)
-                                            else None)
+    _discounts(store, _valid(data, "discounts", list) or [], problems)
     for raw in _valid(data, "idempotency", list) or []:
         field, key, fingerprint, response = (_ref(raw, k) for k in IDEMPOTENCY_FIELDS)
         if all(isinstance(v, str) for v in (field, key, fingerprint)) \
@@ -162,6 +157,24 @@ def _levels(store: Store, raws: list, problems: list[str]) -> None:
             level.id, next_id = next_id, next_id + 1
 
 
+def _discounts(store: Store, raws: list, problems: list[str]) -> None:
+    codes: dict[str, str] = {}  # codes are unique in a store, ignoring case
+    for i, raw in enumerate(raws):
+        gid, title, starts, ends, code = (
+            _ref(raw, k) for k in ("id", "title", "startsAt", "endsAt", "code"))
+        code = code if isinstance(code, str) else None
+        if code is not None and code.casefold() in codes:
+            problems.append(f"discounts[{i}].code: {code!r} is also the code of "
+                            f"{codes[code.casefold()]} (codes are unique in a store, ignoring "
+                            "case)")
+        elif gid_number(gid, "DiscountCodeNode") is not None and isinstance(title, str) \
+                and isinstance(starts, str):
+            store.discounts[gid] = Discount(gid, title, starts,
+                                            ends if isinstance(ends, str) else None, code)
+            if code is not None:
+                codes[code.casefold()] = gid
+
+
 def _valid(data: dict, key: str, kind: type):
     value = data.get(key)
     return value if isinstance(value, kind) else None
@@ -189,8 +202,9 @@ def state_from_store(store: Store) -> dict:
         for lv in sorted(store.levels.values(), key=lambda lv: lv.id)
     ]
     if store.discounts:
-        data["discounts"] = [{"id": d.id, "title": d.title, "startsAt": d.starts_at,
-                              "endsAt": d.ends_at} for d in store.discounts.values()]
+        data["discounts"] = [{"id": d.id, "title": d.title, "code": d.code,
+                              "startsAt": d.starts_at, "endsAt": d.ends_at}
+                             for d in store.discounts.values()]
     data["idempotency"] = [
         {"field": f, "key": k, "fingerprint": v["fingerprint"], "response": v["response"]}
         for (f, k), v in store.idempotency.items()

@@ -104,12 +104,13 @@ class Level:
 
 @dataclass
 class Discount:
-    """A basic code discount, enough for ``discountCodeDeactivate``."""
+    """A basic code discount with one code (``discounts.py`` activates and deactivates it)."""
 
     id: str
     title: str
     starts_at: str
     ends_at: str | None = None
+    code: str | None = None
 
     def status(self, now_iso: str) -> str:
         """ACTIVE, EXPIRED or SCHEDULED at ``now_iso`` (ISO 8601 UTC strings sort as times)."""
@@ -482,20 +483,6 @@ class Store:
             "referenceDocumentUri": data.get("referenceDocumentUri"),
             "changes": rows,
         }
-
-    # -- discounts -----------------------------------------------------------------------
-
-    def deactivate_discount(self, discount_id: str, now_iso: str) -> dict:
-        """``discountCodeDeactivate``: the discount ends now (a scheduled one starts now too)."""
-        discount = self.discounts.get(discount_id)
-        if discount is None:
-            return {"codeDiscountNode": None,
-                    "userErrors": [user_error("Discount does not exist", ["id"], "INVALID")]}
-        if discount.starts_at > now_iso:
-            discount.starts_at = now_iso
-        if discount.ends_at is None or discount.ends_at > now_iso:
-            discount.ends_at = now_iso
-        return {"codeDiscountNode": discount_id, "userErrors": []}
 
 
 def _ledger_error(name: str, ledger: str | None, distinct: int, path: list) -> dict | None:

@@ -16,6 +16,7 @@ from operator import attrgetter
 from types import MappingProxyType
 
 from syncer.errors import ManifestError, Problem, Source, plural
+from syncer.manifest.discounts import combine_discounts, read_discounts
 from syncer.manifest.files import (
     MAX_MANIFEST_BYTES,
     decode_manifest,
@@ -23,9 +24,17 @@ from syncer.manifest.files import (
     read_manifest,
     too_large,
 )
-from syncer.manifest.schema import check_document, check_levels, level_ok
+from syncer.manifest.schema import DISCOUNTS_KIND, check_document, check_levels, level_ok
 from syncer.manifest.yamlmarks import parse_yaml
-from syncer.model import ADJUSTABLE, DesiredLevel, DesiredState, Policy, SafetyLimits, frozen_map
+from syncer.model import (
+    ADJUSTABLE,
+    DesiredDiscount,
+    DesiredLevel,
+    DesiredState,
+    Policy,
+    SafetyLimits,
+    frozen_map,
+)
 
 _QUANTITIES = frozenset(ADJUSTABLE)
 
@@ -39,6 +48,7 @@ class _Part:
     locations: tuple[tuple[str, Source], ...]
     policy: tuple[Policy, Source] | None
     safety: tuple[SafetyLimits, Source] | None
+    discounts: tuple[DesiredDiscount, ...] = ()
 
 
 def parse_manifest(text: str, file: str = "<string>") -> DesiredState:
@@ -98,6 +108,9 @@ def _parse(text: str, file: str) -> tuple[_Part, list[Problem]]:
     problems, readable = check_document(parsed, file)
     problems = parsed.problems + problems
     document = parsed.document if readable else {}
+    if document.get("kind") == DISCOUNTS_KIND:
+        part = _Part(file, (), (), None, None, read_discounts(parsed, file, document))
+        return part, sorted(problems, key=_order)
     locations = document.get("locations")
     levels, names = [], []
     for location, items in locations.items() if isinstance(locations, dict) else ():
@@ -201,6 +214,7 @@ def _combine(
                 problems.append(Problem(level.source, message))
         policy = _agree("policy", policy, part.policy, problems)
         safety = _agree("safety", safety, part.safety, problems)
+    discounts = combine_discounts((d for part in parts for d in part.discounts), problems)
     digest = hashlib.sha256()
     for file, data in contents:
         # Lengths keep the boundaries between paths and contents unambiguous.
@@ -213,6 +227,7 @@ def _combine(
         location_sources=MappingProxyType(location_sources),
         files=tuple(file for file, _ in contents),
         digest=digest.hexdigest(),
+        discounts=discounts,
     )
     if problems:
         rank = {file: index for index, file in reversed(list(enumerate(order)))}
@@ -250,7 +265,7 @@ def summarize(desired: DesiredState) -> str:
         plural(len(desired.files), "file"),
         plural(len(desired.location_sources), "location"),
         plural(len(desired.levels), "level"),
-    )
+    ) + ((plural(len(desired.discounts), "discount code"),) if desired.discounts else ())
     return ", ".join(counts) + ": valid"
 
 

@@ -22,6 +22,12 @@ from syncer.resources import load_json_schema
 SCHEMA = "manifest.schema.json"
 API_VERSION = "syncer/v1"
 KIND = "InventoryLevels"
+DISCOUNTS_KIND = "DiscountCodes"
+#: The top-level keys each kind of manifest may have, in the order the schema lists them.
+_TOP_KEYS = {
+    KIND: ["apiVersion", "kind", "policy", "safety", "locations"],
+    DISCOUNTS_KIND: ["apiVersion", "kind", "discounts"],
+}
 MAX_QUANTITY = 1_000_000_000
 
 _ADJUSTABLE = frozenset(ADJUSTABLE)
@@ -36,10 +42,15 @@ _REQUIRED_HINTS = {
     "apiVersion": "add apiVersion: syncer/v1",
     "kind": "add kind: InventoryLevels",
     "locations": "add locations: a mapping of location name to items",
+    "discounts": "add discounts: a mapping of discount code to {active: true|false}",
 }
+_DISCOUNT_ACTIVE_HINT = (
+    "add active: true to let customers redeem the code, or active: false to pause it"
+)
 _KEY_HINTS = {
     "locations": "is not a location ID: write gid://shopify/Location/<number> or the location name",
     "location": "is not an item ID: write gid://shopify/InventoryItem/<number> or the SKU",
+    "discounts": "is not a discount ID: write gid://shopify/DiscountCodeNode/<number> or the code",
 }
 
 
@@ -105,17 +116,21 @@ def _errors(parsed: ParsedYaml, file: str, prefix: Path, instance, validator) ->
     return problems
 
 
-_HEADER = "a manifest starts with apiVersion: syncer/v1 and kind: InventoryLevels"
+_HEADER = (
+    "a manifest starts with apiVersion: syncer/v1 and kind: InventoryLevels (or kind: "
+    "DiscountCodes)"
+)
 
 
 def _check_header(parsed: ParsedYaml, file: str, document: dict) -> list[Problem]:
     """One problem for a file that is not a syncer/v1 manifest, so its content is not reported."""
     api, kind = document.get("apiVersion"), document.get("kind")
-    if api == API_VERSION and kind in (KIND, None) or kind == KIND and api is None:
+    kinds = (KIND, DISCOUNTS_KIND)
+    if api == API_VERSION and kind in (*kinds, None) or kind in kinds and api is None:
         return []
     if api is None and kind is None:
         return [_problem(parsed, file, (), "value", f"apiVersion and kind are missing: {_HEADER}")]
-    if kind == KIND and isinstance(api, str) and api.startswith("syncer/"):
+    if kind in kinds and isinstance(api, str) and api.startswith("syncer/"):
         message = f"apiVersion {api!r} is not supported: this syncer reads apiVersion: syncer/v1"
         return [_problem(parsed, file, ("apiVersion",), "value", message)]
     at = ("apiVersion",) if api != API_VERSION and api is not None else ("kind",)
@@ -171,7 +186,7 @@ def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, st
     kind, instance, schema = error.validator, error.instance, error.schema
     if "propertyNames" in error.relative_schema_path:
         key = instance
-        hint = _KEY_HINTS["locations" if path == ("locations",) else "location"]
+        hint = _KEY_HINTS[path[0] if path in (("locations",), ("discounts",)) else "location"]
         message = f"empty key: {hint[hint.index('write') :]}" if not key else f"{key!r} {hint}"
         return [(path + (key,), "key", at + message)]
     if kind == "required":
@@ -179,10 +194,18 @@ def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, st
         out = []
         for name in missing:
             hint = _REQUIRED_HINTS.get(name, f"add {name}")
+            if name == "active" and path[:1] == ("discounts",):
+                hint = _DISCOUNT_ACTIVE_HINT
             out.append((path, "key", f"{at}missing {name!r}: {hint}"))
         return out
+    if kind == "not" and len(path) == 1:
+        other = DISCOUNTS_KIND if path[0] == "discounts" else KIND
+        return [(path, "key", f"{path[0]!r} belongs in a kind: {other} manifest, not in this "
+                 "one: move it to a file of its own")]
     if kind == "additionalProperties":
         known = list(schema.get("properties", {}))
+        if not path:
+            known = _TOP_KEYS[DISCOUNTS_KIND if instance.get("kind") == DISCOUNTS_KIND else KIND]
         extra = [key for key in instance if key not in known]
         return [(path + (key,), "key", at + _unknown_key(key, known, path)) for key in extra]
     if kind == "type":
@@ -223,6 +246,10 @@ def _expected(schema: dict, path: Path) -> str:
     if types == "object":
         if path == ("locations",):
             return "a mapping of location name to items"
+        if path == ("discounts",):
+            return "a mapping of discount code to {active: true|false}"
+        if len(path) == 2 and path[0] == "discounts":
+            return "a mapping like {active: false}"
         if len(path) == 2 and path[0] == "locations":
             return "a mapping of SKU to level (write {} for a location without levels)"
         if len(path) == 3 and path[0] == "locations":

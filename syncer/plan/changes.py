@@ -20,6 +20,7 @@ from operator import attrgetter
 from typing import ClassVar
 
 from syncer.model import frozen_map
+from syncer.plan.discounts import DiscountChange
 from syncer.plan.encoding import canonical_json
 from syncer.plan.notices import Finding, Notice, PlanProblem, PlanWarning
 
@@ -226,6 +227,8 @@ class Plan:
     """The ordered changes that take the live store to the manifests, with what to tell people.
 
     ``managed_levels`` counts the levels the manifests manage (the base of the percent limit).
+    ``discounts`` holds the code discount changes (``kind: DiscountCodes``), applied after the
+    inventory changes.
     """
 
     changes: tuple[Change, ...] = ()
@@ -233,6 +236,7 @@ class Plan:
     warnings: tuple[PlanWarning, ...] = ()
     findings: tuple[Finding, ...] = ()
     managed_levels: int = 0
+    discounts: tuple[DiscountChange, ...] = ()
     summary: Summary = field(init=False, compare=False)
     _fingerprint: str | None = field(init=False, default=None, compare=False, repr=False)
 
@@ -245,12 +249,13 @@ class Plan:
         setattr_(self, "warnings", _sorted(self.warnings, Notice.sort_key))
         setattr_(self, "findings", _sorted(self.findings, Notice.sort_key))
         setattr_(self, "summary", Summary.of(self.changes))
+        setattr_(self, "discounts", _sorted(self.discounts, lambda c: (c.ref.casefold(), c.ref)))
         setattr_(self, "_fingerprint", None)
 
     def with_findings(self, findings: Iterable[Finding]) -> Plan:
         """This plan with ``findings`` (changes stay as they are, already sorted)."""
         new = object.__new__(Plan)
-        for name in ("changes", "errors", "warnings", "managed_levels", "summary",
+        for name in ("changes", "errors", "warnings", "managed_levels", "discounts", "summary",
                      "_fingerprint"):
             object.__setattr__(new, name, getattr(self, name))
         object.__setattr__(new, "findings", _sorted(findings, Notice.sort_key))
@@ -260,7 +265,10 @@ class Plan:
     def fingerprint(self) -> str:
         """sha256 hex of the canonical JSON of the changes and their observed values."""
         if self._fingerprint is None:
-            digest = hashlib.sha256(canonical_json([c.to_dict() for c in self.changes]))
+            hashed: list | dict = [c.to_dict() for c in self.changes]
+            if self.discounts:  # plans without discounts keep the fingerprint they always had
+                hashed = {"changes": hashed, "discounts": [c.to_dict() for c in self.discounts]}
+            digest = hashlib.sha256(canonical_json(hashed))
             object.__setattr__(self, "_fingerprint", digest.hexdigest())
         return self._fingerprint
 
@@ -270,7 +278,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes or self.discounts)
 
     @property
     def partial(self) -> bool:
@@ -279,7 +287,7 @@ class Plan:
 
     def to_dict(self) -> dict:
         """The plan as JSON data (``schemas/plan.schema.json`` without the saved-plan fields)."""
-        return {
+        data = {
             "format_version": 1,
             "fingerprint": self.fingerprint,
             "summary": self.summary.to_dict(),
@@ -290,3 +298,6 @@ class Plan:
             "warnings": [n.to_dict() for n in self.warnings],
             "findings": [n.to_dict() for n in self.findings],
         }
+        if self.discounts:
+            data["discounts"] = [c.to_dict() for c in self.discounts]
+        return data

@@ -19,6 +19,7 @@ from uuid import UUID, uuid5
 from syncer.errors import PlanFileError, plural
 from syncer.model import SafetyLimits
 from syncer.plan.changes import Plan, change_from_dict
+from syncer.plan.discounts import DiscountChange
 from syncer.plan.encoding import canonical_json
 from syncer.plan.notices import Finding, PlanWarning
 from syncer.plan.schema import saved_plan_keys, schema_problem
@@ -128,6 +129,8 @@ def plan_document(
         "findings": data["findings"],
         "safety": _limits_dict(limits or SafetyLimits()),
     }
+    if plan.discounts:  # applied after the steps, each re-read just before its write
+        document["discounts"] = data["discounts"]
     document["document_digest"] = _digest(document)
     return document
 
@@ -169,6 +172,7 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
             warnings=tuple(PlanWarning.from_dict(n) for n in document["warnings"]),
             findings=tuple(Finding.from_dict(n) for n in document["findings"]),
             managed_levels=int(document["managed_levels"]),
+            discounts=tuple(DiscountChange.from_dict(c) for c in document.get("discounts", ())),
         )
         manifest = document["manifest"]
         meta = PlanMeta(

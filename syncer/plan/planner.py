@@ -26,6 +26,7 @@ from syncer.model import (
     nfc,
 )
 from syncer.plan.changes import Activate, Adjust, Deactivate, LevelRef, Plan
+from syncer.plan.discounts import DiscountPlan, plan_discounts
 from syncer.plan.names import ItemIndex, by_name, suggestion
 from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.safety import check_safety
@@ -225,8 +226,13 @@ def plan(
         selection_notes(selection, considered, selected, errors, warnings)
     if not report_only:
         warnings.extend(_last_level_warnings(changes, live))
-    result = Plan(tuple(changes), tuple(errors), tuple(warnings), (), len(seen) + pruned)
-    findings = () if report_only else check_safety(result, live, desired.safety)
+    discounts = plan_discounts(desired.discounts, live.discounts)
+    if selective:  # selectors name levels: a selective plan leaves discounts alone
+        discounts = DiscountPlan(errors=discounts.errors)
+    result = Plan(tuple(changes), (*errors, *discounts.errors), (*warnings, *discounts.warnings),
+                  (), len(seen) + pruned, discounts.changes)
+    findings = () if report_only else [*check_safety(result, live, desired.safety),
+                                       *discounts.findings]
     return result.with_findings(findings) if findings else result
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from syncer.errors import plural
+from syncer.plan import discounts
 from syncer.plan.changes import Activate, Adjust, Deactivate, Plan
 from syncer.plan.encoding import document_json
 from syncer.plan.fit import MARKDOWN_LIMIT as MARKDOWN_LIMIT  # re-exported
@@ -92,10 +93,10 @@ def summary_line(plan: Plan) -> str:
     """``Plan: 2 to activate, 14 to adjust (+120/-35 units), 1 to deactivate.`` and safety."""
     s = plan.summary
     partial = plan.partial
-    if plan.changes:
+    if plan.has_changes:
         line = (f"{'Partial plan' if partial else 'Plan'}: {s.to_activate:,} to activate, "
                 f"{s.to_adjust:,} to adjust (+{s.units_added:,}/-{s.units_removed:,} units), "
-                f"{s.to_deactivate:,} to deactivate.")
+                f"{s.to_deactivate:,} to deactivate.") + discounts.summary_text(plan.discounts)
     elif plan.errors:
         line = "Nothing to change where the manifests could be planned, but"
     elif partial:
@@ -125,6 +126,12 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 out.append(_paint(f"  {symbol} {label:<{width}}  {text}", symbol, color))
             for symbol, note in level.notes:
                 out.append(_paint(f"      {symbol} {note.message}", symbol, color))
+    rows = discounts.change_lines(plan.discounts)
+    if rows:
+        out.append(_paint("Discount codes", "h", color))
+        label_width = max(len(label) for _, label, _ in rows)
+        out.extend(_paint(f"  {symbol} {label:<{label_width}}  {text}", symbol, color)
+                   for symbol, label, text in rows)
     for title, symbol, notes in (
         ("Unsafe:", "!", [n for _, n in loose if isinstance(n, Finding)]),
         ("Warnings:", "!", [n for _, n in loose if not isinstance(n, Finding)]),
@@ -205,6 +212,10 @@ def render_markdown(plan: Plan) -> str:
                 text = text.replace(" -> ", " → ")
                 rows.append(f"| {symbol} | {_md(label)} | {_md(text)} |")
         sections.append((f"{escape_html(location)} ({plural(len(rows), 'change')})", rows))
+    rows = [f"| {symbol} | {_md(label)} | {_md(text.replace(' -> ', ' → '))} |"
+            for symbol, label, text in discounts.change_lines(plan.discounts)]
+    if rows:
+        sections.append((f"Discount codes ({plural(len(rows), 'change')})", rows))
     tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
     return fit_sections(head, sections, tail, "changes")
 
@@ -257,10 +268,16 @@ def _drift_line(plan: Plan, entries: list[dict]) -> str:
         levels = len({(e["location_id"], e["item_id"]) for e in entries})
         verb = "differs" if levels == 1 else "differ"
         line = f"Drift: {plural(levels, 'level')}{partial} {verb} from the manifests."
+    elif plan.discounts:
+        line = "Drift:"
     elif plan.errors:
         line = f"No drift found{partial} where the manifests could be read, but"
     else:
         line = f"No drift{partial}. The store matches the manifests."
+    if plan.discounts:
+        n = len(plan.discounts)
+        line += (f" {plural(n, 'discount code')} {'differs' if n == 1 else 'differ'} from the "
+                 "manifests.")
     if plan.errors:
         line += (f" {plural(len(plan.errors), 'error')} (see above): levels the errors concern "
                  "were not checked.")
@@ -278,6 +295,7 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
             location = e["location"]
             out.append(_paint(location, "h", color))
         out.append(f"  {_label(e):<{width}}  {_drift_text(e)}")
+    out += _discount_drift_lines(plan, color)
     for title, symbol, notes in (("Warnings:", "!", plan.warnings), ("Errors:", "x", plan.errors)):
         if notes:
             if out:
@@ -290,6 +308,20 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+def _discount_drift_text(e: dict) -> str:
+    ends = f" until {e['ends_at']}" if e["ends_at"] else ""
+    return f"{e['live']} (from {e['starts_at']}{ends}), desired {e['desired']}"
+
+
+def _discount_drift_lines(plan: Plan, color: bool) -> list[str]:
+    entries = discounts.drift_entries(plan.discounts)
+    if not entries:
+        return []
+    width = max(len(e["discount"]) for e in entries)
+    return [_paint("Discount codes", "h", color)] + [
+        f"  {e['discount']:<{width}}  {_discount_drift_text(e)}" for e in entries]
+
+
 def render_drift_json(plan: Plan) -> str:
     """Drift as JSON for monitoring: ``{"drift": [...], "levels": N, "errors": [...],
     "warnings": [...]}``."""
@@ -300,6 +332,8 @@ def render_drift_json(plan: Plan) -> str:
         "errors": [n.to_dict() for n in plan.errors],
         "warnings": [n.to_dict() for n in plan.warnings],
     }
+    if plan.discounts:
+        data["discounts"] = discounts.drift_entries(plan.discounts)
     return document_json(data)
 
 
@@ -315,6 +349,10 @@ def render_drift_markdown(plan: Plan) -> str:
             f"| | {_md(_label(e))} | {_md(_drift_text(e))} |")
     parts = [(f"{escape_html(loc)} ({plural(len(rows), 'difference')})", rows)
              for loc, rows in sections.items()]
+    rows = [f"| | {_md(e['discount'])} | {_md(_discount_drift_text(e))} |"
+            for e in discounts.drift_entries(plan.discounts)]
+    if rows:
+        parts.append((f"Discount codes ({plural(len(rows), 'difference')})", rows))
     return fit_sections(head, parts, [_drift_line(plan, entries)], "differences")
 
 
