@@ -124,3 +124,13 @@ def http_emulator(_emulator_servers):
     server (``server.url`` is its GraphQL endpoint). Servers are shared across the session."""
     yield _emulator_servers.serve
     _emulator_servers.release()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run every test that builds a real Shopify schema in one xdist worker (``--dist
+    loadgroup``): each build costs 1-2 s of CPU, once per worker that needs it."""
+    for item in items:
+        if {"real_schema", "real_schemas"} & set(getattr(item, "fixturenames", ())) or (
+            item.module is not None and item.module.__name__.endswith("test_api_versions")
+        ):
+            item.add_marker(pytest.mark.xdist_group("real-sdl"))
