@@ -119,12 +119,15 @@ def test_sigkill_before_and_after_every_mutation_request_then_rerun(tmp_path, ke
         assert code == 0, out + err
         posts = http.switch.posts - base
         assert posts >= 2
+        # A kill before a request is sent is the same in every mode; the modes differ in how
+        # the retry of a request that ran is answered, so the other two kill after each one.
+        phases = ("before", "after") if key_replay == "cached" else ("after",)
         kills = 0
         for at in range(1, posts + 1):
-            for phase in ("before", "after"):
+            for phase in phases:
                 kills += _killed_at(tmp_path, state, http, document, plan_path, manifests,
                                     [(at, phase)], key_replay)
-    assert kills == 2 * posts
+    assert kills == len(phases) * posts
 
 
 @KEY_REPLAY

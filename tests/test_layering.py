@@ -127,6 +127,15 @@ def test_every_stage_has_a_module():
     assert set(ALLOWED) - stages == set(), "a rule names a stage that no longer exists"
 
 
+@pytest.fixture(scope="module")
+def clean_copy(tmp_path_factory):
+    """A copy of the package that passes the check; each test plants one file in it."""
+    copy = tmp_path_factory.mktemp("layering") / "syncer"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert violations(copy) == []
+    return copy
+
+
 @pytest.mark.parametrize(
     "where, code, expected",
     [
@@ -143,10 +152,11 @@ def test_every_stage_has_a_module():
         ("model_extra.py", "", "no layering rule"),
     ],
 )
-def test_a_planted_violation_fails_the_check(tmp_path, where, code, expected):
-    copy = tmp_path / "syncer"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    assert violations(copy) == []
-    (copy / where).write_text(code, encoding="utf-8")
-    found = violations(copy)
+def test_a_planted_violation_fails_the_check(clean_copy, where, code, expected):
+    planted = clean_copy / where
+    planted.write_text(code, encoding="utf-8")
+    try:
+        found = violations(clean_copy)
+    finally:
+        planted.unlink()
     assert any(expected in line for line in found), found
