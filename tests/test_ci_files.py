@@ -128,7 +128,9 @@ def test_pre_commit_hook_runs_syncer_validate(tmp_path):
     (repo / "stores/syncer.yaml").write_text("store: shop.myshopify.com\n", encoding="utf-8")
     git(repo, "init", "-q")
     git(repo, "add", "-A")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+    # The hook's environment installs the pinned versions, without compiling what it installs.
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "PIP_NO_COMPILE": "1",
+           "PIP_CONSTRAINT": str(ROOT / "constraints.txt")}
 
     def run_hook():
         return subprocess.run([pre_commit, "try-repo", str(hooks), "syncer-validate",
