@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from syncer import cli as cli_module
 from syncer import engine
 from syncer.apply.applier import Applier, ApplyOptions
+from syncer.cli import applying as cli_module
 from syncer.cli import cli
 from syncer.cli import terminal as terminal_module
 from syncer.emulator import Emulator
