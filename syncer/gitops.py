@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from syncer.engine import PlanResult
-from syncer.errors import SyncerError
+from syncer.errors import SyncerError, plural
 from syncer.manifest.edit import LevelAdd, ValueEdit, edit_manifest
 from syncer.manifest.write import render_manifest, schema_reference
 from syncer.model import DesiredLevel, DesiredState
@@ -41,13 +41,12 @@ class DriftWrite:
     adopted: int
 
     def summary(self) -> str:
-        parts = [f"adopted {self.values:,} live value{'s' if self.values != 1 else ''}"]
+        parts = [f"adopted {plural(self.values, 'live value')}"]
         if self.removed:
-            parts.append(f"removed {self.removed:,} level(s) the store does not have")
+            parts.append(f"removed {plural(self.removed, 'level')} the store does not have")
         if self.adopted:
-            parts.append(f"added {self.adopted:,} unmanaged level(s)")
-        return (f"Wrote {len(self.files)} manifest file{'s' if len(self.files) != 1 else ''}: "
-                + ", ".join(parts))
+            parts.append(f"added {plural(self.adopted, 'unmanaged level')}")
+        return f"Wrote {plural(len(self.files), 'manifest file')}: " + ", ".join(parts)
 
 
 def write_drift(

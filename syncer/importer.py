@@ -51,8 +51,8 @@ class ImportResult:
 
     def summary(self) -> str:
         held = self.noun or f"{self.levels:,} levels"
-        return (f"Wrote {len(self.files)} manifest{'s' if len(self.files) != 1 else ''} with "
-                f"{held} ({self.inactive:,} inactive)")
+        return (f"Wrote {plural(len(self.files), 'manifest')} with {held} "
+                f"({self.inactive:,} inactive)")
 
 
 def parse_quantities(text: str) -> tuple[str, ...]:

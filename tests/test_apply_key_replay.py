@@ -92,7 +92,7 @@ def test_landed_then_sold_is_unknown_never_a_conflict_and_never_rebased(tmp_path
                                  "reason": "landed or not"}]
     assert "planned 10 -> 15, live 13" in step["detail"]
     text = report.render_text()
-    assert "Unknown: 1 quantity(ies) may or may not have changed" in text
+    assert "Unknown: 1 quantity may or may not have changed" in text
     assert "  ? East / SKU-1: available planned from 10, live now 13, target 15 (landed or not)" \
         in text
     assert _available(emu) == 13  # landed once (+5), sold 2: nothing added on top

@@ -267,15 +267,16 @@ class ApplyReport:
                          f"{plural(len(self.outcomes()), 'planned change')}:")
             lines += [f"  - {o}" for o in missed]
         if self.unknowns:
-            lines.append(f"Unknown: {len(self.unknowns)} quantity(ies) may or may not have "
-                         "changed (a retry was answered stale and the level has moved):")
+            lines.append(f"Unknown: {plural(len(self.unknowns), 'quantity', 'quantities')} "
+                         "may or may not have changed (a retry was answered stale and the level "
+                         "has moved):")
             lines += [f"  ? {u}" for u in self.unknowns]
             lines.append("Check these levels in Shopify's inventory history and plan again; "
                          "running this plan again (even with --rebase) leaves them as they are.")
         codes = [d for d in self.discounts if d.status not in (APPLIED, ALREADY)]
         if codes:
-            lines.append(f"Not applied: {len(codes)} of {len(self.discounts)} discount code "
-                         f"change{'s' if len(self.discounts) != 1 else ''}:")
+            lines.append(f"Not applied: {len(codes):,} of "
+                         f"{plural(len(self.discounts), 'discount code change')}:")
             lines += [f"  - {d.status}: {d}" + (f" ({d.detail})" if d.detail else "")
                       for d in codes]
         refused = [r for r in self.results if r.status == FAILED and r.permanent]
