@@ -104,13 +104,13 @@ def test_throttling_is_paced_by_the_plans_restore_rate_read_at_run_time(plan, ra
 
 
 def test_every_supported_version_is_one_the_documents_are_validated_against():
-    from tests.conftest import SDL_VERSIONS
+    from conftest import SDL_VERSIONS
 
     assert SUPPORTED_API_VERSIONS == SDL_VERSIONS  # tests/test_documents.py runs each
 
 
 def test_the_built_2026_10_schema_has_the_changelog_changes():
-    from tests.conftest import NOT_STOCKED_ENUMS, load_real_schema
+    from conftest import NOT_STOCKED_ENUMS, load_real_schema
 
     old, new = load_real_schema("2026-07"), load_real_schema("2026-10")
     for enum in NOT_STOCKED_ENUMS:
