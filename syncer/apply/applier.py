@@ -118,11 +118,13 @@ class Applier(Sending, Classifying, Outcomes):
         Shopify's ``createdAt`` has whole seconds; an adjustment group created before a run
         that starts on a whole second shows an earlier second, and every group the run creates
         shows that second or a later one, so a replayed key is told from a fresh change even
-        when the two runs are less than a second apart (a wait of under a second, once).
+        when the two runs are less than a second apart (a wait of at most a second, once).
         """
         now = self.clock()
-        start = math.ceil(now)
-        if start > now and any(s.kind is ChangeKind.ADJUST for s in self.meta.steps):
+        # The next whole second, strictly later: at exactly 12:00:00.000 a group of an earlier
+        # run may already carry 12:00:00 (a simulated clock can stand still between runs).
+        start = math.floor(now) + 1
+        if any(s.kind is ChangeKind.ADJUST for s in self.meta.steps):
             getattr(self.transport, "wait", time.sleep)(start - now)
         return start
 
