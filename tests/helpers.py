@@ -134,3 +134,17 @@ def run_cli(*args, env=None):
                                 env={"SYNCER_STORE": "", **(env or {})})
     assert "Traceback" not in result.output + result.stderr, result.output + result.stderr
     return result
+
+
+def simulated_clock(path: Path, state: dict | None = None) -> Path:
+    """Give the emulator state file at ``path`` a simulated clock that starts now (the emulator
+    README's ``clock``): the waits of a run against it (an apply's whole-second start, pacing,
+    retry backoff, latency faults) advance the file's clock instead of taking real time. It
+    starts at the real time so dates relative to today (discount schedules) mean the same.
+    With ``state``, writes that state (with the clock) to ``path``."""
+    from datetime import UTC, datetime
+
+    data = dict(state) if state is not None else json.loads(path.read_text(encoding="utf-8"))
+    data["clock"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path

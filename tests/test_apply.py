@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import simulated_clock
 
 from syncer import engine
 from syncer.apply.applier import Applier, ApplyOptions
 from syncer.cli import applying as cli_module
 from syncer.cli import cli
 from syncer.cli import terminal as terminal_module
-from syncer.emulator import Emulator
+from syncer.emulator import Emulator, RealClock
 from syncer.errors import (
     EXIT_CONFLICT,
     EXIT_PARTIAL,
@@ -98,13 +99,13 @@ def big(tmp_path):
     (manifests / "inventory.yaml").write_text(yaml.safe_dump(_manifest(), sort_keys=False))
     store = tmp_path / "store.json"
     store.write_text(json.dumps(_state()))
-    return manifests, store
+    return manifests, simulated_clock(store)
 
 
 @pytest.fixture
 def quick(tmp_path):
     shutil.copytree(QUICKSTART, tmp_path / "qs")
-    return tmp_path / "qs", tmp_path / "qs" / "store.json"
+    return tmp_path / "qs", simulated_clock(tmp_path / "qs" / "store.json")
 
 
 def _save_plan(manifests, store, out):
@@ -139,7 +140,8 @@ def http(http_emulator):
     """Serve a store file over HTTP; returns a function store_file -> base URL."""
 
     def start(store_file):
-        return http_emulator(Emulator.load(store_file)).url.split("/admin/")[0]
+        # Served stores keep real time: their clients over HTTP wait in real time.
+        return http_emulator(Emulator.load(store_file, clock=RealClock())).url.split("/admin/")[0]
 
     return start
 

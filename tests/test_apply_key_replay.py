@@ -3,12 +3,12 @@ retry is answered stale is reported applied; where a sale moved the level in bet
 tells whether it landed, so it is ``unknown`` with the values seen, never a conflict, and
 ``--rebase`` never touches it (rebasing a change that landed would add phantom stock)."""
 
-import json
 import os
 import signal
 
 import pytest
 import yaml
+from helpers import simulated_clock
 from reliability_helpers import (
     HttpEmulator,
     finish,
@@ -30,8 +30,7 @@ LOC, ITEM = "gid://shopify/Location/1", "gid://shopify/InventoryItem/1"
 
 def _store(tmp_path, key_replay):
     state = {**_state(), "key_replay": key_replay}
-    path = tmp_path / "store.json"
-    path.write_text(json.dumps(state))
+    path = simulated_clock(tmp_path / "store.json", state)
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     (manifests / "inventory.yaml").write_text(yaml.safe_dump({

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+from helpers import simulated_clock
 
 from syncer import engine
 from syncer.apply.applier import Applier, ApplyOptions
@@ -84,7 +85,7 @@ def _run(*args):
 def _store_file(tmp_path, state=None):
     path = tmp_path / "store.json"
     path.write_text(json.dumps(state or _state()))
-    return path
+    return simulated_clock(path)
 
 
 def _move(store, location, item, available=None, active=None):

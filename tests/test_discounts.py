@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import simulated_clock
 from test_documents import document_errors  # tests/ is on sys.path under pytest
 
 from syncer import engine
@@ -34,7 +35,7 @@ FUTURE = {"id": NODE + "9", "title": "Launch", "code": "LAUNCH",
 def shop(tmp_path):
     folder = tmp_path / "shop"
     shutil.copytree(EXAMPLE, folder)
-    return folder, str(folder / "store.json")
+    return folder, str(simulated_clock(folder / "store.json"))
 
 
 def state(store):

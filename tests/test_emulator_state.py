@@ -24,7 +24,8 @@ ADJUST = """mutation { inventoryAdjustQuantities(input: {reason: "correction", n
   changes: [{inventoryItemId: "gid://shopify/InventoryItem/2",
              locationId: "gid://shopify/Location/1", delta: 3, changeFromQuantity: null}]})
   @idempotent(key: "persisted") {
-  inventoryAdjustmentGroup { id changes { name quantityAfterChange } } userErrors { code } } }"""
+  inventoryAdjustmentGroup { id createdAt changes { name quantityAfterChange } }
+  userErrors { code } } }"""
 
 
 @pytest.fixture
@@ -219,3 +220,53 @@ def test_cli_serves_prints_its_url_and_stops_on_ctrl_c(store_file):
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+# --- a simulated clock in the state file ------------------------------------------------------
+
+def test_a_state_file_clock_runs_simulated_and_saves_the_time_reached(store_file):
+    """``"clock"``: the emulator's time starts there, waits advance it without sleeping, and a
+    save writes the time reached; the adjustment group is stamped with it."""
+    data = json.loads(store_file.read_text())
+    data["clock"] = "2026-05-01T12:00:00Z"
+    data["faults"] = {"seed": 1, "latency_ms": 90_000}  # 90 s a request, on the clock
+    store_file.write_text(json.dumps(data))
+    emu = Emulator.load(store_file)
+    assert emu.simulated and isinstance(emu.clock, VirtualClock)
+    body = post(emu, ADJUST)
+    group = body["data"]["inventoryAdjustQuantities"]["inventoryAdjustmentGroup"]
+    assert group["createdAt"] == "2026-05-01T12:01:30Z"
+    assert json.loads(store_file.read_text())["clock"] == "2026-05-01T12:01:30Z"
+    emu.clock.sleep(0.25)
+    emu.save()
+    assert json.loads(store_file.read_text())["clock"] == "2026-05-01T12:01:30.250000Z"
+    again = Emulator.load(store_file)  # the next process goes on from there
+    post(again, DEACTIVATE)
+    assert json.loads(store_file.read_text())["clock"] == "2026-05-01T12:03:00.250000Z"
+
+
+def test_without_a_clock_the_emulator_keeps_real_time(store_file):
+    emu = Emulator.load(store_file)
+    assert not emu.simulated and "clock" not in emu.state()
+    post(emu, ADJUST)
+    assert "clock" not in json.loads(store_file.read_text())
+
+
+def test_a_bad_clock_is_named(tmp_path):
+    state = json.loads(QUICKSTART.read_text())
+    state["clock"] = "1 May 2026"
+    path = tmp_path / "store.json"
+    path.write_text(json.dumps(state))
+    with pytest.raises(StateError) as caught:
+        Emulator.load(path)
+    assert str(caught.value).splitlines()[1:] == [
+        "  - clock: must be a UTC date and time such as 2026-04-01T00:00:00Z"]
+
+
+def test_a_simulated_clock_is_not_served(store_file):
+    data = json.loads(store_file.read_text())
+    data["clock"] = "2026-05-01T12:00:00Z"
+    store_file.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["emulator", "--state", str(store_file), "--port", "0"])
+    assert result.exit_code == 1
+    assert "only a local store" in result.output and "Traceback" not in result.output

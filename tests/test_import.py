@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers import run_cli as run
+from helpers import simulated_clock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +50,7 @@ def awkward_store(path: Path) -> Path:
             })
     path.write_text(json.dumps({"shop": "awkward.myshopify.com", "locations": locations,
                                 "items": items, "levels": levels}), encoding="utf-8")
-    return path
+    return simulated_clock(path)
 
 
 @pytest.mark.parametrize("quantities", ["available", "available,damaged,safety_stock"])

@@ -100,6 +100,11 @@ def _serve(state, lock, host, port, key_replay, faults, bulk) -> None:
         emu = Emulator.load(state, key_replay=key_replay)
     except StateError as exc:
         raise click.ClickException(str(exc)) from None
+    if emu.simulated:
+        raise click.ClickException(
+            f"{state}: its \"clock\" is a simulated clock, which only a local store "
+            f"(--store {state}) can run on: clients over HTTP wait in real time, so its time "
+            "would stand still; remove \"clock\" from the file to serve it")
     overrides = {k: v for k, v in faults.items() if v is not None}
     if overrides:
         base = emu.store.faults.to_dict() if emu.store.faults is not None else {}

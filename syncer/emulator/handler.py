@@ -69,6 +69,11 @@ class Emulator:
             raise ValueError(f"key_replay must be one of {', '.join(KEY_REPLAY_MODES)}")
         self.key_replay = key_replay or store.key_replay
         self.store = store
+        # A state file with a ``clock`` runs on a simulated clock from that time: waits
+        # (latency, pacing, retries) advance it at once, and every save writes the time reached.
+        self.simulated = clock is None and store.clock is not None
+        if self.simulated:
+            clock = VirtualClock(store.clock - VIRTUAL_EPOCH)
         self.clock = clock or RealClock()
         self.path = path
         self.schemas = {name: build_emulator_schema(name) for name in VERSIONS}
@@ -124,12 +129,14 @@ class Emulator:
     def state(self) -> dict:
         """The current store as a state document."""
         with self._lock:
+            if self.simulated:
+                self.store.clock = wall_time(self.clock)
             return state_from_store(self.store)
 
     def save(self) -> None:
         """Write the state file now (atomically)."""
         with self._lock:
-            save_state(self.path, state_from_store(self.store))
+            save_state(self.path, self.state())
 
     def handle(self, body: dict, headers: dict, path: str = API_PATH) -> tuple[int, dict]:
         """Answer one POST to ``path`` the way Shopify would: ``(http_status, json_body)``.
@@ -168,7 +175,7 @@ class Emulator:
                 return 200, self._run(query, variables, operation_name, request, served)[0]
             plan = faults.draw(self.store, request)
             if plan.sale is not None and self.path is not None:
-                save_state(self.path, state_from_store(self.store))
+                self.save()
         if plan.latency > 0:
             self.clock.sleep(plan.latency)
         if plan.http_status is not None:
@@ -237,7 +244,7 @@ class Emulator:
         if requested > actual:
             self.bucket.refund(requested - actual)
         if context.dirty and self.path is not None:
-            save_state(self.path, state_from_store(self.store))
+            self.save()
         response: dict = {}
         if result.errors:
             response["errors"] = [error.formatted for error in result.errors]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from syncer.emulator.faults import FaultConfig, FaultConfigError
@@ -111,7 +112,21 @@ def _build(data: dict, problems: list[str]) -> Store:
     seq = data.get("adjustment_group_seq")
     if type(seq) is int and seq >= 0:
         store.adjustment_group_seq = seq
+    clock = data.get("clock")
+    if isinstance(clock, str):
+        try:
+            store.clock = datetime.fromisoformat(clock).timestamp()
+        except ValueError:  # the schema's pattern passed it (else it said so): 2026-13-01...
+            if not any(p.startswith("clock:") for p in problems):
+                problems.append(f"clock: {clock!r} is not a date and time (write it as "
+                                "2026-04-01T00:00:00Z)")
     return store
+
+
+def clock_text(seconds: float) -> str:
+    """A simulated clock's time as the state file keeps it (UTC, to the microsecond)."""
+    text = datetime.fromtimestamp(seconds, UTC).isoformat(timespec="microseconds")
+    return text.replace(".000000+00:00", "Z").replace("+00:00", "Z")
 
 
 def _levels(store: Store, raws: list, problems: list[str]) -> None:
@@ -214,6 +229,8 @@ def state_from_store(store: Store) -> dict:
         data["key_replay"] = store.key_replay
     if store.faults is not None:
         data["faults"] = store.faults.to_dict()
+    if store.clock is not None:
+        data["clock"] = clock_text(store.clock)
     return data
 
 

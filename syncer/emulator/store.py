@@ -138,6 +138,9 @@ class Store:
     key_replay: str = "cached"
     # The state file's ``faults`` section (a ``FaultConfig``), kept so a save writes it back.
     faults: object | None = None
+    # The state file's ``clock``: seconds since the epoch on a simulated clock, or None for
+    # the real clock (``Emulator`` runs a ``VirtualClock`` from it and saves the time reached).
+    clock: float | None = None
     # In memory only (not saved): what tests read to prove each change was applied once.
     sales: list[dict] = field(default_factory=list)
     journal: list[dict] = field(default_factory=list)
