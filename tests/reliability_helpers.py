@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 
 from syncer import engine
-from syncer.emulator import Emulator, serve
+from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.emulator.faults import FaultConfig
 from syncer.emulator.handler import API_PATH
 from syncer.plan.document import load_plan_document
@@ -219,12 +219,20 @@ class CountingTransport(HttpTransport):
         return super().execute(document, variables)
 
 
-def http_store(url: str, *, seed: int = 0, retry: RetryPolicy = FAST_RETRY) -> engine.Connection:
-    """An ``engine.Connection`` over HTTP with fast retries (tiny real sleeps)."""
+def http_store(url: str, *, seed: int = 0, retry: RetryPolicy = FAST_RETRY,
+               emulator: Emulator | None = None) -> engine.Connection:
+    """An ``engine.Connection`` over HTTP with fast retries (tiny real sleeps).
+
+    With ``emulator`` (the one served at ``url``, in this process), the client waits on the
+    emulator's clock and reads the store's time from it, as a local store does: on a
+    ``VirtualClock`` its waits (the whole-second start, pacing, backoff) take no real time.
+    """
     spec = parse_store(url)
+    timing = {} if emulator is None else {"sleep": emulator.clock.sleep,
+                                           "clock": emulator.clock.now}
     transport = CountingTransport(spec.endpoint(DEFAULT_API_VERSION), retry=retry,
-                                  rng=random.Random(seed), timeout=10.0)
-    return engine.Connection(spec.address, "http", DEFAULT_API_VERSION, transport)
+                                  rng=random.Random(seed), timeout=10.0, **timing)
+    return engine.Connection(spec.address, "http", DEFAULT_API_VERSION, transport, emulator)
 
 
 def make_plan_document(manifests: Path, store: engine.Connection) -> dict:
@@ -550,9 +558,11 @@ def run_random_plan(seed: int, workdir: Path, figures: Figures, *,
     rng = random.Random(seed)
     state = random_state(rng, max_items=max_items)
     manifests = write_manifest(workdir / f"plan-{seed}", random_manifest(rng, state))
-    emulator = Emulator.from_state(state, key_replay=key_replay)
+    # A simulated clock shared by the served emulator and its client in this process: the
+    # waits of a run (whole-second start, pacing after THROTTLED, backoff) take no real time.
+    emulator = Emulator.from_state(state, key_replay=key_replay, clock=VirtualClock())
     with HttpEmulator(emulator) as http:
-        store = http_store(http.url, seed=seed)
+        store = http_store(http.url, seed=seed, emulator=emulator)
         doc = make_plan_document(manifests, store)
         plan, meta = load_plan_document(doc)
         initial = emulator.state()

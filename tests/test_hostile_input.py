@@ -629,7 +629,7 @@ class TamperServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def __enter__(self):
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def __exit__(self, *exc):
@@ -640,6 +640,7 @@ class TamperServer(ThreadingHTTPServer):
 class _TamperHandler(BaseHTTPRequestHandler):
     server: TamperServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as the emulator's server: no delayed-ACK stalls
 
     def do_POST(self) -> None:  # noqa: N802
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

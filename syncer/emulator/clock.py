@@ -34,6 +34,8 @@ class VirtualClock:
 
     def __init__(self, start: float = 0.0) -> None:
         self._now = float(start)
+        # A served emulator's handler threads and an in-process client may both wait on it.
+        self._lock = threading.Lock()
 
     def now(self) -> float:
         """The simulated time in seconds."""
@@ -47,7 +49,8 @@ class VirtualClock:
         """Move the simulated time forward; time never runs backwards."""
         if seconds < 0:
             raise ValueError(f"cannot advance a clock by a negative time ({seconds})")
-        self._now += seconds
+        with self._lock:
+            self._now += seconds
 
 
 class LeakyBucket:
