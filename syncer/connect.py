@@ -9,9 +9,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from syncer.emulator import Emulator, StateError
-from syncer.emulator.handler import wall_time
 from syncer.errors import StoreError, UsageError
 from syncer.shopify.bulk import Fetch, local_fetch
 from syncer.shopify.reader import read_shop
@@ -23,6 +22,9 @@ from syncer.shopify.stores import (
     parse_store,
 )
 from syncer.shopify.transport import HttpTransport, LocalTransport, Transport, download
+
+if TYPE_CHECKING:
+    from syncer.emulator import Emulator
 
 Progress = Callable[[str], None]
 
@@ -48,7 +50,11 @@ class Connection:
 
     def wall_clock(self) -> float:
         """Seconds since the epoch as the store sees them (the emulator's clock when local)."""
-        return wall_time(self.emulator.clock) if self.emulator is not None else time.time()
+        if self.emulator is None:
+            return time.time()
+        from syncer.emulator.handler import wall_time
+
+        return wall_time(self.emulator.clock)
 
     def close(self) -> None:
         """Release the store file's lock, if held."""
@@ -98,6 +104,10 @@ def connect(
     if spec.kind != "file":
         transport = HttpTransport.for_store(spec, api_version=api_version, env=env)
         return Connection(spec.address, spec.kind, api_version, transport, fetch=download)
+    # Imported here: the emulator (and graphql-core, which it runs on) is a tenth of a second
+    # of every start, and only a local store needs it.
+    from syncer.emulator import Emulator, StateError
+
     held = _lock_file(spec.address, lock_timeout, progress) if lock else None
     try:
         emulator = Emulator.load(spec.address)

@@ -13,7 +13,6 @@ import click
 
 from syncer import engine, fleet
 from syncer.errors import ManifestError, UsageError
-from syncer.gitops import write_drift
 from syncer.importer import ImportOptions, import_discounts, import_store, parse_quantities
 from syncer.review import render_since_review, since_review
 from syncer.shopify.stores import STORE_ENV, TOKEN_ENV
@@ -57,6 +56,9 @@ def plan_fleet(stores, renderers, fmt, detailed, plan_options, write_manifests=F
 
 def write_back(result, adopt_unmanaged) -> None:
     """``drift --write-manifests``: adopt live values, list what was not written."""
+    # Imported here: the write-back edits YAML with ruamel.yaml, which no other command needs.
+    from syncer.gitops import write_drift
+
     written = write_drift(result, adopt_unmanaged=adopt_unmanaged, progress=progress)
     if written.files:
         progress(written.summary())
