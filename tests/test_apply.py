@@ -283,6 +283,7 @@ def _apply_library(store_file, plan_path, wrap=None, **options):
         store.close()
 
 
+@pytest.mark.slow(seconds=2)
 def test_resume_after_interruption_at_every_step_boundary(big, tmp_path, monkeypatch):
     # This test is about convergence, not about telling a replay from a fresh change (see
     # test_apply_outcomes): start each of its 64 runs at once instead of on the next whole second.

@@ -110,7 +110,7 @@ def git(cwd: Path, *args: str) -> str:
                           text=True).stdout
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=12)
 def test_pre_commit_hook_runs_syncer_validate(tmp_path):
     pre_commit = tool("pre-commit")
     if shutil.which("git") is None:
@@ -122,20 +122,25 @@ def test_pre_commit_hook_runs_syncer_validate(tmp_path):
     git(hooks, "init", "-q")
     git(hooks, "add", "-A")
     git(hooks, "commit", "-q", "-m", "hooks")
+    rev = git(hooks, "rev-parse", "HEAD").strip()
     repo = tmp_path / "manifests"
     (repo / "stores").mkdir(parents=True)
     shutil.copy(ROOT / "examples/quickstart/inventory.yaml", repo / "stores/inventory.yaml")
     (repo / "stores/syncer.yaml").write_text("store: shop.myshopify.com\n", encoding="utf-8")
+    # What a user writes (the example in .pre-commit-hooks.yaml), pinned to the commit above.
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: syncer-validate\n",
+        encoding="utf-8")
     git(repo, "init", "-q")
     git(repo, "add", "-A")
-    # The hook's environment installs the pinned versions, without compiling what it installs.
+    # The hook's environment installs the pinned versions, without compiling what it installs;
+    # the second run reuses it from PRE_COMMIT_HOME (try-repo would install it again each run).
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "PIP_NO_COMPILE": "1",
            "PIP_CONSTRAINT": str(ROOT / "constraints.txt")}
 
     def run_hook():
-        return subprocess.run([pre_commit, "try-repo", str(hooks), "syncer-validate",
-                               "--all-files"], cwd=repo, env=env, capture_output=True,
-                              text=True)
+        return subprocess.run([pre_commit, "run", "syncer-validate", "--all-files"], cwd=repo,
+                              env=env, capture_output=True, text=True)
 
     ok = run_hook()
     assert ok.returncode == 0, ok.stdout + ok.stderr

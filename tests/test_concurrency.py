@@ -7,6 +7,7 @@ import random
 import threading
 import time
 
+import pytest
 from reliability_helpers import (
     HttpEmulator,
     check_invariants,
@@ -68,6 +69,7 @@ def _check(http, emulator, manifests, document, initial, reports):
     return check
 
 
+@pytest.mark.slow(seconds=5)
 def test_second_apply_starts_while_the_first_is_applying(tmp_path):
     """The second starts >1 s after the first began applying, while it is still at it: both
     exit 0, nothing applied twice, and the second says what it found already done."""
@@ -94,6 +96,7 @@ def test_second_apply_starts_while_the_first_is_applying(tmp_path):
         http.close()
 
 
+@pytest.mark.slow(seconds=1.5)
 def test_two_applies_started_together(tmp_path):
     http, emulator, manifests, document, plan_path = _http_plan(tmp_path, 22)
     try:
@@ -119,13 +122,15 @@ def _levels(data):
             for lv in data["levels"]}
 
 
+@pytest.mark.slow(seconds=6)
 def test_two_applies_on_one_state_file_take_turns(tmp_path):
     """The engine locks the state file: the second waits, then finds every step done."""
     state, manifest = _store(24)
-    # Each request takes 1.2 s, and the plan ends with deactivations (a request of their own
-    # after the adjusts), so the first run holds the lock >= 1.2 s after its adjustment groups
-    # were created: the second starts in a later second (how a replay is recognised).
-    state["faults"] = {"seed": 1, "latency_ms": 1200}
+    # Each request takes 0.3 s (real time: two processes race), so the first run holds the
+    # lock well over a second (its whole-second start, then several requests) and the second,
+    # started with it, waits; it then starts on a whole second after the first one's groups
+    # were created (how a replay is recognised).
+    state["faults"] = {"seed": 1, "latency_ms": 300}
     store_file = tmp_path / "store.json"
     store_file.write_text(json.dumps(state))
     manifests = write_manifest(tmp_path / "manifests", manifest)

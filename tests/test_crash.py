@@ -107,6 +107,7 @@ KEY_REPLAY = pytest.mark.parametrize("key_replay", ["cached", "reevaluate", "ign
 
 
 @KEY_REPLAY
+@pytest.mark.slow(seconds=7)
 def test_sigkill_before_and_after_every_mutation_request_then_rerun(tmp_path, key_replay):
     state, manifest = _store(SEED)
     with HttpEmulator(Emulator.from_state(state)) as http:
@@ -131,6 +132,7 @@ def test_sigkill_before_and_after_every_mutation_request_then_rerun(tmp_path, ke
 
 
 @KEY_REPLAY
+@pytest.mark.slow(seconds=5)
 def test_sigkill_repeatedly_at_random_points(tmp_path, key_replay):
     """Several kills in a row on the same plan (seeded), then a clean run."""
     rng = random.Random(5)
@@ -161,6 +163,7 @@ def _after_saves(path, proc, saves, timeout=30.0):
         time.sleep(0.002)
 
 
+@pytest.mark.slow(seconds=10)
 def test_sigkill_with_a_local_state_file_never_leaves_it_half_written(tmp_path):
     state, manifest = _store(SEED + 2)
     # Real latency on every request, so random kill times land inside the apply.
@@ -187,9 +190,10 @@ def test_sigkill_with_a_local_state_file_never_leaves_it_half_written(tmp_path):
     bad, reads, stop = [], [0], threading.Event()
 
     def watch():
-        # A read every millisecond or so: often enough to land inside a save, without spinning
-        # a core that the apply processes (and parallel tests) need.
-        while not stop.wait(0.001):
+        # A read every few milliseconds: hundreds during each apply, often enough to land
+        # inside a save, without spinning a core that the apply processes (and parallel
+        # tests) need.
+        while not stop.wait(0.003):
             try:
                 json.loads(store_file.read_bytes())
                 reads[0] += 1

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import simulated_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNCER = str(Path(sys.executable).parent / "syncer")
@@ -44,10 +45,12 @@ def sell(store: Path, item: str, location: str, units: int) -> None:
     store.write_text(json.dumps(state), encoding="utf-8")
 
 
+@pytest.mark.slow(seconds=6)
 def test_the_three_jobs_end_to_end(tmp_path):
     shop = tmp_path / "shop" / "store.json"  # the store (what Shopify holds)
     shop.parent.mkdir()
     shutil.copy(ROOT / "examples/quickstart/store.json", shop)
+    simulated_clock(shop)  # the applies' whole-second starts take no real time
     repo = tmp_path / "repo"
     (repo / "stores/us").mkdir(parents=True)
     git(repo, "init", "-q", "-b", "main")

@@ -1,5 +1,6 @@
 """Property tests for the manifest loader (hypothesis)."""
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -94,6 +95,7 @@ def _document(desired):
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCUMENT, DUMP_OPTIONS)
+@pytest.mark.slow(seconds=2)
 def test_a_dumped_document_loads_as_the_state_it_declares(document, options):
     desired = parse_manifest(yaml.safe_dump(document, **options), "gen.yaml")
     assert _levels(desired) == _expected_levels(document)

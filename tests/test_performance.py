@@ -4,6 +4,8 @@ import importlib.util
 import re
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "performance.py"
 
 
@@ -14,6 +16,7 @@ def load():
     return module
 
 
+@pytest.mark.slow(seconds=2)
 def test_the_benchmark_at_a_small_size_shows_bulk_cheapest_and_writes_the_table(
         tmp_path, capsys):
     # In process and without the chart: the suite does not install matplotlib (the `bench`

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,6 +92,7 @@ def simulate(live: LiveState, changes) -> LiveState:
 
 @settings(max_examples=100, deadline=None)
 @given(scenarios(), st.randoms(use_true_random=False))
+@pytest.mark.slow(seconds=1.5)
 def test_plan_is_deterministic_whatever_the_input_order(scenario, rnd):
     live_levels, desired, policy, prune = scenario
     d1, l1 = _state(live_levels, desired, policy)
@@ -105,6 +107,7 @@ def test_plan_is_deterministic_whatever_the_input_order(scenario, rnd):
 
 @settings(max_examples=150, deadline=None)
 @given(scenarios())
+@pytest.mark.slow(seconds=2)
 def test_applying_the_plan_converges(scenario):
     live_levels, desired, policy, prune = scenario
     d, live = _state(live_levels, desired, policy)

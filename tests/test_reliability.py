@@ -32,6 +32,7 @@ def _soak_module():
 
 
 @pytest.mark.parametrize("key_replay", ["cached", "reevaluate", "ignored"])
+@pytest.mark.slow(seconds=4)
 def test_random_plans_under_faults_apply_exactly_once(tmp_path, key_replay, caplog):
     """Exactly once whether the store replays a repeated key (cached), runs it again so its
     CAS decides (reevaluate), or deduplicates nothing (ignored)."""
