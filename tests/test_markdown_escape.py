@@ -4,7 +4,7 @@ import html
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from syncer.plan.changes import Adjust, LevelRef, Plan
@@ -55,8 +55,10 @@ def test_hostile_names_render_as_text(render, name):
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=20))
+@example("\u200b")  # found by hypothesis: a zero-width space of the text's own
 def test_escaped_text_reads_back_as_itself(text):
     page = to_html(f"| a |\n|---|\n| {escape_markdown(text)} |\n")
     (row,) = [r for r in cells(page)[1:]]
     assert "<" not in row[0].replace("&lt;", "")
-    assert visible(row[0]) == " ".join(text.splitlines()).strip()
+    # visible() drops the zero-width spaces escaping adds, so it drops any in the text too
+    assert visible(row[0]) == " ".join(text.splitlines()).strip().replace("\u200b", "")
