@@ -203,7 +203,12 @@ def test_cli_reports_a_bad_state_file_without_a_traceback(tmp_path):
 
 
 def test_cli_serves_prints_its_url_and_stops_on_ctrl_c(store_file):
-    command = [sys.executable, "-m", "syncer", "emulator", "--state", str(store_file)]
+    # `python -m syncer emulator ...`, with Ctrl-C turned back on: a shell starts a background
+    # job with SIGINT ignored, and a child inherits that (so does Python, which then leaves it).
+    command = [sys.executable, "-c", "import runpy, signal, sys; "
+               "signal.signal(signal.SIGINT, signal.default_int_handler); "
+               "sys.argv[0] = 'syncer'; runpy.run_module('syncer', run_name='__main__')",
+               "emulator", "--state", str(store_file)]
     with subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True) as process:
         try:
             line = process.stderr.readline()
