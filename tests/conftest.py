@@ -139,12 +139,20 @@ def http_emulator(_emulator_servers):
 
 def pytest_collection_modifyitems(config, items):
     """Start the longest tests first (``@pytest.mark.slow(seconds=N)``, N their rough serial
-    time), longest first, the rest in file order. CI hands tests to the xdist workers one at a
-    time (``--dist load --maxschedchunk 1``), so this is longest-processing-time-first
-    scheduling: a long test never starts when the rest of the suite is nearly done."""
+    time), longest first, the rest in file order. CI hands the tests to the xdist workers in
+    this order, a unit at a time (``--dist loadgroup``: a test is its own unit unless it is in
+    a group), so this is longest-processing-time-first scheduling: a long test never starts
+    when the rest of the suite is nearly done."""
 
     def seconds(item) -> float:
         mark = item.get_closest_marker("slow")
         return 0.0 if mark is None else float(mark.kwargs.get("seconds", 1.0))
 
     items.sort(key=lambda item: -seconds(item))  # stable: file order within equal times
+    # The tests that build a real Shopify schema run in one worker (``--dist loadgroup``): each
+    # build costs about half a second, once per worker that needs it.
+    for item in items:
+        if {"real_schema", "real_schemas"} & set(getattr(item, "fixturenames", ())) or (
+            item.module is not None and item.module.__name__.endswith("test_api_versions")
+        ):
+            item.add_marker(pytest.mark.xdist_group("real-sdl"))
