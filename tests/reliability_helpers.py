@@ -1,5 +1,6 @@
 """Shared pieces of the reliability suite (issue 7): random stores and manifests, an HTTP
-emulator in a thread, ``syncer apply`` as a subprocess, and the exactly-once invariant checker.
+emulator in a thread, ``syncer apply`` as a process of its own, and the exactly-once invariant
+checker.
 
 The checker works from what the emulator recorded (``Emulator.fault_report()``: the mutation
 ``journal`` and the simulated ``sales``), the plan document, the state before and after, and the
@@ -23,8 +24,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
+from syncer_child import SyncerProcess
 
 from syncer import engine
 from syncer.emulator import Emulator, VirtualClock, serve
@@ -247,31 +247,28 @@ def replan_changes(manifests: Path, store: engine.Connection) -> list[dict]:
     return [c.to_dict() for c in result.plan.changes]
 
 
-# --- syncer apply as a subprocess -------------------------------------------------------------
+# --- syncer apply as a process ---------------------------------------------------------------
 
 def cli_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("SYNCER_STORE",
+    return {k: v for k, v in os.environ.items() if k not in ("SYNCER_STORE",
                                                              "SHOPIFY_ACCESS_TOKEN")}
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
 
 
-def start_apply(plan: Path, store: str, report: Path, *extra: str) -> subprocess.Popen:
-    """``python -m syncer apply PLAN --store STORE --report REPORT`` in the background."""
+def start_apply(plan: Path, store: str, report: Path, *extra: str) -> SyncerProcess:
+    """``syncer apply PLAN --store STORE --report REPORT`` in a process of its own, running in
+    the background (forked from a server that imported syncer already: ``syncer_child``)."""
     report.unlink(missing_ok=True)
-    return subprocess.Popen(
-        [sys.executable, "-m", "syncer", "apply", str(plan), "--store", store,
-         "--report", str(report), *extra],
-        cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return SyncerProcess(["apply", str(plan), "--store", store, "--report", str(report), *extra],
+                         env=cli_env(), cwd=ROOT)
 
 
-def finish(proc: subprocess.Popen, timeout: float = 60.0) -> tuple[int, str, str]:
+def finish(proc: SyncerProcess, timeout: float = 60.0) -> tuple[int, str, str]:
     out, err = proc.communicate(timeout=timeout)
     assert "Traceback" not in out + err, out + err
     return proc.returncode, out, err
 
 
-def kill(proc: subprocess.Popen) -> None:
+def kill(proc: SyncerProcess) -> None:
     """SIGKILL ``proc`` (started by this test) and reap it."""
     if proc.poll() is None:
         os.kill(proc.pid, signal.SIGKILL)
