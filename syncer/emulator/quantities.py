@@ -12,6 +12,7 @@ the change commits.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from syncer.emulator.records import ADJUSTABLE, STORED, Level, user_error
 
@@ -120,16 +121,17 @@ class QuantityChanges:
                 planned.append((level, change["delta"], ledger))
             if error is not None:
                 errors.append(error)
-        if errors:
-            return {"inventoryAdjustmentGroup": None, "userErrors": errors}
-        self._stock(new)
-        rows = []
-        for level, delta, ledger in planned:
-            level.quantities[name] = level.quantity(name) + delta
-            rows.append(_change_row(level, name, delta, ledger))
-            if name != "incoming":
-                rows.append(_change_row(level, "on_hand", delta, ledger))
-        return {"inventoryAdjustmentGroup": self._group(data, rows, now_iso), "userErrors": []}
+
+        def apply() -> list[dict]:
+            rows = []
+            for level, delta, ledger in planned:
+                level.quantities[name] = level.quantity(name) + delta
+                rows.append(_change_row(level, name, delta, ledger))
+                if name != "incoming":
+                    rows.append(_change_row(level, "on_hand", delta, ledger))
+            return rows
+
+        return self._commit(data, now_iso, errors, new, apply)
 
     def set_quantities(self, data: dict, now_iso: str, any_location: bool = False) -> dict:
         """``inventorySetQuantities``: absolute ``available`` or ``on_hand`` with CAS."""
@@ -164,15 +166,26 @@ class QuantityChanges:
                 planned.append((level, entry["quantity"] - current))
             if error is not None:
                 errors.append(error)
+
+        def apply() -> list[dict]:
+            rows = []
+            for level, delta in planned:
+                level.quantities["available"] = level.quantity("available") + delta
+                for row_name in (name, "on_hand" if name == "available" else "available"):
+                    rows.append(_change_row(level, row_name, delta, None))
+            return rows
+
+        return self._commit(data, now_iso, errors, new, apply)
+
+    def _commit(self, data: dict, now_iso: str, errors: list[dict], new: dict | None,
+                apply: Callable[[], list[dict]]) -> dict:
+        """The payload: every user error and nothing changed; or, without errors, the new
+        levels stocked (``_stock``), the changes made (``apply`` returns their rows) and one
+        adjustment group recorded."""
         if errors:
             return {"inventoryAdjustmentGroup": None, "userErrors": errors}
         self._stock(new)
-        rows = []
-        for level, delta in planned:
-            level.quantities["available"] = level.quantity("available") + delta
-            for row_name in (name, "on_hand" if name == "available" else "available"):
-                rows.append(_change_row(level, row_name, delta, None))
-        return {"inventoryAdjustmentGroup": self._group(data, rows, now_iso), "userErrors": []}
+        return {"inventoryAdjustmentGroup": self._group(data, apply(), now_iso), "userErrors": []}
 
     def _group(self, data: dict, rows: list[dict], now_iso: str) -> dict:
         self.adjustment_group_seq += 1
