@@ -37,8 +37,9 @@ from graphql import (
 from graphql.execution.values import get_argument_values
 from graphql.utilities import get_operation_ast
 
+from syncer.emulator.records import READABLE, Item, Location, gid_number
 from syncer.emulator.schema import Context
-from syncer.emulator.store import READABLE, Item, Location, Store, gid_number
+from syncer.emulator.store import Store
 
 MAX_CONNECTIONS = 5
 MAX_DEPTH = 2

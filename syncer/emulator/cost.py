@@ -37,26 +37,22 @@ The rules as implemented (the inferred ones marked):
   ``cursor`` are in the 2 (*inferred*). Actual cost counts the items returned.
 * A mutation's root field: 10, whatever the payload selects.
 * ``@skip``/``@include``, named and inline fragments, aliases and variables (with their
-  defaults) are resolved as the executor would; fields selected twice are merged.
+  defaults) are resolved as the executor would; fields selected twice are merged
+  (``selections.py``).
 
 Live Shopify has charged less than this for large pages since about 2025 (thread 23101 reports
 25 where these rules give 503), so the emulator errs high: a query that fits here fits there.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
-    OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
     get_named_type,
     is_abstract_type,
     is_leaf_type,
@@ -66,6 +62,7 @@ from graphql import (
 from graphql.utilities import value_from_ast_untyped
 
 from .clock import LeakyBucket, RealClock, VirtualClock
+from .selections import Selections
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -145,35 +142,8 @@ def throttled_error() -> dict[str, Any]:
     }
 
 
-class _Walk:
-    """One operation of one document, with its fragments and variables resolved."""
-
-    def __init__(self, schema, operation, fragments, variables):
-        self.schema = schema
-        self.op = operation
-        self.fragments = fragments
-        self.variables = variables
-
-    @classmethod
-    def start(cls, schema, document, variables, operation_name):
-        ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if operation_name is not None:
-            ops = [o for o in ops if o.name is not None and o.name.value == operation_name]
-        if len(ops) != 1:
-            return None
-        op = ops[0]
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        given = dict(variables or {})
-        values = {}
-        for definition in op.variable_definitions or ():
-            name = definition.variable.name.value
-            if name in given:
-                values[name] = given[name]
-            elif definition.default_value is not None:
-                values[name] = value_from_ast_untyped(definition.default_value)
-        return cls(schema, op, fragments, values)
+class _Walk(Selections):
+    """Prices one operation (``data`` None: requested; otherwise the data returned)."""
 
     def operation(self, data: Mapping[str, Any] | None) -> int:
         root = self.schema.get_root_type(self.op.operation)
@@ -187,58 +157,6 @@ class _Walk:
                 if nodes[0].name.value in root.fields and (data is None or key in data)
             )
         return self.selection(root, fields, data)
-
-    # -- selections --------------------------------------------------------------------------
-
-    def collect(self, obj_type, selection_sets: Iterable[SelectionSetNode]):
-        """Response key -> field nodes, after directives and fragment type conditions."""
-        fields: dict[str, list[FieldNode]] = {}
-        visited: set[str] = set()
-
-        def visit(selection_set):
-            for sel in selection_set.selections:
-                if not self.included(sel):
-                    continue
-                if isinstance(sel, FieldNode):
-                    key = sel.alias.value if sel.alias else sel.name.value
-                    fields.setdefault(key, []).append(sel)
-                elif isinstance(sel, InlineFragmentNode):
-                    if self.applies(sel.type_condition, obj_type):
-                        visit(sel.selection_set)
-                elif isinstance(sel, FragmentSpreadNode):
-                    name = sel.name.value
-                    fragment = self.fragments.get(name)
-                    if name in visited or fragment is None:
-                        continue
-                    visited.add(name)
-                    if self.applies(fragment.type_condition, obj_type):
-                        visit(fragment.selection_set)
-
-        for selection_set in selection_sets:
-            if selection_set is not None:
-                visit(selection_set)
-        return fields
-
-    def included(self, node) -> bool:
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                continue
-            flag = next((a.value for a in directive.arguments if a.name.value == "if"), None)
-            value = flag is not None and bool(value_from_ast_untyped(flag, self.variables))
-            if (name == "skip") == value:
-                return False
-        return True
-
-    def applies(self, type_condition, obj_type) -> bool:
-        if type_condition is None:
-            return True
-        condition = self.schema.get_type(type_condition.name.value)
-        if condition is None:
-            return False
-        if condition is obj_type:
-            return True
-        return is_abstract_type(condition) and self.schema.is_sub_type(condition, obj_type)
 
     def page_size(self, nodes: list[FieldNode]) -> int:
         sizes = [

@@ -19,7 +19,7 @@ from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
 
 from syncer.emulator.discounts import activate_discount, deactivate_discount
-from syncer.emulator.store import user_error
+from syncer.emulator.records import user_error
 
 # 2026-04: the key is required on these, accepted on inventoryDeactivate.
 KEY_REQUIRED = {"inventoryActivate", "inventoryAdjustQuantities", "inventorySetQuantities"}

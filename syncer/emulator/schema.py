@@ -15,7 +15,8 @@ from importlib import resources
 
 from graphql import GraphQLError, GraphQLSchema, build_schema
 
-from syncer.emulator.store import READABLE, Discount, Item, Level, Location, Store, gid_number
+from syncer.emulator.records import READABLE, Discount, Item, Level, Location, gid_number
+from syncer.emulator.store import Store
 from syncer.emulator.versions import OLDEST, Version, sdl, version
 
 

@@ -12,18 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syncer.emulator.faults import FaultConfig, FaultConfigError
+from syncer.emulator.records import STORED, Discount, Item, Level, Location, gid_number
 from syncer.emulator.state_schema import schema_problems
-from syncer.emulator.store import (
-    KEY_REPLAY_MODES,
-    PLAN_RESTORE_RATES,
-    STORED,
-    Discount,
-    Item,
-    Level,
-    Location,
-    Store,
-    gid_number,
-)
+from syncer.emulator.store import KEY_REPLAY_MODES, PLAN_RESTORE_RATES, Store
 
 IDEMPOTENCY_FIELDS = ("field", "key", "fingerprint", "response")
 
