@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from syncer.errors import StoreError, UsageError
 from syncer.shopify.bulk import Fetch, local_fetch
+from syncer.shopify.http import HttpTransport, download
 from syncer.shopify.reader import read_shop
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
@@ -21,7 +22,7 @@ from syncer.shopify.stores import (
     check_api_version,
     parse_store,
 )
-from syncer.shopify.transport import HttpTransport, LocalTransport, Transport, download
+from syncer.shopify.transport import LocalTransport, Transport
 
 if TYPE_CHECKING:
     from syncer.emulator import Emulator

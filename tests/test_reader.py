@@ -7,8 +7,9 @@ from syncer.emulator import Emulator, VirtualClock
 from syncer.errors import RemoteError, Source, StoreError
 from syncer.model import QUANTITY_NAMES, DesiredLevel, DesiredState, Policy
 from syncer.shopify import documents
+from syncer.shopify.http import HttpTransport
 from syncer.shopify.reader import ReadLimits, read_live
-from syncer.shopify.transport import HttpTransport, LocalTransport
+from syncer.shopify.transport import LocalTransport
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"
