@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from syncer.errors import StoreError, UsageError
 from syncer.shopify.bulk import Fetch, local_fetch
-from syncer.shopify.http import HttpTransport, download
+from syncer.shopify.http_transport import HttpTransport, download
 from syncer.shopify.reader import read_shop
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,

@@ -38,7 +38,7 @@ from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.emulator.faults import FaultConfig
 from syncer.emulator.handler import API_PATH
 from syncer.plan.document import load_plan_document
-from syncer.shopify.http import HttpTransport
+from syncer.shopify.http_transport import HttpTransport
 from syncer.shopify.stores import DEFAULT_API_VERSION, parse_store
 from syncer.shopify.transport import RetryPolicy
 

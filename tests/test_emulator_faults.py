@@ -590,7 +590,7 @@ def test_cli_without_flags_uses_the_file_section_or_nothing(tmp_path, captured):
 @pytest.mark.parametrize(("kind", "seed"), [("drop_after_commit", DROP_SEED),
                                             ("close_mid_response", CLOSE_SEED)])
 def test_http_transport_retries_a_lost_response_and_gets_the_replay(kind, seed, served):
-    from syncer.shopify.http import HttpTransport
+    from syncer.shopify.http_transport import HttpTransport
 
     emu = emulator(FaultConfig(seed=seed, **{kind: 0.5}))
     before = available(emu)

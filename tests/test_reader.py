@@ -7,7 +7,7 @@ from syncer.emulator import Emulator, VirtualClock
 from syncer.errors import RemoteError, Source, StoreError
 from syncer.model import QUANTITY_NAMES, DesiredLevel, DesiredState, Policy
 from syncer.shopify import documents
-from syncer.shopify.http import HttpTransport
+from syncer.shopify.http_transport import HttpTransport
 from syncer.shopify.reader import ReadLimits, read_live
 from syncer.shopify.transport import LocalTransport
 

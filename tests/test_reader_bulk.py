@@ -200,8 +200,8 @@ def test_bulk_reads_over_http_stream_the_result_from_the_emulators_url():
     import threading
 
     from syncer.emulator import serve
-    from syncer.shopify.http import HttpTransport
-    from syncer.shopify.http import download as http_fetch
+    from syncer.shopify.http_transport import HttpTransport
+    from syncer.shopify.http_transport import download as http_fetch
 
     desired = manifest()
     _, paged_transport, _ = connect()

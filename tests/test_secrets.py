@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from syncer.cli import cli
 from syncer.emulator import API_PATH, Emulator, serve
 from syncer.errors import SyncerError
-from syncer.shopify.http import HttpTransport
+from syncer.shopify.http_transport import HttpTransport
 from syncer.shopify.stores import parse_store
 from syncer.shopify.transport import TOKEN_HEADER
 from tests.test_hostile_input import TamperServer

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from syncer.errors import RefusedError, StoreError, UsageError
-from syncer.shopify.http import HttpTransport
+from syncer.shopify.http_transport import HttpTransport
 from syncer.shopify.stores import StoreSpec, check_api_version, parse_store
 from syncer.shopify.transport import LocalTransport, RetryPolicy
 
@@ -439,7 +439,7 @@ def test_a_host_name_that_does_not_resolve_is_not_retried():
 
 
 def test_connection_errors_are_shortened_at_a_word_boundary():
-    from syncer.shopify.http import _first_line
+    from syncer.shopify.http_transport import _first_line
 
     text = _first_line(OSError("word " * 100))
     assert text.endswith("word ...") and len(text) < 220

@@ -3,7 +3,7 @@
 Pure apart from looking at the file system for a state file: ``parse_store`` classifies a
 ``--store`` / ``SYNCER_STORE`` value as a state file, a local emulator or a Shopify shop, and
 ``check_api_version`` refuses versions syncer cannot apply safely. Sending is ``transport.py``
-(``http.py`` over HTTP).
+(``http_transport.py`` over HTTP).
 """
 
 from __future__ import annotations

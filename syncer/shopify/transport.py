@@ -6,8 +6,8 @@ Every transport shares ``_BaseTransport.execute``: it paces requests by the last
 (always resending the same body, so a mutation keeps its idempotency key), and turns
 401/403/404 into a ``RefusedError`` that says what to fix. The access token lives only in the
 request headers: it is never in a repr, a log line or an exception message.
-``LocalTransport`` calls an in-process handler (the emulator); ``HttpTransport`` (``http.py``)
-POSTs over HTTP.
+``LocalTransport`` calls an in-process handler (the emulator); ``HttpTransport``
+(``http_transport.py``) POSTs over HTTP.
 """
 
 from __future__ import annotations
