@@ -12,6 +12,7 @@ from manifest_golden import CASES, case_names, prepare_case
 from syncer.errors import ManifestError, Problem, Source
 from syncer.manifest import files as manifest_files
 from syncer.manifest import load as manifest
+from syncer.manifest import parsed as parsed_yaml
 from syncer.manifest import scalars, yamlmarks
 from syncer.manifest import schema as manifest_schema
 from syncer.manifest.load import load_manifests, parse_manifest
@@ -200,7 +201,7 @@ def test_problem_reports_render_as_json():
 
 
 def test_doctests():
-    for module in (manifest, manifest_files, manifest_schema, scalars, yamlmarks):
+    for module in (manifest, manifest_files, manifest_schema, parsed_yaml, scalars, yamlmarks):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
 

@@ -41,7 +41,8 @@ from datetime import UTC, datetime
 from syncer.apply.attempts import PHASES, ApplyOptions, Attempt, Log, Progress
 from syncer.apply.classify import Classifying
 from syncer.apply.outcomes import Outcomes
-from syncer.apply.report import NOT_ATTEMPTED, UNKNOWN, ApplyReport, Conflict, Rebase, StepResult
+from syncer.apply.report import ApplyReport
+from syncer.apply.results import NOT_ATTEMPTED, UNKNOWN, Conflict, Rebase, StepResult
 from syncer.apply.sending import Sending
 from syncer.plan.changes import Adjust, ChangeKind, Plan
 from syncer.plan.document import PlanMeta

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from syncer.apply.report import Rebase, StepResult
+from syncer.apply.results import Rebase, StepResult
 from syncer.model import SafetyLimits
 from syncer.plan.changes import Change, ChangeKind
 from syncer.shopify import documents

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from uuid import UUID, uuid5
 
 from syncer.apply.attempts import MAX_RESUBMITS, Attempt
-from syncer.apply.report import UNKNOWN, Conflict, Rebase, describe
+from syncer.apply.results import UNKNOWN, Conflict, Rebase, describe
 from syncer.errors import StoreError
 from syncer.plan.changes import Adjust, Change, Plan
 from syncer.plan.encoding import canonical_json

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from syncer.apply.report import ALREADY, APPLIED, FAILED, NOT_ATTEMPTED, UNKNOWN, ApplyReport
+from syncer.apply.report import ApplyReport
+from syncer.apply.results import ALREADY, APPLIED, FAILED, NOT_ATTEMPTED, UNKNOWN
 from syncer.errors import RemoteError, StoreError
 from syncer.plan.discounts import ACTIVE, EXPIRED, DiscountChange, schedule_text
 from syncer.shopify.discounts import read_discount, toggle_discount

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from syncer.apply.attempts import Attempt
-from syncer.apply.report import (
+from syncer.apply.results import (
     ALREADY,
     APPLIED,
     CONFLICT,

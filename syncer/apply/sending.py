@@ -11,7 +11,7 @@ from syncer.apply.attempts import (
     STALE,
     Attempt,
 )
-from syncer.apply.report import FAILED, UNKNOWN, describe
+from syncer.apply.results import FAILED, UNKNOWN, describe
 from syncer.errors import RefusedError, StoreError
 from syncer.plan.changes import ChangeKind
 from syncer.shopify import decode, documents, variables

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from syncer.errors import Problem
+from syncer.manifest.parsed import ParsedYaml
 from syncer.manifest.write import yaml_key
-from syncer.manifest.yamlmarks import ParsedYaml
 from syncer.model import DISCOUNT_GID, DesiredDiscount
 
 

@@ -14,8 +14,8 @@ from functools import cache
 from jsonschema import Draft202012Validator, validators
 
 from syncer.errors import Problem
+from syncer.manifest.parsed import ParsedYaml, Path, format_path
 from syncer.manifest.scalars import Lookalike
-from syncer.manifest.yamlmarks import ParsedYaml, Path, format_path
 from syncer.model import ADJUSTABLE, ITEM_GID
 from syncer.resources import load_json_schema
 

@@ -1,29 +1,30 @@
 """Renderers: pure functions from a ``Plan`` to text, JSON or Markdown (and the drift views).
 
 They return strings; the CLI writes them and decides on colour (a terminal without ``NO_COLOR``).
+This module holds the plan renderers and ``RENDERERS``/``DRIFT_RENDERERS``, the renderer of each
+``--format``. The drift renderers live in ``syncer.plan.drift``, the colour and escaping both
+share in ``syncer.plan.markup``; the drift renderers and ``escape_markdown`` import from here too.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from syncer.errors import plural
 from syncer.plan import discounts
 from syncer.plan.changes import Activate, Adjust, Deactivate, Plan
+from syncer.plan.drift import drift_entries as drift_entries  # re-exported
+from syncer.plan.drift import render_drift_json as render_drift_json  # re-exported
+from syncer.plan.drift import render_drift_markdown as render_drift_markdown  # re-exported
+from syncer.plan.drift import render_drift_text as render_drift_text  # re-exported
 from syncer.plan.encoding import document_json
 from syncer.plan.fit import MARKDOWN_LIMIT as MARKDOWN_LIMIT  # re-exported
 from syncer.plan.fit import fit_sections
+from syncer.plan.markup import escape_html, markdown_notes, paint
+from syncer.plan.markup import escape_markdown as escape_markdown  # re-exported
 from syncer.plan.notices import Finding, Notice
 
-_NOTES_SHOWN = 50
-
-_ANSI = {"+": "32", "~": "33", "-": "31", "!": "35", "x": "1;31", "h": "1"}
-
-
-def _paint(text: str, style: str, color: bool) -> str:
-    return f"\x1b[{_ANSI[style]}m{text}\x1b[0m" if color else text
+_md = escape_markdown
 
 
 def _quantities_text(quantities) -> str:
@@ -119,18 +120,18 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     width = max((len(label) for levels in groups.values() for lv in levels.values()
                  for _, label, _ in lv.lines()), default=0)
     for location in sorted(groups):
-        out.append(_paint(location, "h", color))
+        out.append(paint(location, "h", color))
         for sku in sorted(groups[location]):
             level = groups[location][sku]
             for symbol, label, text in level.lines():
-                out.append(_paint(f"  {symbol} {label:<{width}}  {text}", symbol, color))
+                out.append(paint(f"  {symbol} {label:<{width}}  {text}", symbol, color))
             for symbol, note in level.notes:
-                out.append(_paint(f"      {symbol} {note.message}", symbol, color))
+                out.append(paint(f"      {symbol} {note.message}", symbol, color))
     rows = discounts.change_lines(plan.discounts)
     if rows:
-        out.append(_paint("Discount codes", "h", color))
+        out.append(paint("Discount codes", "h", color))
         label_width = max(len(label) for _, label, _ in rows)
-        out.extend(_paint(f"  {symbol} {label:<{label_width}}  {text}", symbol, color)
+        out.extend(paint(f"  {symbol} {label:<{label_width}}  {text}", symbol, color)
                    for symbol, label, text in rows)
     for title, symbol, notes in (
         ("Unsafe:", "!", [n for _, n in loose if isinstance(n, Finding)]),
@@ -140,8 +141,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         if notes:
             if out:
                 out.append("")
-            out.append(_paint(title, "h", color))
-            out.extend(_paint(f"  {symbol} {n}", symbol, color) for n in notes)
+            out.append(paint(title, "h", color))
+            out.extend(paint(f"  {symbol} {n}", symbol, color) for n in notes)
     if out:
         out.append("")
     out.append(summary_line(plan))
@@ -154,42 +155,6 @@ def render_json(plan: Plan) -> str:
     return document_json(plan.to_dict())
 
 
-#: Characters that could start Markdown or HTML in a table cell or list item: backslash-escaped.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
-#: A mention (``@team``) or reference (``#12``) in manifest data must not notify or link anyone:
-#: a zero-width space after the sign breaks it and stays invisible.
-_MENTION = re.compile(r"([@#])(?=[\w-])")
-
-
-def escape_markdown(text: object) -> str:
-    r"""``text`` (a SKU, a location name, a message) as literal Markdown text on one line.
-
-    >>> escape_markdown("**x** <b>@ops</b> [a](b) | c")
-    '\\*\\*x\\*\\* \\<b\\>@\u200bops\\</b\\> \\[a\\](b) \\| c'
-    """
-    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).splitlines()))
-    return _MENTION.sub("\\1\u200b", text)
-
-
-def escape_html(text: object) -> str:
-    """``text`` as literal HTML text (a ``<summary>``: Markdown is not read there)."""
-    return _MENTION.sub("\\1\u200b", html.escape(" ".join(str(text).splitlines())))
-
-
-_md = escape_markdown
-
-
-def _md_notes(title: str, notes: Iterable[Notice]) -> list[str]:
-    notes = list(notes)
-    if not notes:
-        return []
-    out = [f"**{title}**", ""]
-    out.extend(f"- {_md(n)}" for n in notes[:_NOTES_SHOWN])
-    if len(notes) > _NOTES_SHOWN:
-        out.append(f"- ... and {len(notes) - _NOTES_SHOWN} more")
-    return out + [""]
-
-
 def render_markdown(plan: Plan) -> str:
     """The plan for a pull-request comment: summary table, notes, details collapsed per location."""
     s = plan.summary
@@ -200,9 +165,9 @@ def render_markdown(plan: Plan) -> str:
         f"| ~ adjust | {s.to_adjust:,} | +{s.units_added:,} / -{s.units_removed:,} |",
         f"| - deactivate | {s.to_deactivate:,} | |", "",
     ]
-    head += _md_notes("Errors: the plan cannot be applied", plan.errors)
-    head += _md_notes("Unsafe: apply needs --force", plan.findings)
-    head += _md_notes("Warnings", plan.warnings)
+    head += markdown_notes("Errors: the plan cannot be applied", plan.errors)
+    head += markdown_notes("Unsafe: apply needs --force", plan.findings)
+    head += markdown_notes("Warnings", plan.warnings)
     groups, _ = _group(plan)
     sections = []
     for location in sorted(groups):
@@ -218,142 +183,6 @@ def render_markdown(plan: Plan) -> str:
         sections.append((f"Discount codes ({plural(len(rows), 'change')})", rows))
     tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
     return fit_sections(head, sections, tail, "changes")
-
-
-def drift_entries(plan: Plan) -> list[dict]:
-    """Where the live store left the manifests, one entry per quantity or activation state.
-
-    Quantity entries carry ``desired``, ``live`` and ``delta = desired - live``, the change a
-    plan would make (the same sign as ``plan``); activation entries carry the states
-    (``active``/``inactive``/``missing``) and ``delta: None``.
-    """
-    entries = []
-    for c in plan.changes:
-        lv = c.level
-        entry = {"location": lv.location, "sku": lv.item_sku, "location_id": lv.location_id,
-                 "item_id": lv.item_id}
-        if isinstance(c, Adjust):
-            entry.update(kind="quantity", quantity=c.quantity, desired=c.after, live=c.before,
-                         delta=c.after - c.before, inactive=c.inactive)
-        elif isinstance(c, Activate):
-            entry.update(kind="activation", quantity=None, desired="active",
-                         live="inactive" if c.reactivation else "missing", delta=None,
-                         inactive=c.reactivation)
-        else:
-            entry.update(kind="deactivation", quantity=None,
-                         desired="unmanaged" if c.unmanaged else "inactive", live="active",
-                         delta=None, inactive=False)
-        entries.append(entry)
-    entries.sort(key=lambda e: (e["location"], _label(e), e["kind"] != "activation",
-                                e["quantity"] or ""))
-    return entries
-
-
-def _label(entry: dict) -> str:
-    """How a drift entry's item is shown: its SKU, or its ID when it has none."""
-    return entry["sku"] or entry["item_id"]
-
-
-def _drift_text(e: dict) -> str:
-    if e["kind"] == "quantity":
-        where = " (inactive)" if e["inactive"] else ""
-        return (f"{e['quantity']}{where}: live {e['live']:,}, desired {e['desired']:,} "
-                f"({e['delta']:+,d})")
-    return f"{e['live']}, desired {e['desired']}"
-
-
-def _drift_line(plan: Plan, entries: list[dict]) -> str:
-    partial = " in the selected levels" if plan.partial else ""
-    if entries:
-        levels = len({(e["location_id"], e["item_id"]) for e in entries})
-        verb = "differs" if levels == 1 else "differ"
-        line = f"Drift: {plural(levels, 'level')}{partial} {verb} from the manifests."
-    elif plan.discounts:
-        line = "Drift:"
-    elif plan.errors:
-        line = f"No drift found{partial} where the manifests could be read, but"
-    else:
-        line = f"No drift{partial}. The store matches the manifests."
-    if plan.discounts:
-        n = len(plan.discounts)
-        line += (f" {plural(n, 'discount code')} {'differs' if n == 1 else 'differ'} from the "
-                 "manifests.")
-    if plan.errors:
-        line += (f" {plural(len(plan.errors), 'error')} (see above): levels the errors concern "
-                 "were not checked.")
-    return line
-
-
-def render_drift_text(plan: Plan, *, color: bool = False) -> str:
-    """Drift for a terminal: per location, each live value that differs from its manifest."""
-    entries = drift_entries(plan)
-    out: list[str] = []
-    width = max((len(_label(e)) for e in entries), default=0)
-    location = None
-    for e in entries:
-        if e["location"] != location:
-            location = e["location"]
-            out.append(_paint(location, "h", color))
-        out.append(f"  {_label(e):<{width}}  {_drift_text(e)}")
-    out += _discount_drift_lines(plan, color)
-    for title, symbol, notes in (("Warnings:", "!", plan.warnings), ("Errors:", "x", plan.errors)):
-        if notes:
-            if out:
-                out.append("")
-            out.append(_paint(title, "h", color))
-            out += [_paint(f"  {symbol} {n}", symbol, color) for n in notes]
-    if out:
-        out.append("")
-    out.append(_drift_line(plan, entries))
-    return "\n".join(out) + "\n"
-
-
-def _discount_drift_text(e: dict) -> str:
-    ends = f" until {e['ends_at']}" if e["ends_at"] else ""
-    return f"{e['live']} (from {e['starts_at']}{ends}), desired {e['desired']}"
-
-
-def _discount_drift_lines(plan: Plan, color: bool) -> list[str]:
-    entries = discounts.drift_entries(plan.discounts)
-    if not entries:
-        return []
-    width = max(len(e["discount"]) for e in entries)
-    return [_paint("Discount codes", "h", color)] + [
-        f"  {e['discount']:<{width}}  {_discount_drift_text(e)}" for e in entries]
-
-
-def render_drift_json(plan: Plan) -> str:
-    """Drift as JSON for monitoring: ``{"drift": [...], "levels": N, "errors": [...],
-    "warnings": [...]}``."""
-    entries = drift_entries(plan)
-    data = {
-        "drift": entries,
-        "levels": len({(e["location_id"], e["item_id"]) for e in entries}),
-        "errors": [n.to_dict() for n in plan.errors],
-        "warnings": [n.to_dict() for n in plan.warnings],
-    }
-    if plan.discounts:
-        data["discounts"] = discounts.drift_entries(plan.discounts)
-    return document_json(data)
-
-
-def render_drift_markdown(plan: Plan) -> str:
-    """Drift for an issue or comment: a count, then details collapsed per location."""
-    entries = drift_entries(plan)
-    head = ["### syncer drift", ""]
-    head += _md_notes("Errors", plan.errors)
-    head += _md_notes("Warnings", plan.warnings)
-    sections: dict[str, list[str]] = {}
-    for e in entries:
-        sections.setdefault(e["location"], []).append(
-            f"| | {_md(_label(e))} | {_md(_drift_text(e))} |")
-    parts = [(f"{escape_html(loc)} ({plural(len(rows), 'difference')})", rows)
-             for loc, rows in sections.items()]
-    rows = [f"| | {_md(e['discount'])} | {_md(_discount_drift_text(e))} |"
-            for e in discounts.drift_entries(plan.discounts)]
-    if rows:
-        parts.append((f"Discount codes ({plural(len(rows), 'difference')})", rows))
-    return fit_sections(head, parts, [_drift_line(plan, entries)], "differences")
 
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {
