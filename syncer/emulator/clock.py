@@ -1,4 +1,5 @@
-"""The emulator's leaky bucket and its clocks: real time, or simulated time for benchmarks.
+"""The emulator's leaky bucket and its clocks: real time, or simulated time (benchmarks, tests,
+a state file's ``clock``).
 
 Shopify: "Limits are enforced with a leaky bucket: your quota refills continuously, so short
 bursts are fine as long as your average cost stays under the restore rate." Plans restore 100,
