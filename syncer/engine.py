@@ -34,7 +34,6 @@ from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.saved_plans import (
     PlanResult,
-    SentSteps,
     check_plan_output,
     check_reason,
     check_saved_plan,
@@ -264,15 +263,15 @@ def run_plan(
     *,
     log: Callable[[str], None] | None = None,
     progress: StepProgress | None = None,
-    sent: Callable[[list[str]], None] | None = None,
 ) -> ApplyReport:
     """Run ``plan``'s steps against ``store`` (after ``check_safe``); returns the report.
 
-    ``sent`` is told the step keys of each request before it is sent."""
+    Every run of the same plan (the same ``plan_id``) sees what earlier runs sent and what the
+    store answered: the apply journal is kept in the store (``syncer.apply.journal``)."""
     options = options or ApplyOptions(limits=meta.limits)
     check_safe(plan, options.force)
     applier = Applier(store.transport, plan, meta, options, log=log, progress=progress,
-                      clock=store.wall_clock, sent=sent)
+                      clock=store.wall_clock)
     report = applier.run()
     report.discounts = [DiscountResult(c) for c in plan.discounts]
     # Conflicts leave the rest of the plan applied; an error or Ctrl-C stops the run.
@@ -353,12 +352,7 @@ def apply(
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,
                                             options, auto_approve, hooks, read_all, read)
         options = dataclasses.replace(options, limits=meta.limits)
-        record = SentSteps(paths[0], meta.plan_id) if saved else None
-        if record is not None:
-            # Steps an earlier run of this plan file sent: a store that does not replay keys
-            # answers them stale, and only this tells that they may have landed.
-            options = dataclasses.replace(options, attempted=record.load())
-        return _run(plan_, meta, connection, options, report_path, hooks, record)
+        return _run(plan_, meta, connection, options, report_path, hooks)
     finally:
         connection.close()
 
@@ -377,8 +371,7 @@ def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto
     return plan_for_apply(result, connection, options)
 
 
-def _run(plan_, meta, connection, options, report_path, hooks,
-         record: SentSteps | None = None) -> ApplyReport | None:
+def _run(plan_, meta, connection, options, report_path, hooks) -> ApplyReport | None:
     if not plan_.has_changes:
         hooks.say("No changes to apply.")
         return None
@@ -386,8 +379,7 @@ def _run(plan_, meta, connection, options, report_path, hooks,
         hooks.say(f"Applying an unsafe plan ({plural(len(plan_.findings), 'finding')}) because "
                   "--force was given.")
     with hooks.progress_bar(len(meta.steps)) as bar:
-        report = run_plan(plan_, meta, connection, options, log=hooks.log, progress=bar,
-                          sent=record.add if record is not None else None)
+        report = run_plan(plan_, meta, connection, options, log=hooks.log, progress=bar)
     hooks.show_report(report)
     if report_path:
         write_json_atomically(report_path, report.to_dict())

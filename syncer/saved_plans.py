@@ -6,7 +6,6 @@ older than ``--max-plan-age``, or its manifests changed since.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -44,38 +43,6 @@ def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike, *,
                                  shop=store.shop())
     write_json_atomically(path, document)
     return document
-
-
-class SentSteps:
-    """The step keys that runs of a saved plan file have sent, in ``PLAN.sent`` beside it.
-
-    Written before each request (atomically), so a rerun after a crash knows them too. A file
-    left by another plan (another ``plan_id``) or unreadable counts as empty.
-    """
-
-    def __init__(self, plan_path: str | os.PathLike, plan_id: str) -> None:
-        self.path = Path(f"{plan_path}.sent")
-        self.plan_id = plan_id
-        self._keys: frozenset[str] | None = None
-
-    def load(self) -> frozenset[str]:
-        """The step keys sent by earlier runs of this plan."""
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            keys = data["sent"] if data.get("plan_id") == self.plan_id else []
-            self._keys = frozenset(k for k in keys if isinstance(k, str))
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            self._keys = frozenset()
-        return self._keys
-
-    def add(self, keys: Sequence[str]) -> None:
-        """Record ``keys`` as sent (before the request goes out)."""
-        if self._keys is not None and set(keys) <= self._keys:
-            return
-        mine = self._keys or frozenset()
-        # Read again first: another apply of this plan file may have added keys since.
-        self._keys = self.load() | mine | set(keys)
-        write_json_atomically(self.path, {"plan_id": self.plan_id, "sent": sorted(self._keys)})
 
 
 def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DEFAULT_REASON,

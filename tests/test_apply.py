@@ -154,8 +154,8 @@ def test_quickstart_plan_apply_converges(mode, quick, http, tmp_path):
     result = run("apply", tmp_path / "plan.json", "--store", store)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
-        "Applied: 2 activated, 3 adjusted (+40/-2 units), 1 deactivated in 2 calls, "
-        "50 cost points.\n"
+        "Applied: 2 activated, 3 adjusted (+40/-2 units), 1 deactivated in 4 calls, "
+        "83 cost points.\n"
     )
     assert _converged(manifests, store)
     levels = _levels(store_file)
@@ -168,7 +168,7 @@ def test_apply_with_manifests_and_auto_approve(big):
     assert result.exit_code == 0, result.stderr
     assert "Plan: 6 to activate, 22 to adjust (+216/-16 units), 4 to deactivate." in result.stdout
     assert result.stdout.splitlines()[-1].startswith(
-        "Applied: 6 activated, 22 adjusted (+216/-16 units), 4 deactivated in 2 calls")
+        "Applied: 6 activated, 22 adjusted (+216/-16 units), 4 deactivated in 4 calls")
     assert _converged(manifests, store)
 
 
@@ -237,8 +237,8 @@ def test_same_plan_twice_applies_once(big, tmp_path):
 
 
 def test_replay_after_keys_expired_is_classified_by_reading(big, tmp_path):
-    """Shopify forgets keys after ~24h: the replay then comes back stale; a re-read shows the
-    values already at target, so the steps count as done and nothing is applied twice."""
+    """Shopify forgets keys after ~24h; the apply journal in the store does not: the rerun
+    knows every step landed, sends none of them, and nothing is applied twice."""
     manifests, store = big
     _save_plan(manifests, store, tmp_path / "plan.json")
     assert run("apply", tmp_path / "plan.json").exit_code == 0
@@ -246,10 +246,13 @@ def test_replay_after_keys_expired_is_classified_by_reading(big, tmp_path):
     data["idempotency"] = []
     Path(store).write_text(json.dumps(data))
     after_first = _levels(store)
+    groups = data["adjustment_group_seq"]
     second = run("apply", tmp_path / "plan.json", "-v")
     assert second.exit_code == 0, second.stderr
-    assert "already at the planned values" in second.stderr
+    assert "already applied by an earlier run of this plan" in second.stderr
+    assert "sending" not in second.stderr
     assert _levels(store) == after_first
+    assert json.loads(Path(store).read_text())["adjustment_group_seq"] == groups
 
 
 class _Interrupt:
@@ -545,8 +548,11 @@ def test_rerun_with_rebase_never_rebases_twice_over_a_sale(quick, tmp_path):
     assert second.exit_code == 0, second.render_text()
     assert _levels(store)[(f"{LOC}1", f"{ITEM}1")]["quantities"]["available"] == 50
     step = next(r for r in second.results if r.step.quantity == "available")
-    assert step.detail == "rebased by an earlier run of this plan"
-    assert second.rebased == []
+    # the store replayed the rebase's key (the same attempt, sent again): it landed before
+    assert step.status == "rebased" and step.rebases[0].change.before == 37
+    assert [str(r) for r in second.rebased] == [
+        "Warehouse East / TSHIRT-RED-M: available rebased from 37 (planned from 40): +15 "
+        "instead of +12"]
 
 
 def test_missing_plan_file_is_named(tmp_path):
@@ -590,7 +596,8 @@ class _Odd(_Interrupt):
             fields = [line.split(":")[0].strip() for line in document.splitlines()
                       if line.strip().startswith("s") and ": inventory" in line]
             error = {"code": "SHINY_NEW_CODE", "field": ["input"], "message": "Something new."}
-            return {"data": {f: {"userErrors": [error]} for f in fields}}
+            return {"data": {**{f: {"userErrors": [error]} for f in fields},
+                             "journal": {"metafields": [], "userErrors": []}}}
         return self.inner.execute(document, variables)
 
 

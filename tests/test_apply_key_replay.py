@@ -1,7 +1,9 @@
 """apply when the store does not replay idempotency keys (issue 14): a landed change whose
 retry is answered stale is reported applied; where a sale moved the level in between, no answer
 tells whether it landed, so it is ``unknown`` with the values seen, never a conflict, and
-``--rebase`` never touches it (rebasing a change that landed would add phantom stock)."""
+``--rebase`` never touches it (rebasing a change that landed would add phantom stock). Since
+issue 20 that is settled (exit 4, as a conflict is): every later run of the plan, on any
+machine, reads the apply journal in the store and leaves it alone too."""
 
 import os
 import signal
@@ -22,6 +24,7 @@ from reliability_helpers import (
 
 from syncer import engine
 from syncer.apply.applier import ApplyOptions
+from syncer.apply.classify import MAY_HAVE_LANDED
 from syncer.emulator import Emulator
 from syncer.plan.document import load_plan_document
 
@@ -85,20 +88,20 @@ def test_landed_then_sold_is_unknown_never_a_conflict_and_never_rebased(tmp_path
     data = report.to_dict()
     [step] = data["steps"]
     assert (data["exit_code"], step["status"], data["conflicts"], data["rebased"]) == (
-        5, "unknown", [], [])
+        4, "unknown", [], [])
     assert data["unknowns"] == [{"location": "East", "sku": "SKU-1", "quantity": "available",
                                  "planned_from": 10, "live_now": 13, "target": 15,
-                                 "reason": "landed or not"}]
-    assert "planned 10 -> 15, live 13" in step["detail"]
+                                 "reason": MAY_HAVE_LANDED}]
     text = report.render_text()
-    assert "Unknown: 1 quantity may or may not have changed" in text
-    assert "  ? East / SKU-1: available planned from 10, live now 13, target 15 (landed or not)" \
-        in text
+    assert "Unknown: 1 change may or may not have landed" in text
+    assert ("  ? East / SKU-1: available planned from 10, live now 13, target 15 (may have "
+            "landed") in text
     assert _available(emu) == 13  # landed once (+5), sold 2: nothing added on top
-    # A rerun that knows the step was sent, even with --rebase, leaves it alone.
-    rerun = engine.run_plan(plan, meta, store, ApplyOptions(
-        limits=meta.limits, rebase=True, attempted=frozenset({step["step_key"]})))
+    # A rerun (nothing passed to it: it reads the journal in the store), even with --rebase,
+    # leaves it alone and says the same.
+    rerun = engine.run_plan(plan, meta, store, ApplyOptions(limits=meta.limits, rebase=True))
     assert [s["status"] for s in rerun.to_dict()["steps"]] == ["unknown"]
+    assert rerun.exit_code == 4 and rerun.unknowns[0].live == 13
     assert rerun.conflicts == [] and rerun.rebased == [] and _available(emu) == 13
     assert len([j for j in emu.store.journal if j["changes"]]) == 1
 
@@ -113,8 +116,8 @@ def test_a_cached_store_replays_the_landed_change_even_after_a_sale(tmp_path):
 
 def test_a_cli_rerun_with_rebase_leaves_a_landed_then_sold_step_alone(tmp_path):
     """``syncer apply PLAN`` killed after its adjust landed, a sale, then ``--rebase``: the
-    rerun knows the step was sent (``PLAN.sent``), so the stale answer is unknown, not a
-    conflict to rebase."""
+    rerun finds the request's record in the store's apply journal (no file beside the plan),
+    so the step is unknown for good, not a conflict to rebase."""
     with HttpEmulator(Emulator.from_state(_state(), key_replay="reevaluate")) as http:
         emu = http.emulator
         manifests = write_manifest(tmp_path / "m", {
@@ -135,11 +138,11 @@ def test_a_cli_rerun_with_rebase_leaves_a_landed_then_sold_step_alone(tmp_path):
         proc.wait(timeout=60)
         http.switch.hook = None
         kill(proc)
-        assert _available(emu) == 15 and (tmp_path / "plan.json.sent").exists()
+        assert _available(emu) == 15 and not (tmp_path / "plan.json.sent").exists()
         emu.store.sell(emu.store.levels[(ITEM, LOC)], 2, emu.requests)
         code, out, err = finish(start_apply(plan_path, http.url, report, "--rebase"))
         data = read_report(report)
-    assert code == 5, out + err
+    assert code == 4, out + err
     assert [s["status"] for s in data["steps"]] == ["unknown"]
     assert data["conflicts"] == [] and data["rebased"] == []
     assert data["unknowns"][0]["live_now"] == 13
@@ -167,7 +170,8 @@ def test_a_key_whose_attempt_failed_is_classified_by_reading_not_failed(tmp_path
         answer = emu.respond(body, headers, path)
         if body["query"].lstrip().startswith("mutation") and not refused:
             refused.append(True)
-            payload = {"data": {"s0": {"inventoryAdjustmentGroup": None, "userErrors": [
+            payload = {"data": {**answer[1]["data"], "s0": {
+                "inventoryAdjustmentGroup": None, "userErrors": [
                 {"field": None, "code": "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED",
                  "message": "A previous request with this idempotency key failed. Retry "
                             "with a new idempotency key."}]}},

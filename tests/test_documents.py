@@ -56,15 +56,25 @@ def field_arguments(kind, n, name="available"):
                                       f"key-{n}")
 
 
+def journal_record(steps=1):
+    """The apply journal's ``metafieldsSet`` input for one request, as the applier builds it."""
+    from syncer.apply.journal import JournalWriter, Sent
+
+    writer = JournalWriter("gid://shopify/Shop/1", "84e8397a-bc13-4e37-9693-dc7e1befda73",
+                           [3] * steps)
+    return writer.record([Sent(f"key-{i}", i, (0, 2)) for i in range(steps)])[0]
+
+
 def apply_request(kinds, name="available"):
     """``(document, variables)`` of one apply request with fields of ``kinds``."""
-    values = {}
+    values = {"journal": journal_record(len(kinds))}
     for i, kind in enumerate(kinds):
         values.update(variables.apply_field_variables(i, kind, field_arguments(kind, i, name)))
     return documents.apply_document(kinds), values
 
 
-MAX = documents.MAX_FIELDS_PER_REQUEST
+#: Inventory fields one apply request carries at most: one field is the apply journal's.
+MAX = documents.MAX_FIELDS_PER_REQUEST - 1
 APPLY_SHAPES = {
     "activate only": ["activate"],
     "activate x3": ["activate"] * 3,
@@ -81,7 +91,7 @@ APPLY_SHAPES = {
 
 def test_the_apply_shapes_cover_every_kind():
     assert {k for shape in APPLY_SHAPES.values() for k in shape} == set(documents.APPLY_KINDS)
-    assert max(len(shape) for shape in APPLY_SHAPES.values()) == MAX == 100
+    assert max(len(shape) for shape in APPLY_SHAPES.values()) == MAX == 99
 
 
 @pytest.mark.parametrize("shape", list(APPLY_SHAPES))
@@ -129,6 +139,9 @@ def read_requests():
                          {"query": variables.sku_search(["A", "b c"]), "first": 250,
                           "after": "cursor"}),
         "nodes": (documents.NODES_QUERY, {"ids": [f"{ITEM}1", f"{LOC}2"]}),
+        "journal": (documents.JOURNAL_QUERY, {"namespace": "$app:syncer-84e8397a",
+                                              "after": "cursor"}),
+        "journal_write": (documents.JOURNAL_WRITE, {"journal": journal_record()}),
         "location_levels": (documents.LOCATION_LEVELS_QUERY,
                             {"locationId": f"{LOC}1", "first": 9, "after": None}),
         "levels_by_item[2, 1]": (documents.levels_by_item_query([2, 1]),
@@ -305,6 +318,7 @@ def test_apply_document_runs_on_the_emulator():
         values = {}
         for i, (kind, arguments) in enumerate(fields):
             values.update(variables.apply_field_variables(i, kind, arguments))
+        values["journal"] = journal_record(len(fields))
         data = raise_for_errors(local.execute(documents.apply_document(kinds), values))
         return [data[f"s{i}"] for i in range(len(fields))]
 

@@ -32,10 +32,9 @@ class ApplyOptions:
     rebase: bool = False
     force: bool = False
     limits: SafetyLimits = field(default_factory=SafetyLimits)
-    #: Mutation fields per request; the most the 1000-point limit allows unless told fewer.
-    fields_per_request: int = documents.MAX_FIELDS_PER_REQUEST
-    #: Step keys an earlier run of this plan sent (their outcome may be unknown to this run).
-    attempted: frozenset[str] = frozenset()
+    #: Mutation fields per request; the most the 1000-point limit allows (less the apply
+    #: journal's field) unless told fewer.
+    fields_per_request: int = documents.MAX_FIELDS_PER_REQUEST - 1
 
 
 @dataclass(slots=True)
@@ -45,10 +44,17 @@ class Attempt:
     result: StepResult
     changes: tuple[Change, ...]
     key: str
+    #: Which of the step's changes it carries (their indexes in ``result.step.changes``).
+    indexes: tuple[int, ...]
     resubmits: int = 0
     waits: int = 0
-    #: Changes of this attempt rebased onto live values (sent under the step's rebase key).
+    #: Changes of this attempt rebased onto live values (sent under a rebase key).
     rebases: tuple[Rebase, ...] = ()
+    #: Sent again exactly as an earlier run sent it, whose answer never came back: a stale
+    #: answer now says nothing of that earlier execution.
+    uncertain: bool = False
+    #: This execution in the apply journal: (record number, position), once sent.
+    execution: tuple[int, int] = (-1, -1)
 
     @property
     def field_kind(self) -> str:

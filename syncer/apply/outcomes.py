@@ -12,6 +12,7 @@ from syncer.apply.results import (
     CONFLICT,
     FAILED,
     REBASED,
+    UNKNOWN,
     Conflict,
     StepResult,
     describe,
@@ -28,30 +29,26 @@ class Outcomes:
     def _landed(self, attempt: Attempt, payload: dict) -> None:
         result = attempt.result
         group = payload.get("inventoryAdjustmentGroup") if isinstance(payload, dict) else None
-        if isinstance(group, dict) and _before(group.get("createdAt"), self._started):
+        replayed = (_before(group.get("createdAt"), self._started) if isinstance(group, dict)
+                    else attempt.uncertain)
+        if replayed:
             result.already.extend(attempt.changes)
             self.log(f"{describe(result.step)}: already applied by an earlier run "
                      "(replayed key)")
         else:
             result.applied.extend(attempt.changes)
             self.log(f"{describe(result.step)}: applied")
-        result.rebased += len(attempt.rebases)
-        result.rebases.extend(attempt.rebases)
-        self.report.rebased.extend(attempt.rebases)
-        for r in attempt.rebases:
-            self.log(f"rebased {r}")
+        self._rebases_landed(result, attempt.rebases, earlier=replayed)
         self._done(result)
 
-    def _rebased_before(self, attempt: Attempt) -> None:
-        """The step's rebase key was used with other values: a rebase of this step landed in an
-        earlier run (the mutation is all-or-nothing), and the level moved after it. Done; never
-        rebased twice, which would undo whatever moved it."""
-        result = attempt.result
-        result.already.extend(attempt.changes)
-        self.log(f"{describe(result.step)}: rebased by an earlier run of this plan; the level "
-                 "has moved since, which is left as it is")
-        self._done(result)
-        result.detail = "rebased by an earlier run of this plan"
+    def _rebases_landed(self, result: StepResult, rebases, earlier: bool = False) -> None:
+        """Rebased changes that landed (``earlier``: in an earlier run of this plan, whose
+        answer this run got again): named in the report, as every rebase that landed is."""
+        result.rebased += len(rebases)
+        result.rebases.extend(rebases)
+        self.report.rebased.extend(rebases)
+        for r in rebases:
+            self.log(f"rebased {r}" + (" (by an earlier run of this plan)" if earlier else ""))
 
     def _conflicts(self, result: StepResult, conflicts: list[Conflict]) -> None:
         """Name changes that moved since the plan; the run goes on with every other change."""
@@ -61,11 +58,21 @@ class Outcomes:
             self.log(f"{describe(result.step)}: conflict: {k}")
 
     def _done(self, result: StepResult) -> None:
+        """One attempt (or the settling of earlier runs' attempts) of ``result`` is finished;
+        when none is left, the step's status follows from its changes'."""
+        result.pending -= 1
+        if result.pending > 0:
+            return
         if result.conflicts:
             result.status = CONFLICT
             n = len(result.conflicts)
             result.detail = (f"{n} of {plural(len(result.step.changes), 'change')} moved since "
                              "the plan and were left as they are")
+        elif result.unknown:
+            result.status = UNKNOWN
+            n, of = len(result.unknown), plural(len(result.step.changes), "change")
+            result.detail = (f"{n} of {of} may or may not have landed (an answer was lost) and "
+                             "are not at their targets")
         elif result.rebased:
             result.status = REBASED
             result.detail = f"{plural(result.rebased, 'change')} rebased onto live values"

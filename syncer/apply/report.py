@@ -44,6 +44,8 @@ class ApplyReport:
     interrupted: bool = False
     #: Results of the plan's code discount changes (``apply/discounts.py``), run after the steps.
     discounts: list = field(default_factory=list)
+    #: Things the run could not do that a person should know (e.g. the journal's closing record).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -51,8 +53,8 @@ class ApplyReport:
             return EXIT_INTERRUPTED
         if self.error is not None:
             return EXIT_PARTIAL
-        if self.conflicts:
-            return EXIT_CONFLICT
+        if self.conflicts or self.unknowns:
+            return EXIT_CONFLICT  # settled: running the plan again cannot change them
         return EXIT_OK
 
     @property
@@ -126,15 +128,17 @@ class ApplyReport:
                     lines.append(f"  {r.status}: {describe(r.step)}: {r.detail}")
             lines += [f"  {d.status}: {d}: {d.detail}" for d in self.discounts
                       if d.status in (FAILED, UNKNOWN)]
-        missed = [o for o in self.outcomes() if o.status not in (APPLIED, ALREADY, REBASED)]
+        listed = {id(u.change) for u in self.unknowns}  # in the Unknown list below
+        missed = [o for o in self.outcomes() if o.status not in (APPLIED, ALREADY, REBASED)
+                  and id(o.change) not in listed]
         if missed:
             lines.append(f"Not applied: {len(missed):,} of "
                          f"{plural(len(self.outcomes()), 'planned change')}:")
             lines += [f"  - {o}" for o in missed]
         if self.unknowns:
-            lines.append(f"Unknown: {plural(len(self.unknowns), 'quantity', 'quantities')} "
-                         "may or may not have changed (a retry was answered stale and the level "
-                         "has moved):")
+            lines.append(f"Unknown: {plural(len(self.unknowns), 'change')} may or may not "
+                         "have landed (a request carrying them ran, its answer was lost, and the "
+                         "level is not at the target):")
             lines += [f"  ? {u}" for u in self.unknowns]
             lines.append("Check these levels in Shopify's inventory history and plan again; "
                          "running this plan again (even with --rebase) leaves them as they are.")
@@ -152,6 +156,7 @@ class ApplyReport:
         elif self.exit_code in (EXIT_PARTIAL, EXIT_INTERRUPTED):
             lines.append("Run the same plan again to resume: steps already applied are "
                          "recognised and not applied twice.")
+        lines += self.notes
         lines.append(self.summary_line())
         return "\n".join(lines) + "\n"
 
@@ -169,6 +174,7 @@ class ApplyReport:
             "conflicts": [c.to_dict() for c in self.conflicts],
             "rebased": [r.to_dict() for r in self.rebased],
             "unknowns": [u.to_dict() for u in self.unknowns],
+            **({"notes": list(self.notes)} if self.notes else {}),
             "steps": [r.to_dict() for r in self.results],
             "changes": [o.to_dict() for o in self.outcomes()],
             **({"discounts": [d.to_dict() for d in self.discounts]} if self.discounts else {}),

@@ -28,18 +28,24 @@ NOT_ATTEMPTED = "not attempted"
 class Conflict:
     """A quantity that moved since the plan: planned from ``before`` to ``after``, ``live`` now."""
 
-    change: Adjust
+    change: Adjust  # or, for an unknown activation or deactivation, that change
     live: int | None
     reason: str = ""
 
     def to_dict(self) -> dict:
         c = self.change
+        if not isinstance(c, Adjust):  # an activation or deactivation (an unknown, say)
+            return {"location": c.level.location, "sku": c.level.item_sku, "kind": c.kind.value,
+                    "quantity": None, "reason": self.reason}
         return {"location": c.level.location, "sku": c.level.item_sku, "quantity": c.quantity,
                 "planned_from": c.before, "live_now": self.live, "target": c.after,
                 "reason": self.reason}
 
     def __str__(self) -> str:
         c = self.change
+        if not isinstance(c, Adjust):
+            text = f"{c.level.location} / {c.level.sku}: {c.kind.value}"
+            return f"{text} ({self.reason})" if self.reason else text
         live = "missing" if self.live is None else self.live
         text = (f"{c.level.location} / {c.level.sku}: {c.quantity} planned from {c.before}, "
                 f"live now {live}, target {c.after}")
@@ -111,6 +117,8 @@ class StepResult:
 
     step: Step
     key: str
+    #: The step's place in the plan's steps (the apply journal names steps by it).
+    index: int = 0
     status: str = NOT_ATTEMPTED
     detail: str = ""
     applied: list[Change] = field(default_factory=list)
@@ -123,10 +131,15 @@ class StepResult:
     failures: list[tuple[Change, str]] = field(default_factory=list)
     #: Failed because the store refused it (user errors): running the plan again cannot help.
     permanent: bool = False
+    #: Changes that may or may not have landed, for good (never sent again), with the values seen.
+    unknown: list[Conflict] = field(default_factory=list)
+    #: Attempts of this step still to finish in this run (the step's status waits for them).
+    pending: int = 0
 
     def outcomes(self) -> list[ChangeOutcome]:
         """Each of the step's changes with exactly one status, in the step's order."""
         conflicts = {_ident(k.change): k for k in self.conflicts}
+        unknown = {_ident(k.change): k for k in self.unknown}
         applied = {_ident(c) for c in self.applied}
         already = {_ident(c) for c in self.already}
         rebased = {_ident(r.original): r for r in self.rebases}
@@ -140,6 +153,8 @@ class StepResult:
                 k = conflicts[i]
                 live = "missing" if k.live is None else k.live
                 found.append(ChangeOutcome(c, CONFLICT, k.reason or f"live now {live}"))
+            elif i in unknown:
+                found.append(ChangeOutcome(c, UNKNOWN, unknown[i].reason))
             elif i in rebased:
                 found.append(ChangeOutcome(c, REBASED, f"{rebased[i].change.delta:+d} from "
                                                        f"{rebased[i].change.before}"))

@@ -38,11 +38,12 @@ def build_emulator_schema(api_version: str = OLDEST) -> GraphQLSchema:
     """The executable schema of ``api_version`` (built once each; resolvers are stateless)."""
     from syncer.emulator.bulk import RESOLVERS as BULK
     from syncer.emulator.discounts import RESOLVERS as DISCOUNTS
+    from syncer.emulator.metafields import RESOLVERS as METAFIELDS
     from syncer.emulator.mutations import MUTATIONS
 
     base = resources.files("syncer.emulator").joinpath("schema.graphql").read_text("utf-8")
     schema = build_schema(sdl(base, api_version))
-    resolvers = {**RESOLVERS, **DISCOUNTS, **MUTATIONS, **BULK}
+    resolvers = {**RESOLVERS, **DISCOUNTS, **MUTATIONS, **BULK, **METAFIELDS}
     for (type_name, field_name), resolver in resolvers.items():
         schema.type_map[type_name].fields[field_name].resolve = resolver
     schema.type_map["Node"].resolve_type = _node_type

@@ -86,6 +86,12 @@ def _build(data: dict, problems: list[str]) -> Store:
             store.items[gid] = Item(gid, sku if isinstance(sku, str) else None)
     _levels(store, _valid(data, "levels", list) or [], problems)
     _discounts(store, _valid(data, "discounts", list) or [], problems)
+    for i, raw in enumerate(_valid(data, "metafields", list) or []):
+        row = {k: _ref(raw, k) for k in METAFIELD_FIELDS}
+        if all(isinstance(v, str) for v in row.values()):
+            store.metafields[(row["namespace"], row["key"])] = {
+                "id": i + 1, **row, "createdAt": raw.get("createdAt") or "2026-01-01T00:00:00Z",
+                "updatedAt": raw.get("updatedAt") or "2026-01-01T00:00:00Z"}
     for raw in _valid(data, "idempotency", list) or []:
         field, key, fingerprint, response = (_ref(raw, k) for k in IDEMPOTENCY_FIELDS)
         if all(isinstance(v, str) for v in (field, key, fingerprint)) \
@@ -181,6 +187,9 @@ def _discounts(store: Store, raws: list, problems: list[str]) -> None:
                 codes[code.casefold()] = gid
 
 
+METAFIELD_FIELDS = ("namespace", "key", "type", "value")
+
+
 def _valid(data: dict, key: str, kind: type):
     value = data.get(key)
     return value if isinstance(value, kind) else None
@@ -215,6 +224,10 @@ def state_from_store(store: Store) -> dict:
         {"field": f, "key": k, "fingerprint": v["fingerprint"], "response": v["response"]}
         for (f, k), v in store.idempotency.items()
     ]
+    if store.metafields:
+        data["metafields"] = [
+            {k: row[k] for k in (*METAFIELD_FIELDS, "createdAt", "updatedAt")}
+            for row in sorted(store.metafields.values(), key=lambda row: row["id"])]
     data["adjustment_group_seq"] = store.adjustment_group_seq
     if store.key_replay != "cached":
         data["key_replay"] = store.key_replay

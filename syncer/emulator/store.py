@@ -38,6 +38,8 @@ class Store(Activation, QuantityChanges):
     levels: dict[tuple[str, str], Level] = field(default_factory=dict)
     discounts: dict[str, Discount] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], dict] = field(default_factory=dict)
+    # The shop's metafields by (namespace, key) (``metafields.py``): syncer's apply journal.
+    metafields: dict[tuple[str, str], dict] = field(default_factory=dict)
     adjustment_group_seq: int = 0
     # How a repeated idempotency key is answered: cached, reevaluate or ignored (mutations.py).
     key_replay: str = "cached"

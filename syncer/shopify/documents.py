@@ -202,25 +202,55 @@ _APPLY_FIELDS = {
 }
 
 
-def apply_document(kinds: Sequence[str]) -> str:
-    """One mutation with an aliased field ``s0``, ``s1``, ... per apply step of ``kinds``.
+#: The apply journal's field: the last of every apply request (``syncer.apply.journal``).
+#: Fields run in order, so its record is written exactly when the fields before it ran.
+JOURNAL_FIELD = ("journal: metafieldsSet(metafields: $journal) "
+                 "{ metafields { key } userErrors { code field message } }")
+JOURNAL_VARIABLE = "$journal: [MetafieldsSetInput!]!"
+
+
+def apply_document(kinds: Sequence[str], journal: bool = True) -> str:
+    """One mutation with an aliased field ``s0``, ``s1``, ... per apply step of ``kinds``,
+    then (``journal``) the apply journal's ``metafieldsSet`` field.
 
     Fields run in order (GraphQL executes mutation fields serially); each has its own variables
     (see ``variables.apply_field_variables``) and, except bulk toggles, its own idempotency key.
     """
-    if not kinds or len(kinds) > MAX_FIELDS_PER_REQUEST:
-        raise ValueError(f"an apply request carries 1 to {MAX_FIELDS_PER_REQUEST} fields")
+    most = MAX_FIELDS_PER_REQUEST - journal
+    if not kinds or len(kinds) > most:
+        raise ValueError(f"an apply request carries 1 to {most} fields")
     unknown = sorted(set(kinds) - set(_APPLY_FIELDS))
     if unknown:
         raise ValueError(f"unknown apply field kind {unknown[0]!r}")
-    defs = ", ".join(_APPLY_FIELDS[k][0].format(i=i) for i, k in enumerate(kinds))
-    fields = "\n  ".join(_APPLY_FIELDS[k][1].format(i=i) for i, k in enumerate(kinds))
+    defs = ", ".join([_APPLY_FIELDS[k][0].format(i=i) for i, k in enumerate(kinds)]
+                     + [JOURNAL_VARIABLE] * journal)
+    fields = "\n  ".join([_APPLY_FIELDS[k][1].format(i=i) for i, k in enumerate(kinds)]
+                         + [JOURNAL_FIELD] * journal)
     return f"mutation SyncerApply({defs}) {{\n  {fields}\n}}\n"
 
 
-def apply_cost(kinds: Sequence[str]) -> int:
-    """Requested cost of ``apply_document(kinds)``: 10 points per mutation field."""
-    return MUTATION_COST * len(kinds)
+def apply_cost(kinds: Sequence[str], journal: bool = True) -> int:
+    """Requested cost of ``apply_document(kinds, journal)``: 10 points per mutation field."""
+    return MUTATION_COST * (len(kinds) + journal)
+
+
+#: A request that only writes the apply journal (a run's closing record).
+JOURNAL_WRITE = f"mutation SyncerJournal({JOURNAL_VARIABLE}) {{\n  {JOURNAL_FIELD}\n}}\n"
+
+#: The apply journal of one plan: the shop's metafields in the plan's namespace, a page at a time.
+JOURNAL_PAGE_SIZE = 100
+JOURNAL_QUERY = f"""
+query SyncerJournalRead($namespace: String!, $after: String) {{
+  shop {{
+    id
+    metafields(namespace: $namespace, first: {JOURNAL_PAGE_SIZE}, after: $after) {{
+      nodes {{ key value }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+"""
+JOURNAL_QUERY_COST = OBJECT_COST + connection_cost(JOURNAL_PAGE_SIZE, OBJECT_COST)
 
 
 #: Every fixed document syncer sends; the point reads and the apply mutation are built per
@@ -240,4 +270,6 @@ QUERIES = {
     "items_by_sku": ITEMS_BY_SKU_QUERY,
     "nodes": NODES_QUERY,
     "location_levels": LOCATION_LEVELS_QUERY,
+    "journal": JOURNAL_QUERY,
+    "journal_write": JOURNAL_WRITE,
 }
