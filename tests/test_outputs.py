@@ -204,3 +204,16 @@ def test_report_dash_is_stdout(planned, tmp_path):
     assert json.loads(result.stdout)["status"] == "complete"
     assert "Applied: 0 activated, 1 adjusted" in result.stderr
     assert not (tmp_path / "-").exists()
+
+
+def test_state_file_through_a_symlink_stays_a_symlink(tmp_path):
+    real = _store(tmp_path).rename(tmp_path / "real-store.json")
+    real.chmod(0o644)
+    store = tmp_path / "store.json"
+    store.symlink_to(real.name)
+    result = run("apply", _manifest(tmp_path), "--store", store, "--auto-approve")
+    assert result.exit_code == 0, result.stderr
+    assert store.is_symlink()
+    levels = json.loads(real.read_text(encoding="utf-8"))["levels"]
+    assert levels[0]["quantities"]["available"] == 99
+    assert stat.S_IMODE(real.stat().st_mode) == 0o644
