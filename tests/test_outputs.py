@@ -1,9 +1,14 @@
 """Issue 20: an output never replaces an input, and is written through to what its path names
 (a symlink's target, a FIFO, a device, ``-`` for stdout); manifests are written all or none."""
 
+import errno
 import json
 import os
+import resource
+import signal
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -11,6 +16,8 @@ import pytest
 import yaml
 from helpers import run_cli as run
 from helpers import simulated_clock
+
+from syncer.errors import SyncerError
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"
@@ -111,6 +118,18 @@ def test_adopt_unmanaged_at_the_store_file_is_refused(tmp_path):
                  "--adopt-unmanaged", store)
     assert result.exit_code == 64, result.stdout + result.stderr
     assert f"--adopt-unmanaged {store}: is the store file" in result.stderr
+    assert store.read_bytes() == before
+
+
+def test_import_never_replaces_the_store_file(tmp_path):
+    """``import --force`` replaces manifests, not the store file that has a manifest's name."""
+    store = tmp_path / "loc1.yaml"
+    _store(tmp_path).rename(store)
+    before = store.read_bytes()
+    result = run("import", "-o", tmp_path, "--store", store, "--force")
+    assert result.exit_code == 64, result.stdout + result.stderr
+    assert f"-o {store}: is the store file; writing there would replace it; import into " \
+           "another folder" in result.stderr
     assert store.read_bytes() == before
 
 
@@ -217,3 +236,92 @@ def test_state_file_through_a_symlink_stays_a_symlink(tmp_path):
     levels = json.loads(real.read_text(encoding="utf-8"))["levels"]
     assert levels[0]["quantities"]["available"] == 99
     assert stat.S_IMODE(real.stat().st_mode) == 0o644
+
+
+# --- manifests: each atomic, all or none ------------------------------------------------------
+
+def _drifted_manifests(tmp_path: Path) -> tuple[Path, Path, list[Path]]:
+    """Two locations' manifests imported from a store, then every level sold down by 1 live:
+    Loc1.yaml is small (2 levels), Loc2.yaml large (300 levels)."""
+    store = _store(tmp_path, items=300, locations=2)
+    state = json.loads(store.read_text(encoding="utf-8"))
+    state["levels"] = [lv for lv in state["levels"]
+                       if lv["location"] == f"{LOC}2" or lv["item"] in (f"{ITEM}1", f"{ITEM}2")]
+    simulated_clock(store, state)
+    out = tmp_path / "manifests"
+    assert run("import", "-o", out, "--store", store).exit_code == 0
+    for level in state["levels"]:
+        level["quantities"]["available"] -= 1
+    store.write_text(json.dumps(state), encoding="utf-8")
+    return store, out, sorted(out.glob("*.yaml"))
+
+
+def _under_file_size_limit(limit: int, *args) -> subprocess.CompletedProcess:
+    """``syncer ARGS`` in a process whose writes fail past ``limit`` bytes of a file (EFBIG), as
+    they fail on a full disk: the kernel stops the write part way."""
+
+    def limit_writes() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run([sys.executable, "-m", "syncer", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, preexec_fn=limit_writes,
+                          env={**os.environ, "SYNCER_STORE": ""}, check=False)
+
+
+def test_drift_write_back_is_all_or_none_when_a_write_fails_part_way(tmp_path):
+    store, _out, (small, large) = _drifted_manifests(tmp_path)
+    before = {small: small.read_bytes(), large: large.read_bytes()}
+    limit = len(before[large]) // 2  # the small file fits, the large one is cut at half
+    assert len(before[small]) < limit
+    # --read paged: the emulator's bulk query writes its result file, which the limit stops
+    result = _under_file_size_limit(limit, "drift", small, large, "--store", store,
+                                    "--write-manifests", "--read", "paged")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert {small: small.read_bytes(), large: large.read_bytes()} == before
+    assert f"cannot write {large}: File too large; no file was changed" in result.stderr
+    assert "Traceback" not in result.stderr and "Wrote" not in result.stderr
+    assert sorted(p.name for p in large.parent.iterdir()) == [small.name, large.name]
+    # and without the limit both are written, and said
+    written = run("drift", small, large, "--store", store, "--write-manifests")
+    assert f"Wrote {small}\nWrote {large}\n" in written.stderr
+    assert small.read_bytes() != before[small] and large.read_bytes() != before[large]
+
+
+def test_import_force_is_all_or_none_when_a_write_fails_part_way(tmp_path):
+    store, out, (small, large) = _drifted_manifests(tmp_path)
+    before = {small: small.read_bytes(), large: large.read_bytes()}
+    result = _under_file_size_limit(len(before[large]) // 2, "import", "-o", out, "--store",
+                                    store, "--force")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert {small: small.read_bytes(), large: large.read_bytes()} == before
+    assert f"cannot write {large}: File too large; no file was changed" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [small.name, large.name]
+
+
+def test_a_full_disk_on_the_second_file_changes_no_file(tmp_path, monkeypatch):
+    """ENOSPC from the kernel's write(2) on the second file's data (as the disk filled)."""
+    from syncer import outputs
+
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("a: 1\n")
+    second.write_text("b: 1\n" * 1000)
+    real_write = os.write
+    calls = []
+
+    def write(fd, data):
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        calls.append(name)
+        if Path(name).name.startswith(".b.yaml."):
+            real_write(fd, bytes(data[:100]))  # part of it, then the disk is full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(outputs.os, "write", write)
+    with pytest.raises(SyncerError) as caught:
+        outputs.write_all_or_none([(first, "a: 2\n"), (second, "b: 2\n" * 1000)])
+    assert str(caught.value) == (f"cannot write {second}: No space left on device; no file was "
+                                 "changed")
+    assert len(calls) == 2  # both files' data went to write(2)
+    assert first.read_text() == "a: 1\n" and second.read_text() == "b: 1\n" * 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
