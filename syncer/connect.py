@@ -135,17 +135,22 @@ LOCK_HOLDER = "syncer apply"
 EMULATOR_HOLDER = "syncer emulator"
 
 
+def lock_path(path: str | os.PathLike) -> str:
+    """The lock file of the state file ``path``: ``FILE.lock``."""
+    return f"{path}.lock"
+
+
 def _lock_file(path: str, timeout: float, progress: Progress | None):
-    """An open lock file on ``path + '.lock'`` holding an exclusive ``flock``.
+    """An open lock file on ``lock_path(path)`` holding an exclusive ``flock``.
 
     Another apply holding it is waited for (with a message naming its pid); ``syncer emulator``
     serving the file is refused at once, since it holds the lock until it is stopped.
     """
-    lock_path = f"{path}.lock"
+    lock = lock_path(path)
     try:
-        handle = open(lock_path, "a+")  # noqa: SIM115 (held open until Connection.close)
+        handle = open(lock, "a+")  # noqa: SIM115 (held open until Connection.close)
     except OSError as exc:
-        raise StoreError(f"cannot create the lock file {lock_path}: {exc.strerror}") from None
+        raise StoreError(f"cannot create the lock file {lock}: {exc.strerror}") from None
     deadline = time.monotonic() + timeout
     told = False
     while True:

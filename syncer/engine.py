@@ -27,8 +27,10 @@ from syncer.errors import (
 )
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
+from syncer.outputs import STDOUT, Input, check_output, write_output
 from syncer.plan.changes import Plan
 from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document, read_plan_file
+from syncer.plan.encoding import document_json
 from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
@@ -40,7 +42,7 @@ from syncer.saved_plans import (
     new_plan_document,
     parse_duration,
     save_plan,
-    write_json_atomically,
+    store_files,
 )
 from syncer.shopify.discounts import read_discounts
 from syncer.shopify.reader import read_live
@@ -49,7 +51,7 @@ from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV
 __all__ = [
     "Connection", "Hooks", "PlanResult", "Validation", "apply", "check_safe", "check_saved_plan",
     "connect", "drift", "make_plan", "new_plan_document", "parse_duration", "plan",
-    "plan_for_apply", "run_plan", "save_plan", "show", "validate", "write_json_atomically",
+    "plan_for_apply", "run_plan", "save_plan", "show", "validate",
 ]
 
 StepProgress = Callable[[int, int], None]
@@ -198,7 +200,8 @@ def plan(
     if out:
         check_plan_output(out, manifests=result.desired.files)
         save_plan(result, connection, out, reason=reason, reference=reference)
-        hooks.say(f"Saved to {out}; apply it with: syncer apply {out}")
+        hooks.say("Plan written to standard output; save it to a file to apply it"
+                  if str(out) == STDOUT else f"Saved to {out}; apply it with: syncer apply {out}")
     return result
 
 
@@ -336,6 +339,13 @@ def apply(
         plan_, meta = read_plan_file(paths[0])
         check_reason(meta, options.reason, options.reference)
         store = store or meta.store
+        inputs = [("the plan", paths[0]),
+                  *[("a manifest", m) for m in (*manifests, *meta.manifest_files)]]
+    else:
+        inputs = [("a manifest", p) for p in paths]
+    inputs += store_files(store or os.environ.get(STORE_ENV))
+    if report_path:
+        _check_report_path(report_path, inputs)
     connection = connect(store, api_version=api_version, lock=True, progress=hooks.say)
     try:
         if saved:
@@ -350,7 +360,8 @@ def apply(
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,
-                                            options, auto_approve, hooks, read_all, read)
+                                            options, auto_approve, hooks, read_all, read,
+                                            report_path)
         options = dataclasses.replace(options, limits=meta.limits)
         return _run(plan_, meta, connection, options, report_path, hooks)
     finally:
@@ -358,12 +369,14 @@ def apply(
 
 
 def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto_approve,
-                      hooks, read_all=False, read="auto"):
+                      hooks, read_all=False, read="auto", report_path=None):
     """Plan the manifests, show the plan, check it is safe and ask before applying it."""
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
                        read_all=read_all, progress=hooks.say, read=read)
     hooks.show_plan(result.plan)
     _refuse_errors(result.plan)
+    if report_path:  # the manifests found in the folders given
+        _check_report_path(report_path, [("a manifest", f) for f in result.desired.files])
     if result.plan.has_changes:
         check_safe(result.plan, options.force)
         if not auto_approve:
@@ -371,9 +384,15 @@ def _plan_and_confirm(paths, connection, prune, targets, excludes, options, auto
     return plan_for_apply(result, connection, options)
 
 
+def _check_report_path(report_path: str | os.PathLike, inputs: Sequence[Input]) -> None:
+    check_output("--report", report_path, inputs, example="report.json")
+
+
 def _run(plan_, meta, connection, options, report_path, hooks) -> ApplyReport | None:
     if not plan_.has_changes:
         hooks.say("No changes to apply.")
+        if report_path:  # a report of nothing applied, so that a CI job always finds one
+            _write_report(report_path, ApplyReport(meta.plan_id, meta.store, []), hooks)
         return None
     if plan_.unsafe and options.force:  # run_plan refuses it without --force
         hooks.say(f"Applying an unsafe plan ({plural(len(plan_.findings), 'finding')}) because "
@@ -382,6 +401,11 @@ def _run(plan_, meta, connection, options, report_path, hooks) -> ApplyReport | 
         report = run_plan(plan_, meta, connection, options, log=hooks.log, progress=bar)
     hooks.show_report(report)
     if report_path:
-        write_json_atomically(report_path, report.to_dict())
-        hooks.say(f"Report written to {report_path}")
+        _write_report(report_path, report, hooks)
     return report
+
+
+def _write_report(report_path: str | os.PathLike, report: ApplyReport, hooks: Hooks) -> None:
+    write_output(report_path, document_json(report.to_dict()))
+    if str(report_path) != STDOUT:
+        hooks.say(f"Report written to {report_path}")

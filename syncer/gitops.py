@@ -20,6 +20,7 @@ from syncer.errors import SyncerError, plural
 from syncer.manifest.edit import LevelAdd, ValueEdit, edit_manifest
 from syncer.manifest.write import render_manifest, schema_reference
 from syncer.model import DesiredLevel, DesiredState
+from syncer.outputs import write_all_or_none
 from syncer.plan.changes import Activate, Adjust, Deactivate, LevelRef
 
 
@@ -90,8 +91,10 @@ def write_drift(
             available = change.quantities.get("available", 0)
             target.add.append(LevelAdd(change.level.location, change.level.sku,
                                        {"active": True, "available": available}))
-    for file, change in sorted(edits.items()):
-        _rewrite(Path(file), change)
+    # All files or none (a full disk must not leave one manifest cut short and another not).
+    rewritten = [(file, text) for file, change in sorted(edits.items())
+                 if (text := _rewrite(Path(file), change)) is not None]
+    for file in write_all_or_none(rewritten):
         say(f"Wrote {file}")
     adopted = len(unmanaged) if adopt_unmanaged is not None else 0
     return DriftWrite(tuple(sorted(edits)), values, len(removed),
@@ -112,15 +115,18 @@ def _finder(desired: DesiredState) -> Callable[[LevelRef], DesiredLevel | None]:
     return find
 
 
-def _rewrite(path: Path, change: _FileEdits) -> None:
+def _rewrite(path: Path, change: _FileEdits) -> str | None:
+    """The new text of the manifest ``path`` with ``change`` made, or None when it is the same
+    (nothing is written here: ``write_drift`` writes all files or none)."""
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else None
         if text is None:
             text = render_manifest(change.add[0].location, [], schema_reference(path.parent))
         new = edit_manifest(text, change.values, remove=change.remove, add=change.add,
                             file=str(path))
-        if new != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(new, encoding="utf-8")
+        if new == text:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return new
     except OSError as exc:
         raise SyncerError(f"cannot write {path}: {exc.strerror or exc}") from None

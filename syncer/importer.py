@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from syncer.connect import Connection
+from syncer.connect import Connection, lock_path
 from syncer.errors import SyncerError, UsageError, plural
 from syncer.manifest.discounts import render_discounts
 from syncer.manifest.write import LevelEntry, file_stem, render_manifest, schema_reference
 from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location
+from syncer.outputs import refuse_inputs, write_all_or_none
 from syncer.shopify.discounts import list_discounts
 from syncer.shopify.reader import read_store
 
@@ -94,16 +95,15 @@ def import_store(
     for level in live.levels.values():
         if level.location_id in by_location and _wanted(level, live, options):
             by_location[level.location_id].append(level)
-    written, count, inactive = [], 0, 0
+    texts, count, inactive = [], 0, 0
     for location in chosen:
         entries = [_entry(level, live, options.quantities) for level in by_location[location.id]]
         text = render_manifest(names[location.id], entries, schema,
                                header=f"Imported from {store.name} by syncer import.")
-        _write(files[location.id], text)
-        written.append(files[location.id])
+        texts.append((files[location.id], text))
         count += len(entries)
         inactive += sum(1 for e in entries if not e.active)
-    return ImportResult(tuple(written), count, inactive)
+    return ImportResult(_write(store, texts), count, inactive)
 
 
 def import_discounts(
@@ -130,9 +130,10 @@ def import_discounts(
             counts[code.casefold()] = counts.get(code.casefold(), 0) + 1
     entries = [(code if code and counts[code.casefold()] == 1 else d.id, d.status != "EXPIRED")
                for d, code in listed]
-    _write(path, render_discounts(entries, schema_reference(path.parent),
-                                  header=f"Imported from {store.name} by syncer import."))
-    return ImportResult((path,), 0, sum(1 for _, active in entries if not active),
+    text = render_discounts(entries, schema_reference(path.parent),
+                            header=f"Imported from {store.name} by syncer import.")
+    return ImportResult(_write(store, [(path, text)]), 0,
+                        sum(1 for _, active in entries if not active),
                         noun=plural(len(entries), "discount code"))
 
 
@@ -209,9 +210,17 @@ def _file_names(out: Path, locations: Sequence[Location]) -> dict[str, Path]:
     }
 
 
-def _write(path: Path, text: str) -> None:
+def _write(store: Connection, texts: Sequence[tuple[Path, str]]) -> tuple[Path, ...]:
+    """Write every file atomically, all or none; never over ``store``'s own file (``--force``
+    only replaces manifests)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        for folder in {path.parent for path, _text in texts}:
+            folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SyncerError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise SyncerError(f"cannot create {exc.filename}: {exc.strerror or exc}") from None
+    local = [("the store file", store.name), ("the store's lock file", lock_path(store.name))]
+    for path, _text in texts:
+        refuse_inputs("-o", path, local if store.kind == "file" else [],
+                      "import into another folder")
+    write_all_or_none(texts)
+    return tuple(path for path, _text in texts)

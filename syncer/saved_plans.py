@@ -1,4 +1,4 @@
-"""Saved plans on disk: write them atomically, and check a saved plan still applies here.
+"""Saved plans on disk: write them (``syncer.outputs``), and check a saved plan still applies here.
 
 A saved plan is refused (``ConflictError``) when it was made for another store or API version, is
 older than ``--max-plan-age``, or its manifests changed since.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from syncer import __version__
-from syncer.connect import Connection, Progress, canonical_store
-from syncer.errors import ConflictError, SyncerError, UsageError
+from syncer.connect import Connection, Progress, canonical_store, lock_path
+from syncer.errors import ConflictError, UsageError
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
+from syncer.outputs import Input, check_output, write_output
 from syncer.plan.changes import Plan
 from syncer.plan.document import DEFAULT_REASON, PlanMeta, plan_document
 from syncer.plan.encoding import document_json
@@ -35,13 +35,14 @@ class PlanResult:
 
 def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike, *,
               reason: str = DEFAULT_REASON, reference: str | None = None) -> dict:
-    """Write the plan file for ``result`` to ``path`` atomically; returns the document.
+    """Write the plan file for ``result`` to ``path`` (``write_output``: ``-`` is standard
+    output); returns the document.
 
     The ``plan_id`` is new for every plan, so a plan made again gets new idempotency keys.
     """
     document = new_plan_document(result, store, reason=reason, reference=reference,
                                  shop=store.shop())
-    write_json_atomically(path, document)
+    write_output(path, document_json(document))
     return document
 
 
@@ -90,38 +91,16 @@ def check_reason(meta: PlanMeta, reason: str | None, reference: str | None) -> N
 def check_plan_output(out: str | os.PathLike, *, store: str | None = None,
                       manifests: Sequence[str] = ()) -> None:
     """Refuse (``UsageError``) a ``plan -o`` path that would replace the store file or a
-    manifest, or whose folder does not exist (it is not created silently)."""
-    target = Path(out).expanduser()
-    if target.is_dir():
-        raise UsageError(f"-o {out}: is a folder; give a file name such as {out}/plan.json")
-    if not target.parent.is_dir():
-        raise UsageError(f"-o {out}: the folder {target.parent} does not exist; create it first "
-                         "(syncer does not create folders for plan files)")
-    if not target.exists():
-        return
-    for what, path in [("the store file", store)] + [("a manifest", m) for m in manifests]:
-        if path and Path(path).is_file() and target.resolve() == Path(path).resolve():
-            raise UsageError(f"-o {out}: is {what}; saving the plan there would replace it. "
-                             "Give another file name, such as plan.json")
+    manifest, or whose folder does not exist (see ``check_output``)."""
+    inputs = store_files(store) + [("a manifest", m) for m in manifests]
+    check_output("-o", out, inputs, example="plan.json")
 
 
-def write_json_atomically(path: str | os.PathLike, document: dict) -> None:
-    """Write ``document`` as JSON to ``path`` so that a crash leaves the old file or the new one."""
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(document_json(document))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise SyncerError(f"cannot write {target}: {exc.strerror or exc}") from None
+def store_files(store: str | os.PathLike | None) -> list[Input]:
+    """The files of ``store`` that no output may replace: a local store file and its lock."""
+    if not store or not Path(store).is_file():
+        return []
+    return [("the store file", store), ("the store's lock file", lock_path(store))]
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")

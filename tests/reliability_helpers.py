@@ -37,7 +37,9 @@ from syncer import engine
 from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.emulator.faults import FaultConfig
 from syncer.emulator.handler import API_PATH
+from syncer.outputs import write_output
 from syncer.plan.document import load_plan_document
+from syncer.plan.encoding import document_json
 from syncer.shopify.http_transport import HttpTransport
 from syncer.shopify.stores import DEFAULT_API_VERSION, parse_store
 from syncer.shopify.transport import RetryPolicy
@@ -240,6 +242,11 @@ def make_plan_document(manifests: Path, store: engine.Connection) -> dict:
     """A saved-plan document for ``manifests`` against ``store`` (new plan id)."""
     result = engine.make_plan([str(manifests)], store)
     return engine.new_plan_document(result, store)
+
+
+def write_plan(path: Path, document: dict) -> None:
+    """Save a plan document as ``syncer plan -o`` does."""
+    write_output(path, document_json(document))
 
 
 def replan_changes(manifests: Path, store: engine.Connection) -> list[dict]:

@@ -20,6 +20,7 @@ from reliability_helpers import (
     read_report,
     start_apply,
     write_manifest,
+    write_plan,
 )
 
 from syncer import engine
@@ -125,7 +126,7 @@ def test_a_cli_rerun_with_rebase_leaves_a_landed_then_sold_step_alone(tmp_path):
             "locations": {"East": {"SKU-1": {"active": True, "available": 15}}}})
         store = http_store(http.url)
         plan_path = tmp_path / "plan.json"
-        engine.write_json_atomically(plan_path, make_plan_document(manifests, store))
+        write_plan(plan_path, make_plan_document(manifests, store))
         store.transport.close()
         report = tmp_path / "report.json"
         proc = start_apply(plan_path, http.url, report)

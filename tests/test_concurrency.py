@@ -21,6 +21,7 @@ from reliability_helpers import (
     replan_changes,
     start_apply,
     write_manifest,
+    write_plan,
 )
 
 from syncer.emulator import Emulator
@@ -53,7 +54,7 @@ def _http_plan(tmp_path, seed):
     document = make_plan_document(manifests, store)
     store.transport.close()
     plan_path = tmp_path / "plan.json"
-    engine.write_json_atomically(plan_path, document)
+    write_plan(plan_path, document)
     assert {s["kind"] for s in document["steps"]} == {"activate", "adjust", "deactivate"}
     return http, emulator, manifests, document, plan_path
 

@@ -24,6 +24,7 @@ from reliability_helpers import (
     replan_changes,
     start_apply,
     write_manifest,
+    write_plan,
 )
 
 from syncer.apply.applier import ApplyOptions
@@ -46,7 +47,7 @@ def _plan_over_http(tmp_path, manifest, http):
     document = make_plan_document(manifests, store)
     store.transport.close()
     plan_path = tmp_path / "plan.json"
-    engine.write_json_atomically(plan_path, document)
+    write_plan(plan_path, document)
     return manifests, document, plan_path
 
 

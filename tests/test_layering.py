@@ -20,6 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "resources": set(),
     "progress": set(),
+    # outputs.py: writing output files (atomically, through symlinks, never over an input)
+    "outputs": {"errors"},
     "model": {"errors"},
     "manifest": {"model", "errors", "resources"},
     "plan": {"model", "errors", "resources"},
@@ -29,17 +31,19 @@ ALLOWED: dict[str, set[str]] = {
     # connect.py: reaching a store (a local file through the emulator, or HTTP) and its lock
     "connect": {"shopify", "emulator", "model", "errors", "resources"},
     # saved_plans.py: plan files on disk and the checks that a saved plan still applies
-    "saved_plans": {"syncer", "connect", "manifest", "plan", "model", "errors", "resources"},
-    "engine": {"syncer", "connect", "saved_plans", "manifest", "plan", "shopify", "apply",
-               "emulator", "model", "errors", "resources"},
+    "saved_plans": {"syncer", "connect", "outputs", "manifest", "plan", "model", "errors",
+                    "resources"},
+    "engine": {"syncer", "connect", "saved_plans", "outputs", "manifest", "plan", "shopify",
+               "apply", "emulator", "model", "errors", "resources"},
     # the GitOps loop's engine-level workflows: import, drift write-back, fleets, review
-    "importer": {"connect", "manifest", "shopify", "model", "errors", "resources"},
-    "gitops": {"engine", "saved_plans", "manifest", "plan", "model", "errors", "resources"},
+    "importer": {"connect", "outputs", "manifest", "shopify", "model", "errors", "resources"},
+    "gitops": {"engine", "saved_plans", "outputs", "manifest", "plan", "model", "errors",
+               "resources"},
     "fleet": {"engine", "connect", "saved_plans", "manifest", "plan", "shopify", "errors"},
     "review": {"engine", "connect", "plan"},
-    "cli": {"syncer", "engine", "connect", "saved_plans", "importer", "gitops", "fleet", "review",
-            "manifest", "plan", "shopify", "apply", "emulator", "model", "errors", "resources",
-            "progress"},
+    "cli": {"syncer", "engine", "connect", "saved_plans", "outputs", "importer", "gitops", "fleet",
+            "review", "manifest", "plan", "shopify", "apply", "emulator", "model", "errors",
+            "resources", "progress"},
     "syncer": {"manifest", "plan", "model", "errors"},  # syncer/__init__.py: the library API
     "__main__": {"cli"},
 }

@@ -12,6 +12,7 @@ from syncer.apply.applier import ApplyOptions
 from syncer.cli import gitops, terminal
 from syncer.cli.options import plan_hooks, read_option, reason_options
 from syncer.errors import EXIT_CONFLICT
+from syncer.outputs import STDOUT
 from syncer.plan.render import RENDERERS
 from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
 
@@ -46,7 +47,8 @@ def _duration(_ctx, _param, value):
               help="Check that these manifests still match the saved plan (repeatable). "
               "Default: the files the plan recorded, when present.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False),
-              help="Also write the apply report to this file as JSON.")
+              help="Also write the apply report to this file as JSON (- for stdout: the text "
+              "report goes to stderr).")
 @click.option("--prune", is_flag=True, help="With manifests: as for `syncer plan`.")
 @click.option("--target", multiple=True, metavar="SELECTOR",
               help="With manifests: as for `syncer plan`.")
@@ -90,19 +92,20 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
                           auto_approve=auto_approve, max_plan_age=max_plan_age,
                           manifests=manifests, prune=prune, targets=target, excludes=exclude,
                           report_path=report_path, read=settings.read,
-                          hooks=_apply_hooks(verbose))
+                          hooks=_apply_hooks(verbose, err=report_path == STDOUT))
     if report is not None and report.exit_code == EXIT_CONFLICT and saved:
         gitops.show_since_review(paths[0], report, store, settings.api_version, manifests)
     return report.exit_code if report is not None else 0
 
 
-def _apply_hooks(verbose: bool) -> engine.Hooks:
-    """The plan and the report on stdout; a progress bar, or with -v every step on stderr; on a
-    terminal, ask before applying manifests (off one the engine refuses without --auto-approve).
+def _apply_hooks(verbose: bool, err: bool = False) -> engine.Hooks:
+    """The plan and the report on stdout (on stderr with ``err``: ``--report -`` has stdout); a
+    progress bar, or with -v every step on stderr; on a terminal, ask before applying manifests
+    (off one the engine refuses without --auto-approve).
     """
     hooks = dataclasses.replace(
-        plan_hooks(RENDERERS, "text"),
-        show_report=lambda report: click.echo(report.render_text(), nl=False),
+        plan_hooks(RENDERERS, "text", err=err),
+        show_report=lambda report: click.echo(report.render_text(), nl=False, err=err),
         log=(lambda text: click.echo(text, err=True)) if verbose else None,
         progress_bar=lambda steps: terminal.ProgressBar(steps, enabled=not verbose),
     )

@@ -89,9 +89,10 @@ def render(renderers, plan, fmt) -> str:
     return renderers[fmt](plan, color=color()) if fmt == "text" else renderers[fmt](plan)
 
 
-def plan_hooks(renderers, fmt) -> engine.Hooks:
-    """Progress lines on stderr; a plan rendered in ``fmt`` on stdout."""
+def plan_hooks(renderers, fmt, err: bool = False) -> engine.Hooks:
+    """Progress lines on stderr; a plan rendered in ``fmt`` on stdout (on stderr with ``err``:
+    when the saved plan or report goes to stdout, ``-o -``)."""
     return engine.Hooks(
         say=progress,
-        show_plan=lambda plan: click.echo(render(renderers, plan, fmt), nl=False),
+        show_plan=lambda plan: click.echo(render(renderers, plan, fmt), nl=False, err=err),
     )

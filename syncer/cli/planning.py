@@ -17,7 +17,9 @@ from syncer.cli.options import (
 )
 from syncer.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_UNSAFE, UsageError
 from syncer.manifest import load as manifest
+from syncer.outputs import STDOUT, refuse_inputs
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
+from syncer.saved_plans import store_files
 
 
 @click.command()
@@ -54,7 +56,8 @@ def validate(paths, fmt):
 @click.command("plan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @store_options
-@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan to this file.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False),
+              help="Save the plan to this file (- for stdout: the plan shown goes to stderr).")
 @format_option
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when there are changes, 3 when the plan is unsafe (0: no changes).")
@@ -89,7 +92,8 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
     result = engine.plan(settings.paths, settings.store, api_version=settings.api_version,
                          prune=prune, targets=target, excludes=exclude, out=out,
                          reason=settings.reason, reference=settings.reference,
-                         read=settings.read, hooks=plan_hooks(RENDERERS, fmt))
+                         read=settings.read,
+                         hooks=plan_hooks(RENDERERS, fmt, err=out == STDOUT))
     if not detailed_exitcode or not result.plan.has_changes:
         return 0
     return EXIT_UNSAFE if result.plan.unsafe else EXIT_CHANGES
@@ -135,6 +139,9 @@ def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitc
         return gitops.plan_fleet(stores, DRIFT_RENDERERS, fmt, True, options,
                                  write_manifests=write_manifests)
     (settings,) = stores
+    if adopt_unmanaged:
+        refuse_inputs("--adopt-unmanaged", adopt_unmanaged, store_files(settings.store),
+                      "name a manifest file (new or existing)")
     result = engine.drift(settings.paths, settings.store, api_version=settings.api_version,
                           prune=prune, targets=target, excludes=exclude,
                           read=settings.read,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -239,13 +240,22 @@ def state_from_store(store: Store) -> dict:
 
 
 def save_state(path: str | os.PathLike, data: dict) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, fsync, rename."""
-    path = Path(path)
+    """Write ``data`` to ``path`` atomically (a temporary file in the same folder, fsync,
+    rename), through a symlink onto its target so that the link stays, keeping the file's mode;
+    a path that is neither a file nor a symlink to one (a FIFO, a device) is written in place.
+    """
+    path = Path(os.path.realpath(path))
+    text = json.dumps(data, indent=2) + "\n"
+    if path.exists() and not path.is_file():
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
+            if path.exists():
+                os.fchmod(handle.fileno(), stat.S_IMODE(path.stat().st_mode))
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
