@@ -278,6 +278,15 @@ def test_levels_typed_in_nfd_are_written_back(tmp_path):
     assert plans_nothing(tmp_path / "inventory.yaml", store)
 
 
+def test_an_oversold_level_is_written_back_negative(tmp_path):
+    manifest = HEADER + "    A: {active: true, available: 2}\n"
+    after, result, store = drift_write(tmp_path, manifest, {"A": -3})
+    assert result.exit_code == 2, result.output
+    assert after == manifest.replace("available: 2", "available: -3")
+    assert run("validate", tmp_path / "inventory.yaml").exit_code == 0
+    assert plans_nothing(tmp_path / "inventory.yaml", store)
+
+
 def test_edit_manifest_refuses_a_level_that_only_a_location_alias_declares():
     text = HEADER + "    A: {active: true}\n  West: *e\n"
     text = text.replace("  Warehouse East:\n", "  Warehouse East: &e\n")
