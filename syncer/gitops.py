@@ -19,7 +19,7 @@ from syncer.engine import PlanResult
 from syncer.errors import SyncerError, plural
 from syncer.manifest.edit import LevelAdd, ValueEdit, edit_manifest
 from syncer.manifest.write import render_manifest, schema_reference
-from syncer.model import DesiredLevel, DesiredState
+from syncer.model import DesiredLevel, DesiredState, nfc
 from syncer.outputs import write_all_or_none
 from syncer.plan.changes import Activate, Adjust, Deactivate, LevelRef
 
@@ -102,14 +102,17 @@ def write_drift(
 
 
 def _finder(desired: DesiredState) -> Callable[[LevelRef], DesiredLevel | None]:
-    """The declared level a change is about (manifests name levels by name or by gid)."""
+    """The declared level a change is about (manifests name levels by name or by gid, and names
+    compare in NFC: a level typed in NFD is found too)."""
     by_key = {(level.location, level.item): level for level in desired.levels}
+    by_nfc = {(nfc(level.location), nfc(level.item)): level for level in desired.levels}
 
     def find(ref: LevelRef) -> DesiredLevel | None:
         for location in (ref.location, ref.location_id):
             for item in (ref.sku, ref.item_id):
-                if (location, item) in by_key:
-                    return by_key[(location, item)]
+                found = by_key.get((location, item)) or by_nfc.get((nfc(location), nfc(item)))
+                if found is not None:
+                    return found
         return None
 
     return find
@@ -119,7 +122,8 @@ def _rewrite(path: Path, change: _FileEdits) -> str | None:
     """The new text of the manifest ``path`` with ``change`` made, or None when it is the same
     (nothing is written here: ``write_drift`` writes all files or none)."""
     try:
-        text = path.read_text(encoding="utf-8") if path.exists() else None
+        # Bytes, decoded as they are: line endings (CRLF) and a byte order mark stay as written.
+        text = path.read_bytes().decode("utf-8") if path.exists() else None
         if text is None:
             text = render_manifest(change.add[0].location, [], schema_reference(path.parent))
         new = edit_manifest(text, change.values, remove=change.remove, add=change.add,

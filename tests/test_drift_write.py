@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli as run
+from helpers import simulated_clock
 
 from syncer.errors import ManifestError
 from syncer.manifest.edit import LevelAdd, ValueEdit, edit_manifest
@@ -43,7 +44,7 @@ def test_write_manifests_adopts_live_values(repo):
         "-    MUG-OLD: {active: false}" + MUG_COMMENT,
         "-    CAP-BLUE: {active: true, available: 10}",
         "+    TSHIRT-RED-M: {active: true, available: 40, damaged: 2}",
-        "+    MUG-OLD: {active: true} " + MUG_COMMENT,
+        "+    MUG-OLD: {active: true}" + MUG_COMMENT,
         "+    CAP-BLUE: {active: false, available: 7}",
     ])
     assert run("plan", manifest, "--store", repo / "store.json", "--detailed-exitcode"
@@ -134,3 +135,171 @@ def test_edit_manifest_names_a_missing_level():
     text = "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  East: {}\n"
     with pytest.raises(ManifestError, match=r"m.yaml: cannot edit: East / A is not a level"):
         edit_manifest(text, [ValueEdit("East", "A", "available", 1)], file="m.yaml")
+
+
+# --- what the write-back accepts and how it writes (issue 20) ---------------------------------
+
+HEADER = "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  Warehouse East:\n"
+
+
+def write_store(path: Path, levels: dict[str, int | None], location: str = "Warehouse East"
+                ) -> Path:
+    """A store with one location holding ``levels`` (SKU -> available), all active; an item
+    whose available is None exists but is not stocked there."""
+    items = [{"id": f"gid://shopify/InventoryItem/{n}", "sku": sku}
+             for n, sku in enumerate(levels, 1)]
+    state = {"shop": "drift.myshopify.com",
+             "locations": [{"id": "gid://shopify/Location/1", "name": location}],
+             "items": items,
+             "levels": [{"id": n, "item": item["id"], "location": "gid://shopify/Location/1",
+                         "active": True, "quantities": {"available": levels[item["sku"]]}}
+                        for n, item in enumerate(items, 1) if levels[item["sku"]] is not None]}
+    return simulated_clock(path, state)
+
+
+def drift_write(tmp_path: Path, manifest: str, levels: dict[str, int], location=None,
+                newline=None):
+    """Write ``manifest``, drift it against a store of ``levels`` with --write-manifests; the
+    text written (read without translating line endings) and the CLI result."""
+    path = tmp_path / "inventory.yaml"
+    path.write_bytes(manifest.encode("utf-8"))
+    store = write_store(tmp_path / "store.json", levels, *([location] if location else []))
+    result = run("drift", path, "--store", store, "--write-manifests")
+    return path.read_bytes().decode("utf-8"), result, store
+
+
+def plans_nothing(path: Path, store: Path) -> bool:
+    result = run("plan", path, "--store", store, "--detailed-exitcode")
+    return result.exit_code == 0
+
+
+def test_an_aliased_level_is_written_out_and_the_anchor_stays(tmp_path):
+    manifest = HEADER + ("    A: &a {active: true, available: 10}   # the template\n"
+                         "    B: *a\n")
+    after, result, store = drift_write(tmp_path, manifest, {"A": 10, "B": 7})
+    assert result.exit_code == 2, result.output
+    assert after == HEADER + ("    A: &a {active: true, available: 10}   # the template\n"
+                              "    B: {active: true, available: 7}\n")
+    assert plans_nothing(tmp_path / "inventory.yaml", store)
+
+
+def test_a_drifted_anchor_keeps_its_aliases_at_their_values(tmp_path):
+    manifest = HEADER + ("    A: &a {active: true, available: 10}\n"
+                         "    B: *a\n"
+                         "    C: {<<: *a}\n")
+    after, result, store = drift_write(tmp_path, manifest, {"A": 4, "B": 10, "C": 10})
+    assert result.exit_code == 2, result.output
+    assert after == HEADER + ("    A: &a {active: true, available: 4}\n"
+                              "    B: {active: true, available: 10}\n"
+                              "    C: {<<: *a, available: 10}\n")
+    assert plans_nothing(tmp_path / "inventory.yaml", store)
+
+
+def test_a_merged_value_is_overridden_in_the_level_s_own_mapping(tmp_path):
+    manifest = HEADER + ("    A: &a {active: true, available: 10}\n"
+                         "    B: {<<: *a, damaged: 0}\n"
+                         "    C:\n"
+                         "      <<: *a\n"
+                         "      damaged: 0   # block style\n")
+    after, result, store = drift_write(tmp_path, manifest, {"A": 10, "B": 3, "C": 5})
+    assert result.exit_code == 2, result.output
+    assert after == HEADER + ("    A: &a {active: true, available: 10}\n"
+                              "    B: {<<: *a, damaged: 0, available: 3}\n"
+                              "    C:\n"
+                              "      <<: *a\n"
+                              "      damaged: 0   # block style\n"
+                              "      available: 5\n")
+    assert plans_nothing(tmp_path / "inventory.yaml", store)
+
+
+AWKWARD = {"0123": 1, "true": 2, "~": 3, "1e3": 4, "2024-01-01": 5, "null": 6, "1_000": 7}
+
+
+def test_whatever_validate_accepts_is_written_back(tmp_path):
+    lines = [f"    {sku}: {{active: true,\tavailable: {n}}}\n" for sku, n in AWKWARD.items()]
+    lines[0] = "    0123: {active: True, available: 010}  # decimal, as YAML 1.2 reads it\n"
+    manifest = HEADER + "".join(lines)
+    path = tmp_path / "inventory.yaml"
+    path.write_text(manifest, encoding="utf-8")
+    assert run("validate", path).exit_code == 0
+    live = {sku: n + 100 if sku in ("~", "2024-01-01") else n for sku, n in AWKWARD.items()}
+    live["0123"] = 10
+    after, result, store = drift_write(tmp_path, manifest, live)
+    assert result.exit_code == 2, result.output
+    assert changed_lines(manifest, after) == [
+        "+    2024-01-01: {active: true,\tavailable: 105}",
+        "+    ~: {active: true,\tavailable: 103}",
+        "-    2024-01-01: {active: true,\tavailable: 5}",
+        "-    ~: {active: true,\tavailable: 3}",
+    ]
+    assert plans_nothing(path, store)
+
+
+CRLF = ("# yaml-language-server: $schema=../schemas/manifest.schema.json\r\n"
+        "# the east warehouse\r\n"
+        "---\r\n"
+        "apiVersion: syncer/v1\r\n"
+        "kind: InventoryLevels\r\n"
+        "locations:\r\n"
+        "  Warehouse East:\r\n"
+        "    A: {active: true, available: 10}\r\n"
+        "    # B is not in the store\r\n"
+        "    B: {active: true, available: 5}   # gone\r\n"
+        "    C:\r\n"
+        "      active: true\r\n"
+        "      available: 8\r\n"
+        "    D:   {active: true, available: 1}\r\n")
+
+
+def test_write_back_keeps_line_endings_comments_and_document_start(tmp_path):
+    after, result, _ = drift_write(tmp_path, CRLF, {"A": 10, "B": None, "C": 9, "D": 1})
+    assert result.exit_code == 2, result.output
+    assert "adopted 1 live value, removed 1 level" in result.stderr
+    # only the changed lines differ: B's line goes, C's available changes; all else byte-identical
+    assert after == CRLF.replace("    B: {active: true, available: 5}   # gone\r\n", "").replace(
+        "      available: 8\r\n", "      available: 9\r\n")
+
+
+def test_removing_every_level_of_a_location_leaves_it_declared_empty(tmp_path):
+    manifest = HEADER + "    B: {active: true}\n  Retail Soho: {}\n"
+    after, result, store = drift_write(tmp_path, manifest, {"A": 1, "B": None})
+    assert result.exit_code == 2, result.output
+    assert after == HEADER.replace("East:\n", "East: {}\n") + "  Retail Soho: {}\n"
+
+
+def test_levels_typed_in_nfd_are_written_back(tmp_path):
+    nfd, nfc = "Store Ko\u0308ln", "Store K\u00f6ln"
+    manifest = HEADER.replace("Warehouse East", nfd)
+    manifest += "    CAFE\u0301-1: {active: true, available: 2}\n"
+    after, result, store = drift_write(tmp_path, manifest, {"CAF\u00c9-1": 6}, location=nfc)
+    assert result.exit_code == 2, result.output
+    assert "adopted 1 live value" in result.stderr
+    assert after == manifest.replace("available: 2", "available: 6")
+    assert plans_nothing(tmp_path / "inventory.yaml", store)
+
+
+def test_an_oversold_level_is_written_back_negative(tmp_path):
+    manifest = HEADER + "    A: {active: true, available: 2}\n"
+    after, result, store = drift_write(tmp_path, manifest, {"A": -3})
+    assert result.exit_code == 2, result.output
+    assert after == manifest.replace("available: 2", "available: -3")
+    assert run("validate", tmp_path / "inventory.yaml").exit_code == 0
+    assert plans_nothing(tmp_path / "inventory.yaml", store)
+
+
+def test_edit_manifest_refuses_a_level_that_only_a_location_alias_declares():
+    text = HEADER + "    A: {active: true}\n  West: *e\n"
+    text = text.replace("  Warehouse East:\n", "  Warehouse East: &e\n")
+    with pytest.raises(ManifestError, match=r"m.yaml: cannot edit: location West is an alias"):
+        edit_manifest(text, [ValueEdit("West", "A", "active", False)], file="m.yaml")
+
+
+def test_removing_a_level_whose_anchor_others_use_writes_them_out():
+    text = HEADER + ("    A: &a {active: true, available: &n 5}\n"
+                     "    B: *a\n"
+                     "    C: {<<: *a, damaged: 1}\n"
+                     "    D: {active: true, available: *n}\n")
+    assert edit_manifest(text, remove=[("Warehouse East", "A")]) == HEADER + (
+        "    B: {active: true, available: 5}\n"
+        "    C: {active: true, available: 5, damaged: 1}\n"
+        "    D: {active: true, available: 5}\n")

@@ -293,8 +293,9 @@ def saved(tmp_path):
     return out, store, json.loads(out.read_text())
 
 
-def _adjust(document: dict) -> dict:
-    return next(c for c in document["changes"] if c["kind"] == "adjust")
+def _adjust(document: dict, quantity: str | None = None) -> dict:
+    return next(c for c in document["changes"] if c["kind"] == "adjust"
+                and quantity in (None, c["quantity"]))
 
 
 def _write(path: Path, document) -> Path:
@@ -359,9 +360,15 @@ EDIT_CASES = {
         "the plan file is malformed (summary: Additional properties are not allowed ('adjust' "
         "was unexpected)); make the plan again",
     ),
-    "a quantity below zero": (
-        lambda d: _adjust(d).update(after=-1, delta=-1 - _adjust(d)["before"]),
-        "the plan file is malformed (changes[2].after: -1 is less than the minimum of 0)",
+    "a quantity below zero": (  # only `available` may go below zero (oversold)
+        lambda d: _adjust(d, "damaged").update(after=-1,
+                                               delta=-1 - _adjust(d, "damaged")["before"]),
+        "the plan file is malformed (changes[4].after: -1 is less than the minimum of 0)",
+    ),
+    "available below zero passes the schema": (  # then the fingerprint says it was edited
+        lambda d: _adjust(d, "available").update(after=-1,
+                                                 delta=-1 - _adjust(d, "available")["before"]),
+        "the plan's changes do not match its fingerprint",
     ),
     "fingerprint edited": (
         lambda d: d.update(fingerprint="0" * 64),

@@ -184,3 +184,17 @@ def test_yaml_key_reads_back_as_the_same_string(text):
     (level,) = parse_manifest(manifest).levels
     assert level.item == text
     assert dict(level.quantities) == {"available": 3}
+
+
+def test_an_oversold_item_round_trips(tmp_path):
+    """Shopify lets an oversold item's `available` go below zero: import writes it, validate
+    accepts it and plan has nothing to change."""
+    store = json.loads((QUICKSTART / "store.json").read_text(encoding="utf-8"))
+    store["levels"][0]["quantities"]["available"] = -3
+    path = simulated_clock(tmp_path / "store.json", store)
+    out = tmp_path / "manifests"
+    assert run("import", "-o", out, "--store", path).exit_code == 0
+    written = (out / "warehouse-east.yaml").read_text(encoding="utf-8")
+    assert "    TSHIRT-RED-M: {active: true, available: -3}\n" in written
+    assert run("validate", out).exit_code == 0
+    assert run("plan", out, "--store", path, "--detailed-exitcode").exit_code == 0

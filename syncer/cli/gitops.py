@@ -56,7 +56,7 @@ def plan_fleet(stores, renderers, fmt, detailed, plan_options, write_manifests=F
 
 def write_back(result, adopt_unmanaged) -> None:
     """``drift --write-manifests``: adopt live values, list what was not written."""
-    # Imported here: the write-back edits YAML with ruamel.yaml, which no other command needs.
+    # Imported here: only drift --write-manifests edits manifest text.
     from syncer.gitops import write_drift
 
     written = write_drift(result, adopt_unmanaged=adopt_unmanaged, progress=progress)

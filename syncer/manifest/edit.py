@@ -1,29 +1,46 @@
 """Edit manifest text in place: change chosen values, keep everything else byte for byte.
 
 ``syncer drift --write-manifests`` uses it so that a bot's pull request diff is exactly the drift.
-ruamel.yaml (round-trip mode) finds where each value is written; a changed value is replaced in
-the text at that spot, so comments, key order, quoting, flow style and spacing stay as they were.
-Adding or removing a level needs a re-emit of the document: ruamel's round-trip dump, which keeps
-comments, order, quoting and flow style (pyyaml cannot).
+The text is read with the same YAML parser as ``syncer validate`` (so it accepts exactly what
+validate accepts), into a tree that knows where each key and value starts and ends. Each change
+is a splice of the text at that spot: a changed value is replaced, a removed level's lines are
+deleted, an added level is a new line. Line endings, comments, ``---``, quoting, flow style and
+spacing of everything else stay as they were.
+
+A level is written where it is declared, never in an anchor another level shares: a level
+written as an alias (``B: *a``) is written out as its own mapping; a value a level takes from a
+``<<`` merge is overridden in the level's own mapping; and when a level that others alias or
+merge changes, those others are pinned at their own values. The result is read back with the
+manifest loader and must declare exactly the intended levels, or nothing is written.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+import yaml
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from syncer.errors import ManifestError, Problem, Source
-from syncer.manifest.write import needs_quotes
+from syncer.manifest.load import parse_manifest
+from syncer.manifest.write import LevelEntry, level_value, yaml_key
+from syncer.manifest.yamlmarks import LOADER
+from syncer.model import nfc
 
-#: One plain scalar token: what a quantity or ``active`` value is written as.
-_TOKEN = re.compile(r"[^\s,{}\[\]#]+")
+#: Line breaks as YAML counts lines (a parser mark's line number).
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+Level = tuple[bool, dict[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,24 +62,95 @@ class LevelAdd:
     fields: Mapping[str, int | bool]
 
 
-def _yaml() -> YAML:
-    yaml = YAML()  # round-trip
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
+class _Node:
+    """A YAML node and the span of text it was read from (``end`` of a block collection: the end
+    of its last value). ``target`` is what an alias names; ``pairs`` and ``items`` its content."""
+
+    __slots__ = ("kind", "start", "end", "value", "flow", "pairs", "items", "target", "merge")
+
+    def __init__(self, kind: str, start: int, end: int = 0):
+        self.kind, self.start, self.end = kind, start, end
+        self.value, self.flow, self.target, self.merge = "", False, None, False
+        self.pairs: list[tuple[_Node, _Node]] = []
+        self.items: list[_Node] = []
+
+    def resolved(self) -> _Node:
+        return self.target if self.kind == "alias" else self
+
+    def own(self, key: str) -> tuple[_Node, _Node] | None:
+        """The pair this mapping writes itself for ``key`` (not one a merge brings)."""
+        for pair in self.pairs:
+            if pair[0].kind == "scalar" and not pair[0].merge and pair[0].value == key:
+                return pair
+        return None
+
+    def merged(self) -> list[_Node]:
+        """The mappings this mapping's ``<<`` keys merge, in the order they win."""
+        out = []
+        for key, value in self.pairs:
+            if key.merge:
+                value = value.resolved()
+                out += [v.resolved() for v in value.items] if value.kind == "seq" else [value]
+        return [node for node in out if node.kind == "map"]
 
 
-def _load(text: str, file: str) -> CommentedMap:
+def _tree(text: str, file: str) -> _Node:
+    """The document of ``text`` as a tree of ``_Node`` with the text span of each node."""
+    starts = [0] + [match.end() for match in _BREAK.finditer(text)]
+    loader = LOADER(text)
+    anchors: dict[str, _Node] = {}
+    stack: list[_Node] = []
+    pending: list[_Node | None] = []  # per open mapping: its key waiting for a value
+    root = None
+
+    def at(mark) -> int:
+        return starts[mark.line] + mark.column
+
     try:
-        document = _yaml().load(text)
-    except YAMLError as exc:
-        raise ManifestError([Problem(Source(file), f"cannot edit: {exc}")]) from None
-    if not isinstance(document, CommentedMap) or not isinstance(
-        document.get("locations"), CommentedMap
-    ):
-        raise ManifestError([Problem(Source(file), "cannot edit: no `locations` mapping")])
-    return document
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, StreamEndEvent):
+                break
+            if isinstance(event, MappingStartEvent | SequenceStartEvent):
+                node = _Node("map" if isinstance(event, MappingStartEvent) else "seq",
+                             at(event.start_mark))
+                node.flow = bool(event.flow_style)
+                if event.anchor is not None:
+                    anchors[event.anchor] = node
+                stack.append(node)
+                pending.append(None)
+                continue
+            if isinstance(event, MappingEndEvent | SequenceEndEvent):
+                node, _ = stack.pop(), pending.pop()
+                last = node.pairs[-1][1] if node.pairs else (node.items or [None])[-1]
+                node.end = at(event.end_mark) if node.flow or last is None else last.end
+            elif isinstance(event, ScalarEvent):
+                node = _Node("scalar", at(event.start_mark), at(event.end_mark))
+                node.value = event.value
+                node.merge = event.value == "<<" and event.tag is None and event.implicit[0]
+                if event.anchor is not None:
+                    anchors[event.anchor] = node
+            elif isinstance(event, AliasEvent):
+                node = _Node("alias", at(event.start_mark), at(event.end_mark))
+                node.target = anchors.get(event.anchor)
+                if node.target is None:
+                    raise _cannot(file, f"alias *{event.anchor} has no matching &anchor")
+            else:
+                continue
+            if not stack:
+                root = node
+            elif stack[-1].kind == "seq":
+                stack[-1].items.append(node)
+            elif pending[-1] is None:
+                pending[-1] = node
+            else:
+                stack[-1].pairs.append((pending[-1], node))
+                pending[-1] = None
+    except yaml.YAMLError as exc:
+        raise _cannot(file, f"not readable as YAML ({exc})") from None
+    finally:
+        loader.dispose()
+    return root if root is not None else _Node("scalar", 0)
 
 
 def edit_manifest(
@@ -75,72 +163,328 @@ def edit_manifest(
 ) -> str:
     """``text`` with ``edits`` applied, levels ``remove``d and levels ``add``ed.
 
-    Raises ``ManifestError`` naming ``file`` when a level or field to edit is not in the text.
+    Raises ``ManifestError`` naming ``file`` when a level or field to edit is not in the text, or
+    when the edit cannot be written without changing another level.
     """
     edits, remove, add = list(edits), list(remove), list(add)
-    document = _load(text, file)
-    if not remove and not add:
-        return _replace_values(text, document, edits, file)
+    if not (edits or remove or add):
+        return text
+    before = _levels(text, file)
+    editor = _Editor(text, _tree(text, file), before, file)
     for edit in edits:
-        _level(document, edit.location, edit.item, file)[edit.field] = edit.value
+        editor.set_value(edit)
     for location, item in remove:
-        del _location(document, location, file)[item]
-    for level in add:
-        _add_level(document, level)
-    out = io.StringIO()
-    _yaml().dump(document, out)
-    return out.getvalue()
+        editor.remove(location, item)
+    editor.add(add)
+    editor.finish()
+    new = editor.result()
+    _check(new, editor.final, file)
+    return new
 
 
-def _replace_values(text: str, document: CommentedMap, edits: list[ValueEdit], file: str) -> str:
-    lines = text.splitlines(keepends=True)
-    spots = []
-    for edit in edits:
-        level = _level(document, edit.location, edit.item, file)
-        if edit.field not in level:
-            raise _missing(file, f"{edit.location} / {edit.item} has no {edit.field}")
-        line, column = level.lc.value(edit.field)
-        spots.append((line, column, _scalar(edit.value)))
-    for line, column, new in sorted(spots, reverse=True):  # right to left keeps columns valid
-        match = _TOKEN.match(lines[line], column)
-        if match is None:
-            raise _missing(file, f"no value at line {line + 1}, column {column + 1}")
-        lines[line] = lines[line][:column] + new + lines[line][match.end():]
-    return "".join(lines)
+def _levels(text: str, file: str) -> dict[tuple[str, str], Level]:
+    """Every level ``text`` declares, as the manifest loader reads it."""
+    return {(level.location, level.item): (level.active, dict(level.quantities))
+            for level in parse_manifest(text, file).levels}
+
+
+def _check(new: str, expected: dict[tuple[str, str], Level], file: str) -> None:
+    """Read the edited text back: it must declare ``expected`` and nothing else."""
+    try:
+        got = _levels(new, file)
+    except ManifestError as exc:
+        raise _cannot(file, "the edited file would not be a valid manifest "
+                      f"({exc.problems[0].message}); edit it by hand") from None
+    for key in sorted(set(got) | set(expected)):
+        if got.get(key) != expected.get(key):
+            raise _cannot(file, f"writing the live values would also change {key[0]} / {key[1]} "
+                          "(levels that share YAML anchors); write those levels out without "
+                          "aliases and run drift again")
+
+
+class _Editor:
+    """The splices that make one manifest text declare ``final``."""
+
+    def __init__(self, text: str, root: _Node, before: dict, file: str):
+        self.text, self.file = text, file
+        newline = _BREAK.search(text)
+        self.nl = newline.group() if newline else "\n"
+        pair = root.own("locations") if root.kind == "map" else None
+        if pair is None or pair[1].kind != "map":
+            raise _cannot(file, "no `locations` mapping")
+        self.locations_key, self.locations = pair
+        self.final = {key: (active, dict(quantities)) for key, (active, quantities)
+                      in before.items()}
+        self.splices: list[tuple[int, int, str]] = []
+        self.rendered: set[tuple[str, str]] = set()
+        self.removed: set[tuple[str, str]] = set()
+        #: Mappings whose text gains keys: {id: (mapping, {field: value})}.
+        self.inserts: dict[int, tuple[_Node, dict[str, int | bool]]] = {}
+        #: Nodes whose content changes in place (other levels that share them must be pinned),
+        #: with the fields that change: {id: fields}.
+        self.changed: dict[int, set[str]] = {}
+        #: Mappings of removed levels: a level that merges one is written out in full.
+        self.gone: set[int] = set()
+
+    # -- finding levels ---------------------------------------------------------------------
+
+    def _location(self, location: str) -> tuple[_Node, _Node] | None:
+        pair = self.locations.own(location)
+        if pair is not None and pair[1].kind == "alias":
+            raise _cannot(self.file, f"location {location} is an alias of another location's "
+                          "levels; write its levels out to let drift write them back")
+        if pair is not None and pair[1].kind != "map":
+            raise _cannot(self.file, f"location {location!r} is not a mapping here")
+        return pair
+
+    def _level(self, location: str, item: str) -> tuple[_Node, _Node]:
+        found = self._location(location)
+        pair = found[1].own(item) if found else None
+        if pair is None:
+            if found and any(m.own(item) for m in found[1].merged()):
+                raise _cannot(self.file, f"{location} / {item} comes from a << merge of another "
+                              "location; write it in this location's own mapping")
+            raise _cannot(self.file, f"{location} / {item} is not a level mapping here")
+        if pair[1].resolved().kind != "map":
+            raise _cannot(self.file, f"{location} / {item} is not a level mapping here")
+        return pair
+
+    # -- changes ----------------------------------------------------------------------------
+
+    def set_value(self, edit: ValueEdit) -> None:
+        key = (edit.location, edit.item)
+        _, level = self._level(*key)
+        active, quantities = self.final[key]
+        if edit.field == "active":
+            self.final[key] = (bool(edit.value), quantities)
+        else:
+            quantities[edit.field] = int(edit.value)
+        if level.kind == "alias":  # B: *a -- written out as B's own mapping, not in the anchor
+            self.rendered.add(key)
+            return
+        own = level.own(edit.field)
+        if own is None:
+            if not level.merged():
+                raise _cannot(self.file, f"{edit.location} / {edit.item} has no {edit.field}")
+            self.inserts.setdefault(id(level), (level, {}))[1][edit.field] = edit.value
+            self.changed.setdefault(id(level), set()).add(edit.field)
+        elif own[1].kind == "alias":  # available: *n -- the alias becomes the value itself
+            self._replace(own[1], _scalar(edit.value))
+        else:
+            self._replace_scalar(own[1], _scalar(edit.value))
+            self.changed.setdefault(id(own[1]), set()).add(edit.field)
+            self.changed.setdefault(id(level), set()).add(edit.field)
+
+    def remove(self, location: str, item: str) -> None:
+        _, level = self._level(location, item)
+        self.removed.add((location, item))
+        del self.final[(location, item)]
+        if level.kind == "map":  # its anchors go with it: levels that use them are written out
+            names = {name.value for name, _ in level.pairs if not name.merge}
+            self.changed.setdefault(id(level), set()).update(names)
+            self.gone.add(id(level))
+            for _, value in level.pairs:
+                self.changed.setdefault(id(value), set())
+
+    def add(self, levels: list[LevelAdd]) -> None:
+        by_location: dict[str, list[LevelAdd]] = {}
+        for level in levels:
+            by_location.setdefault(self._location_key(level.location), []).append(level)
+        for location, adds in by_location.items():
+            for level in adds:
+                fields = dict(level.fields)
+                self.final[(location, level.item)] = (
+                    bool(fields.pop("active")), {k: int(v) for k, v in fields.items()})
+            entries = [(yaml_key(level.item), _flow(level.fields)) for level in adds]
+            found = self._location(location)
+            if found is not None:
+                self._append(found[1], found[0], entries)
+            else:
+                self._append(self.locations, self.locations_key,
+                             [(yaml_key(location), entries)])
+
+    def _location_key(self, name: str) -> str:
+        """The key the manifest writes location ``name`` as (compared in NFC), else ``name``."""
+        for key, _ in self.locations.pairs:
+            if key.kind == "scalar" and not key.merge and nfc(key.value) == nfc(name):
+                return key.value
+        return name
+
+    def finish(self) -> None:
+        """Write removals, keep every level that shares a changed node at its own values, and
+        write levels out and keys into mappings as decided."""
+        deps: dict[int, set[str]] = {}
+        for location_key, location in self.locations.pairs:
+            if location_key.kind != "scalar" or location.kind != "map":
+                continue
+            gone = [pair for pair in location.pairs if (location_key.value, pair[0].value)
+                    in self.removed]
+            if gone:
+                self._delete(location_key, location, gone)
+            for item_key, level in location.pairs:
+                key = (location_key.value, item_key.value)
+                if key in self.removed or key not in self.final or item_key.merge:
+                    continue
+                if level.kind == "alias":
+                    if self._depends(level.target, deps):
+                        self.rendered.add(key)
+                elif level.kind == "map" and any(id(m) in self.gone for m in level.merged()):
+                    self.rendered.add(key)
+                elif level.kind == "map":
+                    self._pin(key, level, deps)
+        written = set()
+        for location, item in sorted(self.rendered):
+            level = self._level(location, item)[1]
+            active, quantities = self.final[(location, item)]
+            # What was spliced inside it is in the values it is written out with.
+            self.splices = [s for s in self.splices if not level.start <= s[0] <= s[1] <= level.end]
+            self._replace(level, level_value(LevelEntry(item, active, quantities)))
+            written.add(id(level))
+        for level, fields in self.inserts.values():
+            if id(level) not in written:
+                self._append(level, None, [(k, _scalar(v)) for k, v in fields.items()])
+
+    def _pin(self, key: tuple[str, str], level: _Node, deps: dict) -> None:
+        active, quantities = self.final[key]
+        values = {"active": active, **quantities}
+        for name, value in level.pairs:
+            if value.kind == "alias" and id(value.target) in self.changed and not name.merge:
+                self._replace(value, _scalar(values[name.value]))
+        written = self.inserts.get(id(level), (level, {}))[1]
+        for source in level.merged():
+            for name in sorted(self._depends(source, deps)):
+                if level.own(name) is None and name not in written and name in values:
+                    self.inserts.setdefault(id(level), (level, written))
+                    written[name] = values[name]
+
+    def _depends(self, node: _Node, deps: dict[int, set[str]], depth: int = 0) -> set[str]:
+        """The fields of mapping ``node`` (with what it merges) that change in place."""
+        if id(node) not in deps:
+            deps[id(node)] = set()  # a merge cycle is a YAML error; this only stops recursion
+            fields = set(self.changed.get(id(node), ()))
+            for name, value in node.pairs:
+                if id(value.resolved()) in self.changed and not name.merge:
+                    fields.add(name.value)
+            for source in node.merged():
+                fields |= self._depends(source, deps, depth + 1)
+            deps[id(node)] = fields
+        return deps[id(node)]
+
+    # -- splices ----------------------------------------------------------------------------
+
+    def _replace(self, node: _Node, new: str) -> None:
+        self.splices.append((node.start, node.end, new))
+
+    def _replace_scalar(self, node: _Node, new: str) -> None:
+        """Replace a scalar's value, keeping a tag or anchor written before it."""
+        written = self.text[node.start:node.end]
+        start = node.end - len(node.value) if node.value and written.endswith(node.value) else \
+            node.start
+        self.splices.append((start, node.end, new))
+
+    def _line_start(self, offset: int) -> int:
+        start = max(self.text.rfind(c, 0, offset) for c in "\r\n\x85\u2028\u2029") + 1
+        if self.text[start:offset].strip(" \t"):
+            raise _cannot(self.file, "a level shares its line with other YAML; put each level on "
+                          "a line of its own")
+        return start
+
+    def _next_line(self, offset: int) -> int:
+        match = _BREAK.search(self.text, offset)
+        return match.end() if match else len(self.text)
+
+    def _delete(self, location_key: _Node, location: _Node, gone: list) -> None:
+        pairs = location.pairs
+        if location.flow:
+            kept = [i for i, pair in enumerate(pairs) if pair not in gone]
+            for i, pair in enumerate(pairs):
+                if pair not in gone:
+                    continue
+                if i + 1 < len(pairs):
+                    self.splices.append((pair[0].start, pairs[i + 1][0].start, ""))
+                else:
+                    previous = [j for j in kept if j < i]
+                    start = pairs[previous[-1]][1].end if previous else pair[0].start
+                    self.splices.append((start, pair[1].end, ""))
+            return
+        for key, value in gone:
+            self.splices.append((self._line_start(key.start), self._next_line(value.end), ""))
+        if len(gone) == len(pairs):  # nothing left: the location stays declared, empty
+            colon = self.text.index(":", location_key.end)
+            self.splices.append((colon + 1, colon + 1, " {}"))
+
+    def _append(self, mapping: _Node, key: _Node | None, entries: list) -> None:
+        """Add ``entries`` (key text, value text, or a list of entries for a nested mapping)
+        at the end of ``mapping``, in its style."""
+        if mapping.flow:
+            text = ", ".join(f"{k}: {_inline(v)}" for k, v in entries)
+            if mapping.pairs:
+                self.splices.append((mapping.pairs[-1][1].end, mapping.pairs[-1][1].end,
+                                     ", " + text))
+                return
+            if key is None:
+                self.splices.append((mapping.start + 1, mapping.start + 1, text))
+                return
+            indent = self._column(key.start) + 2
+            lines = self._lines(entries, indent, indent + 2)
+            start = len(self.text[:mapping.start].rstrip(" \t"))  # `Loc: {}` -> `Loc:`
+            self.splices.append((start, mapping.end, self.nl + lines[:-len(self.nl)]))
+            return
+        first = mapping.pairs[0][0]
+        indent = self._column(first.start)
+        step = 2
+        nested = mapping.pairs[0][1]
+        if nested.kind == "map" and not nested.flow and nested.pairs:
+            step = self._column(nested.pairs[0][0].start) - indent
+        lines = self._lines(entries, indent, indent + step)
+        end = mapping.end
+        at = self._next_line(end)
+        if at == len(self.text) and not _BREAK.search(self.text, end):
+            lines = self.nl + lines[:-len(self.nl)]  # the file ends without a line break
+        self.splices.append((at, at, lines))
+
+    def _lines(self, entries: list, indent: int, nested: int) -> str:
+        out = ""
+        for k, v in entries:
+            if isinstance(v, list):
+                out += " " * indent + f"{k}:" + self.nl + self._lines(v, nested, nested + 2)
+            else:
+                out += " " * indent + f"{k}: {v}" + self.nl
+        return out
+
+    def _column(self, offset: int) -> int:
+        return offset - self._line_start(offset)
+
+    def result(self) -> str:
+        """The text with every splice made (overlapping deletions are made as one)."""
+        splices: list[tuple[int, int, str]] = []
+        for start, stop, new in sorted(self.splices, key=lambda s: (s[0], s[1])):
+            if splices and start < splices[-1][1]:
+                if new or splices[-1][2]:
+                    raise _cannot(self.file, "two changes overlap; edit the file by hand")
+                previous = splices.pop()
+                start, stop = previous[0], max(stop, previous[1])
+            splices.append((start, stop, new))
+        parts, at = [], 0
+        for start, stop, new in splices:
+            parts += [self.text[at:start], new]
+            at = stop
+        return "".join(parts) + self.text[at:]
+
+
+def _inline(value) -> str:
+    if isinstance(value, list):
+        return "{" + ", ".join(f"{k}: {_inline(v)}" for k, v in value) + "}"
+    return value
+
+
+def _flow(fields: Mapping[str, int | bool]) -> str:
+    return "{" + ", ".join(f"{name}: {_scalar(value)}" for name, value in fields.items()) + "}"
 
 
 def _scalar(value: int | bool) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
-def _location(document: CommentedMap, location: str, file: str) -> CommentedMap:
-    levels = document["locations"].get(location)
-    if not isinstance(levels, CommentedMap):
-        raise _missing(file, f"location {location!r} is not a mapping here")
-    return levels
-
-
-def _level(document: CommentedMap, location: str, item: str, file: str) -> CommentedMap:
-    level = _location(document, location, file).get(item)
-    if not isinstance(level, CommentedMap):
-        raise _missing(file, f"{location} / {item} is not a level mapping here")
-    return level
-
-
-def _key(text: str) -> str:
-    return DoubleQuotedScalarString(text) if needs_quotes(text) else text
-
-
-def _add_level(document: CommentedMap, level: LevelAdd) -> None:
-    locations = document["locations"]
-    if not isinstance(locations.get(level.location), CommentedMap):
-        locations[_key(level.location)] = CommentedMap()
-    if not locations[level.location]:
-        locations[level.location].fa.set_block_style()  # `Loc: {}` becomes a block
-    value = CommentedMap(level.fields)
-    value.fa.set_flow_style()
-    locations[level.location][_key(level.item)] = value
-
-
-def _missing(file: str, message: str) -> ManifestError:
+def _cannot(file: str, message: str) -> ManifestError:
     return ManifestError([Problem(Source(file), f"cannot edit: {message}")])

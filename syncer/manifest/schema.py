@@ -155,7 +155,9 @@ def level_ok(item: str, level) -> bool:
     for name, value in level.items():
         if name == "active":
             continue
-        if name not in _ADJUSTABLE or type(value) is not int or not 0 <= value <= MAX_QUANTITY:
+        if name not in _ADJUSTABLE or type(value) is not int or abs(value) > MAX_QUANTITY:
+            return False
+        if value < 0 and name != "available":  # only `available` goes below 0 (oversold)
             return False
     return True
 
@@ -219,7 +221,8 @@ def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, st
         shown = f"null (written {nulls[path]})" if path in nulls else _describe(instance)
         return [(path, "value", f"{at}must be {expected}, not {shown}{hint}")]
     if kind == "minimum":
-        return [(path, "value", f"{at}must be {error.validator_value} or more, not {instance}")]
+        limit = error.validator_value
+        return [(path, "value", f"{at}must be {limit:,} or more, not {instance:,}")]
     if kind == "maximum":
         limit = error.validator_value
         return [(path, "value", f"{at}must be at most {limit:,}, not {instance:,}")]
@@ -255,6 +258,8 @@ def _expected(schema: dict, path: Path) -> str:
         if len(path) == 3 and path[0] == "locations":
             return "a mapping like {active: true, available: 10}"
         return "a mapping"
+    if types == "integer" and len(path) == 4 and path[0] == "locations" and path[3] == "available":
+        return "a whole number"
     return {
         "integer": "a whole number, 0 or more",
         "boolean": "true or false",

@@ -118,9 +118,15 @@ def _step_check() -> Check | None:
 
 
 def _object_check(schema: Mapping) -> Check | None:
-    """A check of an object with a closed set of properties, or None if the schema says more."""
-    if set(schema) - {"type", "description", "additionalProperties", "required", "properties"}:
+    """A check of an object with a closed set of properties (and an ``if``/``then``/``else`` on
+    some of them), or None if the schema says more."""
+    if set(schema) - {"type", "description", "additionalProperties", "required", "properties",
+                      "if", "then", "else"}:
         return None
+    conditional = [_properties_check(schema.get(key, {})) for key in ("if", "then", "else")]
+    if None in conditional:
+        return None
+    when, then, otherwise = conditional
     if schema.get("type") != "object" or schema.get("additionalProperties") is not False:
         return None
     properties = {}
@@ -140,9 +146,20 @@ def _object_check(schema: Mapping) -> Check | None:
         for key, item in value.items():
             if not properties[key](item):
                 return False
-        return True
+        return then(value) if when(value) else otherwise(value)
 
     return check
+
+
+def _properties_check(schema: Mapping) -> Check | None:
+    """A check of a schema that only says ``properties`` (of those present), or None."""
+    if set(schema) - {"properties"}:
+        return None
+    checks = {name: _value_check(sub) for name, sub in schema.get("properties", {}).items()}
+    if None in checks.values():
+        return None
+    return lambda value: all(check(value[name]) for name, check in checks.items()
+                             if name in value)
 
 
 def _value_check(schema: Mapping) -> Check | None:
