@@ -193,7 +193,8 @@ def test_a_selection_that_matches_nothing_says_so_and_exits_1(store_file):
         "(1 level)" in partial.stdout
 
 
-def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file):
+@pytest.mark.parametrize("read", ["paged", "bulk"])
+def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file, read):
     state = json.loads(store_file.read_text())
     state["locations"][1]["name"] = "Store K\u00f6ln"
     state["items"][4]["sku"] = "CAP-K\u00d6LN"
@@ -202,7 +203,7 @@ def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file):
     manifest.write_text(
         "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  Store Ko\u0308ln:\n"
         "    CAP-KO\u0308LN: {active: true, available: 5}\n", encoding="utf-8")
-    result = run("plan", manifest, "--store", store_file)
+    result = run("plan", manifest, "--store", store_file, "--read", read)
     assert result.exit_code == 0, result.output
     assert "~ CAP-KÖLN  available 3 -> 5 (+2)" in result.stdout
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from syncer.errors import RemoteError, StoreError
-from syncer.model import QUANTITY_NAMES
+from syncer.model import QUANTITY_NAMES, nfc
 from syncer.progress import Tick
 from syncer.shopify import decode
 
@@ -182,9 +182,11 @@ def collect(builder, objects: Iterable[dict], *, skus: set[str], ids: set[str],
             targets: set[str], read_all: bool, progress: Callable[[str], None]) -> None:
     """Add what the manifests need from the bulk objects to ``builder`` (a ``LiveBuilder``).
 
-    Items whose SKU or id the manifests name; levels at ``targets`` of those items (of every
-    item with ``read_all``): the same live state the paginated reads give.
+    Items whose SKU or id the manifests name (SKUs compare in NFC, as the paged read and the
+    planner do); levels at ``targets`` of those items (of every item with ``read_all``): the
+    same live state the paginated reads give.
     """
+    skus = {nfc(sku) for sku in skus}
     item_skus: dict[str, str | None] = {}
     kept: set[str] = set()
     count = 0
@@ -203,7 +205,7 @@ def collect(builder, objects: Iterable[dict], *, skus: set[str], ids: set[str],
         if parent is None:
             item = decode.parse_item(obj)
             item_skus[item.id] = item.sku
-            if item.id in ids or (item.sku is not None and item.sku in skus):
+            if item.id in ids or (item.sku is not None and nfc(item.sku) in skus):
                 builder.add_item(obj)
                 kept.add(item.id)
             continue
