@@ -17,8 +17,15 @@ from pathlib import Path
 from syncer.connect import Connection
 from syncer.errors import SyncerError, UsageError, plural
 from syncer.manifest.discounts import render_discounts
-from syncer.manifest.write import LevelEntry, file_stem, render_manifest, schema_reference
+from syncer.manifest.write import (
+    LevelEntry,
+    file_stem,
+    render_manifest,
+    schema_reference,
+    yaml_key,
+)
 from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location
+from syncer.plan.names import ItemIndex
 from syncer.shopify.discounts import list_discounts
 from syncer.shopify.reader import read_store
 
@@ -95,8 +102,10 @@ def import_store(
         if level.location_id in by_location and _wanted(level, live, options):
             by_location[level.location_id].append(level)
     written, count, inactive = [], 0, 0
+    items = ItemIndex(live)
     for location in chosen:
-        entries = [_entry(level, live, options.quantities) for level in by_location[location.id]]
+        entries = [_entry(level, live, items, options.quantities)
+                   for level in by_location[location.id]]
         text = render_manifest(names[location.id], entries, schema,
                                header=f"Imported from {store.name} by syncer import.")
         _write(files[location.id], text)
@@ -174,11 +183,18 @@ def _name_ok(name: str | None) -> bool:
     return bool(name) and not name.startswith("gid://") and name == name.strip()
 
 
-def _item_key(item_id: str, live: LiveState) -> str:
-    sku = live.items[item_id].sku
-    if _name_ok(sku) and live.items_by_sku.get(sku) == (item_id,):
-        return sku
-    return item_id
+def _item_key(item_id: str, live: LiveState, items: ItemIndex) -> tuple[str, str]:
+    """The manifest key of an item (its SKU when that names it alone, as the planner reads it,
+    else its gid) and a comment that shows the SKU an item named by its gid carries."""
+    item = live.items[item_id]
+    label = items.label(item)
+    if label != item_id and _name_ok(label):
+        return label, ""
+    if not item.sku:
+        return item_id, ""
+    shared = len(items.resolve(item.sku)) if label == item_id else 0
+    why = f", shared by {shared} items" if shared else ""
+    return item_id, f"SKU {yaml_key(item.sku)}{why}"
 
 
 def _wanted(level: LiveLevel, live: LiveState, options: ImportOptions) -> bool:
@@ -190,10 +206,12 @@ def _wanted(level: LiveLevel, live: LiveState, options: ImportOptions) -> bool:
     return any(fnmatch.fnmatchcase(name, glob) for glob in options.skus for name in names)
 
 
-def _entry(level: LiveLevel, live: LiveState, quantities: Iterable[str]) -> LevelEntry:
+def _entry(level: LiveLevel, live: LiveState, items: ItemIndex,
+           quantities: Iterable[str]) -> LevelEntry:
     """Active levels carry their managed quantities; inactive ones only ``active: false``."""
     managed = {name: level.quantities.get(name, 0) for name in quantities} if level.active else {}
-    return LevelEntry(_item_key(level.item_id, live), level.active, managed)
+    key, comment = _item_key(level.item_id, live, items)
+    return LevelEntry(key, level.active, managed, comment)
 
 
 def _file_names(out: Path, locations: Sequence[Location]) -> dict[str, Path]:

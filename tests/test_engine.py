@@ -208,6 +208,38 @@ def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file, r
     assert "~ CAP-KÖLN  available 3 -> 5 (+2)" in result.stdout
 
 
+@pytest.mark.parametrize("read", ["paged", "bulk"])
+def test_a_sku_two_items_share_is_refused_and_their_levels_stay_two_rows(tmp_path, store_file,
+                                                                           read):
+    state = json.loads(store_file.read_text())
+    state["items"].append({"id": "gid://shopify/InventoryItem/9", "sku": "TSHIRT-RED-M"})
+    state["levels"].append({"id": 99, "item": "gid://shopify/InventoryItem/9",
+                            "location": "gid://shopify/Location/1", "active": True,
+                            "quantities": {"available": 5}})
+    store_file.write_text(json.dumps(state))
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
+                        "  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 52}\n")
+    result = run("plan", manifest, "--store", store_file, "--read", read)
+    assert result.exit_code == 1
+    assert (f"{manifest}:5:5: Warehouse East / TSHIRT-RED-M: SKU 'TSHIRT-RED-M' is shared by 2 "
+            "inventory items (gid://shopify/InventoryItem/1, gid://shopify/InventoryItem/9): "
+            "name each of them by its id instead of the SKU, as gid://shopify/InventoryItem/N"
+            ) in result.stdout
+    manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
+                        "  Warehouse East:\n"
+                        "    gid://shopify/InventoryItem/1: {active: true, available: 52}\n"
+                        "    gid://shopify/InventoryItem/9: {active: true, available: 6}\n")
+    result = run("plan", manifest, "--store", store_file, "--read", read, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "Warehouse East (2 changes)" in result.stdout
+    assert "| ~ | gid://shopify/InventoryItem/1 | available 40 → 52 (+12) |" in result.stdout
+    assert "| ~ | gid://shopify/InventoryItem/9 | available 5 → 6 (+1) |" in result.stdout
+    drift = run("drift", manifest, "--store", store_file, "--read", read)
+    assert "  gid://shopify/InventoryItem/1  available: live 40, desired 52 (+12)" in drift.stdout
+    assert "  gid://shopify/InventoryItem/9  available: live 5, desired 6 (+1)" in drift.stdout
+
+
 def _drift_manifests(tmp_path, broken: str):
     folder = tmp_path / "stores"
     folder.mkdir()

@@ -44,8 +44,8 @@ _RANK = {ChangeKind.ACTIVATE: 0, ChangeKind.ADJUST: 1, ChangeKind.DEACTIVATE: 2}
 class LevelRef:
     """A level by display names (``location``, ``sku``) and ids; ``level_id`` if it exists live.
 
-    ``sku`` is the item's gid when the item has no SKU (shown by its ID); in JSON that item's
-    ``sku`` is null.
+    ``sku`` is the item's gid when the item has no SKU or shares its SKU with another item
+    (shown by its ID, as a manifest must name it); in JSON that item's ``sku`` is null.
     """
 
     location: str

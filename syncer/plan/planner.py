@@ -81,8 +81,9 @@ def _item_problem(d: DesiredLevel, found: tuple[str, ...], items: ItemIndex) -> 
         msg = f"unknown SKU {d.item!r}: no inventory item carries it{items.suggest(d.item)}"
         code = "unknown_sku"
     else:
-        msg = (f"SKU {d.item!r} matches {len(found)} inventory items ({', '.join(found)}); "
-               "name the item by gid")
+        msg = (f"SKU {d.item!r} is shared by {len(found)} inventory items ({', '.join(found)}): "
+               "name each of them by its id instead of the SKU, as "
+               "gid://shopify/InventoryItem/N")
         code = "ambiguous_sku"
     return PlanProblem(code, msg, d.location, d.item, d.source)
 
@@ -161,13 +162,13 @@ def plan(
             errors.append(PlanProblem(
                 "duplicate_level",
                 f"this level is also declared at {seen[key].source} (as {seen[key].item!r})",
-                loc.name, item.sku or item.id, d.source))
+                loc.name, by_ref.label(item), d.source))
             continue
         seen[key] = d
-        sku = item.sku or item.id
+        sku = by_ref.label(item)
         if selective:
-            considered.append((loc, sku, item.id))
-            if not selection.covers(loc, sku, item.id):
+            considered.append((loc, item.sku or item.id, item.id))
+            if not selection.covers(loc, item.sku or item.id, item.id):
                 continue
             selected += 1
         lv = live_levels.get(key)
@@ -212,10 +213,11 @@ def plan(
             if loc is None or not lv.active or key in seen:
                 continue
             item = live.items.get(lv.item_id)
-            sku = (item.sku if item is not None else None) or lv.item_id
+            sku = by_ref.label(item) if item is not None else lv.item_id
             if selective:
-                considered.append((loc, sku, lv.item_id))
-                if not selection.covers(loc, sku, lv.item_id):
+                name = (item.sku if item is not None else None) or lv.item_id
+                considered.append((loc, name, lv.item_id))
+                if not selection.covers(loc, name, lv.item_id):
                     continue
                 selected += 1
             pruned += 1
