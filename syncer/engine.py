@@ -305,7 +305,7 @@ def apply(
     paths: Sequence[str],
     store: str | None = None,
     *,
-    api_version: str = DEFAULT_API_VERSION,
+    api_version: str | None = None,
     options: ApplyOptions | None = None,
     auto_approve: bool = False,
     max_plan_age: timedelta = timedelta(hours=24),
@@ -322,6 +322,7 @@ def apply(
     ``hooks.confirm``. Returns the report, or None when there was nothing to apply.
 
     The store (a saved plan's own store unless ``store`` is given) stays locked until the end.
+    ``api_version`` defaults to a saved plan's own, else ``DEFAULT_API_VERSION``.
     ``options.limits`` are replaced by the plan's.
     """
     options = options or ApplyOptions()
@@ -337,7 +338,9 @@ def apply(
         plan_, meta = read_plan_file(paths[0])
         check_reason(meta, options.reason, options.reference)
         store = store or meta.store
-    connection = connect(store, api_version=api_version, lock=True, progress=hooks.say)
+        api_version = api_version or meta.api_version
+    connection = connect(store, api_version=api_version or DEFAULT_API_VERSION, lock=True,
+                         progress=hooks.say)
     try:
         if saved:
             check_saved_plan(meta, connection, max_age=max_plan_age, manifests=manifests,

@@ -479,6 +479,25 @@ def test_plan_for_another_store_refused(quick, tmp_path):
     assert f"the plan was made for store {store.resolve()}, not {other.resolve()}" in result.stderr
 
 
+def test_a_saved_plan_applies_to_its_own_store_whatever_the_environment_names(quick, tmp_path):
+    manifests, store = quick
+    _save_plan(manifests, store, tmp_path / "plan.json")
+    other = tmp_path / "other.json"
+    shutil.copy(store, other)
+    env = {"SYNCER_STORE": str(other), "SYNCER_API_VERSION": "2026-04"}
+    result = run("apply", tmp_path / "plan.json", env=env)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"to {store.resolve()}" in result.stderr
+    assert other.read_bytes() != store.read_bytes()
+    # an explicit flag that names another store or version is still refused
+    refused = run("apply", tmp_path / "plan.json", "--store", other, env=env)
+    assert refused.exit_code == EXIT_CONFLICT
+    assert "the plan was made for store" in refused.stderr
+    refused = run("apply", tmp_path / "plan.json", "--api-version", "2026-04", env=env)
+    assert refused.exit_code == EXIT_CONFLICT
+    assert "the plan was made with API version 2026-10, not 2026-04" in refused.stderr
+
+
 def test_changed_manifests_refused(quick, tmp_path):
     manifests, store = quick
     _save_plan(manifests, store, tmp_path / "plan.json")
