@@ -56,7 +56,7 @@ def test_plan_quickstart(mode, store_file, request):
     assert result.exit_code == 0, result.stderr
     assert _body(result.stdout) == EXPECTED_PLAN
     assert result.stdout.splitlines()[-1].startswith("Fingerprint ")
-    assert "Reading 1 location, 4 levels (incl. 1 inactive) ... done" in result.stderr
+    assert "Reading 1 location, 4 levels found (incl. 1 inactive) ... done" in result.stderr
     assert store_file.read_bytes() == before, "plan must never write to the store"
 
 
@@ -317,5 +317,5 @@ def test_progress_says_1_level_not_1_levels(tmp_path, store_file):
     manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
                         "  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 40}\n")
     result = run("plan", manifest, "--store", store_file)
-    assert "Reading levels: 1 / 1\n" in result.stderr, result.stderr
+    assert "Reading levels: 1 found, 1 / 1 looked up\n" in result.stderr, result.stderr
     assert "1 levels" not in result.stderr

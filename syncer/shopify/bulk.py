@@ -118,7 +118,9 @@ def _run(transport, progress, policy: BulkPolicy) -> str:
         state = data.get("bulkOperation") or {}
         status = state.get("status")
         objects = int(state.get("objectCount") or 0)
-        progress(Tick(f"Bulk operation {status}, {objects:,} objects, {waited:.0f} s", objects))
+        if status != "COMPLETED":  # the line below says it once
+            progress(Tick(f"Bulk operation {status}, {objects:,} objects, {waited:.0f} s",
+                          objects))
         if status == "COMPLETED" and isinstance(state.get("url"), str):
             progress(f"Bulk operation COMPLETED: {objects:,} objects in {waited:.0f} s")
             return state["url"]
