@@ -199,7 +199,11 @@ def plan(
     if out:
         check_plan_output(out, manifests=result.desired.files)
         save_plan(result, connection, out, reason=reason, reference=reference)
-        hooks.say(f"Saved to {out}; apply it with: syncer apply {out}")
+        if result.plan.unsafe:
+            hooks.say(f"Saved to {out}; the plan is unsafe (see above), so apply it only with "
+                      f"--force: syncer apply {out} --force")
+        else:
+            hooks.say(f"Saved to {out}; apply it with: syncer apply {out}")
     return result
 
 

@@ -168,8 +168,14 @@ def test_detailed_exitcode_is_3_for_an_unsafe_plan(tmp_path, store_file):
     )
     result = run("plan", manifest, "--store", store_file, "--detailed-exitcode")
     assert result.exit_code == 3, result.output
-    assert "Unsafe: 1 finding" in result.stdout
+    assert "Unsafe: 1 finding (see above): apply needs --force." in result.stdout
     assert run("plan", manifest, "--store", store_file).exit_code == 0
+    saved = run("plan", manifest, "--store", store_file, "-o", tmp_path / "plan.json")
+    assert (f"Saved to {tmp_path / 'plan.json'}; the plan is unsafe (see above), so apply it "
+            f"only with --force: syncer apply {tmp_path / 'plan.json'} --force") in saved.stderr
+    refused = run("apply", tmp_path / "plan.json")
+    assert refused.exit_code == 3
+    assert refused.stderr.count("--force") == 1, refused.stderr  # said once, not per finding
     safe = tmp_path / "safe.yaml"
     safe.write_text(manifest.read_text().replace("max_units_removed: 5", "max_units_removed: 10"))
     assert run("plan", safe, "--store", store_file, "--detailed-exitcode").exit_code == 2

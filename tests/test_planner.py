@@ -332,4 +332,4 @@ def test_safety_findings_show_thousands_separators():
                          Source("m.yaml", 3, 5))
     p = plan(DesiredState((level,), safety=SafetyLimits(max_units_removed=1000)), live)
     assert [f.message for f in p.findings] == [
-        "removes 1,500 units, over the limit of 1,000; pass --force to apply anyway"]
+        "removes 1,500 units, over the limit of 1,000"]

@@ -122,8 +122,7 @@ def plan_discounts(
             changes.append(change)
             findings.append(_note(Finding, "discount_schedule_lost", d.source, (
                 f"deactivating discount {change.name}, scheduled {before}, moves its start and "
-                "end to now: the schedule is lost (activating it later will not restore it); "
-                "pass --force to apply anyway")))
+                "end to now: the schedule is lost (activating it later will not restore it)")))
         elif not d.active and lv.status == ACTIVE:
             changes.append(change)
     changes.sort(key=lambda c: (c.ref.casefold(), c.ref))

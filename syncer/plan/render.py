@@ -105,7 +105,8 @@ def summary_line(plan: Plan) -> str:
     else:
         line = "No changes. The store matches the manifests."
     if plan.findings:
-        line += f" Unsafe: {plural(len(plan.findings), 'finding')} (see above)."
+        line += (f" Unsafe: {plural(len(plan.findings), 'finding')} (see above): apply needs "
+                 "--force.")
     if plan.errors:
         line += f" {plural(len(plan.errors), 'error')}: the plan cannot be applied."
     return line
