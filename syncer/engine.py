@@ -26,7 +26,7 @@ from syncer.errors import (
     plural,
 )
 from syncer.manifest.load import load_manifests
-from syncer.model import DesiredState
+from syncer.model import DesiredState, LiveState
 from syncer.plan.changes import Plan
 from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document, read_plan_file
 from syncer.plan.notices import PlanProblem, PlanWarning
@@ -148,8 +148,11 @@ def make_plan(
         desired, prune = dataclasses.replace(desired, policy=policy), False
     if read == "scan":
         read_all, read = True, "paged"
-    live = read_live(store.transport, desired, prune=prune or read_all, progress=progress,
-                     read=read, fetch=store.fetch)
+    if desired.levels:
+        live = read_live(store.transport, desired, prune=prune or read_all, progress=progress,
+                         read=read, fetch=store.fetch)
+    else:  # discount codes only: no location to read
+        live = LiveState.build([], [], [])
     if desired.discounts:
         if progress:
             progress(f"Reading {plural(len(desired.discounts), 'discount code')} ...")
@@ -351,10 +354,12 @@ def apply(
                              progress=hooks.say)
             s = plan_.summary
             partial = "partial plan " if plan_.partial else "plan "
-            codes = (f", {plural(len(plan_.discounts), 'discount code')}" if plan_.discounts
-                     else "")
-            hooks.say(f"Applying {partial}{meta.plan_id} ({s.to_activate:,} to activate, "
-                      f"{s.to_adjust:,} to adjust, {s.to_deactivate:,} to deactivate{codes}) to "
+            what = [] if plan_.without_levels else [
+                f"{s.to_activate:,} to activate", f"{s.to_adjust:,} to adjust",
+                f"{s.to_deactivate:,} to deactivate"]
+            if plan_.discounts:
+                what.append(plural(len(plan_.discounts), "discount code"))
+            hooks.say(f"Applying {partial}{meta.plan_id} ({', '.join(what)}) to "
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,

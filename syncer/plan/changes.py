@@ -281,6 +281,12 @@ class Plan:
         return bool(self.changes or self.discounts)
 
     @property
+    def without_levels(self) -> bool:
+        """True when the manifests manage no inventory level (discount codes only): the plan
+        then says nothing about levels (no rows of zeros)."""
+        return not self.changes and not self.managed_levels
+
+    @property
     def partial(self) -> bool:
         """True when the plan covers only the levels ``--target``/``--exclude`` selected."""
         return any(w.code == "partial_plan" for w in self.warnings)
