@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syncer.connect import Connection
-from syncer.errors import SyncerError, UsageError, plural
+from syncer.errors import SyncerError, UsageError, plural, quoted
 from syncer.manifest.discounts import render_discounts
 from syncer.manifest.write import (
     LevelEntry,
@@ -68,7 +68,7 @@ def parse_quantities(text: str) -> tuple[str, ...]:
     unknown = [n for n in names if n not in ADJUSTABLE]
     if unknown or not names:
         raise UsageError(
-            f"--quantities {text!r}: {', '.join(unknown) or 'no names'} "
+            f"--quantities {quoted(text)}: {', '.join(unknown) or 'no names'} "
             f"{'is' if len(unknown) == 1 else 'are'} not adjustable; choose from "
             f"{', '.join(ADJUSTABLE)}"
         )
@@ -163,7 +163,7 @@ def _chosen_locations(live: LiveState, refs: Sequence[str]) -> list[Location]:
                if not any(ref in (loc.id, loc.name) for loc in locations)]
     if missing:
         known = ", ".join(sorted({loc.name for loc in locations})[:10])
-        raise UsageError(f"--location {missing[0]!r}: no such location in the store "
+        raise UsageError(f"--location {quoted(missing[0])}: no such location in the store "
                          f"(locations: {known})")
     return [loc for loc in locations if loc.id in refs or loc.name in refs]
 

@@ -281,6 +281,15 @@ def test_two_items_sharing_a_sku_stay_two_rows_labelled_by_id():
         "gid://shopify/InventoryItem/1", "gid://shopify/InventoryItem/2"]
 
 
+def test_names_in_messages_are_quoted_as_written_not_as_python_reprs():
+    live = _store("Main Warehouse")
+    p = plan(_desired("Main Warehouse", 'o\'brien "cap"'), live)
+    assert p.errors[0].message == "unknown SKU 'o'brien \"cap\"': no inventory item carries it"
+    p = plan(_desired('Depot "North"\n'), live)
+    assert p.errors[0].message == ("unknown location 'Depot \"North\"\\n': no location has this "
+                                   "name")
+
+
 def test_unknown_location_and_sku_suggest_close_names():
     live = _store("Main Warehouse", "Retail Soho")
     p = plan(_desired("main warehouse"), live)

@@ -11,6 +11,8 @@ import tempfile
 
 import click
 
+from syncer.errors import quoted
+
 
 def _latency_ms(_ctx, _param, value):
     """``MS`` or ``LOW-HIGH`` milliseconds, for ``syncer emulator --latency-ms``."""
@@ -23,7 +25,8 @@ def _latency_ms(_ctx, _param, value):
         numbers = []
     if not numbers or any(n < 0 for n in numbers) or numbers[0] > numbers[-1]:
         raise click.BadParameter(
-            f"{value!r} is not a delay: give milliseconds such as 50, or a range such as 10-200"
+            f"{quoted(value)} is not a delay: give milliseconds such as 50, or a range such as "
+            "10-200"
         )
     return numbers[0] if len(numbers) == 1 else numbers
 

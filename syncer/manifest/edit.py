@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from syncer.errors import ManifestError, Problem, Source
+from syncer.errors import ManifestError, Problem, Source, quoted
 from syncer.manifest.write import needs_quotes
 
 #: One plain scalar token: what a quantity or ``active`` value is written as.
@@ -116,7 +116,7 @@ def _scalar(value: int | bool) -> str:
 def _location(document: CommentedMap, location: str, file: str) -> CommentedMap:
     levels = document["locations"].get(location)
     if not isinstance(levels, CommentedMap):
-        raise _missing(file, f"location {location!r} is not a mapping here")
+        raise _missing(file, f"location {quoted(location)} is not a mapping here")
     return levels
 
 

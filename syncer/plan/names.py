@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 
+from syncer.errors import quoted
 from syncer.model import ITEM_GID, Item, LiveState, nfc
 
 #: Most unknown names per plan that get a fuzzy did-you-mean (each compares with every name).
@@ -33,7 +34,7 @@ class Suggester:
             self.fuzzy_left -= 1
             close = difflib.get_close_matches(key, list(self.folded), n=1, cutoff=0.75)
             name = self.folded[close[0]] if close else None
-        return f" (did you mean {name!r}?)" if name is not None else ""
+        return f" (did you mean {quoted(name)}?)" if name is not None else ""
 
 
 def suggestion(ref: str, names: Iterable[str]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from syncer.errors import Source
+from syncer.errors import Source, quoted
 from syncer.model import (
     ADJUSTABLE,
     ITEM_GID,
@@ -63,13 +63,14 @@ def _resolve_locations(
         elif not found:
             hint = suggestion(ref, exact)
             errors.append(PlanProblem("unknown_location",
-                                      f"unknown location {ref!r}: no location has this name"
+                                      f"unknown location {quoted(ref)}: no location has this name"
                                       + hint, source=source))
         else:
             ids = ", ".join(sorted(loc.id for loc in found))
             errors.append(PlanProblem(
                 "ambiguous_location",
-                f"location name {ref!r} matches {len(found)} locations ({ids}); name it by gid",
+                f"location name {quoted(ref)} matches {len(found)} locations ({ids}); name it by "
+                "gid",
                 source=source))
     return resolved
 
@@ -78,10 +79,11 @@ def _item_problem(d: DesiredLevel, found: tuple[str, ...], items: ItemIndex) -> 
     if d.item.startswith(ITEM_GID):
         msg, code = f"inventory item {d.item} does not exist in the store", "unknown_item"
     elif not found:
-        msg = f"unknown SKU {d.item!r}: no inventory item carries it{items.suggest(d.item)}"
+        msg = f"unknown SKU {quoted(d.item)}: no inventory item carries it{items.suggest(d.item)}"
         code = "unknown_sku"
     else:
-        msg = (f"SKU {d.item!r} is shared by {len(found)} inventory items ({', '.join(found)}): "
+        msg = (f"SKU {quoted(d.item)} is shared by {len(found)} inventory items "
+               f"({', '.join(found)}): "
                "name each of them by its id instead of the SKU, as "
                "gid://shopify/InventoryItem/N")
         code = "ambiguous_sku"
@@ -161,7 +163,7 @@ def plan(
         if key in seen:
             errors.append(PlanProblem(
                 "duplicate_level",
-                f"this level is also declared at {seen[key].source} (as {seen[key].item!r})",
+                f"this level is also declared at {seen[key].source} (as {quoted(seen[key].item)})",
                 loc.name, by_ref.label(item), d.source))
             continue
         seen[key] = d
@@ -195,7 +197,7 @@ def plan(
         for name, want in d.quantities.items():
             if name not in _SETTABLE:
                 errors.append(PlanProblem(
-                    "not_adjustable", f"quantity {name!r} cannot be set; settable: "
+                    "not_adjustable", f"quantity {quoted(name)} cannot be set; settable: "
                     f"{', '.join(ADJUSTABLE)}", loc.name, sku, d.source))
                 continue
             have = base.get(name, 0)

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from syncer.errors import RemoteError, StoreError
+from syncer.errors import RemoteError, StoreError, quoted
 from syncer.model import QUANTITY_NAMES, nfc
 from syncer.progress import Tick
 from syncer.shopify import decode
@@ -161,10 +161,16 @@ def _object(line: bytes) -> dict:
     try:
         obj = json.loads(line)
     except ValueError:
-        raise RemoteError(f"malformed bulk result line: {line[:80]!r}") from None
+        raise RemoteError(f"malformed bulk result line: {_shown(line)}") from None
     if not isinstance(obj, dict):
-        raise RemoteError(f"malformed bulk result line: {line[:80]!r}")
+        raise RemoteError(f"malformed bulk result line: {_shown(line)}")
     return obj
+
+
+def _shown(line: bytes) -> str:
+    """The start of a result line for a message: its text, quoted."""
+    text = line[:80].decode("utf-8", "replace")
+    return quoted(text + ("..." if len(line) > 80 else ""))
 
 
 def local_fetch(open_result: Callable[[str], tuple[int, Iterable[bytes]] | None]) -> Fetch:

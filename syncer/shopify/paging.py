@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from syncer.errors import RemoteError, plural
+from syncer.errors import RemoteError, plural, quoted
 from syncer.model import LiveState
 from syncer.progress import Tick
 from syncer.shopify import decode, documents
@@ -88,7 +88,8 @@ class Pager:
                 return
             if page.end_cursor == after:
                 raise decode.malformed(
-                    f"{what} returned the same endCursor {page.end_cursor!r} twice; stopped paging"
+                    f"{what} returned the same endCursor {quoted(page.end_cursor)} twice; stopped "
+                    "paging"
                 )
             after = page.end_cursor
 
