@@ -152,6 +152,16 @@ def test_old_api_version_refused(store_file):
     assert "2026-04" in result.stderr
 
 
+@pytest.mark.parametrize(("store", "says"), [
+    ("http://127.0.0.1:99999", "port 99999 is not a TCP port (1-65535)"),
+    ("/dev/zero", "is not a regular file"),
+])
+def test_a_store_that_cannot_be_one_is_a_usage_error(store, says):
+    result = run("plan", QUICKSTART, "--store", store)
+    assert result.exit_code == 64, result.output
+    assert says in result.stderr and "retry" not in result.stderr.lower()
+
+
 def test_bad_state_file_is_a_clear_error(tmp_path):
     state = tmp_path / "store.json"
     state.write_text("{not json")

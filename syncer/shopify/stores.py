@@ -101,8 +101,11 @@ def parse_store(value: str) -> StoreSpec:
     path = Path(text).expanduser()
     if path.is_file():
         return StoreSpec("file", str(path))
-    if path.exists():
+    if path.is_dir():
         raise UsageError(f"store {quoted(text)} is a directory, not a store state file")
+    if path.exists():
+        raise UsageError(f"store {quoted(text)} is not a regular file (a device, FIFO or socket), "
+                         "so it cannot be a store state file")
     if re.fullmatch(r"[a-z0-9][a-z0-9-]*", text.lower()):
         raise UsageError(
             f"store {quoted(text)} is not a file; for a Shopify store write "
@@ -128,6 +131,9 @@ def _parse_url(text: str) -> StoreSpec:
         return StoreSpec("shopify", netloc)
     host, _, port = netloc.rpartition(":") if not netloc.endswith("]") else (netloc, "", "")
     if scheme == "http" and host in _LOCAL_HOSTS and port.isdigit():
+        if not 0 < int(port) < 65536:
+            raise UsageError(f"store URL {quoted(text)}: port {int(port)} is not a TCP port "
+                             "(1-65535)")
         # One spelling per address, so a plan made via localhost applies via 127.0.0.1.
         host = "127.0.0.1" if host == "localhost" else host
         return StoreSpec("http", f"http://{host}:{int(port)}")
