@@ -32,6 +32,7 @@ from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document, r
 from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
+from syncer.plan.selection import SELECTION_ERRORS
 from syncer.saved_plans import (
     PlanResult,
     SentSteps,
@@ -231,7 +232,9 @@ def drift(
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
                        read_all=read_all, progress=hooks.say, report_only=True, read=read)
     hooks.show_plan(result.plan)
-    message = "the manifests have errors against the live store (see above)"
+    message = ("the manifests have errors against the live store (see above)"
+               if _to_fix(result.plan) == "the manifests" else
+               f"the plan has errors (see above); fix {_to_fix(result.plan)}")
     if result.plan.has_changes and result.plan.errors:
         hooks.say(f"Error: {message}; drift was checked where they could be read")
     elif not result.plan.has_changes:
@@ -239,11 +242,22 @@ def drift(
     return result
 
 
-def _refuse_errors(
-    plan_: Plan, message: str = "the plan has errors (see above); fix the manifests and plan again"
-) -> None:
+def _refuse_errors(plan_: Plan, message: str | None = None) -> None:
     if plan_.errors:
-        raise PlanProblemError(message, plan_.errors)
+        raise PlanProblemError(
+            message or f"the plan has errors (see above); fix {_to_fix(plan_)} and plan again",
+            plan_.errors)
+
+
+def _to_fix(plan_: Plan) -> str:
+    """What the errors ask to fix: the manifests, or the --target/--exclude selectors when the
+    selection is what failed (a typo in a flag is not the manifests' fault)."""
+    selectors = sum(1 for e in plan_.errors if e.code in SELECTION_ERRORS)
+    if not selectors:
+        return "the manifests"
+    if selectors == len(plan_.errors):
+        return "the --target/--exclude selectors"
+    return "the manifests and the --target/--exclude selectors"
 
 
 def show(path: str | os.PathLike) -> tuple[Plan, PlanMeta]:

@@ -198,6 +198,12 @@ def test_a_selection_that_matches_nothing_says_so_and_exits_1(store_file):
     assert "No changes" not in result.stdout
     assert "--target location=Warehouse Eest matched no level (did you mean 'Warehouse East'?)" \
         in result.stdout
+    # the flag is what to fix, not the manifests
+    assert result.stderr.splitlines()[-1] == ("Error: the plan has errors (see above); fix the "
+                                              "--target/--exclude selectors and plan again")
+    drift = run("drift", QUICKSTART, "--store", store_file, "--exclude", "sku=*")
+    assert drift.stderr.splitlines()[-1] == ("Error: the plan has errors (see above); fix the "
+                                             "--target/--exclude selectors")
     assert "matched none of the 5 levels the manifests manage" in result.stdout
     assert result.stdout.splitlines()[-2] == (
         "Nothing to change where the manifests could be planned, but 1 error: the plan cannot "

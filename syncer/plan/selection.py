@@ -12,6 +12,8 @@ from syncer.plan.names import suggestion
 from syncer.plan.notices import PlanProblem, PlanWarning
 
 _FIELDS = ("location", "sku")
+#: Plan error codes that come from the selectors, not from the manifests.
+SELECTION_ERRORS = frozenset({"empty_selection"})
 
 
 @dataclass(frozen=True, slots=True)
