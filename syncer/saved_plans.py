@@ -102,7 +102,9 @@ def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DE
 
 
 def check_reason(meta: PlanMeta, reason: str | None, reference: str | None) -> None:
-    """Refuse (``UsageError``) an apply asking for another reason or reference than the plan's.
+    """Refuse (``ConflictError``, exit 4 as every other plan-not-for-here refusal) an apply
+    asking for another reason or reference than the plan's (a plan made for another pull
+    request, say).
 
     Both are parameters of every adjustment's idempotency key: a rerun with others would get
     ``IDEMPOTENCY_KEY_PARAMETER_MISMATCH`` for every change that landed, so they are chosen once,
@@ -112,7 +114,7 @@ def check_reason(meta: PlanMeta, reason: str | None, reference: str | None) -> N
     for flag, value, planned in asked:
         if value is not None and value != planned:
             recorded = "none (the default)" if planned is None else planned
-            raise UsageError(
+            raise ConflictError(
                 f"{flag} {value} differs from the plan's {flag.lstrip('-')}, {recorded}: a "
                 f"saved plan is applied with the {flag.lstrip('-')} it was made with, so that "
                 f"resuming it never changes what was recorded; drop {flag}, or make a new plan "
