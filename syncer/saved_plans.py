@@ -238,9 +238,25 @@ def check_saved_plan(
                 f"{', '.join(missing[:3]) or 'none recorded'}); pass --manifests to check them")
             return
         paths = recorded
-    digest = load_manifests(paths).digest
-    if digest != meta.manifest_digest:
+    desired = load_manifests(paths)
+    if desired.digest != meta.manifest_digest:
         raise ConflictError(
-            f"the manifests changed since the plan was made (digest {digest[:12]}, plan has "
-            f"{meta.manifest_digest[:12]}); make the plan again from the current manifests"
+            f"the manifests changed since the plan was made ({_what_changed(meta, desired)}; "
+            f"digest {desired.digest[:12]}, plan has {meta.manifest_digest[:12]}); make the plan "
+            "again from the current manifests"
         )
+
+
+def _what_changed(meta: PlanMeta, desired) -> str:
+    """The files added or removed since the plan, else the files one of which was edited (a
+    plan records one digest of them all, not one per file)."""
+    recorded = {os.path.abspath(f): f for f in meta.manifest_files}
+    now = {os.path.abspath(f): f for f in desired.files}
+    added = [now[f] for f in sorted(now.keys() - recorded.keys())]
+    removed = [recorded[f] for f in sorted(recorded.keys() - now.keys())]
+    parts = ([f"added: {', '.join(added)}"] if added else []) + (
+        [f"removed: {', '.join(removed)}"] if removed else [])
+    if parts:
+        return "; ".join(parts)
+    return f"edited: {desired.files[0]}" if len(desired.files) == 1 else (
+        f"one or more of these files edited: {', '.join(desired.files)}")

@@ -505,7 +505,15 @@ def test_changed_manifests_refused(quick, tmp_path):
     path.write_text(path.read_text().replace("available: 25", "available: 26"))
     result = run("apply", tmp_path / "plan.json", "--manifests", manifests)
     assert result.exit_code == EXIT_CONFLICT
-    assert "the manifests changed since the plan was made" in result.stderr
+    assert f"the manifests changed since the plan was made (edited: {path};" in result.stderr
+    # a file added since the plan is named as such
+    path.write_text(path.read_text().replace("available: 26", "available: 25"))
+    (manifests / "more.yaml").write_text("apiVersion: syncer/v1\nkind: InventoryLevels\n"
+                                         "locations:\n  Warehouse East:\n"
+                                         "    NEW-ITEM: {active: false}\n")
+    result = run("apply", tmp_path / "plan.json", "--manifests", manifests)
+    assert result.exit_code == EXIT_CONFLICT, result.output
+    assert f"(added: {manifests / 'more.yaml'};" in result.stderr
 
 
 def test_check_saved_plan_library(quick, tmp_path):
