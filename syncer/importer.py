@@ -24,8 +24,7 @@ from syncer.manifest.write import (
     schema_reference,
     yaml_key,
 )
-from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location
-from syncer.plan.names import ItemIndex
+from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location, items_by_nfc_sku, nfc
 from syncer.shopify.discounts import list_discounts
 from syncer.shopify.reader import read_store
 
@@ -102,9 +101,9 @@ def import_store(
         if level.location_id in by_location and _wanted(level, live, options):
             by_location[level.location_id].append(level)
     written, count, inactive = [], 0, 0
-    items = ItemIndex(live)
+    by_nfc = items_by_nfc_sku(live.items_by_sku)
     for location in chosen:
-        entries = [_entry(level, live, items, options.quantities)
+        entries = [_entry(level, live, by_nfc, options.quantities)
                    for level in by_location[location.id]]
         text = render_manifest(names[location.id], entries, schema,
                                header=f"Imported from {store.name} by syncer import.")
@@ -183,18 +182,17 @@ def _name_ok(name: str | None) -> bool:
     return bool(name) and not name.startswith("gid://") and name == name.strip()
 
 
-def _item_key(item_id: str, live: LiveState, items: ItemIndex) -> tuple[str, str]:
-    """The manifest key of an item (its SKU when that names it alone, as the planner reads it,
-    else its gid) and a comment that shows the SKU an item named by its gid carries."""
-    item = live.items[item_id]
-    label = items.label(item)
-    if label != item_id and _name_ok(label):
-        return label, ""
-    if not item.sku:
+def _item_key(item_id: str, live: LiveState, by_nfc: dict[str, list[str]]) -> tuple[str, str]:
+    """The manifest key of an item (its SKU when that names it alone, compared in NFC as the
+    planner does, else its gid) and a comment that shows the SKU of an item named by its gid."""
+    sku = live.items[item_id].sku
+    if not sku:
         return item_id, ""
-    shared = len(items.resolve(item.sku)) if label == item_id else 0
-    why = f", shared by {shared} items" if shared else ""
-    return item_id, f"SKU {yaml_key(item.sku)}{why}"
+    shared = len(by_nfc.get(nfc(sku), ()))
+    if shared == 1 and _name_ok(sku):
+        return sku, ""
+    why = f", shared by {shared} items" if shared > 1 else ""
+    return item_id, f"SKU {yaml_key(sku)}{why}"
 
 
 def _wanted(level: LiveLevel, live: LiveState, options: ImportOptions) -> bool:
@@ -206,11 +204,11 @@ def _wanted(level: LiveLevel, live: LiveState, options: ImportOptions) -> bool:
     return any(fnmatch.fnmatchcase(name, glob) for glob in options.skus for name in names)
 
 
-def _entry(level: LiveLevel, live: LiveState, items: ItemIndex,
+def _entry(level: LiveLevel, live: LiveState, by_nfc: dict[str, list[str]],
            quantities: Iterable[str]) -> LevelEntry:
     """Active levels carry their managed quantities; inactive ones only ``active: false``."""
     managed = {name: level.quantities.get(name, 0) for name in quantities} if level.active else {}
-    key, comment = _item_key(level.item_id, live, items)
+    key, comment = _item_key(level.item_id, live, by_nfc)
     return LevelEntry(key, level.active, managed, comment)
 
 

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Callable, Iterable
 
 from syncer.errors import quoted
-from syncer.model import ITEM_GID, Item, LiveState, nfc
+from syncer.model import ITEM_GID, Item, LiveState, items_by_nfc_sku, nfc
 
 #: Most unknown names per plan that get a fuzzy did-you-mean (each compares with every name).
 _FUZZY_SUGGESTIONS = 20
@@ -68,9 +68,7 @@ class ItemIndex:
 
     def _by_nfc(self) -> dict[str, list[str]]:
         if self._nfc is None:
-            self._nfc = {}
-            for sku, matches in self.live.items_by_sku.items():
-                self._nfc.setdefault(nfc(sku), []).extend(matches)
+            self._nfc = items_by_nfc_sku(self.live.items_by_sku)
         return self._nfc
 
     def resolve(self, ref: str) -> Item | tuple[str, ...]:
