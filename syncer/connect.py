@@ -186,9 +186,13 @@ def _holder(handle) -> dict:
 
 def _locked_message(path: str, who: str, holder: dict, timeout: float) -> str:
     if holder.get("holder") == EMULATOR_HOLDER:
-        url = holder.get("url")
-        via = f"apply through it with --store {url}, or" if url else "apply through it, or"
+        # A saved plan made against the file applies only to the file (an emulator URL is
+        # another store to it), so "--store URL" alone is advice only for a fresh plan.
+        url = holder.get("url") or "http://127.0.0.1:PORT"
+        stop = f"kill {holder['pid']}" if holder.get("pid") else "Ctrl-C where it runs"
         return (f"{path} is being served by {who}, which would overwrite what this apply "
-                f"writes; {via} stop the emulator first")
+                f"writes: stop the emulator ({stop}) and run this again, or plan and apply "
+                f"through the emulator with --store {url} (a plan made against the file "
+                "applies only to the file)")
     return (f"{path} is locked by {who} (waited {timeout:.0f}s); try again when it has "
             "finished")

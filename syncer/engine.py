@@ -26,7 +26,7 @@ from syncer.errors import (
     plural,
 )
 from syncer.manifest.load import load_manifests
-from syncer.model import DesiredState
+from syncer.model import DesiredState, LiveState
 from syncer.outputs import STDOUT, Input, check_output, write_output
 from syncer.plan.changes import Plan
 from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document, read_plan_file
@@ -34,6 +34,7 @@ from syncer.plan.encoding import document_json
 from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
+from syncer.plan.selection import SELECTION_ERRORS
 from syncer.saved_plans import (
     PlanResult,
     check_plan_output,
@@ -149,8 +150,11 @@ def make_plan(
         desired, prune = dataclasses.replace(desired, policy=policy), False
     if read == "scan":
         read_all, read = True, "paged"
-    live = read_live(store.transport, desired, prune=prune or read_all, progress=progress,
-                     read=read, fetch=store.fetch)
+    if desired.levels:
+        live = read_live(store.transport, desired, prune=prune or read_all, progress=progress,
+                         read=read, fetch=store.fetch)
+    else:  # discount codes only: no location to read
+        live = LiveState.build([], [], [])
     if desired.discounts:
         if progress:
             progress(f"Reading {plural(len(desired.discounts), 'discount code')} ...")
@@ -200,8 +204,13 @@ def plan(
     if out:
         check_plan_output(out, manifests=result.desired.files)
         save_plan(result, connection, out, reason=reason, reference=reference)
-        hooks.say("Plan written to standard output; save it to a file to apply it"
-                  if str(out) == STDOUT else f"Saved to {out}; apply it with: syncer apply {out}")
+        if str(out) == STDOUT:
+            hooks.say("Plan written to standard output; save it to a file to apply it")
+        elif result.plan.unsafe:
+            hooks.say(f"Saved to {out}; the plan is unsafe (see above), so apply it only with "
+                      f"--force: syncer apply {out} --force")
+        else:
+            hooks.say(f"Saved to {out}; apply it with: syncer apply {out}")
     return result
 
 
@@ -226,7 +235,9 @@ def drift(
     result = make_plan(paths, connection, prune=prune, targets=targets, excludes=excludes,
                        read_all=read_all, progress=hooks.say, report_only=True, read=read)
     hooks.show_plan(result.plan)
-    message = "the manifests have errors against the live store (see above)"
+    message = ("the manifests have errors against the live store (see above)"
+               if _to_fix(result.plan) == "the manifests" else
+               f"the plan has errors (see above); fix {_to_fix(result.plan)}")
     if result.plan.has_changes and result.plan.errors:
         hooks.say(f"Error: {message}; drift was checked where they could be read")
     elif not result.plan.has_changes:
@@ -234,11 +245,22 @@ def drift(
     return result
 
 
-def _refuse_errors(
-    plan_: Plan, message: str = "the plan has errors (see above); fix the manifests and plan again"
-) -> None:
+def _refuse_errors(plan_: Plan, message: str | None = None) -> None:
     if plan_.errors:
-        raise PlanProblemError(message, plan_.errors)
+        raise PlanProblemError(
+            message or f"the plan has errors (see above); fix {_to_fix(plan_)} and plan again",
+            plan_.errors)
+
+
+def _to_fix(plan_: Plan) -> str:
+    """What the errors ask to fix: the manifests, or the --target/--exclude selectors when the
+    selection is what failed (a typo in a flag is not the manifests' fault)."""
+    selectors = sum(1 for e in plan_.errors if e.code in SELECTION_ERRORS)
+    if not selectors:
+        return "the manifests"
+    if selectors == len(plan_.errors):
+        return "the --target/--exclude selectors"
+    return "the manifests and the --target/--exclude selectors"
 
 
 def show(path: str | os.PathLike) -> tuple[Plan, PlanMeta]:
@@ -307,7 +329,7 @@ def apply(
     paths: Sequence[str],
     store: str | None = None,
     *,
-    api_version: str = DEFAULT_API_VERSION,
+    api_version: str | None = None,
     options: ApplyOptions | None = None,
     auto_approve: bool = False,
     max_plan_age: timedelta = timedelta(hours=24),
@@ -324,6 +346,7 @@ def apply(
     ``hooks.confirm``. Returns the report, or None when there was nothing to apply.
 
     The store (a saved plan's own store unless ``store`` is given) stays locked until the end.
+    ``api_version`` defaults to a saved plan's own, else ``DEFAULT_API_VERSION``.
     ``options.limits`` are replaced by the plan's.
     """
     options = options or ApplyOptions()
@@ -339,6 +362,7 @@ def apply(
         plan_, meta = read_plan_file(paths[0])
         check_reason(meta, options.reason, options.reference)
         store = store or meta.store
+        api_version = api_version or meta.api_version
         inputs = [("the plan", paths[0]),
                   *[("a manifest", m) for m in (*manifests, *meta.manifest_files)]]
     else:
@@ -346,17 +370,20 @@ def apply(
     inputs += store_files(store or os.environ.get(STORE_ENV))
     if report_path:
         _check_report_path(report_path, inputs)
-    connection = connect(store, api_version=api_version, lock=True, progress=hooks.say)
+    connection = connect(store, api_version=api_version or DEFAULT_API_VERSION, lock=True,
+                         progress=hooks.say)
     try:
         if saved:
             check_saved_plan(meta, connection, max_age=max_plan_age, manifests=manifests,
                              progress=hooks.say)
             s = plan_.summary
             partial = "partial plan " if plan_.partial else "plan "
-            codes = (f", {plural(len(plan_.discounts), 'discount code')}" if plan_.discounts
-                     else "")
-            hooks.say(f"Applying {partial}{meta.plan_id} ({s.to_activate:,} to activate, "
-                      f"{s.to_adjust:,} to adjust, {s.to_deactivate:,} to deactivate{codes}) to "
+            what = [] if plan_.without_levels else [
+                f"{s.to_activate:,} to activate", f"{s.to_adjust:,} to adjust",
+                f"{s.to_deactivate:,} to deactivate"]
+            if plan_.discounts:
+                what.append(plural(len(plan_.discounts), "discount code"))
+            hooks.say(f"Applying {partial}{meta.plan_id} ({', '.join(what)}) to "
                       f"{connection.name}")
         else:
             plan_, meta = _plan_and_confirm(paths, connection, prune, targets, excludes,

@@ -25,6 +25,25 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quoted(text: object) -> str:
+    r"""``text`` in single quotes for a message, as written: unlike ``repr`` it escapes no
+    quote or backslash (a name with both quotes stays readable); only characters that would
+    break or hide in the line (control and other unprintable ones) are shown as escapes.
+
+    >>> print(quoted("o'brien \"cap\""), quoted("C:\\tmp"), quoted("two\nlines"))
+    'o'brien "cap"' 'C:\tmp' 'two\nlines'
+    """
+    return "'" + "".join(ch if ch.isprintable() else _escape(ch) for ch in str(text)) + "'"
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return _ESCAPES.get(ch) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+
+
 class SyncerError(Exception):
     """Base of every error syncer raises on purpose."""
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from syncer.engine import PlanResult, connect, make_plan
-from syncer.errors import EXIT_CHANGES, EXIT_ERROR, SyncerError, UsageError
+from syncer.errors import EXIT_CHANGES, EXIT_ERROR, SyncerError, UsageError, quoted
 from syncer.manifest.config import StoreConfig, StoreGroup, group_paths
 from syncer.plan.changes import Plan
 from syncer.plan.render import escape_markdown
@@ -77,7 +77,8 @@ def _settings(group: StoreGroup, flags: Mapping, env: Mapping) -> Settings:
 
     read = pick("read")
     if read not in READ_MODES:
-        raise UsageError(f"{ENV['read']}={read!r}: the read mode is one of {', '.join(READ_MODES)}")
+        raise UsageError(f"{ENV['read']}={quoted(read)}: the read mode is one of "
+                         f"{', '.join(READ_MODES)}")
     return Settings(group.name, tuple(group.paths), pick("store"), pick("api_version"),
                     pick("reason"), pick("reference"), read, group.config.file)
 

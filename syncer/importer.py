@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syncer.connect import Connection, lock_path
-from syncer.errors import SyncerError, UsageError, plural
+from syncer.errors import SyncerError, UsageError, plural, quoted
 from syncer.manifest.discounts import render_discounts
-from syncer.manifest.write import LevelEntry, file_stem, render_manifest, schema_reference
-from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location
+from syncer.manifest.write import (
+    LevelEntry,
+    file_stem,
+    render_manifest,
+    schema_reference,
+    yaml_key,
+)
+from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location, items_by_nfc_sku, nfc
 from syncer.outputs import refuse_inputs, write_all_or_none
 from syncer.shopify.discounts import list_discounts
 from syncer.shopify.reader import read_store
@@ -62,7 +68,7 @@ def parse_quantities(text: str) -> tuple[str, ...]:
     unknown = [n for n in names if n not in ADJUSTABLE]
     if unknown or not names:
         raise UsageError(
-            f"--quantities {text!r}: {', '.join(unknown) or 'no names'} "
+            f"--quantities {quoted(text)}: {', '.join(unknown) or 'no names'} "
             f"{'is' if len(unknown) == 1 else 'are'} not adjustable; choose from "
             f"{', '.join(ADJUSTABLE)}"
         )
@@ -96,8 +102,10 @@ def import_store(
         if level.location_id in by_location and _wanted(level, live, options):
             by_location[level.location_id].append(level)
     texts, count, inactive = [], 0, 0
+    by_nfc = items_by_nfc_sku(live.items_by_sku)
     for location in chosen:
-        entries = [_entry(level, live, options.quantities) for level in by_location[location.id]]
+        entries = [_entry(level, live, by_nfc, options.quantities)
+                   for level in by_location[location.id]]
         text = render_manifest(names[location.id], entries, schema,
                                header=f"Imported from {store.name} by syncer import.")
         texts.append((files[location.id], text))
@@ -155,7 +163,7 @@ def _chosen_locations(live: LiveState, refs: Sequence[str]) -> list[Location]:
                if not any(ref in (loc.id, loc.name) for loc in locations)]
     if missing:
         known = ", ".join(sorted({loc.name for loc in locations})[:10])
-        raise UsageError(f"--location {missing[0]!r}: no such location in the store "
+        raise UsageError(f"--location {quoted(missing[0])}: no such location in the store "
                          f"(locations: {known})")
     return [loc for loc in locations if loc.id in refs or loc.name in refs]
 
@@ -175,11 +183,17 @@ def _name_ok(name: str | None) -> bool:
     return bool(name) and not name.startswith("gid://") and name == name.strip()
 
 
-def _item_key(item_id: str, live: LiveState) -> str:
+def _item_key(item_id: str, live: LiveState, by_nfc: dict[str, list[str]]) -> tuple[str, str]:
+    """The manifest key of an item (its SKU when that names it alone, compared in NFC as the
+    planner does, else its gid) and a comment that shows the SKU of an item named by its gid."""
     sku = live.items[item_id].sku
-    if _name_ok(sku) and live.items_by_sku.get(sku) == (item_id,):
-        return sku
-    return item_id
+    if not sku:
+        return item_id, ""
+    shared = len(by_nfc.get(nfc(sku), ()))
+    if shared == 1 and _name_ok(sku):
+        return sku, ""
+    why = f", shared by {shared} items" if shared > 1 else ""
+    return item_id, f"SKU {yaml_key(sku)}{why}"
 
 
 def _wanted(level: LiveLevel, live: LiveState, options: ImportOptions) -> bool:
@@ -191,10 +205,12 @@ def _wanted(level: LiveLevel, live: LiveState, options: ImportOptions) -> bool:
     return any(fnmatch.fnmatchcase(name, glob) for glob in options.skus for name in names)
 
 
-def _entry(level: LiveLevel, live: LiveState, quantities: Iterable[str]) -> LevelEntry:
+def _entry(level: LiveLevel, live: LiveState, by_nfc: dict[str, list[str]],
+           quantities: Iterable[str]) -> LevelEntry:
     """Active levels carry their managed quantities; inactive ones only ``active: false``."""
     managed = {name: level.quantities.get(name, 0) for name in quantities} if level.active else {}
-    return LevelEntry(_item_key(level.item_id, live), level.active, managed)
+    key, comment = _item_key(level.item_id, live, by_nfc)
+    return LevelEntry(key, level.active, managed, comment)
 
 
 def _file_names(out: Path, locations: Sequence[Location]) -> dict[str, Path]:

@@ -39,6 +39,15 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def items_by_nfc_sku(items_by_sku: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    """Item ids by SKU in NFC: the items a SKU names however it was typed, so that two items
+    whose SKUs differ only in how an accent is encoded count as sharing one SKU."""
+    by_nfc: dict[str, list[str]] = {}
+    for sku, ids in items_by_sku.items():
+        by_nfc.setdefault(nfc(sku), []).extend(ids)
+    return by_nfc
+
+
 def frozen_map(values: Mapping[str, int] | None = None) -> Mapping[str, int]:
     """A read-only copy of ``values`` with keys in sorted order.
 

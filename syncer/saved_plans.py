@@ -16,7 +16,7 @@ from pathlib import Path
 
 from syncer import __version__
 from syncer.connect import Connection, Progress, canonical_store, lock_path
-from syncer.errors import ConflictError, UsageError
+from syncer.errors import ConflictError
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState
 from syncer.outputs import Input, check_output, write_output
@@ -70,7 +70,9 @@ def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DE
 
 
 def check_reason(meta: PlanMeta, reason: str | None, reference: str | None) -> None:
-    """Refuse (``UsageError``) an apply asking for another reason or reference than the plan's.
+    """Refuse (``ConflictError``, exit 4 as every other plan-not-for-here refusal) an apply
+    asking for another reason or reference than the plan's (a plan made for another pull
+    request, say).
 
     Both are parameters of every adjustment's idempotency key: a rerun with others would get
     ``IDEMPOTENCY_KEY_PARAMETER_MISMATCH`` for every change that landed, so they are chosen once,
@@ -80,7 +82,7 @@ def check_reason(meta: PlanMeta, reason: str | None, reference: str | None) -> N
     for flag, value, planned in asked:
         if value is not None and value != planned:
             recorded = "none (the default)" if planned is None else planned
-            raise UsageError(
+            raise ConflictError(
                 f"{flag} {value} differs from the plan's {flag.lstrip('-')}, {recorded}: a "
                 f"saved plan is applied with the {flag.lstrip('-')} it was made with, so that "
                 f"resuming it never changes what was recorded; drop {flag}, or make a new plan "
@@ -182,9 +184,25 @@ def check_saved_plan(
                 f"{', '.join(missing[:3]) or 'none recorded'}); pass --manifests to check them")
             return
         paths = recorded
-    digest = load_manifests(paths).digest
-    if digest != meta.manifest_digest:
+    desired = load_manifests(paths)
+    if desired.digest != meta.manifest_digest:
         raise ConflictError(
-            f"the manifests changed since the plan was made (digest {digest[:12]}, plan has "
-            f"{meta.manifest_digest[:12]}); make the plan again from the current manifests"
+            f"the manifests changed since the plan was made ({_what_changed(meta, desired)}; "
+            f"digest {desired.digest[:12]}, plan has {meta.manifest_digest[:12]}); make the plan "
+            "again from the current manifests"
         )
+
+
+def _what_changed(meta: PlanMeta, desired) -> str:
+    """The files added or removed since the plan, else the files one of which was edited (a
+    plan records one digest of them all, not one per file)."""
+    recorded = {os.path.abspath(f): f for f in meta.manifest_files}
+    now = {os.path.abspath(f): f for f in desired.files}
+    added = [now[f] for f in sorted(now.keys() - recorded.keys())]
+    removed = [recorded[f] for f in sorted(recorded.keys() - now.keys())]
+    parts = ([f"added: {', '.join(added)}"] if added else []) + (
+        [f"removed: {', '.join(removed)}"] if removed else [])
+    if parts:
+        return "; ".join(parts)
+    return f"edited: {desired.files[0]}" if len(desired.files) == 1 else (
+        f"one or more of these files edited: {', '.join(desired.files)}")

@@ -482,6 +482,25 @@ def test_plan_for_another_store_refused(quick, tmp_path):
     assert f"the plan was made for store {store.resolve()}, not {other.resolve()}" in result.stderr
 
 
+def test_a_saved_plan_applies_to_its_own_store_whatever_the_environment_names(quick, tmp_path):
+    manifests, store = quick
+    _save_plan(manifests, store, tmp_path / "plan.json")
+    other = tmp_path / "other.json"
+    shutil.copy(store, other)
+    env = {"SYNCER_STORE": str(other), "SYNCER_API_VERSION": "2026-04"}
+    result = run("apply", tmp_path / "plan.json", env=env)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"to {store.resolve()}" in result.stderr
+    assert other.read_bytes() != store.read_bytes()
+    # an explicit flag that names another store or version is still refused
+    refused = run("apply", tmp_path / "plan.json", "--store", other, env=env)
+    assert refused.exit_code == EXIT_CONFLICT
+    assert "the plan was made for store" in refused.stderr
+    refused = run("apply", tmp_path / "plan.json", "--api-version", "2026-04", env=env)
+    assert refused.exit_code == EXIT_CONFLICT
+    assert "the plan was made with API version 2026-10, not 2026-04" in refused.stderr
+
+
 def test_changed_manifests_refused(quick, tmp_path):
     manifests, store = quick
     _save_plan(manifests, store, tmp_path / "plan.json")
@@ -489,7 +508,15 @@ def test_changed_manifests_refused(quick, tmp_path):
     path.write_text(path.read_text().replace("available: 25", "available: 26"))
     result = run("apply", tmp_path / "plan.json", "--manifests", manifests)
     assert result.exit_code == EXIT_CONFLICT
-    assert "the manifests changed since the plan was made" in result.stderr
+    assert f"the manifests changed since the plan was made (edited: {path};" in result.stderr
+    # a file added since the plan is named as such
+    path.write_text(path.read_text().replace("available: 26", "available: 25"))
+    (manifests / "more.yaml").write_text("apiVersion: syncer/v1\nkind: InventoryLevels\n"
+                                         "locations:\n  Warehouse East:\n"
+                                         "    NEW-ITEM: {active: false}\n")
+    result = run("apply", tmp_path / "plan.json", "--manifests", manifests)
+    assert result.exit_code == EXIT_CONFLICT, result.output
+    assert f"(added: {manifests / 'more.yaml'};" in result.stderr
 
 
 def test_check_saved_plan_library(quick, tmp_path):

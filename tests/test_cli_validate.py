@@ -73,6 +73,9 @@ def test_json_report_on_stdout(runner, monkeypatch):
         "levels": 5,
         "problems": [],
     }
+    # -f, as every other command takes it for --format
+    short = runner.invoke(cli, ["validate", str(EXAMPLES / "quickstart"), "-f", "json"])
+    assert short.exit_code == 0 and short.stdout == valid.stdout
 
 
 @pytest.mark.parametrize("case", case_names())

@@ -399,3 +399,21 @@ def test_import_kind_discount_codes_writes_a_manifest_that_plans_no_change(shop,
                                 "A*", "--store", store])
     assert mixed.exit_code == 64 and "--kind DiscountCodes imports every code discount" in (
         mixed.output)
+
+
+def test_a_plan_of_discount_codes_only_reads_no_location_and_shows_no_level_counts(shop):
+    folder, store = shop
+    (folder / "inventory.yaml").unlink()
+    runner = CliRunner()
+    text = runner.invoke(cli, ["plan", str(folder), "--store", store, "-o",
+                               str(folder / "plan.json")], env={"SYNCER_STORE": ""})
+    assert text.exit_code == 0, text.output
+    assert "location" not in text.stderr and "level" not in text.stderr, text.stderr
+    assert text.stdout.splitlines()[-2] == (
+        "Plan: Discount codes: 1 to activate, 1 to deactivate.")
+    markdown = runner.invoke(cli, ["plan", str(folder), "--store", store, "-f", "markdown"],
+                             env={"SYNCER_STORE": ""})
+    assert "| + activate |" not in markdown.stdout and "Levels" not in markdown.stdout
+    applied = runner.invoke(cli, ["apply", str(folder / "plan.json")], env={"SYNCER_STORE": ""})
+    assert applied.exit_code == 0, applied.output
+    assert "(2 discount codes) to " in applied.stderr

@@ -56,7 +56,7 @@ def test_plan_quickstart(mode, store_file, request):
     assert result.exit_code == 0, result.stderr
     assert _body(result.stdout) == EXPECTED_PLAN
     assert result.stdout.splitlines()[-1].startswith("Fingerprint ")
-    assert "Reading 1 location, 4 levels (incl. 1 inactive) ... done" in result.stderr
+    assert "Reading 1 location, 4 levels found (incl. 1 inactive) ... done" in result.stderr
     assert store_file.read_bytes() == before, "plan must never write to the store"
 
 
@@ -152,6 +152,16 @@ def test_old_api_version_refused(store_file):
     assert "2026-04" in result.stderr
 
 
+@pytest.mark.parametrize(("store", "says"), [
+    ("http://127.0.0.1:99999", "port 99999 is not a TCP port (1-65535)"),
+    ("/dev/zero", "is not a regular file"),
+])
+def test_a_store_that_cannot_be_one_is_a_usage_error(store, says):
+    result = run("plan", QUICKSTART, "--store", store)
+    assert result.exit_code == 64, result.output
+    assert says in result.stderr and "retry" not in result.stderr.lower()
+
+
 def test_bad_state_file_is_a_clear_error(tmp_path):
     state = tmp_path / "store.json"
     state.write_text("{not json")
@@ -168,8 +178,14 @@ def test_detailed_exitcode_is_3_for_an_unsafe_plan(tmp_path, store_file):
     )
     result = run("plan", manifest, "--store", store_file, "--detailed-exitcode")
     assert result.exit_code == 3, result.output
-    assert "Unsafe: 1 finding" in result.stdout
+    assert "Unsafe: 1 finding (see above): apply needs --force." in result.stdout
     assert run("plan", manifest, "--store", store_file).exit_code == 0
+    saved = run("plan", manifest, "--store", store_file, "-o", tmp_path / "plan.json")
+    assert (f"Saved to {tmp_path / 'plan.json'}; the plan is unsafe (see above), so apply it "
+            f"only with --force: syncer apply {tmp_path / 'plan.json'} --force") in saved.stderr
+    refused = run("apply", tmp_path / "plan.json")
+    assert refused.exit_code == 3
+    assert refused.stderr.count("--force") == 1, refused.stderr  # said once, not per finding
     safe = tmp_path / "safe.yaml"
     safe.write_text(manifest.read_text().replace("max_units_removed: 5", "max_units_removed: 10"))
     assert run("plan", safe, "--store", store_file, "--detailed-exitcode").exit_code == 2
@@ -182,6 +198,12 @@ def test_a_selection_that_matches_nothing_says_so_and_exits_1(store_file):
     assert "No changes" not in result.stdout
     assert "--target location=Warehouse Eest matched no level (did you mean 'Warehouse East'?)" \
         in result.stdout
+    # the flag is what to fix, not the manifests
+    assert result.stderr.splitlines()[-1] == ("Error: the plan has errors (see above); fix the "
+                                              "--target/--exclude selectors and plan again")
+    drift = run("drift", QUICKSTART, "--store", store_file, "--exclude", "sku=*")
+    assert drift.stderr.splitlines()[-1] == ("Error: the plan has errors (see above); fix the "
+                                             "--target/--exclude selectors")
     assert "matched none of the 5 levels the manifests manage" in result.stdout
     assert result.stdout.splitlines()[-2] == (
         "Nothing to change where the manifests could be planned, but 1 error: the plan cannot "
@@ -193,7 +215,8 @@ def test_a_selection_that_matches_nothing_says_so_and_exits_1(store_file):
         "(1 level)" in partial.stdout
 
 
-def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file):
+@pytest.mark.parametrize("read", ["paged", "bulk"])
+def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file, read):
     state = json.loads(store_file.read_text())
     state["locations"][1]["name"] = "Store K\u00f6ln"
     state["items"][4]["sku"] = "CAP-K\u00d6LN"
@@ -202,9 +225,41 @@ def test_a_name_typed_in_nfd_plans_against_the_nfc_store(tmp_path, store_file):
     manifest.write_text(
         "apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n  Store Ko\u0308ln:\n"
         "    CAP-KO\u0308LN: {active: true, available: 5}\n", encoding="utf-8")
-    result = run("plan", manifest, "--store", store_file)
+    result = run("plan", manifest, "--store", store_file, "--read", read)
     assert result.exit_code == 0, result.output
     assert "~ CAP-KÖLN  available 3 -> 5 (+2)" in result.stdout
+
+
+@pytest.mark.parametrize("read", ["paged", "bulk"])
+def test_a_sku_two_items_share_is_refused_and_their_levels_stay_two_rows(tmp_path, store_file,
+                                                                           read):
+    state = json.loads(store_file.read_text())
+    state["items"].append({"id": "gid://shopify/InventoryItem/9", "sku": "TSHIRT-RED-M"})
+    state["levels"].append({"id": 99, "item": "gid://shopify/InventoryItem/9",
+                            "location": "gid://shopify/Location/1", "active": True,
+                            "quantities": {"available": 5}})
+    store_file.write_text(json.dumps(state))
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
+                        "  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 52}\n")
+    result = run("plan", manifest, "--store", store_file, "--read", read)
+    assert result.exit_code == 1
+    assert (f"{manifest}:5:5: Warehouse East / TSHIRT-RED-M: SKU 'TSHIRT-RED-M' is shared by 2 "
+            "inventory items (gid://shopify/InventoryItem/1, gid://shopify/InventoryItem/9): "
+            "name each of them by its id instead of the SKU, as gid://shopify/InventoryItem/N"
+            ) in result.stdout
+    manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
+                        "  Warehouse East:\n"
+                        "    gid://shopify/InventoryItem/1: {active: true, available: 52}\n"
+                        "    gid://shopify/InventoryItem/9: {active: true, available: 6}\n")
+    result = run("plan", manifest, "--store", store_file, "--read", read, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "Warehouse East (2 changes)" in result.stdout
+    assert "| ~ | gid://shopify/InventoryItem/1 | available 40 → 52 (+12) |" in result.stdout
+    assert "| ~ | gid://shopify/InventoryItem/9 | available 5 → 6 (+1) |" in result.stdout
+    drift = run("drift", manifest, "--store", store_file, "--read", read)
+    assert "  gid://shopify/InventoryItem/1  available: live 40, desired 52 (+12)" in drift.stdout
+    assert "  gid://shopify/InventoryItem/9  available: live 5, desired 6 (+1)" in drift.stdout
 
 
 def _drift_manifests(tmp_path, broken: str):
@@ -284,5 +339,5 @@ def test_progress_says_1_level_not_1_levels(tmp_path, store_file):
     manifest.write_text("apiVersion: syncer/v1\nkind: InventoryLevels\nlocations:\n"
                         "  Warehouse East:\n    TSHIRT-RED-M: {active: true, available: 40}\n")
     result = run("plan", manifest, "--store", store_file)
-    assert "Reading levels: 1 / 1\n" in result.stderr, result.stderr
+    assert "Reading levels: 1 found, 1 / 1 looked up\n" in result.stderr, result.stderr
     assert "1 levels" not in result.stderr

@@ -24,6 +24,7 @@ AWKWARD_SKUS = [
     "*star", "&anchor", "!tag", "%pc", "@at", "`tick", "?q", "|pipe", ">fold", "quo\"te",
     "it's", "back\\slash", "tab\tsku", "ünïcode ✓", "東京-1", " lead", "trail ", "a  b",
     "multi\nline", "gid://shopify/InventoryItem/999", "<<", "=", "true", "DUP", "DUP", None,
+    "CAF\u00c9", "CAFE\u0301",
 ]
 LOCATION_NAMES = ["Warehouse East", "yes", "0123", "a: b", "Twin", "Twin", "東京", "#1 shop",
                   "Outlet \"Leeds\""] + [f"Store {n:02d}" for n in range(1, 8)]
@@ -98,14 +99,20 @@ def test_import_writes_hand_written_style(tmp_path):
         assert any(line.startswith(f"    {key}: {{active: ") for line in body), key
     assert "    TSHIRT-RED-M: {active: false}" in body
     # SKU-less items, a SKU two items share and a SKU that looks like an ID: by item ID
+    # (also two SKUs that differ only in how the accent is encoded: the same SKU in NFC)
     by_id = [n for n, sku in enumerate(AWKWARD_SKUS, 1)
-             if sku in (None, "DUP", "gid://shopify/InventoryItem/999")]
-    assert len(by_id) == 4
+             if sku in (None, "DUP", "gid://shopify/InventoryItem/999", "CAFÉ", "CAFE\u0301")]
+    assert len(by_id) == 6
     everything = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
     for number in by_id:
         assert f"\n    gid://shopify/InventoryItem/{number}: {{active: " in everything, number
     assert "\n    DUP:" not in everything
-    assert "InventoryItem/999" not in everything
+    # the SKU of an item named by its id is in a comment on its line
+    dup = AWKWARD_SKUS.index("DUP") + 1
+    assert re.search(rf"\n    gid://shopify/InventoryItem/{dup}: {{active: [^}}]*}}  "
+                     r"# SKU DUP, shared by 2 items\n", everything)
+    assert "}  # SKU gid://shopify/InventoryItem/999\n" in everything
+    assert "\n    gid://shopify/InventoryItem/999:" not in everything
 
 
 @pytest.mark.parametrize(("key", "written"), [

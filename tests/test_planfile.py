@@ -94,6 +94,17 @@ def test_altered_documents_are_refused(edit, message):
         load_plan_document(_edited(edit))
 
 
+@pytest.mark.parametrize("edit", [lambda d: d["changes"][2].update(after=99),
+                                  lambda d: d["changes"].append({"kind": "teleport"}),
+                                  lambda d: d["changes"][0].pop("level", None) or
+                                  d["changes"][0].pop("location")])
+def test_a_malformed_document_is_described_in_plain_words(edit):
+    with pytest.raises(PlanFileError) as caught:
+        load_plan_document(_edited(edit))
+    message = str(caught.value)
+    assert "Error(" not in message and "\\" not in message, message
+
+
 def test_not_an_object():
     with pytest.raises(PlanFileError):
         load_plan_document([])

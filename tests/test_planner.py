@@ -11,6 +11,7 @@ from syncer.model import DesiredLevel, DesiredState, SafetyLimits, Source, froze
 from syncer.plan.changes import Activate, Adjust, ChangeKind, Deactivate
 from syncer.plan.encoding import document_json
 from syncer.plan.planner import Selection, parse_selection, plan
+from syncer.plan.render import render_markdown, render_text
 from syncer.plan.steps import build_steps
 from tests.helpers import (
     CASE_NAMES,
@@ -244,6 +245,51 @@ def test_names_compare_in_nfc_so_a_visually_identical_name_matches():
     assert not selected.errors and selected.changes
 
 
+def test_a_sku_two_items_share_is_ambiguous_also_when_its_forms_differ_in_nfc():
+    live = live_from_data({"locations": {"1": "Store"},
+                           "items": {"1": "CAF\u00c9", "2": "CAFE\u0301", "3": "MUG"},
+                           "levels": {"Store": {n: {"available": 1} for n in "123"}}})
+    p = plan(_desired("Store", "CAF\u00c9"), live)
+    assert [(e.code, str(e.source)) for e in p.errors] == [("ambiguous_sku", "m.yaml:5:5")]
+    assert p.errors[0].message == (
+        "SKU 'CAF\u00c9' is shared by 2 inventory items (gid://shopify/InventoryItem/1, "
+        "gid://shopify/InventoryItem/2): name each of them by its id instead of the SKU, as "
+        "gid://shopify/InventoryItem/N")
+
+
+def test_two_items_sharing_a_sku_stay_two_rows_labelled_by_id():
+    live = live_from_data({"locations": {"1": "Store"},
+                           "items": {"1": "MUG", "2": "MUG", "3": "CAP"},
+                           "levels": {"Store": {n: {"available": 1} for n in "123"}}})
+    levels = tuple(DesiredLevel("Store", ref, True, frozen_map({"available": n}),
+                                Source("m.yaml", n, 5))
+                   for n, ref in ((5, "gid://shopify/InventoryItem/1"),
+                                  (6, "gid://shopify/InventoryItem/2"), (7, "CAP")))
+    p = plan(DesiredState(levels), live)
+    assert not p.errors
+    assert [(c.level.sku, c.level.item_sku) for c in p.changes] == [
+        ("CAP", "CAP"), ("gid://shopify/InventoryItem/1", None),
+        ("gid://shopify/InventoryItem/2", None)]
+    text = render_text(p)
+    assert "gid://shopify/InventoryItem/1  available 1 -> 5 (+4)" in text
+    assert "gid://shopify/InventoryItem/2  available 1 -> 6 (+5)" in text
+    assert "Store (3 changes)" in render_markdown(p)
+    # a selector still sees the SKU, and unmanaged levels of such items are two rows too
+    assert len(plan(DesiredState(levels), live, targets=["sku=MUG"]).changes) == 2
+    pruned = plan(DesiredState(levels[2:]), live, prune=True)
+    assert sorted(c.level.sku for c in pruned.changes if isinstance(c, Deactivate)) == [
+        "gid://shopify/InventoryItem/1", "gid://shopify/InventoryItem/2"]
+
+
+def test_names_in_messages_are_quoted_as_written_not_as_python_reprs():
+    live = _store("Main Warehouse")
+    p = plan(_desired("Main Warehouse", 'o\'brien "cap"'), live)
+    assert p.errors[0].message == "unknown SKU 'o'brien \"cap\"': no inventory item carries it"
+    p = plan(_desired('Depot "North"\n'), live)
+    assert p.errors[0].message == ("unknown location 'Depot \"North\"\\n': no location has this "
+                                   "name")
+
+
 def test_unknown_location_and_sku_suggest_close_names():
     live = _store("Main Warehouse", "Retail Soho")
     p = plan(_desired("main warehouse"), live)
@@ -295,4 +341,4 @@ def test_safety_findings_show_thousands_separators():
                          Source("m.yaml", 3, 5))
     p = plan(DesiredState((level,), safety=SafetyLimits(max_units_removed=1000)), live)
     assert [f.message for f in p.findings] == [
-        "removes 1,500 units, over the limit of 1,000; pass --force to apply anyway"]
+        "removes 1,500 units, over the limit of 1,000"]

@@ -6,7 +6,8 @@ import pytest
 from syncer.emulator import Emulator, VirtualClock
 from syncer.errors import RemoteError, Source, StoreError
 from syncer.model import QUANTITY_NAMES, DesiredLevel, DesiredState, Policy
-from syncer.shopify import documents
+from syncer.progress import Tick
+from syncer.shopify import documents, paging
 from syncer.shopify.http_transport import HttpTransport
 from syncer.shopify.reader import ReadLimits, read_live
 from syncer.shopify.transport import LocalTransport
@@ -259,7 +260,7 @@ def test_default_page_sizes_on_a_bigger_store(connect):
     assert names.count("SyncerLocationLevels") == 2  # 300 levels, 250 a page
     assert len(live.levels) == 300
     assert lines[-1] == (
-        f"Reading 1 location, 300 levels (incl. 75 inactive) ... done "
+        f"Reading 1 location, 300 levels found (incl. 75 inactive) ... done "
         f"({transport.calls} calls, {transport.cost_points:,.0f} cost points)"
     )
     assert transport.calls == 1 + 3 + 2
@@ -282,7 +283,7 @@ def test_summary_reports_calls_and_cost(connect):
     lines = []
     read_live(transport, desired(("Warehouse East", "MUG-OLD")), progress=lines.append)
     assert lines[0] == "Reading 1 location ..."
-    assert lines[-1].startswith("Reading 1 location, 1 level (incl. 1 inactive) ... done (")
+    assert lines[-1].startswith("Reading 1 location, 1 level found (incl. 1 inactive) ... done (")
     assert f"({transport.calls} calls, {transport.cost_points:,.0f} cost points)" in lines[-1]
 
 
@@ -346,3 +347,38 @@ def test_other_remote_errors_propagate():
 
     with pytest.raises(RemoteError, match="NEW_CODE: nope"):
         read_live(LocalTransport(broken), desired(("Loc 1", "SKU-001")))
+
+
+def test_progress_counts_what_the_summary_counts():
+    """The ticks and the summary both count the levels found (a point read of an item with no
+    level at the location looks it up and finds none), and say so."""
+    state = make_state({1: "East"}, {1: "A", 2: "B", 3: "C"},
+                       [(1, 1, True, {}), (2, 1, False, {})])
+    clock = VirtualClock()
+    emulator = Emulator.from_state(state, clock=clock)
+    transport = LocalTransport(emulator.handle, sleep=clock.sleep, clock=clock.now)
+    lines = []
+    read_live(transport, desired(("East", "A"), ("East", "B"), ("East", "C")),
+              progress=lines.append)
+    assert [str(line) for line in lines if isinstance(line, Tick)] == [
+        "Reading levels: 2 found, 3 / 3 looked up"]
+    assert lines[-1].startswith("Reading 1 location, 2 levels found (incl. 1 inactive) ... done")
+
+
+def test_elapsed_time_counts_rate_limit_waits_once(monkeypatch):
+    """A wait takes time on the transport's clock; the elapsed time shown counts it once (it
+    was the clock's reading plus the waits: double when the waits were real sleeps)."""
+    state = big_shop(levels=60, locations=1)
+    state["throttle"] = {"maximumAvailable": 300, "restoreRate": 2}
+    clock = VirtualClock()
+    emulator = Emulator.from_state(state, clock=clock)
+    transport = LocalTransport(emulator.handle, sleep=clock.sleep, clock=clock.now)
+    monkeypatch.setattr(paging.time, "monotonic", clock.now)  # as real sleeps would move it
+    lines = []
+    pairs = [("Loc 1", f"SKU-{n:03d}") for n in range(1, 61)]
+    read_live(transport, desired(*pairs), prune=True, progress=lines.append,
+              limits=ReadLimits(levels_page=20, skus_per_query=10))
+    ticks = [line for line in lines if isinstance(line, Tick)]
+    assert transport.waited >= 2
+    assert ticks[-1].endswith(f", {clock.now():.0f} s ({transport.waited:.0f} s waiting on the "
+                              "rate limit) (Loc 1)")

@@ -74,6 +74,8 @@ def test_bulk_reads_the_same_live_state_as_paged_reads_for_fewer_points(prune):
     assert len(expected.changes) > 50 and expected.errors  # SKU-NOPE, duplicated SKUs
     assert transport.cost_points < paged_transport.cost_points / 5
     assert "Reading items and levels with a bulk query ..." in lines
+    assert [line for line in lines if line.startswith("Bulk operation COMPLETED")] == [
+        line for line in lines if line.startswith("Bulk operation COMPLETED: ")]  # said once
     assert any(line.startswith("Bulk operation COMPLETED: ") for line in lines)
 
 

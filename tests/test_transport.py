@@ -288,6 +288,9 @@ def test_parse_store_kinds(tmp_path):
         ("http://127.0.0.1:80/admin", "must be just scheme, host and port"),
         ("us-flagship", "us-flagship.myshopify.com"),
         ("stores/missing.json", "neither an existing state file"),
+        ("/dev/zero", "'/dev/zero' is not a regular file"),
+        ("http://127.0.0.1:99999", "port 99999 is not a TCP port"),
+        ("http://localhost:0", "port 0 is not a TCP port"),
     ],
 )
 def test_parse_store_refusals(value, message):

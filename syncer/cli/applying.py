@@ -6,6 +6,7 @@ import dataclasses
 import sys
 
 import click
+from click.core import ParameterSource
 
 from syncer import engine, fleet
 from syncer.apply.applier import ApplyOptions
@@ -28,11 +29,12 @@ def _duration(_ctx, _param, value):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--store", envvar=STORE_ENV, metavar="STORE",
               help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
-              f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store a saved plan "
-              "was made for.")
+              f"(token from ${TOKEN_ENV}). Default: the store a saved plan was made for; with "
+              f"manifests, ${STORE_ENV}, else syncer.yaml's store.")
 @click.option("--api-version", metavar="YYYY-MM",
-              help="Shopify Admin API version (2026-04, 2026-07 or 2026-10). Default: "
-              f"$SYNCER_API_VERSION, syncer.yaml, else {DEFAULT_API_VERSION}.")
+              help="Shopify Admin API version (2026-04, 2026-07 or 2026-10). Default: the "
+              "version a saved plan was made with; with manifests, $SYNCER_API_VERSION, "
+              f"syncer.yaml, else {DEFAULT_API_VERSION}.")
 @click.option("--auto-approve", is_flag=True,
               help="Apply manifests without asking for confirmation (needed off a terminal).")
 @click.option("--force", is_flag=True, help="Apply a plan marked unsafe.")
@@ -77,11 +79,17 @@ def apply_command(paths, store, api_version, auto_approve, force, rebase, reason
         syncer apply plan.json
         syncer apply stores/us --store store.json --auto-approve
     """
+    saved = engine.is_plan_file(paths)
+    if saved and click.get_current_context().get_parameter_source("store") is not \
+            ParameterSource.COMMANDLINE:
+        store = None  # a saved plan names its store: $SYNCER_STORE is a default, not a choice
     flags = dict(store=store, api_version=api_version, reason=reason, reference=reference,
                  read=read)
-    saved = engine.is_plan_file(paths)
-    if saved:  # a saved plan carries its reason and reference: only flags are checked against it
+    if saved:
+        # A saved plan carries its store, API version, reason and reference: only flags are
+        # checked against them (the environment's and syncer.yaml's defaults do not apply).
         settings = fleet.settings_for_files(engine.show(paths[0])[1].manifest_files, flags)
+        settings = dataclasses.replace(settings, api_version=api_version)
         options = ApplyOptions(reason=reason, reference=reference, rebase=rebase, force=force)
     else:
         settings = gitops.one_store(paths, **flags)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
+import signal
 import socket
+import tempfile
 
 import click
+
+from syncer.errors import quoted
 
 
 def _latency_ms(_ctx, _param, value):
@@ -19,7 +25,8 @@ def _latency_ms(_ctx, _param, value):
         numbers = []
     if not numbers or any(n < 0 for n in numbers) or numbers[0] > numbers[-1]:
         raise click.BadParameter(
-            f"{value!r} is not a delay: give milliseconds such as 50, or a range such as 10-200"
+            f"{quoted(value)} is not a delay: give milliseconds such as 50, or a range such as "
+            "10-200"
         )
     return numbers[0] if len(numbers) == 1 else numbers
 
@@ -59,7 +66,11 @@ _RATE = click.FloatRange(0, 1)
               help="Chance (0-1) that a bulk query operation ends FAILED part-way.")
 @click.option("--bulk-drop", type=_RATE, metavar="RATE",
               help="Chance (0-1) that a bulk result download is cut off half-way.")
-def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, **faults):
+@click.option("--ready-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Once listening, write the store URL (http://HOST:PORT) into FILE, for "
+                   "scripts to wait on; removed when the emulator stops.")
+def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, ready_file,
+             **faults):
     """Serve the local Shopify Admin GraphQL emulator (API 2026-04, 2026-07, 2026-10) until Ctrl-C.
 
     Fault flags override the state file's "faults" section (see syncer/emulator/README.md).
@@ -73,6 +84,7 @@ def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, **f
             --http-error 0.05 --throttle 0.1 --latency-ms 10-200
         syncer emulator --state store.json --sales-rate 0.3 --sales-max-units 2
         syncer emulator --state store.json --key-replay reevaluate
+        syncer emulator --state store.json --ready-file /tmp/emulator.url &
     """
     from syncer.emulator.bulk import BulkSettings
     from syncer.emulator.statelock import StateLock, StateLocked
@@ -87,12 +99,12 @@ def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, **f
     except OSError as exc:
         raise click.ClickException(f"cannot lock {state}: {exc.strerror or exc}") from None
     try:
-        _serve(state, lock, host, port, key_replay, faults, bulk)
+        _serve(state, lock, host, port, key_replay, faults, bulk, ready_file)
     finally:
         lock.release()
 
 
-def _serve(state, lock, host, port, key_replay, faults, bulk) -> None:
+def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file) -> None:
     """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
     from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
 
@@ -119,14 +131,49 @@ def _serve(state, lock, host, port, key_replay, faults, bulk) -> None:
         raise click.ClickException(_listen_error(host, port, exc)) from None
     if emu.faults is not None and emu.faults.config.active:
         click.echo(f"Fault injection: {emu.faults.config.to_dict()}", err=True)
-    lock.note(url=server.url.split("/admin/")[0])
+    address = server.url.split("/admin/")[0]
+    lock.note(url=address)
+    # The socket listens from here on: a client connecting now waits until serve_forever runs.
     click.echo(f"Shopify emulator listening on {server.url} (Ctrl-C to stop)", err=True)
+    previous = _stop_on_sigterm()
     try:
+        if ready_file:
+            _write_ready_file(ready_file, address)
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
     finally:
         server.server_close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        if ready_file:
+            with contextlib.suppress(OSError):
+                os.unlink(ready_file)
+
+
+def _stop_on_sigterm():
+    """Make SIGTERM (``kill PID``) stop the server as Ctrl-C does, so that the ready file is
+    removed; the previous handler, or None where handlers cannot be set (not the main thread)."""
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:
+        return None
+
+
+def _write_ready_file(path: str, address: str) -> None:
+    """``address`` and a newline into ``path``, whole or not at all (a temp file renamed)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".syncer-ready-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(address + "\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write --ready-file {path}: {exc.strerror or exc}") from None
 
 
 def _listen_error(host: str, port: int, exc: OSError) -> str:

@@ -70,7 +70,7 @@ def write_back(result, adopt_unmanaged) -> None:
 def show_since_review(plan_file, report, store, api_version, manifests) -> None:
     """After a conflict: the reviewed plan beside a fresh plan of the same manifests."""
     plan, meta = engine.show(plan_file)
-    connection = engine.connect(store or meta.store, api_version=api_version)
+    connection = engine.connect(store or meta.store, api_version=api_version or meta.api_version)
     try:
         landed = [c for r in report.results for c in (*r.applied, *r.already)]
         differences = since_review(plan, list(manifests or meta.manifest_files), connection,

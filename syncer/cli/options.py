@@ -10,6 +10,7 @@ import sys
 import click
 
 from syncer import engine, fleet
+from syncer.errors import quoted
 from syncer.plan.document import DEFAULT_REASON
 from syncer.progress import ProgressPrinter
 from syncer.shopify.reader import BULK_MIN_LEVELS
@@ -41,7 +42,7 @@ def format_option(func):
 def _reference(_ctx, _param, value):
     if value is not None and (":" not in value or any(ch.isspace() for ch in value)):
         raise click.BadParameter(
-            f"{value!r} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
+            f"{quoted(value)} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
         )
     return value
 

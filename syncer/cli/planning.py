@@ -25,7 +25,7 @@ from syncer.saved_plans import store_files
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="text: a summary, or one error per line on stderr. json: a report on stdout.",
 )
 def validate(paths, fmt):

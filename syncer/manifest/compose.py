@@ -22,7 +22,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from syncer.errors import Problem, Source
+from syncer.errors import Problem, Source, quoted
 from syncer.manifest.aliases import Aliases
 from syncer.manifest.parsed import START, ParsedYaml, Path, format_path
 from syncer.manifest.scalars import PLAIN, TAG, TEXT_TAGS, TYPED_TAGS, read_plain, read_tagged
@@ -206,7 +206,7 @@ class Composer(Aliases):
             self.problem(
                 mark.line + 1,
                 mark.column + 1,
-                f"duplicate key {key!r}, first declared at {where}: YAML would keep only the "
+                f"duplicate key {quoted(key)}, first declared at {where}: YAML would keep only the "
                 "last one; remove or merge one of them",
                 top.path,
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from syncer.errors import Problem
+from syncer.errors import Problem, quoted
 from syncer.manifest.parsed import ParsedYaml
 from syncer.manifest.write import yaml_key
 from syncer.model import DISCOUNT_GID, DesiredDiscount
@@ -75,8 +75,8 @@ def combine_discounts(
             continue
         what = "discount" if discount.ref.startswith(DISCOUNT_GID) else "discount code"
         alias = "" if first.ref == discount.ref else (
-            f" (as {first.ref!r}; Shopify ignores case in codes)")
+            f" (as {quoted(first.ref)}; Shopify ignores case in codes)")
         problems.append(Problem(discount.source, (
-            f"{what} {discount.ref!r} is declared twice, first at {first.source}{alias}: "
+            f"{what} {quoted(discount.ref)} is declared twice, first at {first.source}{alias}: "
             "keep one of them")))
     return tuple(sorted(seen.values(), key=lambda d: d.ref))

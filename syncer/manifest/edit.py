@@ -31,7 +31,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from syncer.errors import ManifestError, Problem, Source
+from syncer.errors import ManifestError, Problem, Source, quoted
 from syncer.manifest.load import parse_manifest
 from syncer.manifest.write import LevelEntry, level_value, yaml_key
 from syncer.manifest.yamlmarks import LOADER
@@ -234,7 +234,7 @@ class _Editor:
             raise _cannot(self.file, f"location {location} is an alias of another location's "
                           "levels; write its levels out to let drift write them back")
         if pair is not None and pair[1].kind != "map":
-            raise _cannot(self.file, f"location {location!r} is not a mapping here")
+            raise _cannot(self.file, f"location {quoted(location)} is not a mapping here")
         return pair
 
     def _level(self, location: str, item: str) -> tuple[_Node, _Node]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from types import MappingProxyType
 
-from syncer.errors import ManifestError, Problem, Source, plural
+from syncer.errors import ManifestError, Problem, Source, plural, quoted
 from syncer.manifest.discounts import combine_discounts, read_discounts
 from syncer.manifest.files import (
     MAX_MANIFEST_BYTES,
@@ -208,7 +208,8 @@ def _combine(
             first = levels.setdefault(level.key, level)
             if first is not level:
                 message = (
-                    f"level {level.item!r} at {level.location!r} is declared twice, first at "
+                    f"level {quoted(level.item)} at {quoted(level.location)} is declared twice, "
+                    "first at "
                     f"{first.source}: keep one of them"
                 )
                 problems.append(Problem(level.source, message))

@@ -20,6 +20,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from syncer.errors import quoted
+
 TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT = TAG + "str", TAG + "int", TAG + "float"
 _BOOL, _NULL = TAG + "bool", TAG + "null"
@@ -61,7 +63,8 @@ def read_tagged(tag: str, text: str) -> tuple[object, str | None]:
         return float(read), None
     if type(read) is {_INT: int, _BOOL: bool, _NULL: type(None)}.get(tag):
         return read, None
-    return None, f"cannot read {text[:40]!r} as {tag.replace(TAG, '!!')}: write {TYPED_TAGS[tag]}"
+    return None, (f"cannot read {quoted(text[:40])} as {tag.replace(TAG, '!!')}: write "
+                  f"{TYPED_TAGS[tag]}")
 
 
 class Lookalike(str):
@@ -166,7 +169,7 @@ def _shown(value) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return f"the text {quoted(value)}"
     return f"the number {value}"
 
 

@@ -13,7 +13,7 @@ from functools import cache
 
 from jsonschema import Draft202012Validator, validators
 
-from syncer.errors import Problem
+from syncer.errors import Problem, quoted
 from syncer.manifest.parsed import ParsedYaml, Path, format_path
 from syncer.manifest.scalars import Lookalike
 from syncer.model import ADJUSTABLE, ITEM_GID
@@ -131,11 +131,12 @@ def _check_header(parsed: ParsedYaml, file: str, document: dict) -> list[Problem
     if api is None and kind is None:
         return [_problem(parsed, file, (), "value", f"apiVersion and kind are missing: {_HEADER}")]
     if kind in kinds and isinstance(api, str) and api.startswith("syncer/"):
-        message = f"apiVersion {api!r} is not supported: this syncer reads apiVersion: syncer/v1"
+        message = (f"apiVersion {quoted(api)} is not supported: this syncer reads apiVersion: "
+                   "syncer/v1")
         return [_problem(parsed, file, ("apiVersion",), "value", message)]
     at = ("apiVersion",) if api != API_VERSION and api is not None else ("kind",)
     message = (
-        f"not a syncer manifest (apiVersion {api!r}, kind {kind!r}): {_HEADER}; "
+        f"not a syncer manifest (apiVersion {quoted(api)}, kind {quoted(kind)}): {_HEADER}; "
         "keep other YAML files out of the manifest paths"
     )
     return [_problem(parsed, file, at, "value", message)]
@@ -189,7 +190,8 @@ def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, st
     if "propertyNames" in error.relative_schema_path:
         key = instance
         hint = _KEY_HINTS[path[0] if path in (("locations",), ("discounts",)) else "location"]
-        message = f"empty key: {hint[hint.index('write') :]}" if not key else f"{key!r} {hint}"
+        message = (f"empty key: {hint[hint.index('write') :]}" if not key
+                   else f"{quoted(key)} {hint}")
         return [(path + (key,), "key", at + message)]
     if kind == "required":
         missing = [name for name in error.validator_value if name not in instance]
@@ -198,11 +200,11 @@ def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, st
             hint = _REQUIRED_HINTS.get(name, f"add {name}")
             if name == "active" and path[:1] == ("discounts",):
                 hint = _DISCOUNT_ACTIVE_HINT
-            out.append((path, "key", f"{at}missing {name!r}: {hint}"))
+            out.append((path, "key", f"{at}missing {quoted(name)}: {hint}"))
         return out
     if kind == "not" and len(path) == 1:
         other = DISCOUNTS_KIND if path[0] == "discounts" else KIND
-        return [(path, "key", f"{path[0]!r} belongs in a kind: {other} manifest, not in this "
+        return [(path, "key", f"{quoted(path[0])} belongs in a kind: {other} manifest, not in this "
                  "one: move it to a file of its own")]
     if kind == "additionalProperties":
         known = list(schema.get("properties", {}))
@@ -239,9 +241,9 @@ def _unknown_key(key: str, known: list[str], path: Path) -> str:
     if quantities and key in _DERIVED_HINTS:
         return _DERIVED_HINTS[key]
     close = difflib.get_close_matches(key, known, n=1)
-    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    guess = f" (did you mean {quoted(close[0])}?)" if close else ""
     what = "quantity" if quantities else "key"
-    return f"unknown {what} {key!r}{guess}; valid names here: {', '.join(known)}"
+    return f"unknown {what} {quoted(key)}{guess}; valid names here: {', '.join(known)}"
 
 
 def _expected(schema: dict, path: Path) -> str:
@@ -293,7 +295,7 @@ def _describe(value) -> str:
     if isinstance(value, int | float):
         return f"the number {getattr(value, 'text', value)}"
     if isinstance(value, str):
-        return f"the text {value[:60]!r}"
+        return f"the text {quoted(value[:60])}"
     return "a list" if isinstance(value, list) else "a mapping"
 
 

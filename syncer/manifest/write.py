@@ -33,11 +33,13 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0
 
 @dataclass(frozen=True, slots=True)
 class LevelEntry:
-    """One level to write: the item key (SKU or item gid), whether active, managed quantities."""
+    """One level to write: the item key (SKU or item gid), whether active, managed quantities,
+    and a comment for the end of its line (one line, no ``#``; empty for none)."""
 
     item: str
     active: bool
     quantities: Mapping[str, int]
+    comment: str = ""
 
 
 def yaml_key(text: str) -> str:
@@ -99,7 +101,8 @@ def render_manifest(location: str, entries: Iterable[LevelEntry], schema: str,
         lines.append(f"  {yaml_key(location)}: {{}}")
     else:
         lines.append(f"  {yaml_key(location)}:")
-        lines += [f"    {yaml_key(e.item)}: {level_value(e)}" for e in entries]
+        lines += [f"    {yaml_key(e.item)}: {level_value(e)}" + (f"  # {e.comment}" if e.comment
+                                                                 else "") for e in entries]
     return "\n".join(lines) + "\n"
 
 

@@ -44,8 +44,8 @@ _RANK = {ChangeKind.ACTIVATE: 0, ChangeKind.ADJUST: 1, ChangeKind.DEACTIVATE: 2}
 class LevelRef:
     """A level by display names (``location``, ``sku``) and ids; ``level_id`` if it exists live.
 
-    ``sku`` is the item's gid when the item has no SKU (shown by its ID); in JSON that item's
-    ``sku`` is null.
+    ``sku`` is the item's gid when the item has no SKU or shares its SKU with another item
+    (shown by its ID, as a manifest must name it); in JSON that item's ``sku`` is null.
     """
 
     location: str
@@ -279,6 +279,12 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes or self.discounts)
+
+    @property
+    def without_levels(self) -> bool:
+        """True when the manifests manage no inventory level (discount codes only): the plan
+        then says nothing about levels (no rows of zeros)."""
+        return not self.changes and not self.managed_levels
 
     @property
     def partial(self) -> bool:

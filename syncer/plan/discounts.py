@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from syncer.errors import Source
+from syncer.errors import Source, quoted
 from syncer.model import DISCOUNT_GID, DesiredDiscount, LiveDiscount
 from syncer.plan.notices import Finding, PlanProblem, PlanWarning
 
@@ -103,7 +103,7 @@ def plan_discounts(
         first = seen.setdefault(lv.id, d)
         if first is not d:  # one by code, one by id: the same discount
             errors.append(PlanProblem("duplicate_discount", (
-                f"{d.ref!r} is the discount {first.ref!r} names at {first.source} "
+                f"{quoted(d.ref)} is the discount {quoted(first.ref)} names at {first.source} "
                 f"({lv.id}): keep one of them"), source=d.source))
             continue
         change = DiscountChange(d.ref, d.active, lv.id, lv.title, lv.status, lv.starts_at,
@@ -122,8 +122,7 @@ def plan_discounts(
             changes.append(change)
             findings.append(_note(Finding, "discount_schedule_lost", d.source, (
                 f"deactivating discount {change.name}, scheduled {before}, moves its start and "
-                "end to now: the schedule is lost (activating it later will not restore it); "
-                "pass --force to apply anyway")))
+                "end to now: the schedule is lost (activating it later will not restore it)")))
         elif not d.active and lv.status == ACTIVE:
             changes.append(change)
     changes.sort(key=lambda c: (c.ref.casefold(), c.ref))
@@ -135,7 +134,7 @@ def _unknown(d: DesiredDiscount) -> PlanProblem:
         return PlanProblem("unknown_discount", f"code discount {d.ref} does not exist in the store",
                            source=d.source)
     return PlanProblem("unknown_discount",
-                       f"unknown discount code {d.ref!r}: no code discount has this code",
+                       f"unknown discount code {quoted(d.ref)}: no code discount has this code",
                        source=d.source)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID, uuid5
 
-from syncer.errors import PlanFileError, plural
+from syncer.errors import PlanFileError, plural, quoted
 from syncer.model import SafetyLimits
 from syncer.plan.changes import Plan, change_from_dict
 from syncer.plan.discounts import DiscountChange
@@ -94,7 +94,7 @@ def plan_document(
     try:
         UUID(plan_id)
     except (ValueError, TypeError, AttributeError):
-        raise PlanFileError(f"plan_id {plan_id!r} is not a UUID") from None
+        raise PlanFileError(f"plan_id {quoted(plan_id)} is not a UUID") from None
     data = plan.to_dict()
     index = {id(c): i for i, c in enumerate(plan.changes)}
     steps = [
@@ -190,7 +190,8 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
             shop=document.get("shop"),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise PlanFileError(f"the plan file is malformed ({exc!r}); make the plan again") from None
+        raise PlanFileError(f"the plan file is malformed ({_what_is_wrong(exc)}); make the plan "
+                            "again") from None
     if plan.fingerprint != document["fingerprint"]:
         raise PlanFileError(
             f"the plan's changes do not match its fingerprint {document['fingerprint'][:12]} "
@@ -202,6 +203,13 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
     if _digest(document) != document["document_digest"]:
         raise PlanFileError("the plan file was edited after it was saved; make the plan again")
     return plan, meta
+
+
+def _what_is_wrong(exc: Exception) -> str:
+    """A plain sentence for what a malformed plan document lacks, never the exception's repr."""
+    if isinstance(exc, KeyError):
+        return f"it has no field {quoted(exc.args[0] if exc.args else '?')}"
+    return str(exc) or "a field has the wrong type"
 
 
 def read_plan_file(path: str | os.PathLike) -> tuple[Plan, PlanMeta]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 
-from syncer.model import ITEM_GID, Item, LiveState, nfc
+from syncer.errors import quoted
+from syncer.model import ITEM_GID, Item, LiveState, items_by_nfc_sku, nfc
 
 #: Most unknown names per plan that get a fuzzy did-you-mean (each compares with every name).
 _FUZZY_SUGGESTIONS = 20
@@ -33,7 +34,7 @@ class Suggester:
             self.fuzzy_left -= 1
             close = difflib.get_close_matches(key, list(self.folded), n=1, cutoff=0.75)
             name = self.folded[close[0]] if close else None
-        return f" (did you mean {name!r}?)" if name is not None else ""
+        return f" (did you mean {quoted(name)}?)" if name is not None else ""
 
 
 def suggestion(ref: str, names: Iterable[str]) -> str:
@@ -56,27 +57,41 @@ def by_name(values: Iterable, name: Callable) -> tuple[dict, dict]:
 
 
 class ItemIndex:
-    """Items by gid or SKU (exact, else in NFC), and did-you-mean for unknown SKUs."""
+    """Items by gid or SKU (compared in NFC), the label a level of each is shown by, and
+    did-you-mean for unknown SKUs."""
 
     def __init__(self, live: LiveState):
         self.live = live
         self._nfc: dict[str, list[str]] | None = None
+        self._labels: dict[str, str] = {}
         self._suggest: Suggester | None = None
 
+    def _by_nfc(self) -> dict[str, list[str]]:
+        if self._nfc is None:
+            self._nfc = items_by_nfc_sku(self.live.items_by_sku)
+        return self._nfc
+
     def resolve(self, ref: str) -> Item | tuple[str, ...]:
-        """The item ``ref`` names, or the ids it matches when not exactly one."""
+        """The item ``ref`` names, or the ids it matches when not exactly one.
+
+        A SKU matches every item whose SKU is the same in NFC: two items whose SKUs differ only
+        in how an accent is encoded are as ambiguous as two items with the very same SKU.
+        """
         live = self.live
         if ref.startswith(ITEM_GID):
             item = live.items.get(ref)
             return item if item is not None else ()
-        ids = live.items_by_sku.get(ref)
-        if ids is None:
-            if self._nfc is None:
-                self._nfc = {}
-                for sku, matches in live.items_by_sku.items():
-                    self._nfc.setdefault(nfc(sku), []).extend(matches)
-            ids = tuple(sorted(self._nfc.get(nfc(ref), ())))
+        ids = tuple(sorted(self._by_nfc().get(nfc(ref), ())))
         return live.items[ids[0]] if len(ids) == 1 else ids
+
+    def label(self, item: Item) -> str:
+        """What a level of ``item`` is shown by: its SKU, or its gid when it has no SKU or shares
+        it with another item (Shopify allows that), so that two items never share a row."""
+        label = self._labels.get(item.id)
+        if label is None:
+            shared = not item.sku or len(self._by_nfc().get(nfc(item.sku), ())) > 1
+            label = self._labels[item.id] = item.id if shared else item.sku
+        return label
 
     def suggest(self, ref: str) -> str:
         if self._suggest is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from syncer.errors import Source
+from syncer.errors import Source, quoted
 from syncer.model import (
     ADJUSTABLE,
     ITEM_GID,
@@ -63,13 +63,14 @@ def _resolve_locations(
         elif not found:
             hint = suggestion(ref, exact)
             errors.append(PlanProblem("unknown_location",
-                                      f"unknown location {ref!r}: no location has this name"
+                                      f"unknown location {quoted(ref)}: no location has this name"
                                       + hint, source=source))
         else:
             ids = ", ".join(sorted(loc.id for loc in found))
             errors.append(PlanProblem(
                 "ambiguous_location",
-                f"location name {ref!r} matches {len(found)} locations ({ids}); name it by gid",
+                f"location name {quoted(ref)} matches {len(found)} locations ({ids}); name it by "
+                "gid",
                 source=source))
     return resolved
 
@@ -78,11 +79,13 @@ def _item_problem(d: DesiredLevel, found: tuple[str, ...], items: ItemIndex) -> 
     if d.item.startswith(ITEM_GID):
         msg, code = f"inventory item {d.item} does not exist in the store", "unknown_item"
     elif not found:
-        msg = f"unknown SKU {d.item!r}: no inventory item carries it{items.suggest(d.item)}"
+        msg = f"unknown SKU {quoted(d.item)}: no inventory item carries it{items.suggest(d.item)}"
         code = "unknown_sku"
     else:
-        msg = (f"SKU {d.item!r} matches {len(found)} inventory items ({', '.join(found)}); "
-               "name the item by gid")
+        msg = (f"SKU {quoted(d.item)} is shared by {len(found)} inventory items "
+               f"({', '.join(found)}): "
+               "name each of them by its id instead of the SKU, as "
+               "gid://shopify/InventoryItem/N")
         code = "ambiguous_sku"
     return PlanProblem(code, msg, d.location, d.item, d.source)
 
@@ -160,14 +163,14 @@ def plan(
         if key in seen:
             errors.append(PlanProblem(
                 "duplicate_level",
-                f"this level is also declared at {seen[key].source} (as {seen[key].item!r})",
-                loc.name, item.sku or item.id, d.source))
+                f"this level is also declared at {seen[key].source} (as {quoted(seen[key].item)})",
+                loc.name, by_ref.label(item), d.source))
             continue
         seen[key] = d
-        sku = item.sku or item.id
+        sku = by_ref.label(item)
         if selective:
-            considered.append((loc, sku, item.id))
-            if not selection.covers(loc, sku, item.id):
+            considered.append((loc, item.sku or item.id, item.id))
+            if not selection.covers(loc, item.sku or item.id, item.id):
                 continue
             selected += 1
         lv = live_levels.get(key)
@@ -194,7 +197,7 @@ def plan(
         for name, want in d.quantities.items():
             if name not in _SETTABLE:
                 errors.append(PlanProblem(
-                    "not_adjustable", f"quantity {name!r} cannot be set; settable: "
+                    "not_adjustable", f"quantity {quoted(name)} cannot be set; settable: "
                     f"{', '.join(ADJUSTABLE)}", loc.name, sku, d.source))
                 continue
             have = base.get(name, 0)
@@ -212,10 +215,11 @@ def plan(
             if loc is None or not lv.active or key in seen:
                 continue
             item = live.items.get(lv.item_id)
-            sku = (item.sku if item is not None else None) or lv.item_id
+            sku = by_ref.label(item) if item is not None else lv.item_id
             if selective:
-                considered.append((loc, sku, lv.item_id))
-                if not selection.covers(loc, sku, lv.item_id):
+                name = (item.sku if item is not None else None) or lv.item_id
+                considered.append((loc, name, lv.item_id))
+                if not selection.covers(loc, name, lv.item_id):
                     continue
                 selected += 1
             pruned += 1

@@ -94,7 +94,9 @@ def summary_line(plan: Plan) -> str:
     """``Plan: 2 to activate, 14 to adjust (+120/-35 units), 1 to deactivate.`` and safety."""
     s = plan.summary
     partial = plan.partial
-    if plan.has_changes:
+    if plan.without_levels and plan.discounts:
+        line = "Plan:" + discounts.summary_text(plan.discounts)
+    elif plan.has_changes:
         line = (f"{'Partial plan' if partial else 'Plan'}: {s.to_activate:,} to activate, "
                 f"{s.to_adjust:,} to adjust (+{s.units_added:,}/-{s.units_removed:,} units), "
                 f"{s.to_deactivate:,} to deactivate.") + discounts.summary_text(plan.discounts)
@@ -105,7 +107,8 @@ def summary_line(plan: Plan) -> str:
     else:
         line = "No changes. The store matches the manifests."
     if plan.findings:
-        line += f" Unsafe: {plural(len(plan.findings), 'finding')} (see above)."
+        line += (f" Unsafe: {plural(len(plan.findings), 'finding')} (see above): apply needs "
+                 "--force.")
     if plan.errors:
         line += f" {plural(len(plan.errors), 'error')}: the plan cannot be applied."
     return line
@@ -158,13 +161,14 @@ def render_json(plan: Plan) -> str:
 def render_markdown(plan: Plan) -> str:
     """The plan for a pull-request comment: summary table, notes, details collapsed per location."""
     s = plan.summary
-    head = [
-        "### syncer plan", "",
-        "| Change | Levels | Units |", "|---|---:|---:|",
-        f"| + activate | {s.to_activate:,} | |",
-        f"| ~ adjust | {s.to_adjust:,} | +{s.units_added:,} / -{s.units_removed:,} |",
-        f"| - deactivate | {s.to_deactivate:,} | |", "",
-    ]
+    head = ["### syncer plan", ""]
+    if not plan.without_levels:
+        head += [
+            "| Change | Levels | Units |", "|---|---:|---:|",
+            f"| + activate | {s.to_activate:,} | |",
+            f"| ~ adjust | {s.to_adjust:,} | +{s.units_added:,} / -{s.units_removed:,} |",
+            f"| - deactivate | {s.to_deactivate:,} | |", "",
+        ]
     head += markdown_notes("Errors: the plan cannot be applied", plan.errors)
     head += markdown_notes("Unsafe: apply needs --force", plan.findings)
     head += markdown_notes("Warnings", plan.warnings)

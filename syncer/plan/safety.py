@@ -32,7 +32,7 @@ def check_safety(
             findings.append(Finding(
                 "max_changed_percent",
                 f"changes {len(changed):,} of {managed:,} managed levels ({pct:.1f}%), over the "
-                f"{limits.max_changed_percent:g}% limit; pass --force to apply anyway",
+                f"{limits.max_changed_percent:g}% limit",
             ))
     if not limits.allow_deactivate_with_stock:
         adjusted: dict[tuple[str, str], list[Adjust]] = {}
@@ -53,15 +53,13 @@ def check_safety(
             if units:
                 findings.append(Finding(
                     "deactivate_with_stock",
-                    f"holds {units} units; deactivating keeps them but hides the level, "
-                    "pass --force to apply anyway",
+                    f"holds {units} units; deactivating keeps them but hides the level",
                     c.level.location, c.level.sku,
                 ))
     removed = plan.summary.units_removed
     if limits.max_units_removed is not None and removed > limits.max_units_removed:
         findings.append(Finding(
             "max_units_removed",
-            f"removes {removed:,} units, over the limit of {limits.max_units_removed:,}; "
-            "pass --force to apply anyway",
+            f"removes {removed:,} units, over the limit of {limits.max_units_removed:,}",
         ))
     return tuple(sorted(findings, key=Notice.sort_key))

@@ -18,6 +18,7 @@ from uuid import UUID
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from syncer.errors import quoted
 from syncer.resources import load_json_schema
 
 SCHEMA = "plan.schema.json"
@@ -64,7 +65,7 @@ def schema_problem(document: Mapping) -> str | None:
         if not isinstance(change, dict):
             return f"{where} is not an object"
         if kind not in kinds:
-            return f"{where}.kind is {kind!r}, not one of {', '.join(sorted(kinds))}"
+            return f"{where}.kind is {quoted(kind)}, not one of {', '.join(sorted(kinds))}"
         error = best_match(kinds[kind].iter_errors(change))
         if error is not None:
             return _explain(error, where)

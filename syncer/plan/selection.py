@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from syncer.errors import UsageError, plural
+from syncer.errors import UsageError, plural, quoted
 from syncer.model import Location, nfc
 from syncer.plan.names import suggestion
 from syncer.plan.notices import PlanProblem, PlanWarning
 
 _FIELDS = ("location", "sku")
+#: Plan error codes that come from the selectors, not from the manifests.
+SELECTION_ERRORS = frozenset({"empty_selection"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ def parse_selector(text: str) -> tuple[str, str]:
     name = name.strip()
     if not sep or name not in _FIELDS or not value.strip():
         raise UsageError(
-            f"bad selector {text!r}: use location=NAME or sku=GLOB, e.g. --target sku='MUG-*'"
+            f"bad selector {quoted(text)}: use location=NAME or sku=GLOB, e.g. --target sku='MUG-*'"
         )
     return name, nfc(value.strip()) if name == "location" else value.strip()
 

@@ -17,8 +17,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from syncer.errors import RemoteError, StoreError
-from syncer.model import QUANTITY_NAMES
+from syncer.errors import RemoteError, StoreError, quoted
+from syncer.model import QUANTITY_NAMES, nfc
 from syncer.progress import Tick
 from syncer.shopify import decode
 
@@ -118,7 +118,9 @@ def _run(transport, progress, policy: BulkPolicy) -> str:
         state = data.get("bulkOperation") or {}
         status = state.get("status")
         objects = int(state.get("objectCount") or 0)
-        progress(Tick(f"Bulk operation {status}, {objects:,} objects, {waited:.0f} s", objects))
+        if status != "COMPLETED":  # the line below says it once
+            progress(Tick(f"Bulk operation {status}, {objects:,} objects, {waited:.0f} s",
+                          objects))
         if status == "COMPLETED" and isinstance(state.get("url"), str):
             progress(f"Bulk operation COMPLETED: {objects:,} objects in {waited:.0f} s")
             return state["url"]
@@ -159,10 +161,16 @@ def _object(line: bytes) -> dict:
     try:
         obj = json.loads(line)
     except ValueError:
-        raise RemoteError(f"malformed bulk result line: {line[:80]!r}") from None
+        raise RemoteError(f"malformed bulk result line: {_shown(line)}") from None
     if not isinstance(obj, dict):
-        raise RemoteError(f"malformed bulk result line: {line[:80]!r}")
+        raise RemoteError(f"malformed bulk result line: {_shown(line)}")
     return obj
+
+
+def _shown(line: bytes) -> str:
+    """The start of a result line for a message: its text, quoted."""
+    text = line[:80].decode("utf-8", "replace")
+    return quoted(text + ("..." if len(line) > 80 else ""))
 
 
 def local_fetch(open_result: Callable[[str], tuple[int, Iterable[bytes]] | None]) -> Fetch:
@@ -182,9 +190,11 @@ def collect(builder, objects: Iterable[dict], *, skus: set[str], ids: set[str],
             targets: set[str], read_all: bool, progress: Callable[[str], None]) -> None:
     """Add what the manifests need from the bulk objects to ``builder`` (a ``LiveBuilder``).
 
-    Items whose SKU or id the manifests name; levels at ``targets`` of those items (of every
-    item with ``read_all``): the same live state the paginated reads give.
+    Items whose SKU or id the manifests name (SKUs compare in NFC, as the paged read and the
+    planner do); levels at ``targets`` of those items (of every item with ``read_all``): the
+    same live state the paginated reads give.
     """
+    skus = {nfc(sku) for sku in skus}
     item_skus: dict[str, str | None] = {}
     kept: set[str] = set()
     count = 0
@@ -203,7 +213,7 @@ def collect(builder, objects: Iterable[dict], *, skus: set[str], ids: set[str],
         if parent is None:
             item = decode.parse_item(obj)
             item_skus[item.id] = item.sku
-            if item.id in ids or (item.sku is not None and item.sku in skus):
+            if item.id in ids or (item.sku is not None and nfc(item.sku) in skus):
                 builder.add_item(obj)
                 kept.add(item.id)
             continue

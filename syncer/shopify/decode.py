@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from syncer.errors import RemoteError
+from syncer.errors import RemoteError, quoted
 from syncer.model import Item, LiveLevel, LiveState, Location, frozen_map
 from syncer.shopify.documents import MAX_QUERY_COST
 
@@ -165,7 +165,7 @@ def require(node: object, key: str, kind: type | tuple, what: str):
     value = node.get(key)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         got = "missing" if key not in node else f"{shown(value)}"
-        raise malformed(f"{what} field {key!r} is {got} in {shown(node)}")
+        raise malformed(f"{what} field {quoted(key)} is {got} in {shown(node)}")
     return value
 
 

@@ -38,7 +38,7 @@ def scan(pager: Pager, location_id: str, items: list[str], read_all: bool) -> No
             level = pager.builder.add_level(location_id, node)
             remaining.discard(level.item_id)
         spent += documents.location_levels_cost(first)
-        pager.tick(len(page.nodes), f" ({name})")
+        pager.tick(len(page.nodes), len(page.nodes), f" ({name})")
         if page.has_next and not read_all and (
             documents.levels_by_item_cost([len(remaining)]) <= spent
         ):
@@ -79,6 +79,7 @@ def _point_read(pager: Pager, groups: Sequence[tuple[str, Sequence[str]]]) -> No
         for half in _halves(groups):
             _point_read(pager, half)
         return
+    found = 0
     for i, (location_id, items) in enumerate(groups):
         location = data.get(f"l{i}")
         if not isinstance(location, dict):
@@ -94,7 +95,8 @@ def _point_read(pager: Pager, groups: Sequence[tuple[str, Sequence[str]]]) -> No
             node = location[f"i{j}"]
             if node is not None:
                 pager.builder.add_level(location_id, node)
-    pager.tick(sum(len(items) for _, items in groups))
+                found += 1
+    pager.tick(sum(len(items) for _, items in groups), found)
 
 
 def _halves(groups: Sequence[tuple[str, Sequence[str]]]) -> list[list]:

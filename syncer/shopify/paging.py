@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from syncer.errors import RemoteError, plural
+from syncer.errors import RemoteError, plural, quoted
 from syncer.model import LiveState
 from syncer.progress import Tick
 from syncer.shopify import decode, documents
@@ -47,8 +47,12 @@ class Pager:
         self.expected = 0
         self._calls0 = getattr(transport, "calls", 0)
         self._waited0 = getattr(transport, "waited", 0.0)
-        self._started = time.monotonic()
+        # The transport's clock: real time over HTTP, which includes its waits; the emulator's
+        # simulated clock in process, which its waits move.
+        self._clock = getattr(transport, "clock", time.monotonic)
+        self._started = self._clock()
         self._levels_read = 0
+        self._levels_found = 0
         self._cost0 = getattr(transport, "cost_points", 0)
 
     def query(self, document: str, variables: dict) -> dict:
@@ -84,18 +88,25 @@ class Pager:
                 return
             if page.end_cursor == after:
                 raise decode.malformed(
-                    f"{what} returned the same endCursor {page.end_cursor!r} twice; stopped paging"
+                    f"{what} returned the same endCursor {quoted(page.end_cursor)} twice; stopped "
+                    "paging"
                 )
             after = page.end_cursor
 
-    def tick(self, read: int, where: str = "") -> None:
-        """``Reading levels: 42,000 / 100,000, 12 s`` (and the rate-limit wait, if any); a scan
-        names its location (``where``)."""
+    def tick(self, read: int, found: int, where: str = "") -> None:
+        """``Reading levels: 41,800 found, 42,000 / 100,000 looked up, 12 s`` (and the
+        rate-limit wait, if any); a scan names its location (``where``).
+
+        ``read`` levels were looked up (a point read of an item with no level there finds
+        none), ``found`` of them exist: the count ``summary`` ends with.
+        """
         self._levels_read += read
+        self._levels_found += found
         waited = getattr(self.transport, "waited", 0.0) - self._waited0
-        elapsed = time.monotonic() - self._started + waited
+        elapsed = self._clock() - self._started  # waits included: they took that time
         total = max(self.expected, self._levels_read)
-        text = f"Reading levels: {self._levels_read:,} / {total:,}"
+        text = (f"Reading levels: {self._levels_found:,} found, {self._levels_read:,} / "
+                f"{total:,} looked up")
         if elapsed >= 1:
             text += f", {elapsed:.0f} s"
         if waited >= 1:
@@ -110,7 +121,7 @@ class Pager:
         cost = getattr(self.transport, "cost_points", 0) - self._cost0
         return (
             f"Reading {plural(len(managed), 'location')}, {plural(len(levels), 'level')} "
-            f"(incl. {inactive:,} inactive) ... done ({plural(calls, 'call')}, "
+            f"found (incl. {inactive:,} inactive) ... done ({plural(calls, 'call')}, "
             f"{cost:,.0f} cost points)"
         )
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from syncer.errors import UsageError
+from syncer.errors import UsageError, quoted
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def check_api_version(version: str) -> str:
     """
     if not _VERSION.fullmatch(version or ""):
         raise UsageError(
-            f"API version {version!r} is not a Shopify release like {DEFAULT_API_VERSION} "
+            f"API version {quoted(version)} is not a Shopify release like {DEFAULT_API_VERSION} "
             "(YYYY-01, -04, -07 or -10)"
         )
     if version < MIN_API_VERSION:
@@ -101,14 +101,19 @@ def parse_store(value: str) -> StoreSpec:
     path = Path(text).expanduser()
     if path.is_file():
         return StoreSpec("file", str(path))
+    if path.is_dir():
+        raise UsageError(f"store {quoted(text)} is a directory, not a store state file")
     if path.exists():
-        raise UsageError(f"store {text!r} is a directory, not a store state file")
+        raise UsageError(f"store {quoted(text)} is not a regular file (a device, FIFO or socket), "
+                         "so it cannot be a store state file")
     if re.fullmatch(r"[a-z0-9][a-z0-9-]*", text.lower()):
         raise UsageError(
-            f"store {text!r} is not a file; for a Shopify store write {text.lower()}.myshopify.com"
+            f"store {quoted(text)} is not a file; for a Shopify store write "
+            f"{text.lower()}.myshopify.com"
         )
     raise UsageError(
-        f"store {text!r} is neither an existing state file, an http://127.0.0.1:PORT emulator, "
+        f"store {quoted(text)} is neither an existing state file, an http://127.0.0.1:PORT "
+        "emulator, "
         "nor SHOP.myshopify.com"
     )
 
@@ -118,7 +123,7 @@ def _parse_url(text: str) -> StoreSpec:
     match = re.fullmatch(r"(https?)://([^/?#]+)(?:/+admin/api/[^/]+/graphql\.json)?/*", text)
     if not match:
         raise UsageError(
-            f"store URL {text!r} must be just scheme, host and port (or the GraphQL endpoint "
+            f"store URL {quoted(text)} must be just scheme, host and port (or the GraphQL endpoint "
             "URL, .../admin/api/VERSION/graphql.json)"
         )
     scheme, netloc = match.group(1), match.group(2).lower()
@@ -126,10 +131,13 @@ def _parse_url(text: str) -> StoreSpec:
         return StoreSpec("shopify", netloc)
     host, _, port = netloc.rpartition(":") if not netloc.endswith("]") else (netloc, "", "")
     if scheme == "http" and host in _LOCAL_HOSTS and port.isdigit():
+        if not 0 < int(port) < 65536:
+            raise UsageError(f"store URL {quoted(text)}: port {int(port)} is not a TCP port "
+                             "(1-65535)")
         # One spelling per address, so a plan made via localhost applies via 127.0.0.1.
         host = "127.0.0.1" if host == "localhost" else host
         return StoreSpec("http", f"http://{host}:{int(port)}")
     raise UsageError(
-        f"store URL {text!r} is not allowed: use http://127.0.0.1:PORT (or localhost) for an "
+        f"store URL {quoted(text)} is not allowed: use http://127.0.0.1:PORT (or localhost) for an "
         "emulator, or SHOP.myshopify.com for a Shopify store"
     )

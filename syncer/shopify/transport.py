@@ -95,6 +95,8 @@ class _BaseTransport:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._retry = retry or RetryPolicy()
+        #: Seconds on the store's clock (the emulator's in process, else real monotonic time).
+        self.clock = clock
         self._bucket = Bucket(clock)
         self._headers = {"Content-Type": "application/json"}
         self._secrets: tuple[str, ...] = ()
