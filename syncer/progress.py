@@ -15,14 +15,17 @@ from typing import TextIO
 
 
 class Tick(str):
-    """A transient progress line; ``done`` of ``total`` (None when unknown)."""
+    """A transient progress line; ``done`` of ``total`` (None when unknown). ``terminal_only``:
+    drawn on a terminal, never printed as a line elsewhere (an apply's step bar)."""
 
     done: int | None
     total: int | None
+    terminal_only: bool
 
-    def __new__(cls, text: str, done: int | None = None, total: int | None = None) -> Tick:
+    def __new__(cls, text: str, done: int | None = None, total: int | None = None,
+                terminal_only: bool = False) -> Tick:
         tick = super().__new__(cls, text)
-        tick.done, tick.total = done, total
+        tick.done, tick.total, tick.terminal_only = done, total, terminal_only
         return tick
 
 
@@ -66,6 +69,8 @@ class ProgressPrinter:
             shown = f"{bar(tick.done, tick.total)} {tick}".strip()
             self.stream.write(f"\r\x1b[2K{shown}")
             self._open = True
+        elif tick.terminal_only:
+            return
         else:
             now = self.clock()
             if self._last is not None and now - self._last < self.every:

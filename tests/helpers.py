@@ -148,3 +148,38 @@ def simulated_clock(path: Path, state: dict | None = None) -> Path:
     data["clock"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
+
+
+# --- the engine's workflows, as tests call them most ------------------------------------------
+
+def engine_plan(paths, store, out=None, **selection):
+    """``syncer plan`` of one store through the engine: its ``PlanResult`` (its error raised)."""
+    from syncer import engine
+
+    outcome = engine.plan(engine.PlanRequest(
+        tuple(str(p) for p in paths), engine.StoreFlags(store=str(store)),
+        engine.Selection(**selection), None if out is None else str(out))).single
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.result
+
+
+def engine_drift(paths, store, **selection):
+    """``syncer drift`` of one store through the engine: its ``PlanResult`` (error raised)."""
+    from syncer import engine
+
+    outcome = engine.drift(engine.DriftRequest(
+        tuple(str(p) for p in paths), engine.StoreFlags(store=str(store)),
+        engine.Selection(**selection))).single
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.result
+
+
+def engine_apply(plan_file, *, force=False, rebase=False, report_path=None, store=None):
+    """``syncer apply PLAN`` through the engine: its ``ApplyReport`` (None: nothing to apply)."""
+    from syncer import engine
+
+    return engine.apply(engine.ApplyRequest(
+        (str(plan_file),), engine.StoreFlags(store=store), force=force, rebase=rebase,
+        report_path=None if report_path is None else str(report_path))).report

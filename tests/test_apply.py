@@ -14,8 +14,8 @@ from syncer import engine
 from syncer.apply.applier import Applier, ApplyOptions
 from syncer.cli import applying as cli_module
 from syncer.cli import cli
-from syncer.cli import terminal as terminal_module
 from syncer.emulator import Emulator, RealClock
+from syncer.engine.planfile import check_saved_plan
 from syncer.errors import (
     EXIT_CONFLICT,
     EXIT_PARTIAL,
@@ -525,12 +525,12 @@ def test_check_saved_plan_library(quick, tmp_path):
     _plan, meta = read_plan_file(tmp_path / "plan.json")
     store = engine.connect(str(store_file))
     created = datetime.fromisoformat(meta.created_at.replace("Z", "+00:00"))
-    engine.check_saved_plan(meta, store, now=created + timedelta(hours=23), manifests=[manifests])
+    check_saved_plan(meta, store, now=created + timedelta(hours=23), manifests=[manifests])
     with pytest.raises(ConflictError, match="older than"):
-        engine.check_saved_plan(meta, store, now=created + timedelta(hours=25))
+        check_saved_plan(meta, store, now=created + timedelta(hours=25))
     # a short limit is never shown as "0m old, older than 0m"
     with pytest.raises(ConflictError, match=r"the plan is 30s old, older than --max-plan-age 10s"):
-        engine.check_saved_plan(meta, store, now=created + timedelta(seconds=30),
+        check_saved_plan(meta, store, now=created + timedelta(seconds=30),
                                 max_age=timedelta(seconds=10))
 
 
@@ -642,20 +642,27 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_progress_bar_on_a_terminal_shows_steps_and_units(monkeypatch):
+def test_progress_bar_on_a_terminal_shows_steps_and_units(quick, tmp_path):
+    """An apply's steps are a bar on a terminal (redrawn in place), and nothing elsewhere: a CI
+    log gets the report, not a line per step."""
+    from syncer import engine
+    from syncer.progress import ProgressPrinter
+
+    manifests, store = quick
+    _save_plan(manifests, store, tmp_path / "plan.json")
     terminal = _Terminal()
-    monkeypatch.setattr(terminal_module.sys, "stderr", terminal)
-    with terminal_module.ProgressBar(4, enabled=True) as bar:
-        bar(1, 10)
-        bar(4, 55)
+    engine.apply(engine.ApplyRequest((str(tmp_path / "plan.json"),)),
+                 progress=ProgressPrinter(terminal))
     shown = terminal.getvalue()
-    assert "Applying (55 units moved)" in shown
-    assert "4/4" in shown
-    quiet = _Terminal()
-    monkeypatch.setattr(terminal_module.sys, "stderr", quiet)
-    with terminal_module.ProgressBar(4, enabled=False) as bar:  # -v logs steps instead
-        bar(4, 55)
-    assert quiet.getvalue() == ""
+    assert "Applying: 5 / 5 steps, 42 units moved" in shown
+    assert "[########################]" in shown
+    pristine = simulated_clock(tmp_path / "again.json",
+                               json.loads((QUICKSTART / "store.json").read_text()))
+    _save_plan(manifests, pristine, tmp_path / "again-plan.json")
+    plain = io.StringIO()
+    engine.apply(engine.ApplyRequest((str(tmp_path / "again-plan.json"),)),
+                 progress=ProgressPrinter(plain))
+    assert "steps" not in plain.getvalue() and "Applying plan" in plain.getvalue()
 
 
 def test_a_saved_partial_plan_says_it_is_partial_when_applied(quick, tmp_path):
@@ -672,7 +679,7 @@ def test_a_saved_partial_plan_says_it_is_partial_when_applied(quick, tmp_path):
 def test_age_text_doctest():
     import doctest
 
-    from syncer import saved_plans
+    from syncer.engine import planfile as saved_plans
 
     result = doctest.testmod(saved_plans)
     assert result.attempted and not result.failed

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import simulated_clock
+from helpers import engine_apply, engine_drift, engine_plan, simulated_clock
 from test_documents import document_errors  # tests/ is on sys.path under pytest
 
 from syncer import engine
-from syncer.apply.applier import ApplyOptions
 from syncer.cli import cli
 from syncer.emulator import Emulator
 from syncer.errors import PlanProblemError, Source, UnsafePlanError
@@ -165,31 +164,31 @@ def test_a_planted_bad_discount_document_fails_the_check(real_schema):
 def test_plan_apply_replan_and_drift(shop, tmp_path):
     folder, store = shop
     out = tmp_path / "plan.json"
-    result = engine.plan([str(folder)], store, out=out)
+    result = engine_plan([folder], store, out=out)
     assert [(c.ref, c.kind) for c in result.plan.discounts] == [
         ("SPRING10", "discount_deactivate"), ("welcome", "discount_activate")]
     assert [w.code for w in result.plan.warnings] == ["discount_end_removed"]
-    plan, _meta = engine.show(out)
+    plan, _meta = engine.show(engine.ShowRequest(str(out)))
     assert plan.discounts == result.plan.discounts  # the plan file carries them
-    report = engine.apply([str(out)], report_path=tmp_path / "report.json")
+    report = engine_apply(out, report_path=tmp_path / "report.json")
     assert [d.status for d in report.discounts] == ["applied", "applied"]
     after = state(store)
     assert after["SPRING10"]["endsAt"] is not None and after["WELCOME"]["endsAt"] is None
     assert after["WELCOME"]["startsAt"] == "2025-01-01T00:00:00Z"  # activation keeps the start
     saved = json.loads((tmp_path / "report.json").read_text())
     assert [d["status"] for d in saved["discounts"]] == ["applied", "applied"]
-    assert not engine.drift([str(folder)], store).plan.has_changes  # replan: nothing
+    assert not engine_drift([folder], store).plan.has_changes  # replan: nothing
 
     # Resume: a rerun of the same plan writes nothing and says why.
     before = state(store)
-    again = engine.apply([str(out)])
+    again = engine_apply(out)
     assert [d.status for d in again.discounts] == ["already applied", "already applied"]
     assert state(store) == before
 
     # Someone resumes SPRING10 behind syncer's back: drift sees it, exit 2 from the CLI.
     status, body = toggle_behind_our_back(store, "discountCodeActivate", NODE + "1")
     assert status == 200 and not body["data"]["discountCodeActivate"]["userErrors"]
-    drifted = engine.drift([str(folder)], store)
+    drifted = engine_drift([folder], store)
     assert [(c.ref, c.status) for c in drifted.plan.discounts] == [("SPRING10", "ACTIVE")]
     run = CliRunner().invoke(cli, ["drift", str(folder), "--store", store, "--format", "json"])
     assert run.exit_code == 2, run.output
@@ -203,12 +202,12 @@ def test_scheduled_deactivation_needs_force_and_loses_the_schedule(shop, tmp_pat
     add_discount(store, FUTURE)
     manifest(folder, "  LAUNCH: {active: false}\n")
     out = tmp_path / "plan.json"
-    result = engine.plan([str(folder)], store, out=out)
+    result = engine_plan([folder], store, out=out)
     assert [f.code for f in result.plan.findings] == ["discount_schedule_lost"]
     with pytest.raises(UnsafePlanError):
-        engine.apply([str(out)])
+        engine_apply(out)
     assert state(store)["LAUNCH"]["startsAt"] == "2049-01-01T00:00:00Z"
-    report = engine.apply([str(out)], options=ApplyOptions(force=True))
+    report = engine_apply(out, force=True)
     assert [d.status for d in report.discounts] == ["applied"]
     launch = state(store)["LAUNCH"]
     assert launch["startsAt"] == launch["endsAt"] < "2049"
@@ -218,10 +217,10 @@ def test_apply_skips_a_discount_someone_already_changed(shop, tmp_path):
     folder, store = shop
     manifest(folder, "  SPRING10: {active: false}\n")
     out = tmp_path / "plan.json"
-    engine.plan([str(folder)], store, out=out)
+    engine_plan([folder], store, out=out)
     toggle_behind_our_back(store, "discountCodeDeactivate", NODE + "1")
     ended = state(store)["SPRING10"]["endsAt"]
-    report = engine.apply([str(out)])
+    report = engine_apply(out)
     assert [(d.status, d.detail) for d in report.discounts] == [
         ("already applied", "already expired; not written again")]
     assert state(store)["SPRING10"]["endsAt"] == ended  # not moved by a second deactivation
@@ -232,12 +231,12 @@ def test_a_status_moved_since_the_plan_stops_the_run(shop, tmp_path):
     folder, store = shop
     manifest(folder, "  SPRING10: {active: false}\n")
     out = tmp_path / "plan.json"
-    planned = engine.plan([str(folder)], store, out=out).plan
+    planned = engine_plan([folder], store, out=out).plan
     assert load_plan_document(json.loads(out.read_text()))[0].discounts == planned.discounts
     data = json.loads(Path(store).read_text())
     data["discounts"][0]["startsAt"] = "2049-06-01T00:00:00Z"  # rescheduled behind our back
     Path(store).write_text(json.dumps(data))
-    report = engine.apply([str(out)])
+    report = engine_apply(out)
     assert report.exit_code == 5 and report.discounts[0].status == "failed"
     assert "moved from ACTIVE to SCHEDULED" in report.render_text()
 
@@ -246,7 +245,7 @@ def test_unknown_code_is_a_plan_error_with_file_and_line(shop, tmp_path):
     folder, store = shop
     manifest(folder, "  SPRING10: {active: false}\n  NOPE: {active: true}\n")
     with pytest.raises(PlanProblemError) as caught:
-        engine.plan([str(folder)], store)
+        engine_plan([folder], store)
     assert [str(p) for p in caught.value.problems] == [
         f"{folder / 'discounts.yaml'}:5:3: unknown discount code 'NOPE': no code discount has "
         "this code"]
@@ -277,7 +276,7 @@ def test_the_readme_shows_what_plan_prints(tmp_path, monkeypatch):
 def _inventory_and_discount_plan(folder, store, out):
     (folder / "inventory.yaml").write_text((folder / "inventory.yaml").read_text().replace(
         "available: 5", "available: 9"))
-    engine.plan([str(folder)], store, out=out)
+    engine_plan([folder], store, out=out)
     return json.loads(Path(store).read_text())
 
 
@@ -288,7 +287,7 @@ def test_discounts_wait_for_the_inventory_steps(shop, tmp_path):
     data = _inventory_and_discount_plan(folder, store, out)
     data["levels"], data["items"] = [], []  # the item is deleted: the adjust fails
     Path(store).write_text(json.dumps(data))
-    report = engine.apply([str(out)])
+    report = engine_apply(out)
     assert report.exit_code == 5
     assert [d.status for d in report.discounts] == ["not attempted", "not attempted"]
     assert ("Not applied: 2 of 2 discount code changes:\n"
@@ -302,7 +301,7 @@ def test_a_conflict_leaves_the_discounts_applied(shop, tmp_path):
     data = _inventory_and_discount_plan(folder, store, out)
     data["levels"][0]["quantities"]["available"] = 7  # a sale: the adjust's CAS fails
     Path(store).write_text(json.dumps(data))
-    report = engine.apply([str(out)])
+    report = engine_apply(out)
     assert report.exit_code == 4
     assert [d.status for d in report.discounts] == ["applied", "applied"]
 
@@ -354,18 +353,18 @@ def test_a_lost_response_is_resolved_by_the_rerun(shop, tmp_path):
     folder, store = shop
     manifest(folder, "  SPRING10: {active: false}\n")
     out = tmp_path / "plan.json"
-    engine.plan([str(folder)], store, out=out)
+    engine_plan([folder], store, out=out)
     data = json.loads(Path(store).read_text())
     data["faults"] = {"seed": 1, "drop_after_commit": 1.0}
     Path(store).write_text(json.dumps(data))
-    report = engine.apply([str(out)])
+    report = engine_apply(out)
     assert report.exit_code == 5 and [d.status for d in report.discounts] == ["unknown"]
     ended = state(store)["SPRING10"]["endsAt"]
     assert ended is not None  # it landed, unseen
     data = json.loads(Path(store).read_text())
     del data["faults"]
     Path(store).write_text(json.dumps(data))
-    again = engine.apply([str(out)])
+    again = engine_apply(out)
     assert [d.status for d in again.discounts] == ["already applied"]
     assert state(store)["SPRING10"]["endsAt"] == ended
 

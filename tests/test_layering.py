@@ -1,4 +1,5 @@
-"""Each stage imports only from the stages below it (STYLE.md, DESIGN.md section 7).
+"""Each stage imports only from the stages below it, as ``layering.toml`` (the checked-in
+rules, at the repository's root) says; no import cycle anywhere; no dynamic import.
 
 Every import form counts: ``import syncer.x``, ``from syncer import x``, ``from syncer.x import
 y``, relative imports, and imports inside functions. A module whose stage has no rule fails, so a
@@ -9,52 +10,28 @@ from __future__ import annotations
 
 import ast
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "syncer"
+RULES_FILE = PACKAGE.parent / "layering.toml"
 
-# stage -> the stages it may import (its own stage is always allowed)
-ALLOWED: dict[str, set[str]] = {
-    "errors": set(),
-    "resources": set(),
-    "progress": set(),
-    # outputs.py: writing output files (atomically, through symlinks, never over an input)
-    "outputs": {"errors"},
-    "model": {"errors"},
-    "manifest": {"model", "errors", "resources"},
-    "plan": {"model", "errors", "resources"},
-    "shopify": {"plan", "model", "errors", "resources", "progress"},
-    "apply": {"plan", "shopify", "model", "errors", "resources"},
-    "emulator": set(),  # the emulator never imports the client it is used to test
-    # connect.py: reaching a store (a local file through the emulator, or HTTP) and its lock
-    "connect": {"shopify", "emulator", "model", "errors", "resources"},
-    # saved_plans.py: plan files on disk and the checks that a saved plan still applies
-    "saved_plans": {"syncer", "connect", "outputs", "manifest", "plan", "model", "errors",
-                    "resources"},
-    "engine": {"syncer", "connect", "saved_plans", "outputs", "manifest", "plan", "shopify",
-               "apply", "emulator", "model", "errors", "resources"},
-    # the GitOps loop's engine-level workflows: import, drift write-back, fleets, review
-    "importer": {"connect", "outputs", "manifest", "shopify", "model", "errors", "resources"},
-    "gitops": {"engine", "saved_plans", "outputs", "manifest", "plan", "model", "errors",
-               "resources"},
-    "fleet": {"engine", "connect", "saved_plans", "manifest", "plan", "shopify", "errors"},
-    "review": {"engine", "connect", "plan"},
-    "cli": {"syncer", "engine", "connect", "saved_plans", "outputs", "importer", "gitops", "fleet",
-            "review", "manifest", "plan", "shopify", "apply", "emulator", "model", "errors",
-            "resources", "progress"},
-    "syncer": {"manifest", "plan", "model", "errors"},  # syncer/__init__.py: the library API
-    "__main__": {"cli"},
-}
-# third-party library -> the only modules that may import it
-ONLY_IN = {"click": {"syncer.cli", "syncer.cli.emulator", "syncer.cli.terminal",
-                     "syncer.cli.gitops", "syncer.cli.options", "syncer.cli.planning",
-                     "syncer.cli.applying"},
-           "requests": {"syncer.shopify.http_transport"}}
-# I/O modules the pure plan stage must never reach, whatever ALLOWED says
-PLAN_FORBIDDEN = ("syncer.shopify", "syncer.apply", "syncer.cli", "syncer.engine",
-                  "syncer.connect", "syncer.saved_plans")
+
+def load_rules(path: Path = RULES_FILE) -> dict:
+    with path.open("rb") as handle:
+        rules = tomllib.load(handle)
+    return {
+        "allowed": {stage: set(targets) for stage, targets in rules["stages"].items()},
+        "modules": {stage: set(names) for stage, names in rules.get("modules", {}).items()},
+        "forbidden": {stage: tuple(names) for stage, names in rules.get("forbidden", {}).items()},
+        "libraries": {lib: tuple(owners) for lib, owners in rules.get("libraries", {}).items()},
+    }
+
+
+RULES = load_rules()
+ALLOWED: dict[str, set[str]] = RULES["allowed"]
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -97,30 +74,103 @@ def _is_module(name: str, root: Path) -> bool:
     return (root / rel).with_suffix(".py").is_file() or (root / rel / "__init__.py").is_file()
 
 
-def violations(root: Path) -> list[str]:
+def _owns(owners: tuple[str, ...], module: str) -> bool:
+    return any(module == o or module.startswith(o + ".") for o in owners)
+
+
+def violations(root: Path, rules: dict = RULES) -> list[str]:
     """Every layering rule broken by the package at ``root``, one line each."""
+    allowed, only = rules["allowed"], rules["modules"]
     problems = []
     for path in sorted(root.rglob("*.py")):
         module = module_name(path, root)
         stage = stage_of(module)
-        if stage not in ALLOWED:
-            problems.append(f"{module}: no layering rule for stage {stage!r}; add one")
+        if stage not in allowed:
+            problems.append(f"{module}: no layering rule for stage {stage!r}; add one to "
+                            "layering.toml")
             continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        problems += [f"{module}: {why}" for why in dynamic_imports(tree)]
         for name in sorted(imported_modules(path, root)):
             top = name.split(".")[0]
-            for lib, owners in ONLY_IN.items():
-                if top == lib and module not in owners:
+            for lib, owners in rules["libraries"].items():
+                if top == lib and not _owns(owners, module):
                     problems.append(f"{module} imports {lib}; only {sorted(owners)} may")
             if top != "syncer" or not _is_module(name, root):
                 continue
             target = stage_of(name)
             if target == "cli" and stage != "cli" and module != "syncer.__main__":
                 problems.append(f"{module} imports {name}; nothing imports the CLI")
-            elif stage == "plan" and name.startswith(PLAN_FORBIDDEN):
-                problems.append(f"{module} imports {name}: the plan stage does no I/O")
-            elif target != stage and target not in ALLOWED[stage]:
+            elif name.startswith(rules["forbidden"].get(stage, ("-",))):
+                problems.append(f"{module} imports {name}: the {stage} stage may never "
+                                f"reach it")
+            elif target != stage and target not in allowed[stage]:
                 problems.append(f"{module} imports {name}: {stage} may not import {target}")
-    return problems
+            elif target != stage and stage in only and name not in only[stage]:
+                problems.append(f"{module} imports {name}: {stage} may import only "
+                                f"{', '.join(sorted(only[stage]))}")
+    return problems + [f"import cycle: {' -> '.join(c)}" for c in import_cycles(root)]
+
+
+def dynamic_imports(tree: ast.AST) -> list[str]:
+    """Imports the check cannot see: ``importlib.import_module(...)``, ``__import__(...)``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Attribute) and func.attr == "import_module") or (
+                    isinstance(func, ast.Name) and func.id in ("__import__", "import_module")):
+                found.append("imports a module by name at run time (importlib/__import__): "
+                             "import it as the check can see")
+    return found
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module -> the syncer modules it imports (every form, any depth)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(path, root)
+        graph[module] = {name for name in imported_modules(path, root)
+                         if name.split(".")[0] == "syncer" and _is_module(name, root)
+                         and name != module}
+    return graph
+
+
+def import_cycles(root: Path) -> list[list[str]]:
+    """Every import cycle among the package's modules (Tarjan's strongly connected components
+    of more than one module, or a module importing itself), each as a path back to its start."""
+    graph = import_graph(root)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component) + [sorted(component)[0]])
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
 
 
 def test_every_module_follows_the_layering():
@@ -155,13 +205,27 @@ def clean_copy(tmp_path_factory):
         ("engine_helper.py", "x = 1\n", "no layering rule"),
         ("apply/planted.py", "from syncer import cli\n", "nothing imports the CLI"),
         ("model_extra.py", "", "no layering rule"),
+        # the CLI imports only the engine, the renderers and the errors
+        ("cli/planted.py", "from syncer.apply.applier import Applier\n", "cli may not import"),
+        ("cli/planted.py", "from syncer.engine import planning\n", "cli may import only"),
+        ("cli/planted.py", "from syncer.plan.changes import Plan\n", "cli may import only"),
+        ("cli/planted.py", "def f():\n    import syncer.connect\n", "cli may not import"),
+        ("cli/planted.py", "import importlib\nimportlib.import_module('syncer.apply')\n",
+         "at run time"),
+        ("apply/planted.py", "__import__('syncer.engine')\n", "at run time"),
+        # a cycle: plan/planted imports model_x... here two apply modules import each other
+        ("apply/planted.py", "from syncer.apply import planted_b\n", "import cycle"),
     ],
 )
 def test_a_planted_violation_fails_the_check(clean_copy, where, code, expected):
     planted = clean_copy / where
     planted.write_text(code, encoding="utf-8")
+    partner = clean_copy / "apply" / "planted_b.py"
+    if "planted_b" in code:
+        partner.write_text("from syncer.apply import planted\n", encoding="utf-8")
     try:
         found = violations(clean_copy)
     finally:
         planted.unlink()
+        partner.unlink(missing_ok=True)
     assert any(expected in line for line in found), found

@@ -13,7 +13,7 @@ from syncer.errors import ManifestError, Problem, Source
 from syncer.manifest import files as manifest_files
 from syncer.manifest import load as manifest
 from syncer.manifest import parsed as parsed_yaml
-from syncer.manifest import scalars, yamlmarks
+from syncer.manifest import report, scalars, yamlmarks
 from syncer.manifest import schema as manifest_schema
 from syncer.manifest.load import load_manifests, parse_manifest
 from syncer.model import DesiredLevel, DesiredState, Policy, SafetyLimits
@@ -190,8 +190,8 @@ def test_parse_manifest_collects_every_problem_before_raising():
 
 def test_problem_reports_render_as_json():
     problems = [Problem(Source("a.yaml", 3, 5), "bad")]
-    report = json.loads(manifest.render_report_json(None, problems))
-    assert report == {
+    found = json.loads(report.render_report_json(None, problems))
+    assert found == {
         "valid": False,
         "files": None,
         "locations": None,
@@ -201,7 +201,8 @@ def test_problem_reports_render_as_json():
 
 
 def test_doctests():
-    for module in (manifest, manifest_files, manifest_schema, parsed_yaml, scalars, yamlmarks):
+    for module in (manifest, report, manifest_files, manifest_schema, parsed_yaml, scalars,
+                   yamlmarks):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from helpers import run_cli as run
 
+from syncer.engine.review import compare_plans, render_since_review
 from syncer.plan.changes import Activate, Adjust, LevelRef, Plan
-from syncer.review import compare_plans, render_since_review
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"

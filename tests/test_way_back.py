@@ -111,7 +111,7 @@ def test_no_run_applies_a_landed_change_twice_or_rebases_over_it(quick, monkeypa
     rebased: +1 on top, the reviewed +12 landing as +13 and the sale overwritten."""
     _manifests, store, plan = quick
     _reevaluating(store)
-    from syncer import engine
+    from syncer.engine import applying as engine
 
     real_connect = engine.connect
 
@@ -163,7 +163,7 @@ def test_a_connection_lost_during_the_first_write_is_a_partial_apply(quick, monk
     """It used to exit 1 with no report, though the request had run: exit 5, the steps of that
     request unknown, the report written; the rerun then knows they landed."""
     _manifests, store, plan = quick
-    from syncer import engine
+    from syncer.engine import applying as engine
 
     real_connect = engine.connect
 

@@ -1,4 +1,6 @@
-"""The ``syncer`` command line: each command reads options, calls the library, prints.
+"""The ``syncer`` command line: each command builds a request, makes one call to the engine
+(``syncer.engine``) and renders the result; it imports nothing but the engine, the renderers
+and the errors (tests/test_layering.py).
 
 Exit codes (DESIGN.md section 3): 0 success, 1 error, 2 changes or drift, 3 unsafe plan,
 4 conflict, 5 partial apply, 64 usage error. Errors are turned into exit codes in one place,
@@ -12,9 +14,9 @@ import sys
 import click
 
 from syncer import __version__
-from syncer.cli import gitops
 from syncer.cli.applying import apply_command
 from syncer.cli.emulator import emulator
+from syncer.cli.importing import import_command
 from syncer.cli.planning import drift, plan_command, show, validate
 from syncer.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, SyncerError
 
@@ -62,6 +64,5 @@ def cli():
     """
 
 
-for command in (validate, plan_command, drift, show, apply_command, emulator,
-                gitops.import_command):
+for command in (validate, plan_command, drift, show, apply_command, emulator, import_command):
     cli.add_command(command)

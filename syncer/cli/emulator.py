@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import os
-import signal
-import socket
-import tempfile
-
 import click
 
+from syncer import engine
 from syncer.errors import quoted
 
 
@@ -86,105 +80,7 @@ def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, rea
         syncer emulator --state store.json --key-replay reevaluate
         syncer emulator --state store.json --ready-file /tmp/emulator.url &
     """
-    from syncer.emulator.bulk import BulkSettings
-    from syncer.emulator.statelock import StateLock, StateLocked
-
-    bulk = BulkSettings(rows_per_second=bulk_rate or 2000.0, fail=bulk_fail or 0.0,
-                        drop=bulk_drop or 0.0, seed=faults.get("seed") or 0)
-
-    try:
-        lock = StateLock(state)  # held while serving: an apply to the file would lose writes
-    except StateLocked as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot lock {state}: {exc.strerror or exc}") from None
-    try:
-        _serve(state, lock, host, port, key_replay, faults, bulk, ready_file)
-    finally:
-        lock.release()
-
-
-def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file) -> None:
-    """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
-    from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
-
-    try:
-        emu = Emulator.load(state, key_replay=key_replay)
-    except StateError as exc:
-        raise click.ClickException(str(exc)) from None
-    if emu.simulated:
-        raise click.ClickException(
-            f"{state}: its \"clock\" is a simulated clock, which only a local store "
-            f"(--store {state}) can run on: clients over HTTP wait in real time, so its time "
-            "would stand still; remove \"clock\" from the file to serve it")
-    overrides = {k: v for k, v in faults.items() if v is not None}
-    if overrides:
-        base = emu.store.faults.to_dict() if emu.store.faults is not None else {}
-        try:
-            emu.set_faults(FaultConfig.from_dict({**base, **overrides}))
-        except FaultConfigError as exc:
-            raise click.UsageError(str(exc)) from None
-    emu.bulk.configure(bulk)
-    try:
-        server = serve(emu, host=host, port=port)
-    except OSError as exc:
-        raise click.ClickException(_listen_error(host, port, exc)) from None
-    if emu.faults is not None and emu.faults.config.active:
-        click.echo(f"Fault injection: {emu.faults.config.to_dict()}", err=True)
-    address = server.url.split("/admin/")[0]
-    lock.note(url=address)
-    # The socket listens from here on: a client connecting now waits until serve_forever runs.
-    click.echo(f"Shopify emulator listening on {server.url} (Ctrl-C to stop)", err=True)
-    previous = _stop_on_sigterm()
-    try:
-        if ready_file:
-            _write_ready_file(ready_file, address)
-        server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("Stopped.", err=True)
-    finally:
-        server.server_close()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-        if ready_file:
-            with contextlib.suppress(OSError):
-                os.unlink(ready_file)
-
-
-def _stop_on_sigterm():
-    """Make SIGTERM (``kill PID``) stop the server as Ctrl-C does, so that the ready file is
-    removed; the previous handler, or None where handlers cannot be set (not the main thread)."""
-    def stop(_signum, _frame):
-        raise KeyboardInterrupt
-
-    try:
-        return signal.signal(signal.SIGTERM, stop)
-    except ValueError:
-        return None
-
-
-def _write_ready_file(path: str, address: str) -> None:
-    """``address`` and a newline into ``path``, whole or not at all (a temp file renamed)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".syncer-ready-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(address + "\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot write --ready-file {path}: {exc.strerror or exc}") from None
-
-
-def _listen_error(host: str, port: int, exc: OSError) -> str:
-    """Why the emulator cannot listen on ``host:port``, as a sentence saying what to do."""
-    if exc.errno == errno.EADDRINUSE:
-        return (f"port {port} on {host} is already in use (by another syncer emulator or "
-                "server): stop it, or pass another --port (--port 0 picks a free one)")
-    if exc.errno == errno.EACCES:
-        return (f"not allowed to listen on port {port} (ports below 1024 need privileges): "
-                "pass another --port (--port 0 picks a free one)")
-    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
-        return (f"cannot listen on {host}: it is not an address of this machine; pass "
-                "--host 127.0.0.1")
-    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    engine.serve_emulator(engine.emulator_request(
+        state=state, host=host, port=port, key_replay=key_replay, faults=faults,
+        bulk_rate=bulk_rate, bulk_fail=bulk_fail, bulk_drop=bulk_drop, ready_file=ready_file),
+        say=lambda text: click.echo(text, err=True))

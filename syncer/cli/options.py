@@ -1,21 +1,19 @@
 """What the store commands share: their common options (``--store``, ``--api-version``,
-``--format``, ``--reason``/``--reference``, ``--read``) and their output (a plan rendered on
-stdout, progress on stderr)."""
+``--format``, ``--reason``/``--reference``, ``--read``, ``-v``/``--quiet``), the request pieces
+they make of them, and their output (a result rendered on stdout, progress on stderr)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
 import click
+from click.core import ParameterSource
 
-from syncer import engine, fleet
+from syncer import engine
 from syncer.errors import quoted
-from syncer.plan.document import DEFAULT_REASON
 from syncer.progress import ProgressPrinter
-from syncer.shopify.reader import BULK_MIN_LEVELS
-from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV, TOKEN_ENV
-from syncer.shopify.variables import ADJUST_REASONS
 
 
 def store_options(func):
@@ -23,12 +21,13 @@ def store_options(func):
     func = click.option(
         "--api-version", metavar="YYYY-MM",
         help="Shopify Admin API version (2026-04, 2026-07 or 2026-10). Default: "
-        f"$SYNCER_API_VERSION, syncer.yaml, else {DEFAULT_API_VERSION}.",
+        f"$SYNCER_API_VERSION, syncer.yaml, else {engine.DEFAULT_API_VERSION}.",
     )(func)
     return click.option(
-        "--store", envvar=STORE_ENV, metavar="STORE",
+        "--store", envvar=engine.STORE_ENV, metavar="STORE",
         help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
-        f"(token from ${TOKEN_ENV}). Default: ${STORE_ENV}, else the store syncer.yaml names.",
+        f"(token from ${engine.TOKEN_ENV}). Default: ${engine.STORE_ENV}, else the store "
+        "syncer.yaml names.",
     )(func)
 
 
@@ -55,45 +54,81 @@ def reason_options(default: str | None, how: str):
             help="Reference document on every quantity change, e.g. the pull request URL. "
             f"Default: gid://syncer/Plan/<plan_id>. {how}")(func)
         return click.option(
-            "--reason", type=click.Choice(ADJUST_REASONS), default=default,
+            "--reason", type=click.Choice(engine.ADJUST_REASONS), default=default,
             show_default=default is not None,
-            help=f"Reason on every quantity change (default {DEFAULT_REASON}). {how}")(func)
+            help=f"Reason on every quantity change (default {engine.DEFAULT_REASON}). {how}")(func)
     return add
+
+
+def read_option(func):
+    return click.option(
+        "--read", type=click.Choice(engine.READ_MODES),
+        help="How to read the store: bulk (one bulk query), paged (paginated queries), scan "
+        "(page through every level of the locations), or auto (bulk from "
+        f"{engine.BULK_MIN_LEVELS} manifest levels on; paged if a bulk query fails). Default: "
+        "$SYNCER_READ, syncer.yaml's read, auto.",
+    )(func)
+
+
+def selection_options(what: str):
+    """``--prune``, ``--target`` and ``--exclude``: which levels a plan covers."""
+    def add(func):
+        func = click.option("--exclude", multiple=True, metavar="SELECTOR",
+                            help="Leave out levels matching location=NAME or sku=GLOB "
+                            "(repeatable).")(func)
+        func = click.option("--target", multiple=True, metavar="SELECTOR",
+                            help=f"Only {what} levels matching location=NAME or sku=GLOB "
+                            "(repeatable).")(func)
+        return func
+    return add
+
+
+def flags(store=None, api_version=None, reason=None, reference=None,
+          read=None) -> engine.StoreFlags:
+    """The store flags of the running command (``store_is_flag``: given on the command line,
+    not taken from ``$SYNCER_STORE``)."""
+    source = click.get_current_context().get_parameter_source("store")
+    return engine.StoreFlags(store=store, api_version=api_version, reason=reason,
+                             reference=reference, read=read,
+                             store_is_flag=source is ParameterSource.COMMANDLINE)
+
+
+def verbosity_options(func):
+    """``-v``/``--verbose`` and ``-q``/``--quiet``: the same on every command."""
+    func = click.option("-q", "--quiet", is_flag=True,
+                        help="Print no progress on stderr, only warnings and errors.")(func)
+    return click.option("-v", "--verbose", is_flag=True,
+                        help="Log every step (requests, apply steps) on stderr.")(func)
 
 
 def color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-_printer: ProgressPrinter | None = None
+class Console:
+    """stderr for people: progress lines (a redrawn bar on a terminal, plain lines elsewhere)
+    and the ``syncer`` loggers, configured once per command from ``-v``/``--quiet``."""
+
+    def __init__(self, verbose: bool = False, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.printer = ProgressPrinter(sys.stderr)
+        root = logging.getLogger("syncer")
+        for handler in [h for h in root.handlers if getattr(h, "syncer_cli", False)]:
+            root.removeHandler(handler)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.syncer_cli = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        root.setLevel(logging.INFO if verbose else logging.WARNING)
+
+    def progress(self, text: str) -> None:
+        if not self.quiet:
+            self.printer(text)
+
+    def say(self, text: str) -> None:
+        """A line after the output (where a plan was saved, a note): kept with --quiet."""
+        self.printer(text)
 
 
-def progress(text: str) -> None:
-    """Progress on stderr: a redrawn bar on a terminal, else plain lines every few seconds."""
-    global _printer
-    if _printer is None or _printer.stream is not sys.stderr:
-        _printer = ProgressPrinter(sys.stderr)
-    _printer(text)
-
-
-def read_option(func):
-    return click.option(
-        "--read", type=click.Choice(fleet.READ_MODES),
-        help="How to read the store: bulk (one bulk query), paged (paginated queries), scan "
-        f"(page through every level of the locations), or auto (bulk from {BULK_MIN_LEVELS} "
-        "manifest levels on; paged if a bulk query fails). Default: $SYNCER_READ, syncer.yaml's "
-        "read, auto.",
-    )(func)
-
-
-def render(renderers, plan, fmt) -> str:
-    return renderers[fmt](plan, color=color()) if fmt == "text" else renderers[fmt](plan)
-
-
-def plan_hooks(renderers, fmt, err: bool = False) -> engine.Hooks:
-    """Progress lines on stderr; a plan rendered in ``fmt`` on stdout (on stderr with ``err``:
-    when the saved plan or report goes to stdout, ``-o -``)."""
-    return engine.Hooks(
-        say=progress,
-        show_plan=lambda plan: click.echo(render(renderers, plan, fmt), nl=False, err=err),
-    )
+def echo(text: str, err: bool = False) -> None:
+    click.echo(text, nl=False, err=err)

@@ -1,25 +1,26 @@
 """The commands that read and never write the store: ``validate``, ``plan``, ``drift`` and
-``show``."""
+``show``. Each builds a request, makes one engine call and renders the result."""
 
 from __future__ import annotations
 
 import click
 
 from syncer import engine
-from syncer.cli import gitops
 from syncer.cli.options import (
+    Console,
+    color,
+    echo,
+    flags,
     format_option,
-    plan_hooks,
     read_option,
     reason_options,
-    render,
+    selection_options,
     store_options,
+    verbosity_options,
 )
-from syncer.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_UNSAFE, UsageError
-from syncer.manifest import load as manifest
-from syncer.outputs import STDOUT, refuse_inputs
+from syncer.errors import EXIT_ERROR
+from syncer.manifest.report import render_report_json, summarize, summarize_problems
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
-from syncer.saved_plans import store_files
 
 
 @click.command()
@@ -40,38 +41,37 @@ def validate(paths, fmt):
         syncer validate examples/multi-location
         syncer validate stores/ --format json
     """
-    validation = engine.validate(paths)
-    problems = (*gitops.config_problems(paths), *validation.problems)
-    desired = None if problems else validation.desired
+    result = engine.validate(engine.ValidateRequest(tuple(paths)))
     if fmt == "json":
-        click.echo(manifest.render_report_json(desired, problems))
-    elif desired is not None:
-        click.echo(manifest.summarize(desired))
+        click.echo(render_report_json(result.desired, result.problems))
+    elif result.desired is not None:
+        click.echo(summarize(result.desired))
     else:
-        click.echo("\n".join(map(str, problems)), err=True)
-        click.echo(manifest.summarize_problems(problems), err=True)
-    if problems:
+        click.echo("\n".join(map(str, result.problems)), err=True)
+        click.echo(summarize_problems(result.problems), err=True)
+    if result.problems:
         raise click.exceptions.Exit(EXIT_ERROR)
+
 
 @click.command("plan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @store_options
 @click.option("-o", "--out", type=click.Path(dir_okay=False),
-              help="Save the plan to this file (- for stdout: the plan shown goes to stderr).")
+              help="Save the plan to this file (- for stdout: the plan shown goes to stderr). "
+              f"With several store folders, {engine.STORE_FIELD} in it is each folder's name: "
+              f"-o 'plans/{engine.STORE_FIELD}.json'.")
 @format_option
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when there are changes, 3 when the plan is unsafe (0: no changes).")
 @click.option("--prune", is_flag=True,
               help="Deactivate levels at the manifests' locations that no manifest names.")
-@click.option("--target", multiple=True, metavar="SELECTOR",
-              help="Only plan levels matching location=NAME or sku=GLOB (repeatable).")
-@click.option("--exclude", multiple=True, metavar="SELECTOR",
-              help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
+@selection_options("plan")
 @reason_options(None, "Saved in the plan (-o); apply records it on every quantity "
                  "change.")
 @read_option
+@verbosity_options
 def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude,
-                 reason, reference, read):
+                 reason, reference, read, verbose, quiet):
     """Read the live store and show what applying the manifests would change. Never writes.
 
     Example:
@@ -79,24 +79,15 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
     \b
         syncer plan stores/us --store us-flagship.myshopify.com -o plan.json
         syncer plan examples/quickstart --store store.json --format markdown
+        syncer plan stores/* -o 'plans/{store}.json'
     """
-    stores = gitops.stores_for(paths, store=store, api_version=api_version, reason=reason,
-                               reference=reference, read=read)
-    if len(stores) > 1:
-        if out:
-            raise UsageError("-o saves one store's plan: plan each store folder on its own to "
-                             "save its plan (in CI, one job per store)")
-        return gitops.plan_fleet(stores, RENDERERS, fmt, detailed_exitcode,
-                                 dict(prune=prune, targets=target, excludes=exclude))
-    (settings,) = stores
-    result = engine.plan(settings.paths, settings.store, api_version=settings.api_version,
-                         prune=prune, targets=target, excludes=exclude, out=out,
-                         reason=settings.reason, reference=settings.reference,
-                         read=settings.read,
-                         hooks=plan_hooks(RENDERERS, fmt, err=out == STDOUT))
-    if not detailed_exitcode or not result.plan.has_changes:
-        return 0
-    return EXIT_UNSAFE if result.plan.unsafe else EXIT_CHANGES
+    console = Console(verbose, quiet)
+    request = engine.PlanRequest(
+        tuple(paths), flags(store, api_version, reason, reference, read),
+        engine.Selection(prune, tuple(target), tuple(exclude)), out)
+    result = engine.plan(request, console.progress)
+    show_fleet(result, RENDERERS, fmt, detailed_exitcode, console, err=out == "-")
+    return result.exit_code(detailed_exitcode)
 
 
 @click.command()
@@ -104,10 +95,7 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
 @store_options
 @format_option
 @click.option("--prune", is_flag=True, help="List unmanaged levels at the manifests' locations.")
-@click.option("--target", multiple=True, metavar="SELECTOR",
-              help="Only check levels matching location=NAME or sku=GLOB (repeatable).")
-@click.option("--exclude", multiple=True, metavar="SELECTOR",
-              help="Leave out levels matching location=NAME or sku=GLOB (repeatable).")
+@selection_options("check")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Accepted as for `syncer plan`: drift always exits 2 when there is drift.")
 @click.option("--write-manifests", is_flag=True,
@@ -115,8 +103,9 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
 @click.option("--adopt-unmanaged", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --write-manifests: add levels no manifest names to FILE.")
 @read_option
+@verbosity_options
 def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitcode,
-          write_manifests, adopt_unmanaged, read):
+          write_manifests, adopt_unmanaged, read, verbose, quiet):
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
@@ -128,27 +117,15 @@ def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitc
 
     \b
         syncer drift stores/us --store us-flagship.myshopify.com --format json
+        syncer drift stores/us --write-manifests
     """
-    if adopt_unmanaged and not write_manifests:
-        raise UsageError("--adopt-unmanaged needs --write-manifests")
-    stores = gitops.stores_for(paths, store=store, api_version=api_version, read=read)
-    if len(stores) > 1:
-        if adopt_unmanaged:
-            raise UsageError("--adopt-unmanaged names one file: use it with one store folder")
-        options = dict(prune=prune, targets=target, excludes=exclude, report_only=True)
-        return gitops.plan_fleet(stores, DRIFT_RENDERERS, fmt, True, options,
-                                 write_manifests=write_manifests)
-    (settings,) = stores
-    if adopt_unmanaged:
-        refuse_inputs("--adopt-unmanaged", adopt_unmanaged, store_files(settings.store),
-                      "name a manifest file (new or existing)")
-    result = engine.drift(settings.paths, settings.store, api_version=settings.api_version,
-                          prune=prune, targets=target, excludes=exclude,
-                          read=settings.read,
-                          hooks=plan_hooks(DRIFT_RENDERERS, fmt))
-    if write_manifests:
-        gitops.write_back(result, adopt_unmanaged)
-    return EXIT_CHANGES if result.plan.has_changes else 0
+    console = Console(verbose, quiet)
+    request = engine.DriftRequest(
+        tuple(paths), flags(store, api_version, read=read),
+        engine.Selection(prune, tuple(target), tuple(exclude)), write_manifests, adopt_unmanaged)
+    result = engine.drift(request, console.progress)
+    show_fleet(result, DRIFT_RENDERERS, fmt, True, console)
+    return result.exit_code(True)
 
 
 @click.command()
@@ -166,5 +143,52 @@ def show(plan_file, fmt):
         syncer plan stores/us --store store.json -o plan.json
         syncer show plan.json --format markdown
     """
-    plan, _meta = engine.show(plan_file)
-    click.echo(render(RENDERERS, plan, fmt), nl=False)
+    plan, _meta = engine.show(engine.ShowRequest(plan_file))
+    echo(render(RENDERERS, plan, fmt))
+
+
+def render(renderers, plan, fmt) -> str:
+    return renderers[fmt](plan, color=color()) if fmt == "text" else renderers[fmt](plan)
+
+
+def show_fleet(result: engine.FleetResult, renderers, fmt: str, detailed: bool,
+               console: Console, err: bool = False) -> None:
+    """One store as its plan (then its error, if any); a fleet under a heading per store."""
+    single = result.single
+    if single is None:
+        echo(engine.render_fleet(result.stores, renderers[fmt], fmt, detailed, result.drift))
+        for outcome in result.stores:
+            _after(outcome, console)
+        return
+    if single.result is not None:
+        echo(render(renderers, single.result.plan, fmt), err=err)
+    _after(single, console)
+    if single.error is not None:
+        raise single.error
+
+
+def _after(outcome: engine.StoreOutcome, console: Console) -> None:
+    """What is said after a store's plan: notes, where it was saved, what drift wrote."""
+    for note in outcome.notes:
+        console.say(note)
+    if outcome.saved_to is not None:
+        plan = outcome.result.plan
+        if outcome.saved_to == "-":
+            console.say("Plan written to standard output; save it to a file to apply it")
+        elif plan.unsafe:
+            console.say(f"Saved to {outcome.saved_to}; the plan is unsafe (see above), so apply "
+                        f"it only with --force: syncer apply {outcome.saved_to} --force")
+        else:
+            console.say(f"Saved to {outcome.saved_to}; apply it with: syncer apply "
+                        f"{outcome.saved_to}")
+    written = outcome.written
+    if written is not None:
+        for file in written.written:
+            console.say(f"Wrote {file}")
+        if written.files:
+            console.say(written.summary())
+        for level in written.unmanaged:
+            console.say(f"  not written (unmanaged): {level.location} / {level.sku}; pass "
+                        "--adopt-unmanaged FILE to add it")
+
+

@@ -50,6 +50,8 @@ class PlanMeta:
     reference: str | None = None
     #: The shop's ``myshopifyDomain`` when the plan was made (None: unknown).
     shop: str | None = None
+    #: Made with ``--prune``: its deactivations of undeclared levels are part of what was asked.
+    prune: bool = False
 
     def idempotency_key(self, step: Step) -> str:
         """``uuid5(plan_id, step_key)``: replayed by a rerun of this plan, new for a new plan."""
@@ -80,6 +82,7 @@ def plan_document(
     reason: str = DEFAULT_REASON,
     reference: str | None = None,
     shop: str | None = None,
+    prune: bool = False,
 ) -> dict:
     """The saved-plan document for ``plan``; a plan with errors cannot be saved.
 
@@ -113,6 +116,7 @@ def plan_document(
         "api_version": api_version,
         "store": store,
         "shop": shop,
+        **({"prune": True} if prune else {}),
         "reason": reason,
         "reference": reference,
         "plan_id": plan_id,
@@ -188,6 +192,7 @@ def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
             reason=document.get("reason", DEFAULT_REASON),
             reference=document.get("reference"),
             shop=document.get("shop"),
+            prune=document.get("prune") is True,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanFileError(f"the plan file is malformed ({_what_is_wrong(exc)}); make the plan "

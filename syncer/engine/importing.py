@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from syncer.connect import Connection, lock_path
+from syncer.connect import Connection, connect, lock_path
+from syncer.engine.requests import ImportRequest
+from syncer.engine.settings import one_store
 from syncer.errors import SyncerError, UsageError, plural, quoted
 from syncer.manifest.discounts import render_discounts
 from syncer.manifest.write import (
@@ -73,6 +75,28 @@ def parse_quantities(text: str) -> tuple[str, ...]:
             f"{', '.join(ADJUSTABLE)}"
         )
     return names
+
+
+def import_(request: ImportRequest,
+            progress: Callable[[str], None] | None = None) -> ImportResult:
+    """``syncer import``: manifests (or, ``kind: DiscountCodes``, the code discounts) from the
+    store that the flags, the environment or ``DIR/syncer.yaml`` name."""
+    if request.kind == "DiscountCodes" and (request.locations or request.skus):
+        raise UsageError("--location and --sku choose inventory; --kind DiscountCodes imports "
+                         "every code discount")
+    folder = [request.out_dir] if os.path.isdir(request.out_dir) else []
+    settings = one_store(folder, request.flags)
+    connection = connect(settings.store, api_version=settings.api_version)
+    try:
+        if request.kind == "DiscountCodes":
+            return import_discounts(connection, request.out_dir, request.force,
+                                    progress=progress)
+        options = ImportOptions(locations=request.locations, skus=request.skus,
+                                quantities=request.quantities,
+                                include_inactive=request.include_inactive, force=request.force)
+        return import_store(connection, request.out_dir, options, progress=progress)
+    finally:
+        connection.close()
 
 
 def import_store(

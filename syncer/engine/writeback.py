@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from syncer.engine import PlanResult
+from syncer.engine.planfile import PlanResult
 from syncer.errors import SyncerError, plural
 from syncer.manifest.edit import LevelAdd, ValueEdit, edit_manifest
 from syncer.manifest.write import render_manifest, schema_reference
@@ -40,6 +40,8 @@ class DriftWrite:
     removed: int
     unmanaged: tuple[LevelRef, ...]
     adopted: int
+    #: The files whose text changed (and were written).
+    written: tuple[str, ...] = ()
 
     def summary(self) -> str:
         parts = [f"adopted {plural(self.values, 'live value')}"]
@@ -54,12 +56,10 @@ def write_drift(
     result: PlanResult,
     *,
     adopt_unmanaged: str | os.PathLike | None = None,
-    progress: Callable[[str], None] | None = None,
 ) -> DriftWrite:
     """Rewrite the manifests behind ``result`` so that they declare what the store holds."""
     if result.plan.errors:
         raise SyncerError("not writing manifests: the plan has errors (see above)")
-    say = progress or (lambda _text: None)
     find = _finder(result.desired)
     edits: dict[str, _FileEdits] = {}
     removed: set[tuple[str, str]] = set()
@@ -94,11 +94,10 @@ def write_drift(
     # All files or none (a full disk must not leave one manifest cut short and another not).
     rewritten = [(file, text) for file, change in sorted(edits.items())
                  if (text := _rewrite(Path(file), change)) is not None]
-    for file in write_all_or_none(rewritten):
-        say(f"Wrote {file}")
+    written = tuple(str(file) for file in write_all_or_none(rewritten))
     adopted = len(unmanaged) if adopt_unmanaged is not None else 0
     return DriftWrite(tuple(sorted(edits)), values, len(removed),
-                      () if adopted else tuple(c.level for c in unmanaged), adopted)
+                      () if adopted else tuple(c.level for c in unmanaged), adopted, written)
 
 
 def _finder(desired: DesiredState) -> Callable[[LevelRef], DesiredLevel | None]:

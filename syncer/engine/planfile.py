@@ -1,7 +1,10 @@
-"""Saved plans on disk: write them (``syncer.outputs``), and check a saved plan still applies here.
+"""Plan files: the one module that writes and reads saved plans, and checks that a saved plan
+still applies here.
 
-A saved plan is refused (``ConflictError``) when it was made for another store or API version, is
-older than ``--max-plan-age``, or its manifests changed since.
+A saved plan is refused (``ConflictError``, exit 4) when it was made for another store or API
+version, is older than ``--max-plan-age``, its manifests changed since, or it holds a step the
+manifests do not declare (a plan file is untrusted input: a pull request from a fork can craft
+one whose digests are consistent).
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from syncer import __version__
 from syncer.connect import Connection, Progress, canonical_store, lock_path
 from syncer.errors import ConflictError
 from syncer.manifest.load import load_manifests
-from syncer.model import DesiredState
+from syncer.model import DesiredState, nfc
 from syncer.outputs import Input, check_output, write_output
-from syncer.plan.changes import Plan
-from syncer.plan.document import DEFAULT_REASON, PlanMeta, plan_document
+from syncer.plan.changes import Activate, Adjust, Deactivate, Plan
+from syncer.plan.document import DEFAULT_REASON, PlanMeta, plan_document, read_plan_file
 from syncer.plan.encoding import document_json
 
 
@@ -31,6 +34,9 @@ class PlanResult:
 
     plan: Plan
     desired: DesiredState
+    #: Made with ``--prune`` (recorded in a saved plan: apply then accepts its deactivations of
+    #: levels no manifest names).
+    prune: bool = False
 
 
 def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike, *,
@@ -44,6 +50,19 @@ def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike, *,
                                  shop=store.shop())
     write_output(path, document_json(document))
     return document
+
+
+def read_plan(path: str | os.PathLike) -> tuple[Plan, PlanMeta]:
+    """The plan and metadata of the saved plan file at ``path``, checked (read once per run)."""
+    return read_plan_file(path)
+
+
+def is_plan_file(paths: Sequence[str]) -> bool:
+    """Whether ``apply``'s arguments name one saved plan (else they are manifests)."""
+    if len(paths) != 1:
+        return False
+    path = paths[0]
+    return path.endswith(".json") or (os.path.isfile(path) and not path.endswith((".yaml", ".yml")))
 
 
 def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DEFAULT_REASON,
@@ -66,6 +85,7 @@ def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DE
         reason=reason,
         reference=reference,
         shop=shop,
+        prune=result.prune,
     )
 
 
@@ -140,12 +160,15 @@ def check_saved_plan(
     manifests: Sequence[str] = (),
     now: datetime | None = None,
     progress: Progress | None = None,
-) -> None:
+    plan: Plan | None = None,
+) -> DesiredState | None:
     """Refuse (``ConflictError``, exit 4) a plan for another store or API version, one older than
-    ``max_age``, or one whose manifests changed since it was made.
+    ``max_age``, one whose manifests changed since it was made, or (given ``plan``) one with a
+    step those manifests do not declare. Returns the manifests' desired state.
 
     The manifests are ``manifests`` when given, else the files the plan recorded if they all
-    exist here; when neither can be read the check is skipped and ``progress`` says so.
+    exist here; when neither can be read the check is skipped, ``progress`` says so, and None
+    is returned.
     """
     say = progress or (lambda _text: None)
     if canonical_store(meta.store) != store.name:
@@ -182,7 +205,7 @@ def check_saved_plan(
         if not recorded or missing:
             say("Manifests not checked against the plan (recorded files not found here: "
                 f"{', '.join(missing[:3]) or 'none recorded'}); pass --manifests to check them")
-            return
+            return None
         paths = recorded
     desired = load_manifests(paths)
     if desired.digest != meta.manifest_digest:
@@ -191,6 +214,41 @@ def check_saved_plan(
             f"digest {desired.digest[:12]}, plan has {meta.manifest_digest[:12]}); make the plan "
             "again from the current manifests"
         )
+    if plan is not None:
+        check_declared(plan, desired, meta)
+    return desired
+
+
+def check_declared(plan: Plan, desired: DesiredState, meta: PlanMeta) -> None:
+    """Refuse (``ConflictError``) a plan with a change the manifests do not declare: an adjust
+    whose target is not the declared value, an activation of a level not declared active, a
+    deactivation of a level declared active, or of an undeclared level unless the plan was made
+    with ``--prune`` (or the manifests deactivate unmanaged levels) at one of their locations."""
+    declared = {(nfc(level.location), nfc(level.item)): level for level in desired.levels}
+    locations = {nfc(level.location) for level in desired.levels}
+    prune = meta.prune or desired.policy.unmanaged == "deactivate"
+    for change in plan.changes:
+        ref = change.level
+        names = [nfc(n) for n in (ref.location, ref.location_id)]
+        items = [nfc(n) for n in (ref.sku, ref.item_id)]
+        level = next((declared[(loc, item)] for loc in names for item in items
+                      if (loc, item) in declared), None)
+        what = f"{change.kind.value} {ref.location} / {ref.sku}"
+        if isinstance(change, Deactivate):
+            ok = (level is not None and level.active is False) or (
+                level is None and prune and any(n in locations for n in names))
+        elif isinstance(change, Activate):
+            ok = level is not None and level.active is True
+        elif isinstance(change, Adjust):
+            ok = level is not None and level.quantities.get(change.quantity) == change.after
+            what += f" {change.quantity} to {change.after}"
+        else:  # pragma: no cover - every change kind is above
+            ok = False
+        if not ok:
+            raise ConflictError(
+                f"the plan holds a step the manifests do not declare ({what}); a plan file is "
+                "applied only with the manifests it was made from: make the plan again from "
+                "them (a plan from an untrusted source is refused)")
 
 
 def _what_changed(meta: PlanMeta, desired) -> str:

@@ -1,19 +1,18 @@
 """What changed since review: the reviewed plan beside a fresh plan, level by level.
 
 When ``apply`` of a saved plan meets a conflict (the store moved since the plan), the operator
-decides between ``--rebase`` and a new plan. This module plans the same manifests again and lets
-deepdiff compare the two plans' changes, keyed by level, so every level whose planned change
-differs (a moved ``before``, a new or vanished change) is shown with both versions.
+decides between ``--rebase`` and a new plan. The engine plans the same manifests again; this
+module lets deepdiff compare the two plans' changes level by level and quantity by quantity
+(``threshold_to_diff_deeper=0``: deepdiff never replaces the whole comparison by one "the root
+changed" when few levels overlap), so every level whose planned change differs (a moved
+``before``, a new or vanished change) is shown with both versions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from syncer.connect import Connection
-from syncer.engine import make_plan
 from syncer.plan.changes import Activate, Adjust, Change, Plan
 
 
@@ -39,8 +38,12 @@ def compare_plans(reviewed: Plan, fresh: Plan, landed: Iterable[Change] = ()) ->
     # imported here: deepdiff pulls in numpy when that is installed, 0.1 s on every command
     from deepdiff import DeepDiff
 
-    diff = DeepDiff(old, new, ignore_order=False)
-    levels = sorted({str(key) for key in diff.affected_root_keys})
+    # Level by level and quantity by quantity, at any overlap: with the default threshold
+    # deepdiff reports the root as one change when under a third of the keys overlap, and
+    # affected_root_keys is then empty.
+    diff = DeepDiff(old, new, ignore_order=False, threshold_to_diff_deeper=0, view="tree")
+    levels = sorted({str(item.path(output_format="list")[0])
+                     for items in diff.values() for item in items})
     return [LevelDifference(level, _describe(old.get(level)), _describe(new.get(level)))
             for level in levels]
 
@@ -74,21 +77,6 @@ def _describe(entry: dict | None) -> str:
         else:
             parts.append(value)
     return ", ".join(parts)
-
-
-def since_review(
-    reviewed: Plan,
-    manifests: Sequence[str],
-    store: Connection,
-    *,
-    landed: Iterable[Change] = (),
-    progress: Callable[[str], None] | None = None,
-) -> list[LevelDifference] | None:
-    """Plan ``manifests`` again and compare; ``None`` when the manifests are not here."""
-    if not manifests or not all(Path(path).exists() for path in manifests):
-        return None
-    fresh = make_plan(manifests, store, progress=progress).plan
-    return compare_plans(reviewed, fresh, landed)
 
 
 def render_since_review(differences: list[LevelDifference] | None, plan_id: str) -> str:
