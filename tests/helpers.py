@@ -148,3 +148,24 @@ def simulated_clock(path: Path, state: dict | None = None) -> Path:
     data["clock"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
+
+
+class TransportWrapper:
+    """A transport that passes every member of ``Transport`` on to ``inner``; a test overrides
+    ``execute`` to lose, refuse or rewrite requests."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    calls = property(lambda self: self.inner.calls)
+    cost_points = property(lambda self: self.inner.cost_points)
+    last_resent = property(lambda self: self.inner.last_resent)
+
+    def execute(self, document, variables=None):
+        return self.inner.execute(document, variables)
+
+    def expect_cost(self, document, points):
+        self.inner.expect_cost(document, points)
+
+    def wait(self, seconds):
+        self.inner.wait(seconds)

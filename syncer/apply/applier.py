@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -142,7 +141,7 @@ class Applier(Sending, Classifying, Outcomes):
         # run may already carry 12:00:00 (a simulated clock can stand still between runs).
         start = math.floor(now) + 1
         if any(s.kind is ChangeKind.ADJUST for s in self.meta.steps):
-            getattr(self.transport, "wait", time.sleep)(start - now)
+            self.transport.wait(start - now)
         return start
 
 

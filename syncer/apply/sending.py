@@ -42,9 +42,7 @@ class Sending:
         values: dict = {"journal": record}
         for i, attempt in enumerate(batch):
             values.update(variables.apply_field_variables(i, kinds[i], self._variables(attempt)))
-        expect = getattr(self.transport, "expect_cost", None)
-        if expect is not None:
-            expect(document, documents.apply_cost(kinds))
+        self.transport.expect_cost(document, documents.apply_cost(kinds))
         for attempt in batch:
             self.log(f"{describe(attempt.result.step)}: sending (key {attempt.key})")
         self._in_flight = [a.result for a in batch]
@@ -52,7 +50,7 @@ class Sending:
             response = self.transport.execute(document, values)
         except StoreError as exc:
             self._writer.lost()
-            resent = bool(getattr(self.transport, "last_resent", False))
+            resent = self.transport.last_resent
             if isinstance(exc, RefusedError) and not resent:
                 # refused before it ran (HTTP 401/403/404): nothing in it changed anything
                 if not self._finished:
@@ -69,7 +67,7 @@ class Sending:
             self._fail(str(exc))
             return []
         self._in_flight = []
-        resent = bool(getattr(self.transport, "last_resent", False))
+        resent = self.transport.last_resent
         data = response.get("data") if isinstance(response, dict) else None
         errors = _errors_by_field(response)
         self._journal_answered(sent, data, errors)
@@ -157,9 +155,7 @@ class Sending:
                                           attempt.key)
 
     def _wait(self, waits: int) -> None:
-        wait = getattr(self.transport, "wait", None)
-        if wait is not None:
-            wait(min(30.0, 0.5 * 2 ** (waits - 1)))
+        self.transport.wait(min(30.0, 0.5 * 2 ** (waits - 1)))
 
 
 def _errors_by_field(response) -> dict:
