@@ -208,7 +208,7 @@ def journal_answer(answer: Answer, resent: bool) -> str | None:
 
 def concurrent_wait(waits: int) -> float:
     """Seconds to wait for another process that holds the key, after ``waits`` waits."""
-    return min(30.0, 0.5 * 2 ** (waits - 1))
+    return min(30.0, 0.5 * 2.0 ** (waits - 1))
 
 
 def read_journal(transport: Transport, plan_id: str, sizes: Sequence[int],
