@@ -281,12 +281,13 @@ class Applier:
 
     def _close_journal(self) -> None:
         """Write this run's last answers (a rerun then knows them without re-reading)."""
-        closing = self.writer.closing() if self.writer is not None else None
-        if closing is None or self.writer is None:
+        writer = self.writer
+        closing = writer.closing() if writer is not None else None
+        if writer is None or closing is None:
             return
         try:
             sending.write_closing(self.transport, closing)
-            self.writer.closed()
+            writer.closed()
         except (StoreError, KeyboardInterrupt) as exc:
             self.log(f"apply journal: the closing record was not written ({exc}); a rerun "
                      "re-reads the levels of the last request instead")
