@@ -30,6 +30,8 @@ from syncer.shopify.transport import Transport
 
 @dataclass(frozen=True, slots=True)
 class Request:
+    """One request: the mutation document of a batch and its variables (the journal's too)."""
+
     document: str
     variables: dict[str, Any]
     #: Its cost in points, told to the pacer before it is sent.
