@@ -183,3 +183,24 @@ def engine_apply(plan_file, *, force=False, rebase=False, report_path=None, stor
     return engine.apply(engine.ApplyRequest(
         (str(plan_file),), engine.StoreFlags(store=store), force=force, rebase=rebase,
         report_path=None if report_path is None else str(report_path))).report
+
+
+class TransportWrapper:
+    """A transport that passes every member of ``Transport`` on to ``inner``; a test overrides
+    ``execute`` to lose, refuse or rewrite requests."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    calls = property(lambda self: self.inner.calls)
+    cost_points = property(lambda self: self.inner.cost_points)
+    last_resent = property(lambda self: self.inner.last_resent)
+
+    def execute(self, document, variables=None):
+        return self.inner.execute(document, variables)
+
+    def expect_cost(self, document, points):
+        self.inner.expect_cost(document, points)
+
+    def wait(self, seconds):
+        self.inner.wait(seconds)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import simulated_clock
+from helpers import TransportWrapper, simulated_clock
 
 from syncer import engine
 from syncer.apply.applier import Applier, ApplyOptions
@@ -255,14 +255,12 @@ def test_replay_after_keys_expired_is_classified_by_reading(big, tmp_path):
     assert json.loads(Path(store).read_text())["adjustment_group_seq"] == groups
 
 
-class _Interrupt:
+class _Interrupt(TransportWrapper):
     """Delegates to a transport; the ``at``-th mutation request is lost before or after it ran."""
 
     def __init__(self, inner, at, after_commit):
-        self.inner, self.at, self.after_commit, self.mutations = inner, at, after_commit, 0
-
-    calls = property(lambda self: self.inner.calls)
-    cost_points = property(lambda self: self.inner.cost_points)
+        super().__init__(inner)
+        self.at, self.after_commit, self.mutations = at, after_commit, 0
 
     def execute(self, document, variables=None):
         if document.lstrip().startswith("mutation"):

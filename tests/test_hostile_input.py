@@ -453,6 +453,14 @@ class FakeTransport:
         self.calls, self.cost_points = self._inner.calls, self._inner.cost_points
         return self.tamper(document, copy.deepcopy(body))
 
+    last_resent = property(lambda self: self._inner.last_resent)
+
+    def expect_cost(self, document: str, points: float) -> None:
+        self._inner.expect_cost(document, points)
+
+    def wait(self, seconds: float) -> None:
+        self._inner.wait(seconds)
+
 
 def _on(operation: str, change):
     """A tamper that applies ``change(body)`` (returning the new body) to one operation."""

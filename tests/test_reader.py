@@ -2,6 +2,7 @@
 
 
 import pytest
+from helpers import TransportWrapper
 
 from syncer.emulator import Emulator, VirtualClock
 from syncer.errors import RemoteError, Source, StoreError
@@ -45,20 +46,13 @@ def desired(*pairs, unmanaged="ignore"):
     return DesiredState(levels, policy=Policy(unmanaged=unmanaged))
 
 
-class Recorder:
+class Recorder(TransportWrapper):
     """Wraps a transport and records the operation name of every document sent."""
 
     def __init__(self, transport):
+        super().__init__(transport)
         self.transport = transport
         self.sent = []
-
-    @property
-    def calls(self):
-        return self.transport.calls
-
-    @property
-    def cost_points(self):
-        return self.transport.cost_points
 
     def execute(self, document, variables=None):
         name = document.split("(", 1)[0].split()[-1]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import simulated_clock
+from helpers import TransportWrapper, simulated_clock
 
 from syncer.apply.applier import Applier
 from syncer.cli import cli
@@ -87,14 +87,12 @@ def _reevaluating(store):
     Path(store).write_text(json.dumps(data))
 
 
-class _LoseFirstWrite:
+class _LoseFirstWrite(TransportWrapper):
     """Runs the first apply request and loses its answer; then a sale of ``units``."""
 
     def __init__(self, inner, store_path, units):
-        self.inner, self.store_path, self.units, self.lost = inner, store_path, units, False
-
-    calls = property(lambda self: self.inner.calls)
-    cost_points = property(lambda self: self.inner.cost_points)
+        super().__init__(inner)
+        self.store_path, self.units, self.lost = store_path, units, False
 
     def execute(self, document, variables=None):
         if document.lstrip().startswith("mutation SyncerApply") and not self.lost:
@@ -139,15 +137,15 @@ def test_no_run_applies_a_landed_change_twice_or_rebases_over_it(quick, monkeypa
     assert "Unknown: 1 change may or may not have landed" in rerun.output
 
 
-class _Unreachable:
+class _Unreachable(TransportWrapper):
     """The first apply request runs, its connection is cut, and the store is then unreachable
     (the retry is refused: a RefusedError after a resend)."""
 
-    def __init__(self, inner):
-        self.inner, self.cut, self.last_resent = inner, False, False
+    last_resent = False
 
-    calls = property(lambda self: self.inner.calls)
-    cost_points = property(lambda self: self.inner.cost_points)
+    def __init__(self, inner):
+        super().__init__(inner)
+        self.cut = False
 
     def execute(self, document, variables=None):
         if document.lstrip().startswith("mutation"):

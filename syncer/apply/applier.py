@@ -30,39 +30,49 @@ How it stays exactly-once (DESIGN.md section 5):
   answer is read the same way, level by level.
 * The first error that retrying cannot fix stops the run (exit 5) after the request it was in;
   the report says what was applied, what failed and why, and what was not attempted.
+
+The parts: ``sending.py`` sends a request and returns each field's answer as a value;
+``classify.py`` and ``resume.py`` turn answers and re-read levels into outcome values, without
+I/O; ``outcomes.Tally`` puts outcomes on the step results and the report. ``Applier`` holds the
+run's state and loops.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from syncer.apply import sending
 from syncer.apply.attempts import PHASES, ApplyOptions, Attempt, Log, Progress
-from syncer.apply.classify import Classifying, at_start, at_target, derived_key
-from syncer.apply.journal import LANDED, Journal, JournalWriter, Sent, namespace
-from syncer.apply.outcomes import Outcomes
+from syncer.apply.classify import (
+    ChangeId,
+    Levels,
+    Rules,
+    classify_maybe_landed,
+    classify_stale,
+    was_replayed,
+)
+from syncer.apply.journal import MAX_RECORD_BYTES, Journal, JournalWriter, Sent
+from syncer.apply.outcomes import Tally
 from syncer.apply.report import ApplyReport
 from syncer.apply.results import (
     NOT_ATTEMPTED,
     UNKNOWN,
-    Conflict,
-    Rebase,
     StepResult,
     describe,
 )
-from syncer.apply.sending import Sending
+from syncer.apply.resume import resume_step, uncertain_changes
+from syncer.apply.sending import Lost, build_request, journal_answer, read_journal, send
 from syncer.errors import StoreError
-from syncer.plan.changes import Adjust, ChangeKind, Plan
+from syncer.plan.changes import Adjust, Change, ChangeKind, Plan
 from syncer.plan.document import PlanMeta
 from syncer.shopify import documents
-from syncer.shopify.decode import raise_for_errors
+from syncer.shopify.reader import read_levels
 from syncer.shopify.transport import Transport
 
 
-class Applier(Sending, Classifying, Outcomes):
+class Applier:
     """Runs a plan's steps against a transport and builds the ``ApplyReport``.
 
     ``clock`` gives the wall time (seconds since the epoch) that decides whether an adjustment
@@ -80,26 +90,29 @@ class Applier(Sending, Classifying, Outcomes):
         progress: Progress | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
+        options = options or ApplyOptions()
         self.transport = transport
-        self.plan = plan
         self.meta = meta
-        self.options = options or ApplyOptions()
-        self.log = log or (lambda _text: None)
-        self.progress = progress or (lambda _steps, _units: None)
-        self.clock = clock or (lambda: datetime.now(UTC).timestamp())
-        self.reason = self.options.reason or meta.reason
-        self.reference = (self.options.reference or meta.reference
+        self.options = options
+        self.log: Log = log or (lambda _text: None)
+        self.clock: Callable[[], float] = clock or (lambda: datetime.now(UTC).timestamp())
+        self.reason = options.reason or meta.reason
+        self.reference = (options.reference or meta.reference
                           or f"gid://syncer/Plan/{meta.plan_id}")
+        self.rules = Rules(meta.plan_id, plan, options.rebase, options.force, options.limits)
         self.results = [StepResult(s, meta.idempotency_key(s), i)
                         for i, s in enumerate(meta.steps)]
         self.report = ApplyReport(meta.plan_id, meta.store, self.results,
-                                  forced=self.options.force and plan.unsafe)
-        self._finished = 0
-        self._units = 0
-        self._stop = False
-        self._rebased: dict[tuple, Adjust] = {}
-        self._in_flight: list[StepResult] = []
-        self._writer: JournalWriter | None = None
+                                  forced=options.force and plan.unsafe)
+        self.tally = Tally(self.report, self.log, progress or (lambda _steps, _units: None))
+        #: This run's records in the apply journal (from the first request on).
+        self.writer: JournalWriter | None = None
+        #: The whole second of the store's clock the run started on (``was_replayed``).
+        self.started = 0
+        #: The run's rebases the safety check accepted, by the plan change they replace.
+        self.rebased: Mapping[ChangeId, Adjust] = {}
+        #: The steps of the request being sent (unknown if Ctrl-C comes before its answer).
+        self.in_flight: list[StepResult] = []
 
     def run(self) -> ApplyReport:
         """Apply every step, stopping at the first error that retrying cannot fix."""
@@ -107,21 +120,26 @@ class Applier(Sending, Classifying, Outcomes):
         cost0 = self.transport.cost_points
         try:
             if self.results:
-                shop_id, journal = self._read_journal()
-                self._writer = JournalWriter(shop_id, self.meta.plan_id,
-                                             [len(r.step.changes) for r in self.results])
-                self._started = self._start_on_a_whole_second()
+                sizes = [len(r.step.changes) for r in self.results]
+                shop_id, journal = read_journal(self.transport, self.meta.plan_id, sizes)
+                if journal.runs:
+                    self.log(f"apply journal: {len(journal.runs)} earlier run(s) of this plan "
+                             f"sent {len(journal.sent)} attempt(s); {len(journal.answers)} "
+                             "answered")
+                self.writer = JournalWriter(shop_id, self.meta.plan_id, sizes)
+                self.started = self._start_on_a_whole_second()
                 attempts = self._resume(journal)
                 for kinds in PHASES:
-                    self._run_phase([a for a in attempts if a.result.step.kind in kinds])
-                    if self._stop:
+                    self._run_phase(self.writer,
+                                    [a for a in attempts if a.result.step.kind in kinds])
+                    if self.tally.stop:
                         break
         except KeyboardInterrupt:
             for r in self.results:
-                if r.status == NOT_ATTEMPTED and r in self._in_flight:
+                if r.status == NOT_ATTEMPTED and r in self.in_flight:
                     r.status = UNKNOWN
                     r.detail = "interrupted while the request was in flight"
-            self._fail("interrupted (Ctrl-C)")
+            self.tally.fail("interrupted (Ctrl-C)")
             self.report.interrupted = True
         finally:
             self._close_journal()
@@ -142,129 +160,134 @@ class Applier(Sending, Classifying, Outcomes):
         # run may already carry 12:00:00 (a simulated clock can stand still between runs).
         start = math.floor(now) + 1
         if any(s.kind is ChangeKind.ADJUST for s in self.meta.steps):
-            getattr(self.transport, "wait", time.sleep)(start - now)
+            self.transport.wait(start - now)
         return start
 
-
-    # -- the apply journal -------------------------------------------------------------------
-
-    def _read_journal(self) -> tuple[str, Journal]:
-        """The shop's id and every record earlier runs of this plan left (``StoreError`` if
-        the journal cannot be read: a run must not guess that nothing was sent)."""
-        values: list[str] = []
-        after = None
-        shop_id = None
-        while True:
-            try:
-                data = raise_for_errors(self.transport.execute(documents.JOURNAL_QUERY, {
-                    "namespace": namespace(self.meta.plan_id), "after": after}))
-                shop = data["shop"]
-                shop_id = shop["id"]
-                page = shop["metafields"]
-                values += [node["value"] for node in page["nodes"]]
-            except StoreError as exc:
-                raise StoreError(f"could not read this plan's apply journal from the store, so "
-                                 f"nothing was applied: {exc}") from None
-            except (KeyError, TypeError):
-                raise StoreError("the store answered the apply journal query without the "
-                                 "shop's metafields; nothing was applied") from None
-            if not page["pageInfo"]["hasNextPage"]:
-                break
-            after = page["pageInfo"]["endCursor"]
-        journal = Journal.from_values(values, [len(r.step.changes) for r in self.results])
-        if journal.runs:
-            self.log(f"apply journal: {len(journal.runs)} earlier run(s) of this plan sent "
-                     f"{len(journal.sent)} attempt(s); {len(journal.answers)} answered")
-        return shop_id, journal
-
     def _resume(self, journal: Journal) -> list[Attempt]:
-        """What this run sends, after what earlier runs of the plan did (``journal.py``):
+        """What this run sends, after what earlier runs of the plan did (``resume.py``):
         changes that landed are done; uncertain ones are settled by re-reading their levels, or
         sent again exactly as before; the rest are sent."""
-        steps = []
-        for r in self.results:
-            landed: set[int] = set()
-            uncertain: dict[tuple, Sent] = {}
-            for sent, answer in journal.executions_of(r.index):
-                if answer == LANDED:
-                    landed.update(sent.changes)
-                elif answer is None:
-                    uncertain[(sent.key, sent.changes, sent.befores)] = sent
-            maybe = [s for s in uncertain.values() if not set(s.changes) <= landed]
-            steps.append((r, landed, maybe))
-        changes = [r.step.changes[i] for r, _landed, maybe in steps for s in maybe
-                   for i in s.changes]
+        changes = [c for r in self.results for c in uncertain_changes(r, journal)]
         live = self._reread(changes, "that an earlier run of this plan sent") if changes else {}
-        attempts: list[Attempt] = []
-        for r, landed, maybe in steps:
-            mine: list[Attempt] = []
-            held = set(landed)
-            for sent in maybe:
-                held.update(sent.changes)
-                if live is None:  # could not re-read: nothing of this step is sent
-                    r.status, r.detail = UNKNOWN, "sent by an earlier run; re-reading failed"
-                    continue
-                again = self._settle(r, sent, landed, live)
-                if again is not None:
-                    mine.append(again)
-            fresh = tuple(i for i in range(len(r.step.changes)) if i not in held)
-            if fresh:
-                key = r.key if len(fresh) == len(r.step.changes) else derived_key(
-                    self.meta.plan_id, r.step, [r.step.changes[i] for i in fresh])
-                mine.append(Attempt(r, tuple(r.step.changes[i] for i in fresh), key, fresh))
-            r.already.extend(r.step.changes[i] for i in sorted(landed))
-            r.pending = len(mine) + 1
-            if landed and not mine:
-                self.log(f"{describe(r.step)}: already applied by an earlier run of this plan")
-            self._done(r)  # the part settled from the journal
-            attempts += mine
-        return attempts
+        return [a for r in self.results
+                for a in self.tally.resumed(r, resume_step(r, journal, live, self.meta.plan_id))]
 
-    def _settle(self, r: StepResult, sent: Sent, landed: set[int],
-                live: dict) -> Attempt | None:
-        """An earlier execution whose answer never came back. Changes at their targets are
-        done. If every level of it is back where it was sent from, sending it again could apply
-        it twice (in a store that runs a repeated key again): the rest is unknown for good.
-        Otherwise the same attempt is sent again (same key, same values): a store that replays
-        keys answers with the original result; one that runs it again is stopped by CAS."""
-        changes = [r.step.changes[i] for i in sent.changes]
-        if sent.befores is not None:  # a rebase: sent from the live values of that run
-            changes = [dataclasses.replace(c, before=b)
-                       for c, b in zip(changes, sent.befores, strict=True)]
-        rest = [c for i, c in zip(sent.changes, changes, strict=True) if i not in landed]
-        if all(at_target(live, c) for c in rest):
-            r.already.extend(r.step.changes[i] for i in sent.changes if i not in landed)
-            landed.update(sent.changes)
-            return None
-        if all(at_start(live, c) for c in changes):
-            for c in rest:
-                self._at_target_or_unknown(r, c, live, r.already)
-            return None
-        rebases = () if sent.befores is None else tuple(
-            Rebase(r.step.changes[i], c) for i, c in zip(sent.changes, changes, strict=True)
-            if c.before != r.step.changes[i].before)
-        self.log(f"{describe(r.step)}: sent by an earlier run, answer lost; sending it again "
-                 "under the same key")
-        return Attempt(r, tuple(changes), sent.key, sent.changes, rebases=rebases,
-                       uncertain=True)
+    def _run_phase(self, writer: JournalWriter, queue: list[Attempt]) -> None:
+        size = max(1, min(self.options.fields_per_request, documents.MAX_FIELDS_PER_REQUEST - 1))
+        while queue and not self.tally.stop:
+            batch, queue = queue[:size], queue[size:]
+            queue = self._send(writer, batch) + queue
 
-    def _journal_sent(self, batch: list[Attempt]) -> list[Sent]:
-        return [Sent(a.key, a.result.index, a.indexes,
-                     tuple(c.before for c in a.changes) if a.rebases else None)
-                for a in batch]
+    def _send(self, writer: JournalWriter, batch: list[Attempt]) -> list[Attempt]:
+        """Send one request (its attempts, then the journal's record of them) and put what it
+        answered on the results; returns the attempts to send again (resubmissions, waits, or
+        the second half of a split request)."""
+        sent = [Sent(a.key, a.result.index, a.indexes,
+                     tuple(c.before for c in a.changes if isinstance(c, Adjust))
+                     if a.rebases else None) for a in batch]
+        record, size = writer.record(sent)
+        if size > MAX_RECORD_BYTES and len(batch) > 1:
+            half = len(batch) // 2  # a record the store would refuse: fewer fields at once
+            return self._send(writer, batch[:half]) + batch[half:]
+        for i, attempt in enumerate(batch):
+            attempt.execution = (writer.next_record, i)
+            self.log(f"{describe(attempt.result.step)}: sending (key {attempt.key})")
+        request = build_request(batch, record, self.reason, self.reference)
+        self.in_flight = [a.result for a in batch]
+        answer = send(self.transport, request, batch)
+        self.in_flight = []
+        if isinstance(answer, Lost):
+            writer.lost()
+            if answer.never_ran and not self.tally.finished:
+                raise answer.error  # nothing ran at all: a plain error, not a partial apply
+            self.tally.lost(batch, answer)
+            return []
+        resent = answer.resent
+        writer.recorded(sent, answer.journal_problem is None)
+        if answer.journal_problem is not None:
+            self.tally.fail(f"the store did not keep the apply journal's record of a request "
+                            f"({answer.journal_problem}); stopped, so that nothing is sent "
+                            "without one")
+        again: list[Attempt] = []
+        stale: list[Attempt] = []
+        failed_before: list[Attempt] = []
+        for attempt, field in zip(batch, answer.answers, strict=True):
+            if (recorded := journal_answer(field, resent)) is not None:
+                writer.answer(attempt.execution, recorded)
+            match field:
+                case sending.Concurrent():
+                    attempt.waits += 1
+                    self.log(f"{describe(attempt.result.step)}: another run holds this key; "
+                             "waiting")
+                    self.transport.wait(sending.concurrent_wait(attempt.waits))
+                    again.append(attempt)
+                case sending.FieldError(text):
+                    self.tally.failed(attempt, text)
+                case sending.Stale():
+                    stale.append(attempt)
+                case sending.Mismatch():
+                    # The key was used before with other parameters: this request applied
+                    # nothing, but what the earlier use did is not known: read like a retry's.
+                    again += self._classify(writer, [attempt], maybe=True)
+                case sending.PreviousFailed():
+                    failed_before.append(attempt)
+                case sending.Refused(user_errors):
+                    self.tally.refused(attempt, user_errors)
+                case sending.Landed(payload):
+                    self.tally.landed(attempt, was_replayed(payload, self.started,
+                                                            attempt.uncertain))
+                case sending.Malformed(error):
+                    raise error
+        again += self._classify(writer, [a for a in stale if not a.uncertain], maybe=resent)
+        again += self._classify(writer, [a for a in stale if a.uncertain], maybe=True)
+        again += self._classify(writer, failed_before)
+        return [] if self.tally.stop else again
+
+    def _classify(self, writer: JournalWriter, attempts: list[Attempt],
+                  maybe: bool = False) -> list[Attempt]:
+        """Re-read the levels of ``attempts`` and classify them (``classify.py``): stale ones
+        into done, resubmissions and conflicts, or, for ``maybe`` (a request that may have run
+        before), into landed and unknown. Returns the attempts to send again."""
+        if not attempts:
+            return []
+        live = self._reread([c for a in attempts for c in a.changes],
+                            "after a stale compare-and-set")
+        if live is None:
+            for attempt in attempts:
+                attempt.result.status = UNKNOWN
+                attempt.result.detail = "stale compare-and-set, and re-reading failed"
+            return []
+        again: list[Attempt] = []
+        for attempt in attempts:
+            if maybe:
+                outcome = classify_maybe_landed(attempt, live)
+                if (landed := outcome.journal_answer) is not None:
+                    writer.answer(attempt.execution, landed)
+                self.tally.maybe_landed(attempt, outcome)
+                continue
+            stale = classify_stale(attempt, live, self.rules, self.rebased)
+            self.rebased = stale.rebased
+            if (next_attempt := self.tally.stale(attempt, stale)) is not None:
+                again.append(next_attempt)
+        return again
+
+    def _reread(self, changes: Sequence[Change], what: str) -> Levels | None:
+        """The live levels of ``changes``; None (the run stops) when they cannot be read."""
+        try:
+            return read_levels(self.transport, {c.level.key for c in changes})
+        except StoreError as exc:
+            self.tally.fail(f"could not re-read levels {what}: {exc}")
+            return None
 
     def _close_journal(self) -> None:
         """Write this run's last answers (a rerun then knows them without re-reading)."""
-        closing = self._writer.closing() if self._writer is not None else None
-        if closing is None:
+        writer = self.writer
+        closing = writer.closing() if writer is not None else None
+        if writer is None or closing is None:
             return
         try:
-            response = self.transport.execute(documents.JOURNAL_WRITE, {"journal": closing})
-            payload = (response.get("data") or {}).get("journal") if isinstance(
-                response, dict) else None
-            if not isinstance(payload, dict) or payload.get("userErrors"):
-                raise StoreError(f"the store refused it: {payload and payload.get('userErrors')}")
-            self._writer.closed()
+            sending.write_closing(self.transport, closing)
+            writer.closed()
         except (StoreError, KeyboardInterrupt) as exc:
             self.log(f"apply journal: the closing record was not written ({exc}); a rerun "
                      "re-reads the levels of the last request instead")
@@ -273,4 +296,4 @@ class Applier(Sending, Classifying, Outcomes):
                 "this plan re-reads those levels.")
 
 
-__all__ = ["Applier", "ApplyOptions", "ApplyReport", "Conflict", "Rebase", "StepResult"]
+__all__ = ["Applier", "ApplyOptions", "ApplyReport", "StepResult"]

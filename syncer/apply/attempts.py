@@ -61,7 +61,7 @@ class Attempt:
         kind = self.result.step.kind
         if kind is ChangeKind.ACTIVATE:
             return "bulk_toggle" if len(self.changes) > 1 else "activate"
-        return kind.value
+        return str(kind.value)
 
 
 # Activations and adjusts share requests (fields run in order, so a level is activated before

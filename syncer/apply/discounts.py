@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from syncer.apply.report import ApplyReport
 from syncer.apply.results import ALREADY, APPLIED, FAILED, NOT_ATTEMPTED, UNKNOWN
@@ -29,7 +30,7 @@ class DiscountResult:
     status: str = NOT_ATTEMPTED
     detail: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         c = self.change
         return {"kind": c.kind, "ref": c.ref, "id": c.discount_id, "status": self.status,
                 "detail": self.detail}
@@ -60,7 +61,8 @@ def apply_discounts(
             return
 
 
-def _apply_one(transport: Transport, report: ApplyReport, result: DiscountResult, log) -> None:
+def _apply_one(transport: Transport, report: ApplyReport, result: DiscountResult,
+               log: Callable[[str], None]) -> None:
     """Re-read one discount, then write it unless it is already so or has moved."""
     change = result.change
     try:

@@ -34,6 +34,7 @@ import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from syncer.errors import StoreError
 
@@ -63,8 +64,8 @@ class Sent:
         if list(self.changes) != sorted(self.changes):
             raise ValueError("an attempt's changes are kept in the step's order")
 
-    def to_json(self, whole: int) -> dict:
-        data: dict = {"k": self.key, "s": self.step}
+    def to_json(self, whole: int) -> dict[str, Any]:
+        data: dict[str, Any] = {"k": self.key, "s": self.step}
         if self.changes != tuple(range(whole)):
             data["c"] = _ranges(self.changes)
         if self.befores is not None:
@@ -72,7 +73,7 @@ class Sent:
         return data
 
     @classmethod
-    def from_json(cls, data: dict, sizes: Sequence[int]) -> Sent:
+    def from_json(cls, data: dict[str, Any], sizes: Sequence[int]) -> Sent:
         step = data["s"]
         if not isinstance(step, int) or not 0 <= step < len(sizes):
             raise ValueError(f"step {step!r} is not one of the plan's")
@@ -155,7 +156,7 @@ class JournalWriter:
     def answer(self, execution: tuple[int, int], answer: str) -> None:
         self._answers.append((*execution, answer))
 
-    def record(self, sent: Sequence[Sent]) -> tuple[list[dict], int]:
+    def record(self, sent: Sequence[Sent]) -> tuple[list[dict[str, str]], int]:
         """The ``metafieldsSet`` input of the next request's record, and its size in bytes."""
         value = self._value(self._n, sent, self._answers)
         return [self._metafield(f"{self.run}-{self._n}", value)], len(value.encode())
@@ -174,7 +175,7 @@ class JournalWriter:
         carried go into the closing record again."""
         self._n += 1
 
-    def closing(self) -> list[dict] | None:
+    def closing(self) -> list[dict[str, str]] | None:
         """The closing record (answers since the last record), or None when there are none."""
         if not self._answers and not self._unconfirmed:
             return None
@@ -189,13 +190,13 @@ class JournalWriter:
     def closed(self) -> None:
         self._answers, self._unconfirmed = [], []
 
-    def _value(self, n: int, sent: Sequence[Sent], answers: Sequence[tuple]) -> str:
+    def _value(self, n: int, sent: Sequence[Sent], answers: Sequence[tuple[int, int, str]]) -> str:
         data = {"v": VERSION, "run": self.run, "n": n,
                 "sent": [s.to_json(self.sizes[s.step]) for s in sent],
                 "answers": [list(a) for a in answers]}
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
-    def _metafield(self, key: str, value: str) -> dict:
+    def _metafield(self, key: str, value: str) -> dict[str, str]:
         return {"ownerId": self.shop_id, "namespace": self.namespace, "key": key,
                 "type": "json", "value": value}
 

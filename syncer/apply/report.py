@@ -7,7 +7,9 @@ what people read after ``syncer apply`` and ``to_dict`` is the ``--report FILE``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from syncer.apply.results import (
     ALREADY,
@@ -22,7 +24,10 @@ from syncer.apply.results import (
     describe,
 )
 from syncer.errors import EXIT_CONFLICT, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, plural
-from syncer.plan.changes import ChangeKind
+from syncer.plan.changes import Adjust, ChangeKind
+
+if TYPE_CHECKING:
+    from syncer.apply.discounts import DiscountResult
 
 
 @dataclass
@@ -43,7 +48,7 @@ class ApplyReport:
     #: Stopped by Ctrl-C: exit 130, after the report says what was done.
     interrupted: bool = False
     #: Results of the plan's code discount changes (``apply/discounts.py``), run after the steps.
-    discounts: list = field(default_factory=list)
+    discounts: list[DiscountResult] = field(default_factory=list)
     #: Things the run could not do that a person should know (e.g. the journal's closing record).
     notes: list[str] = field(default_factory=list)
 
@@ -66,7 +71,7 @@ class ApplyReport:
         """Every planned change with its one status, in the order the plan applies them."""
         return [o for r in self.results for o in r.outcomes()]
 
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, Any]:
         """Levels activated/deactivated, levels adjusted and units, over changes that landed."""
         activated = deactivated = added = removed = 0
         adjusted: set[tuple[str, str]] = set()
@@ -78,7 +83,7 @@ class ApplyReport:
                     activated += 1
                 elif c.kind is ChangeKind.DEACTIVATE:
                     deactivated += 1
-                else:
+                elif isinstance(c, Adjust):
                     adjusted.add(c.level.key)
                     added += max(c.delta, 0)
                     removed += max(-c.delta, 0)
@@ -110,9 +115,7 @@ class ApplyReport:
 
     def render_text(self) -> str:
         """The report for people: conflicts, rebases, the error, what was not done, the summary."""
-        lines = []
-        for r in self.rebased:
-            lines.append(f"  ~ {r}")
+        lines = [f"  ~ {rebase}" for rebase in self.rebased]
         if self.rebased:
             lines.insert(0, f"Rebased {plural(len(self.rebased), 'change')} onto live values:")
         if self.conflicts:
@@ -160,7 +163,7 @@ class ApplyReport:
         lines.append(self.summary_line())
         return "\n".join(lines) + "\n"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "plan_id": self.plan_id,
             "store": self.store,
@@ -181,7 +184,7 @@ class ApplyReport:
         }
 
 
-def _discounts_summary(results) -> str:
+def _discounts_summary(results: Sequence[DiscountResult]) -> str:
     """`` Discount codes: 1 activated, 1 deactivated, 1 already so.``"""
     counts = {"activated": 0, "deactivated": 0}
     already = 0

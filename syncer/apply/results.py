@@ -10,8 +10,9 @@ recomputed from the live value) and, for each change, one ``ChangeOutcome``. ``d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from syncer.plan.changes import Adjust, Change
+from syncer.plan.changes import Adjust, Change, ChangeKind
 from syncer.plan.steps import Step
 
 # Step statuses in the report.
@@ -28,11 +29,12 @@ NOT_ATTEMPTED = "not attempted"
 class Conflict:
     """A quantity that moved since the plan: planned from ``before`` to ``after``, ``live`` now."""
 
-    change: Adjust  # or, for an unknown activation or deactivation, that change
+    #: An adjust; or, for an unknown activation or deactivation, that change.
+    change: Change
     live: int | None
     reason: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         c = self.change
         if not isinstance(c, Adjust):  # an activation or deactivation (an unknown, say)
             return {"location": c.level.location, "sku": c.level.item_sku, "kind": c.kind.value,
@@ -59,7 +61,7 @@ class Rebase:
     original: Adjust
     change: Adjust
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         o, c = self.original, self.change
         return {"location": o.level.location, "sku": o.level.item_sku, "quantity": o.quantity,
                 "planned_from": o.before, "live_now": c.before, "target": c.after,
@@ -79,10 +81,11 @@ class ChangeOutcome:
     status: str
     detail: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         c = self.change
-        data = {"kind": c.kind.value, "location": c.level.location, "sku": c.level.sku,
-                "quantity": getattr(c, "quantity", None), "status": self.status,
+        data: dict[str, Any] = {
+            "kind": c.kind.value, "location": c.level.location, "sku": c.level.sku,
+            "quantity": c.quantity if isinstance(c, Adjust) else None, "status": self.status,
                 "detail": self.detail}
         if isinstance(c, Adjust):
             data.update({"from": c.before, "to": c.after})
@@ -103,8 +106,13 @@ _REFUSED_WITH_OTHERS = ("not applied: the store refused the mutation it was in (
                         "nothing) because of another change")
 
 
-def _ident(c: Change) -> tuple:
-    return (c.kind, c.level.location_id, c.level.item_id, getattr(c, "quantity", None))
+#: A change by what it changes: its kind, level and quantity (None unless an adjust).
+Ident = tuple[ChangeKind, str, str, str | None]
+
+
+def _ident(c: Change) -> Ident:
+    return (c.kind, c.level.location_id, c.level.item_id,
+            c.quantity if isinstance(c, Adjust) else None)
 
 
 @dataclass(slots=True)
@@ -143,7 +151,7 @@ class StepResult:
         applied = {_ident(c) for c in self.applied}
         already = {_ident(c) for c in self.already}
         rebased = {_ident(r.original): r for r in self.rebases}
-        failures: dict[tuple, str] = {}
+        failures: dict[Ident, str] = {}
         for c, text in self.failures:
             failures[_ident(c)] = "; ".join(filter(None, (failures.get(_ident(c)), text)))
         found = []
@@ -169,7 +177,7 @@ class StepResult:
                 found.append(ChangeOutcome(c, status, self.detail))
         return found
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         s = self.step
         return {"step_key": s.step_key, "idempotency_key": self.key, "kind": s.kind.value,
                 "quantity": s.quantity, "status": self.status, "detail": self.detail,

@@ -7,7 +7,8 @@ the mutation carried, so the report names that level, not the step's first one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from syncer.plan.changes import Change
 
@@ -15,7 +16,7 @@ from syncer.plan.changes import Change
 _LISTS = ("inventoryItemUpdates", "changes")
 
 
-def change_at(path, changes: Sequence[Change]) -> Change | None:
+def change_at(path: Iterable[object] | None, changes: Sequence[Change]) -> Change | None:
     """The change a user error's ``field`` path names: ``inventoryItemUpdates.1`` (a bulk
     toggle) or ``input.changes.1`` (an adjust) is the second change sent; a path without an
     index names the only change of a one-change mutation, or none."""
@@ -26,7 +27,7 @@ def change_at(path, changes: Sequence[Change]) -> Change | None:
     return changes[0] if parts and len(changes) == 1 else None
 
 
-def user_error_text(error: dict, change: Change | None) -> str:
+def user_error_text(error: Mapping[str, Any], change: Change | None) -> str:
     code = error.get("code")
     where = ".".join(str(p) for p in error.get("field") or ())
     if change is not None and len(where.split(".")) > 1:

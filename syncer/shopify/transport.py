@@ -39,12 +39,32 @@ VERSION_HEADER = "X-Shopify-API-Version"
 
 
 class Transport(Protocol):
-    """Sends one GraphQL document and returns the whole response (data, errors, extensions)."""
+    """Sends one GraphQL document and returns the whole response (data, errors, extensions).
 
-    calls: int
-    cost_points: float
+    Every member here is used by a caller (the applier uses them all); a transport that wraps
+    another (in tests, say) passes each one on.
+    """
+
+    @property
+    def calls(self) -> int:
+        """Requests sent so far (every attempt, retries and THROTTLED answers included)."""
+
+    @property
+    def cost_points(self) -> float:
+        """Query cost points spent so far."""
+
+    @property
+    def last_resent(self) -> bool:
+        """Whether the last ``execute`` sent its body again after a lost answer or an HTTP 5xx:
+        the store may have run the document before answering the resend."""
 
     def execute(self, document: str, variables: dict | None = None) -> dict: ...
+
+    def expect_cost(self, document: str, points: float) -> None:
+        """Tell the pacer what ``document`` will cost before it is first sent (mutations)."""
+
+    def wait(self, seconds: float) -> None:
+        """Sleep on the store's clock (virtual with the emulator)."""
 
 
 @dataclass(frozen=True, slots=True)
