@@ -94,9 +94,8 @@ def settle(result: StepResult, sent: Sent, landed: Set[int], live: Levels) -> Se
         changes = [dataclasses.replace(c, before=b) if isinstance(c, Adjust) else c
                    for c, b in zip(changes, sent.befores, strict=True)]
     rest = [c for i, c in zip(sent.changes, changes, strict=True) if i not in landed]
-    if all(at_target(live, c) for c in rest):
-        return Settled(landed=sent.changes,
-                       already=tuple(step.changes[i] for i in sent.changes if i not in landed))
+    if all(at_target(live, c) for c in rest):  # reported with the step's landed changes
+        return Settled(landed=sent.changes)
     if all(at_start(live, c) for c in changes):
         already, unknown = landed_or_unknown(rest, live)
         return Settled(already=already, unknown=unknown)
