@@ -66,11 +66,14 @@ _RATE = click.FloatRange(0, 1)
               help="Chance (0-1) that a bulk query operation ends FAILED part-way.")
 @click.option("--bulk-drop", type=_RATE, metavar="RATE",
               help="Chance (0-1) that a bulk result download is cut off half-way.")
+@click.option("--token-ttl", type=click.IntRange(min=1), metavar="SECONDS",
+              help="Lifetime of the access tokens its apps mint (default: each app's "
+                   "token_ttl_seconds, 86399 as on Shopify).")
 @click.option("--ready-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Once listening, write the store URL (http://HOST:PORT) into FILE, for "
                    "scripts to wait on; removed when the emulator stops.")
-def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, ready_file,
-             **faults):
+def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, token_ttl,
+             ready_file, **faults):
     """Serve the local Shopify Admin GraphQL emulator (API 2026-04, 2026-07, 2026-10) until Ctrl-C.
 
     Fault flags override the state file's "faults" section (see syncer/emulator/README.md).
@@ -99,12 +102,12 @@ def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, rea
     except OSError as exc:
         raise click.ClickException(f"cannot lock {state}: {exc.strerror or exc}") from None
     try:
-        _serve(state, lock, host, port, key_replay, faults, bulk, ready_file)
+        _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, token_ttl)
     finally:
         lock.release()
 
 
-def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file) -> None:
+def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, token_ttl=None) -> None:
     """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
     from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
 
@@ -125,6 +128,7 @@ def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file) -> Non
         except FaultConfigError as exc:
             raise click.UsageError(str(exc)) from None
     emu.bulk.configure(bulk)
+    emu.oauth.ttl = token_ttl
     try:
         server = serve(emu, host=host, port=port)
     except OSError as exc:

@@ -318,3 +318,16 @@ def token_source(credentials: Credentials | None, post: Post | None, where: str,
         raise UsageError(f"{where} cannot mint access tokens: use an access token "
                          f"({TOKEN_ENV})")
     return ClientCredentials(credentials, post, where, clock)
+
+
+def local_token_source(environ: Mapping[str, str], names: Mapping[str, str] | None,
+                       own_token: str | None, post: Post, where: str,
+                       clock: Callable[[], float] | None = None) -> TokenSource:
+    """The ``TokenSource`` for a state file served in process: the environment's credentials,
+    else the file's own ``access_token`` (a legacy custom app with every scope), else none."""
+    credentials = credentials_from_env(environ, names)
+    if credentials is None:
+        return StaticToken(own_token, "the state file's access_token") if own_token \
+            else TokenSource()
+    log.info("Authenticating to %s with %s", where, credentials.describe())
+    return token_source(credentials, post, where, clock)

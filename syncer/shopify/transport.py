@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from syncer.errors import RefusedError, StoreError, plural
-from syncer.shopify.auth import StaticToken, TokenSource
+from syncer.shopify.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, StaticToken, TokenSource
 from syncer.shopify.decode import error_code, graphql_errors
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
@@ -230,6 +230,7 @@ class _BaseTransport:
         if reply.status == 401 and self.auth.kind == "none":
             return RefusedError(
                 f"{self.where} needs an access token and none was given (HTTP 401): set "
+                f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} (an app installed on this shop), or "
                 f"{TOKEN_ENV} to an Admin API access token for this shop"
             )
         if reply.status == 401 and self.auth.kind == "client_credentials":
