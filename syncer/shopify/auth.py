@@ -54,7 +54,7 @@ SCOPES_QUERY = "query SyncerScopes {\n  currentAppInstallation { accessScopes { 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # What Shopify's secrets look like: a name in syncer.yaml that looks like one is a pasted value.
-_SECRET_SHAPE = re.compile(r"shp(at|ss|ca|pa|ua)_[0-9a-fA-F]{8,}")
+_SECRET_SHAPE = re.compile(r"^shp[a-z]{2}_|^[0-9a-fA-F]{32,}$")
 
 #: Sends a form to the token endpoint: ``post(form) -> (HTTP status, body text)``.
 Post = Callable[[dict[str, str]], tuple[int, str]]

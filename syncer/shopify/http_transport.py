@@ -176,11 +176,12 @@ class HttpTransport(_BaseTransport):
         return _Reply(response.status_code, payload, _retry_after(response.headers),
                       response.headers.get(VERSION_HEADER))
 
-    def _invalid(self, document: str, exc: BaseException) -> RefusedError:
+    def _invalid(self, document: str, exc) -> RefusedError:
         name = document.split("(")[0].split("{")[0].split()
         what = f"{name[0]} {name[1]}" if len(name) > 1 else "document"
         return RefusedError(
-            f"syncer's {what} is not valid for Admin API version {self.api_version}: {exc}; "
+            f"syncer's {what} is not valid for Admin API version {self.api_version}: "
+            f"{exc.message.rstrip('.')}; "
             f"nothing was sent to {self.where} (a different --api-version may serve it)")
 
 
