@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
@@ -149,6 +148,8 @@ def _lock_file(path: str, timeout: float, progress: Progress | None):
     Another apply holding it is waited for (with a message naming its pid); ``syncer emulator``
     serving the file is refused at once, since it holds the lock until it is stopped.
     """
+    from filelock import lock_descriptor  # portable flock (fcntl is Unix only); 50 ms import
+
     lock = lock_path(path)
     try:
         handle = open(lock, "a+")  # noqa: SIM115 (held open until Connection.close)
@@ -158,7 +159,8 @@ def _lock_file(path: str, timeout: float, progress: Progress | None):
     told = False
     while True:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if not lock_descriptor(handle.fileno(), blocking=False):
+                raise BlockingIOError
         except BlockingIOError:
             holder = _holder(handle)
             who = f"{holder.get('holder') or 'another process'}" + (
