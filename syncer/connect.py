@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
@@ -12,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syncer.errors import StoreError, UsageError
+from syncer.shopify.auth import local_token_source
 from syncer.shopify.bulk import Fetch, local_fetch
 from syncer.shopify.http_transport import HttpTransport, download
 from syncer.shopify.reader import read_shop
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
     STORE_ENV,
-    TOKEN_ENV,
     check_api_version,
     parse_store,
 )
@@ -83,12 +82,14 @@ def connect(
     lock: bool = False,
     lock_timeout: float = 300.0,
     progress: Progress | None = None,
+    credentials: Mapping[str, str] | None = None,
 ) -> Connection:
     """Connect to ``store`` (or ``$SYNCER_STORE``): a local state file, an emulator URL or a shop.
 
     A local state file is served in process by the embedded emulator (no socket, no token needed);
     ``http://127.0.0.1:PORT`` is a running ``syncer emulator``; ``SHOP.myshopify.com`` is a real
-    store reached with ``$SHOPIFY_ACCESS_TOKEN``.
+    store reached with ``$SHOPIFY_ACCESS_TOKEN``, else ``$SHOPIFY_CLIENT_ID`` and
+    ``$SHOPIFY_CLIENT_SECRET`` (``credentials`` names other variables: ``auth.check_names``).
 
     With ``lock``, a local state file is locked (``FILE.lock``, held until ``Connection.close`` or
     exit) before it is read, so two applies to one file take turns instead of losing writes.
@@ -103,7 +104,8 @@ def connect(
     check_api_version(api_version)
     spec = parse_store(value)
     if spec.kind != "file":
-        transport = HttpTransport.for_store(spec, api_version=api_version, env=env)
+        transport = HttpTransport.for_store(spec, api_version=api_version, env=env,
+                                            names=credentials)
         return Connection(spec.address, spec.kind, api_version, transport, fetch=download)
     # Imported here: the emulator (and graphql-core, which it runs on) is a tenth of a second
     # of every start, and only a local store needs it.
@@ -116,11 +118,11 @@ def connect(
         if held is not None:
             held.close()
         raise StoreError(str(exc)) from None
-    token = env.get(TOKEN_ENV) or emulator.store.access_token
     transport = LocalTransport(
         emulator.respond,
         api_version=api_version,
-        token=token,
+        auth=local_token_source(env, credentials, emulator.store.access_token,
+                                emulator.oauth.post, spec.address, emulator.clock.now),
         sleep=emulator.clock.sleep,
         clock=emulator.clock.now,
     )
@@ -146,6 +148,8 @@ def _lock_file(path: str, timeout: float, progress: Progress | None):
     Another apply holding it is waited for (with a message naming its pid); ``syncer emulator``
     serving the file is refused at once, since it holds the lock until it is stopped.
     """
+    from filelock import lock_descriptor  # portable flock (fcntl is Unix only); 50 ms import
+
     lock = lock_path(path)
     try:
         handle = open(lock, "a+")  # noqa: SIM115 (held open until Connection.close)
@@ -155,7 +159,8 @@ def _lock_file(path: str, timeout: float, progress: Progress | None):
     told = False
     while True:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if not lock_descriptor(handle.fileno(), blocking=False):
+                raise BlockingIOError
         except BlockingIOError:
             holder = _holder(handle)
             who = f"{holder.get('holder') or 'another process'}" + (

@@ -325,8 +325,9 @@ def test_a_401_without_a_token_says_none_was_given(store_file, http_emulator):
     result = run("plan", QUICKSTART, "--store", url,
                  env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": None})
     assert result.exit_code == 1
-    assert "needs an access token and none was given (HTTP 401): set SHOPIFY_ACCESS_TOKEN" \
-        in result.stderr
+    assert ("needs an access token and none was given (HTTP 401): set SHOPIFY_CLIENT_ID and "
+            "SHOPIFY_CLIENT_SECRET (an app installed on this shop), or SHOPIFY_ACCESS_TOKEN"
+            ) in result.stderr
     assert "rejected" not in result.stderr
     wrong = run("plan", QUICKSTART, "--store", url,
                 env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": "shpat_wrong"})

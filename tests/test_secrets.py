@@ -285,3 +285,52 @@ def test_apply_over_http_never_shows_the_token(server, captured, tmp_path):
     wrong = _run(["apply", out, "--store", store], token=WRONG)
     assert wrong.exit_code == 1 and "rejected the access token" in wrong.stderr
     _assert_no_secret(wrong, captured, SECRET, WRONG)
+
+
+CLIENT_SECRET = "shpss_ClientSecretNeverPrinted0123456789"
+
+
+def test_client_credentials_never_show_the_secret_or_the_minted_token(tmp_path, captured,
+                                                                      http_emulator):
+    """plan and apply over HTTP with only SHOPIFY_CLIENT_ID/SECRET, every logger at DEBUG, a
+    token that expires mid-run and a wrong secret: neither the client secret nor any token the
+    store minted appears in an output, a log, an error or a file."""
+    state = json.loads((QUICKSTART / "store.json").read_text())
+    state["apps"] = [{"client_id": "cid", "client_secret": CLIENT_SECRET,
+                      "scopes": ["write_inventory", "read_locations"]}]
+    path = tmp_path / "store.json"
+    path.write_text(json.dumps(state))
+    emulator = Emulator.load(path)
+    minted = []
+    post = emulator.oauth.post
+
+    def recording(form):
+        status, text = post(form)
+        if status == 200:
+            minted.append(json.loads(text)["access_token"])
+        return status, text
+
+    emulator.oauth.post = recording
+    server = http_emulator(emulator)
+    store = f"http://127.0.0.1:{server.server_address[1]}"
+    env = {"SHOPIFY_CLIENT_ID": "cid", "SHOPIFY_CLIENT_SECRET": CLIENT_SECRET,
+           "SHOPIFY_ACCESS_TOKEN": ""}
+    out, report = tmp_path / "plan.json", tmp_path / "report.json"
+    plan = CliRunner().invoke(cli, ["plan", str(MANIFEST), "--store", store, "-o", str(out)],
+                              env=env)
+    assert plan.exit_code == 0, plan.output
+    emulator.oauth.ttl = 0  # every token minted from now on is expired at once
+    applied = CliRunner().invoke(cli, ["apply", str(out), "--store", store, "-v", "--report",
+                                       str(report)], env=env)
+    assert applied.exit_code == 1
+    assert "rejected an access token it had just minted (HTTP 401 twice)" in applied.stderr
+    emulator.oauth.ttl = None
+    applied = CliRunner().invoke(cli, ["apply", str(out), "--store", store, "-v", "--report",
+                                       str(report)], env=env)
+    assert applied.exit_code == 0, applied.output
+    wrong = CliRunner().invoke(cli, ["plan", str(MANIFEST), "--store", store],
+                               env={**env, "SHOPIFY_CLIENT_SECRET": WRONG})
+    assert wrong.exit_code == 1 and "Oauth error invalid_client" in wrong.stderr
+    assert len(minted) == 4 and captured[0].records
+    for result in (plan, applied, wrong):
+        _assert_no_secret(result, captured, CLIENT_SECRET, WRONG, *minted, files=[out, report])

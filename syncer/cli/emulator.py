@@ -60,11 +60,14 @@ _RATE = click.FloatRange(0, 1)
               help="Chance (0-1) that a bulk query operation ends FAILED part-way.")
 @click.option("--bulk-drop", type=_RATE, metavar="RATE",
               help="Chance (0-1) that a bulk result download is cut off half-way.")
+@click.option("--token-ttl", type=click.IntRange(min=1), metavar="SECONDS",
+              help="Lifetime of the access tokens its apps mint (default: each app's "
+                   "token_ttl_seconds, 86399 as on Shopify).")
 @click.option("--ready-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Once listening, write the store URL (http://HOST:PORT) into FILE, for "
                    "scripts to wait on; removed when the emulator stops.")
-def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, ready_file,
-             **faults):
+def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, token_ttl,
+             ready_file, **faults):
     """Serve the local Shopify Admin GraphQL emulator (API 2026-04, 2026-07, 2026-10) until Ctrl-C.
 
     Fault flags override the state file's "faults" section (see syncer/emulator/README.md).
@@ -82,5 +85,6 @@ def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, rea
     """
     engine.serve_emulator(engine.emulator_request(
         state=state, host=host, port=port, key_replay=key_replay, faults=faults,
-        bulk_rate=bulk_rate, bulk_fail=bulk_fail, bulk_drop=bulk_drop, ready_file=ready_file),
+        bulk_rate=bulk_rate, bulk_fail=bulk_fail, bulk_drop=bulk_drop, ready_file=ready_file,
+        token_ttl=token_ttl),
         say=lambda text: click.echo(text, err=True))

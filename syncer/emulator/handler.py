@@ -22,7 +22,9 @@ from syncer.emulator.cost import (
     throttled_error,
 )
 from syncer.emulator.faults import HTTP_ERRORS, FaultConfig, Faults, ResponseLost
+from syncer.emulator.oauth import OAuth
 from syncer.emulator.schema import Context, build_emulator_schema
+from syncer.emulator.scopes import middleware
 from syncer.emulator.state import load_state, save_state, state_from_store, store_from_state
 from syncer.emulator.store import KEY_REPLAY_MODES, Store
 from syncer.emulator.versions import LATEST, VERSION_HEADER, VERSIONS, served_version, version
@@ -86,6 +88,7 @@ class Emulator:
         self.bulk = Bulk(self.clock, lambda: wall_time(self.clock), bulk)
         self.faults: Faults | None = None
         self.set_faults(faults if faults is not None else store.faults)
+        self.oauth = OAuth(store, self.clock)  # installed apps, minted tokens (oauth.py)
 
     @classmethod
     def load(cls, path: str | os.PathLike, clock=None, faults: FaultConfig | None = None,
@@ -121,10 +124,9 @@ class Emulator:
                     "journal": [dict(j) for j in self.store.journal]}
 
     def authorized(self, headers: dict) -> bool:
-        """Whether ``headers`` carry the access token (always true when none is set)."""
-        token = self.store.access_token
-        sent = {k.lower(): v for k, v in (headers or {}).items()}.get("x-shopify-access-token")
-        return not token or sent == token
+        """Whether ``headers`` carry the access token or a live minted one (always true when
+        the store has neither a token nor apps)."""
+        return self.oauth.scopes_for(headers)[0]
 
     def state(self) -> dict:
         """The current store as a state document."""
@@ -160,7 +162,8 @@ class Emulator:
         return status, payload, {VERSION_HEADER: served}
 
     def _handle(self, body: dict, headers: dict, served: str) -> tuple[int, dict]:
-        if not self.authorized(headers):
+        authorized, scopes = self.oauth.scopes_for(headers)
+        if not authorized:
             return 401, UNAUTHORIZED
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return 400, {"errors": {"query": "Required parameter missing or invalid"}}
@@ -172,7 +175,8 @@ class Emulator:
             self.requests += 1
             request, faults = self.requests, self.faults
             if faults is None:
-                return 200, self._run(query, variables, operation_name, request, served)[0]
+                return 200, self._run(query, variables, operation_name, request, served,
+                                      scopes=scopes)[0]
             plan = faults.draw(self.store, request)
             if plan.sale is not None and self.path is not None:
                 self.save()
@@ -182,7 +186,7 @@ class Emulator:
             return plan.http_status, dict(HTTP_ERRORS[plan.http_status])
         with self._lock:
             response, mutation = self._run(query, variables, operation_name, request, served,
-                                           throttle=plan.throttle)
+                                           throttle=plan.throttle, scopes=scopes)
             if plan.throttle:
                 faults.count("throttled")
             if plan.lose is not None and mutation:
@@ -208,10 +212,11 @@ class Emulator:
 
     def _run(self, query: str, variables: dict | None, operation_name: str | None,
              request: int | None = None, served: str = API_VERSION,
-             throttle: bool = False) -> tuple[dict, bool]:
+             throttle: bool = False, scopes: frozenset[str] | None = None) -> tuple[dict, bool]:
         """The response, and whether the document's operation is a mutation.
 
-        ``throttle`` answers ``THROTTLED`` (an injected fault) where a dry bucket would.
+        ``throttle`` answers ``THROTTLED`` (an injected fault) where a dry bucket would;
+        ``scopes`` are the token's (None: every scope), fields it lacks one for are denied.
         """
         schema = self.schemas[served]
         try:
@@ -235,9 +240,11 @@ class Emulator:
             return ({"errors": [throttled_error()], "extensions": self._cost(requested, None)},
                     mutation)
         context = Context(self.store, now_iso(self.clock), request=request,
-                          version=version(served), key_replay=self.key_replay, bulk=self.bulk)
+                          version=version(served), key_replay=self.key_replay, bulk=self.bulk,
+                          scopes=scopes)
         result = execute(schema, document, variable_values=variables,
-                         operation_name=operation_name, context_value=context)
+                         operation_name=operation_name, context_value=context,
+                         middleware=middleware(scopes))
         actual = requested
         if result.data is not None:
             actual = actual_cost(schema, document, variables, result.data, operation_name)

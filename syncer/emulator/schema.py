@@ -31,6 +31,7 @@ class Context:
     version: Version = version(OLDEST)  # the API version answering this request
     key_replay: str = "cached"  # how a repeated idempotency key is answered (mutations.py)
     bulk: object | None = None  # the emulator's bulk operations (``bulk.Bulk``)
+    scopes: frozenset[str] | None = None  # the token's access scopes (None: every scope)
 
 
 @cache
@@ -40,10 +41,11 @@ def build_emulator_schema(api_version: str = OLDEST) -> GraphQLSchema:
     from syncer.emulator.discounts import RESOLVERS as DISCOUNTS
     from syncer.emulator.metafields import RESOLVERS as METAFIELDS
     from syncer.emulator.mutations import MUTATIONS
+    from syncer.emulator.oauth import RESOLVERS as OAUTH
 
     base = resources.files("syncer.emulator").joinpath("schema.graphql").read_text("utf-8")
     schema = build_schema(sdl(base, api_version))
-    resolvers = {**RESOLVERS, **DISCOUNTS, **MUTATIONS, **BULK, **METAFIELDS}
+    resolvers = {**RESOLVERS, **DISCOUNTS, **MUTATIONS, **BULK, **METAFIELDS, **OAUTH}
     for (type_name, field_name), resolver in resolvers.items():
         schema.type_map[type_name].fields[field_name].resolve = resolver
     schema.type_map["Node"].resolve_type = _node_type

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from syncer.emulator.bulk import PATH_PREFIX as BULK_PATH
 from syncer.emulator.faults import DROP, ResponseLost
 from syncer.emulator.handler import API_PATH, NOT_FOUND, UNAUTHORIZED
+from syncer.emulator.oauth import TOKEN_PATH
 
 log = logging.getLogger(__name__)
 MAX_BODY = 10 * 1024 * 1024
@@ -65,6 +66,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(413, {"errors": "Request Entity Too Large"})
             return
         raw = self.rfile.read(length)
+        if self.path.split("?", 1)[0] == TOKEN_PATH:  # the client credentials grant
+            status, kind, data = self.server.emulator.oauth.respond(
+                raw, self.headers.get("Content-Type"))
+            self._reply(status, None, raw_body=(kind, data))
+            return
         try:
             body = json.loads(raw or b"null")
         except (ValueError, UnicodeDecodeError):
@@ -109,13 +115,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
 
-    def _reply(self, status: int, payload: dict, part: bool = False,
-               headers: dict | None = None) -> None:
-        data = json.dumps(payload).encode()
+    def _reply(self, status: int, payload: dict | None, part: bool = False,
+               headers: dict | None = None, raw_body: tuple[str, bytes] | None = None) -> None:
+        kind, data = raw_body or ("application/json; charset=utf-8", json.dumps(payload).encode())
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data[: len(data) // 2] if part else data)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syncer.emulator.faults import FaultConfig, FaultConfigError
+from syncer.emulator.oauth import apps_from_state
 from syncer.emulator.records import STORED, Discount, Item, Level, Location, gid_number
 from syncer.emulator.state_schema import schema_problems
 from syncer.emulator.store import KEY_REPLAY_MODES, PLAN_RESTORE_RATES, Store
@@ -98,6 +99,7 @@ def _build(data: dict, problems: list[str]) -> Store:
         if all(isinstance(v, str) for v in (field, key, fingerprint)) \
                 and isinstance(response, dict):
             store.idempotency[(field, key)] = {"fingerprint": fingerprint, "response": response}
+    store.apps = apps_from_state(data.get("apps"))
     faults = _valid(data, "faults", dict)
     if faults is not None:
         try:
@@ -209,6 +211,8 @@ def state_from_store(store: Store) -> dict:
     data: dict = {"shop": store.shop}
     if store.access_token:
         data["access_token"] = store.access_token
+    if store.apps:
+        data["apps"] = [dict(app) for app in store.apps]
     data["throttle"] = dict(store.throttle)
     data["locations"] = [{"id": lo.id, "name": lo.name} for lo in store.locations.values()]
     data["items"] = [{"id": it.id, "sku": it.sku} for it in store.items.values()]

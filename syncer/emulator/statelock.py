@@ -9,7 +9,6 @@ process that finds the file locked can say who holds it. The lock ends with the 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from typing import IO
@@ -47,9 +46,12 @@ class StateLock:
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = os.fspath(path)
+        from filelock import lock_descriptor  # portable flock (fcntl is Unix only)
+
         self._handle: IO[str] | None = open(self.path + LOCK_SUFFIX, "a+")  # noqa: SIM115
         try:
-            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if not lock_descriptor(self._handle.fileno(), blocking=False):
+                raise BlockingIOError
         except BlockingIOError:
             holder = read_holder(self._handle)
             self._handle.close()

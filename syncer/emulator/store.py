@@ -40,6 +40,8 @@ class Store(Activation, QuantityChanges):
     idempotency: dict[tuple[str, str], dict] = field(default_factory=dict)
     # The shop's metafields by (namespace, key) (``metafields.py``): syncer's apply journal.
     metafields: dict[tuple[str, str], dict] = field(default_factory=dict)
+    # The apps installed on the shop (``oauth.py``): client id, secret, scopes, token lifetime.
+    apps: list[dict] = field(default_factory=list)
     adjustment_group_seq: int = 0
     # How a repeated idempotency key is answered: cached, reevaluate or ignored (mutations.py).
     key_replay: str = "cached"

@@ -35,6 +35,8 @@ class EmulatorRequest:
     bulk_fail: float | None = None
     bulk_drop: float | None = None
     ready_file: str | None = None
+    #: Lifetime of the tokens its apps mint (None: each app's ``token_ttl_seconds``).
+    token_ttl: int | None = None
 
 
 def serve_emulator(request: EmulatorRequest, say: Callable[[str], None]) -> None:
@@ -50,12 +52,13 @@ def serve_emulator(request: EmulatorRequest, say: Callable[[str], None]) -> None
         raise SyncerError(f"cannot lock {request.state}: {exc.strerror or exc}") from None
     try:
         _serve(request.state, lock, request.host, request.port, request.key_replay,
-               request.faults, bulk, request.ready_file, say)
+               request.faults, bulk, request.ready_file, say, request.token_ttl)
     finally:
         lock.release()
 
 
-def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, say) -> None:
+def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, say,
+           token_ttl=None) -> None:
     """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
     try:
         emu = Emulator.load(state, key_replay=key_replay)
@@ -74,6 +77,7 @@ def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, say) -
         except FaultConfigError as exc:
             raise UsageError(str(exc)) from None
     emu.bulk.configure(bulk)
+    emu.oauth.ttl = token_ttl
     try:
         server = serve(emu, host=host, port=port)
     except OSError as exc:

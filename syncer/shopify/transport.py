@@ -4,8 +4,10 @@ Every transport shares ``_BaseTransport.execute``: it paces requests by the last
 ``throttleStatus``, waits exactly as long as the leaky bucket needs after ``THROTTLED`` (see
 ``throttle.py``), retries HTTP 429, 5xx and connection errors with jittered exponential backoff
 (always resending the same body, so a mutation keeps its idempotency key), and turns
-401/403/404 into a ``RefusedError`` that says what to fix. The access token lives only in the
-request headers: it is never in a repr, a log line or an exception message.
+401/403/404 into a ``RefusedError`` that says what to fix. The token comes from a ``TokenSource``
+(``auth.py``: a static token, or one minted from client credentials and minted again once after
+an HTTP 401); it lives only in the request headers, never in a repr, a log line or an exception
+message, and every secret the source holds is masked in whatever the store answers.
 ``LocalTransport`` calls an in-process handler (the emulator); ``HttpTransport``
 (``http_transport.py``) POSTs over HTTP.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from syncer.errors import RefusedError, StoreError, plural
+from syncer.shopify.auth import CLIENT_ID_ENV, CLIENT_SECRET_ENV, StaticToken, TokenSource
 from syncer.shopify.decode import error_code, graphql_errors
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
@@ -99,6 +102,7 @@ class _BaseTransport:
         *,
         api_version: str = DEFAULT_API_VERSION,
         token: str | None = None,
+        auth: TokenSource | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
@@ -118,11 +122,17 @@ class _BaseTransport:
         #: Seconds on the store's clock (the emulator's in process, else real monotonic time).
         self.clock = clock
         self._bucket = Bucket(clock)
-        self._headers = {"Content-Type": "application/json"}
-        self._secrets: tuple[str, ...] = ()
-        if token:
-            self._headers[TOKEN_HEADER] = token
-            self._secrets = (token,)
+        #: Where the access token comes from (``token`` is a static one).
+        self.auth = auth or (StaticToken(token) if token else TokenSource())
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return self.auth.secrets
+
+    def _headers(self) -> dict[str, str]:
+        """The request headers, with the current access token (minted on first use)."""
+        token = self.auth.token()
+        return {"Content-Type": "application/json", **({TOKEN_HEADER: token} if token else {})}
 
     def _send(self, document: str, variables: dict) -> _Reply:
         raise NotImplementedError
@@ -131,6 +141,7 @@ class _BaseTransport:
         """Send ``document`` with ``variables``; return the response after transport retries."""
         variables = dict(variables or {})
         failures = throttles = 0
+        refreshed = False
         self.last_resent = False
         while True:
             self._pace(document)
@@ -147,8 +158,11 @@ class _BaseTransport:
                 self._backoff(failures, f"HTTP {reply.status}", reply.retry_after)
                 self.last_resent = self.last_resent or reply.status >= 500
                 continue
+            if reply.status == 401 and not refreshed and self.auth.refresh():
+                refreshed = True  # nothing ran: the same body goes again with a new token
+                continue
             if reply.status != 200:
-                raise self._status_error(reply)
+                raise self._status_error(reply, refreshed)
             if not isinstance(reply.body, dict):
                 raise StoreError(f"{self.where} answered HTTP 200 without a GraphQL JSON body")
             self._check_served(reply.served)
@@ -231,17 +245,24 @@ class _BaseTransport:
             self.waited += seconds
             self._sleep(seconds)
 
-    def _status_error(self, reply: _Reply) -> StoreError:
+    def _status_error(self, reply: _Reply, refreshed: bool = False) -> StoreError:
         """The error for a non-retried HTTP status; 401/403/404 mean nothing was run."""
-        if reply.status == 401 and not self._secrets:
+        if reply.status == 401 and self.auth.kind == "none":
             return RefusedError(
                 f"{self.where} needs an access token and none was given (HTTP 401): set "
+                f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV} (an app installed on this shop), or "
                 f"{TOKEN_ENV} to an Admin API access token for this shop"
+            )
+        if reply.status == 401 and self.auth.kind == "client_credentials":
+            return RefusedError(
+                f"{self.where} rejected an access token it had just minted (HTTP 401"
+                f"{' twice' if refreshed else ''}): check that the app of "
+                f"{self.auth.names[0]} is still installed on this store"
             )
         if reply.status == 401:
             return RefusedError(
-                f"{self.where} rejected the access token (HTTP 401): check {TOKEN_ENV} "
-                "(an Admin API access token for this shop)"
+                f"{self.where} rejected the access token (HTTP 401): check "
+                f"{self.auth.names[0]} (an Admin API access token for this shop)"
             )
         if reply.status == 403:
             return RefusedError(
@@ -295,7 +316,7 @@ class LocalTransport(_BaseTransport):
     def _send(self, document: str, variables: dict) -> _Reply:
         body = {"query": document, "variables": copy.deepcopy(variables)}
         try:
-            answer = self._handler(body, dict(self._headers), api_path(self.api_version))
+            answer = self._handler(body, self._headers(), api_path(self.api_version))
         except OSError as exc:
             raise _ConnectionLost(type(exc).__name__) from None
         status, payload, headers = (*answer, {}) if len(answer) == 2 else answer
