@@ -1,6 +1,7 @@
 """The CI files are linted with the vendored schemas, keep secrets where they belong, and the
 pre-commit hook runs for real."""
 
+import json
 import os
 import re
 import shutil
@@ -12,7 +13,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-GITHUB = sorted((ROOT / "examples" / "ci" / "github").glob("*.yml"))
+GITHUB = sorted((ROOT / "examples" / "ci" / "github").glob("syncer-*.yml"))
+DEPENDABOT = ROOT / "examples" / "ci" / "github" / "dependabot.yml"
 GITLAB = ROOT / "examples" / "ci" / "gitlab-ci.yml"
 BIN = Path(sys.executable).parent
 
@@ -36,6 +38,7 @@ def workflow(path: Path) -> dict:
     ("vendor.github-workflows", GITHUB),
     ("custom.github-workflows-require-timeout", GITHUB),
     ("vendor.github-actions", [ROOT / "action.yml"]),
+    ("vendor.dependabot", [DEPENDABOT]),
     ("vendor.gitlab-ci", [GITLAB]),
 ])
 def test_ci_files_match_their_schemas(schema, files):
@@ -59,12 +62,85 @@ def test_actionlint():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_three_workflows_and_their_triggers():
+def test_zizmor_finds_nothing(tmp_path):
+    """zizmor (offline, default persona): no finding of low severity or above."""
+    files = [*map(str, GITHUB), str(ROOT / "action.yml"), str(DEPENDABOT)]
+    result = subprocess.run([tool("zizmor"), "--offline", "--min-severity", "low", "--format",
+                             "json", *files], capture_output=True, text=True)
+    assert result.returncode == 0 and json.loads(result.stdout) == [], (result.stdout +
+                                                                          result.stderr)
+    # and it does find what it is there for: a tag pin, credentials left on the runner
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+                   "    steps:\n      - uses: actions/checkout@v5\n", encoding="utf-8")
+    found = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(bad)],
+                           capture_output=True, text=True)
+    assert {f["ident"] for f in json.loads(found.stdout)} == {"unpinned-uses", "artipacked"}
+
+
+def _uses() -> list[tuple[Path, str, str]]:
+    """(file, action@ref, the comment after it) of every `uses:` line."""
+    found = []
+    for path in (*GITHUB, ROOT / "action.yml"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            m = re.match(r"\s*(?:- )?uses: (\S+)(?:\s+#\s*(.*))?$", line)
+            if m:
+                found.append((path, m.group(1), m.group(2) or ""))
+    return found
+
+
+def test_every_action_is_pinned_by_commit_with_its_version():
+    uses = _uses()
+    assert len(uses) > 20
+    for path, ref, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), (path, ref)
+        assert re.match(r"v\d+\.\d+\.\d+\b", comment), (path, ref, comment)
+    # one commit per action everywhere, so an update changes every file at once
+    pins = {}
+    for _path, ref, comment in uses:
+        name, sha = ref.split("@")
+        assert pins.setdefault(name, (sha, comment)) == (sha, comment), name
+
+
+def test_syncers_own_action_is_pinned_to_a_commit_of_this_repository():
+    """The examples pin syncer's action to a commit that exists here (not an invented one) and
+    whose action.yml pins what it uses."""
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout")
+    (sha,) = {ref.split("@")[1] for _, ref, _ in _uses() if ref.startswith("syncer-project/")}
+    action = subprocess.run(["git", "show", f"{sha}:action.yml"], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert action.returncode == 0, f"{sha} is not a commit of this repository with action.yml"
+    assert re.search(r"uses: actions/setup-python@[0-9a-f]{40} ", action.stdout)
+
+
+def test_workflows_and_their_triggers():
     flows = {path.stem: workflow(path) for path in GITHUB}
-    assert set(flows) == {"syncer-plan", "syncer-apply", "syncer-drift"}
+    assert set(flows) == {"syncer-plan", "syncer-apply", "syncer-drift", "syncer-recover"}
     assert set(flows["syncer-plan"]["on"]) == {"pull_request"}
     assert flows["syncer-apply"]["on"]["push"]["branches"] == ["main"]
     assert "schedule" in flows["syncer-drift"]["on"]
+    assert set(flows["syncer-recover"]["on"]) == {"workflow_dispatch"}
+
+
+def test_permissions_credentials_and_one_apply_per_store():
+    for path in GITHUB:
+        flow = workflow(path)
+        assert flow["permissions"] == {}, path  # each job says what it needs
+        for name, job in flow["jobs"].items():
+            assert "permissions" in job, (path, name)
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, (path, name)
+    apply = workflow(ROOT / "examples/ci/github/syncer-apply.yml")["jobs"]["apply"]
+    recover = workflow(ROOT / "examples/ci/github/syncer-recover.yml")["jobs"]["apply"]
+    assert apply["concurrency"] == {"group": "syncer-apply-${{ matrix.store }}",
+                                    "cancel-in-progress": False}
+    assert recover["concurrency"] == {"group": "syncer-apply-${{ inputs.store }}",
+                                      "cancel-in-progress": False}
+    assert apply["environment"] == "shopify-${{ matrix.store }}"
+    assert recover["environment"] == "shopify-${{ inputs.store }}"
+    assert apply["permissions"] == recover["permissions"] == {"contents": "read"}
 
 
 def test_secrets_stay_where_they_belong():
@@ -74,21 +150,28 @@ def test_secrets_stay_where_they_belong():
         for job in flow["jobs"].values():
             write = "SHOPIFY_WRITE_TOKEN" in yaml.safe_dump(job)
             # the write token only in a job bound to a protected environment, never in a PR
-            assert not write or (job.get("environment") and path.stem == "syncer-apply"), path
+            assert not write or (job.get("environment") and path.stem in (
+                "syncer-apply", "syncer-recover")), path
             for step in job["steps"]:
                 # no expression expanded inside a script: data reaches scripts through env
                 assert "${{" not in step.get("run", ""), (path, step.get("name"))
+                assert "${{" not in step.get("with", {}).get("script", ""), path
                 for value in step.get("with", {}).values():
                     assert "secrets." not in str(value), (path, step.get("name"))
     plan = workflow(ROOT / "examples/ci/github/syncer-plan.yml")
-    assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert plan["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert "SHOPIFY_READ_TOKEN" in yaml.safe_dump(plan) and "WRITE" not in yaml.safe_dump(plan)
-    script = plan["jobs"]["plan"]["steps"][3]["with"]["script"]
-    assert "const marker = `<!-- syncer-plan: ${process.env.STORE_DIR} -->`" in script
+    script = _step(plan["jobs"]["plan"], "Post or update the plan comments")["with"]["script"]
+    assert "const marker = `<!-- syncer-plan: ${store} -->`;" in script
     assert "c.body.startsWith(marker)" in script and "updateComment" in script
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     for step in action["runs"]["steps"]:
         assert "${{" not in step.get("run", "")
+
+
+def _step(job: dict, name: str) -> dict:
+    (step,) = [s for s in job["steps"] if s.get("name") == name]
+    return step
 
 
 def test_gitlab_matrix_and_rules():
