@@ -176,14 +176,25 @@ def _step(job: dict, name: str) -> dict:
 
 def test_gitlab_matrix_and_rules():
     ci = yaml.safe_load(GITLAB.read_text(encoding="utf-8"))
-    assert ci[".stores"]["parallel"]["matrix"][0]["STORE_DIR"] == ["stores/us", "stores/eu"]
+    assert ci[".stores"]["parallel"]["matrix"][0]["STORE"] == ["us", "eu"]
+    assert ci[".stores"]["variables"]["STORE_DIR"] == "stores/$STORE"
     for job in ("validate", "plan", "apply", "drift"):
         assert ci[job]["extends"] == ".stores"
     assert "CI_DEFAULT_BRANCH" in ci["apply"]["rules"][0]["if"]
-    assert ci["apply"]["environment"]["name"] == "shopify-production"
-    assert ci["apply"]["variables"]["SHOPIFY_ACCESS_TOKEN"] == "$SHOPIFY_WRITE_TOKEN"
-    assert ci["plan"]["variables"]["SHOPIFY_ACCESS_TOKEN"] == "$SHOPIFY_READ_TOKEN"
+    # a protected environment and one apply at a time per store, recovery included
+    assert ci["apply"]["environment"]["name"] == "shopify-$STORE"
+    assert ci["apply"]["resource_group"] == "shopify-$STORE"
+    assert ci["reapply"]["environment"]["name"] == "shopify-$RECOVER_STORE"
+    assert ci["reapply"]["resource_group"] == "shopify-$RECOVER_STORE"
+    assert ci["reapply"]["rules"][0]["when"] == "manual" and ci["reapply"]["needs"] == ["replan"]
+    for job in ("apply", "reapply"):
+        assert ci[job]["variables"]["SHOPIFY_ACCESS_TOKEN"] == "$SHOPIFY_WRITE_TOKEN"
+    for job in ("plan", "drift", "replan"):
+        assert ci[job]["variables"]["SHOPIFY_ACCESS_TOKEN"] == "$SHOPIFY_READ_TOKEN"
     assert ci["drift"]["rules"][0]["if"] == '$CI_PIPELINE_SOURCE == "schedule"'
+    apply = "\n".join(ci["apply"]["script"])
+    assert "source_project_id" in apply and "syncer-fingerprint" in apply
+    assert any("git status --porcelain" in line for line in ci["drift"]["script"])
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -262,3 +273,130 @@ def test_action_runs_syncer_and_exposes_its_exit_code(tmp_path, ok_codes, job_st
     assert outputs["exit-code"] == "2"
     assert "TSHIRT-RED-M   available 40 -> 52 (+12)" in Path(outputs["stdout-file"]).read_text()
     assert ("::error::syncer exited with 2" in result.stdout) == (job_status != 0)
+
+
+# github-script runs a step's `script` as the body of an async function; this harness does the
+# same with node, the GitHub API answered from a JSON file, and prints what the script did.
+_HARNESS = r"""
+const fs = require("fs");
+const [script, fixtures] = process.argv.slice(2).map((f) => fs.readFileSync(f, "utf8"));
+const fx = JSON.parse(fixtures);
+const did = { outputs: {}, failed: [], created: [], updated: [] };
+const core = { setOutput: (k, v) => { did.outputs[k] = v; }, setFailed: (m) => did.failed.push(m),
+  summary: { addRaw() { return this; }, async write() {} } };
+const github = {
+  paginate: async () => fx.comments,
+  rest: {
+    repos: { listPullRequestsAssociatedWithCommit: async () => ({ data: fx.pulls }) },
+    actions: { listWorkflowRuns: async () => ({ data: { workflow_runs: fx.runs } }) },
+    pulls: { get: async () => ({ data: fx.pulls[0] }) },
+    issues: { listComments: null, createComment: async (c) => did.created.push(c),
+              updateComment: async (c) => did.updated.push(c) },
+  },
+};
+const context = { repo: { owner: "acme", repo: "stock" }, sha: "f".repeat(40), runId: 9,
+  serverUrl: "https://github.com", issue: { number: 7 } };
+const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+new AsyncFunction("require", "github", "context", "core", script)(require, github, context, core)
+  .then(() => console.log(JSON.stringify(did)));
+"""
+
+
+def github_script(step: dict, cwd: Path, fixtures: dict, env: dict | None = None) -> dict:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    (cwd / "harness.js").write_text(_HARNESS, encoding="utf-8")
+    (cwd / "script.js").write_text(step["with"]["script"], encoding="utf-8")
+    (cwd / "fixtures.json").write_text(json.dumps(fixtures), encoding="utf-8")
+    result = subprocess.run([node, "harness.js", "script.js", "fixtures.json"], cwd=cwd,
+                            env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+PR = {"number": 7, "merged_at": "2026-01-01T00:00:00Z", "html_url": "https://github.com/acme/"
+      "stock/pull/7", "head": {"sha": "a" * 40}}
+
+
+def _bot(body: str) -> dict:
+    return {"id": 1, "user": {"type": "Bot", "login": "github-actions[bot]"}, "body": body}
+
+
+def test_apply_takes_a_plan_only_from_this_repositorys_run_and_with_the_commented_fingerprint(
+        tmp_path):
+    flows = {path.stem: workflow(path) for path in GITHUB}
+    reviewed = flows["syncer-apply"]["jobs"]["reviewed"]
+    # the run of a fork's pull request is never taken, even when it is the only one
+    fork = {"id": 5, "head_repository": {"full_name": "mallory/stock"}}
+    ours = {"id": 6, "head_repository": {"full_name": "acme/stock"}}
+    pull = _step(reviewed, "Find the merged pull request and its plan run")
+    did = github_script(pull, tmp_path, {"pulls": [PR], "runs": [fork]})
+    assert did["failed"] and "run-id" not in did["outputs"]
+    did = github_script(pull, tmp_path, {"pulls": [PR], "runs": [fork, ours]})
+    assert did["outputs"]["run-id"] == "6" and not did["failed"]
+
+    # the plan job's comment, made from a real saved plan, is what the apply job checks
+    store = tmp_path / "store.json"
+    shutil.copy(ROOT / "examples/quickstart/store.json", store)
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "comments").mkdir()
+    env = {**os.environ, "SYNCER_STORE": str(store)}
+    subprocess.run([tool("syncer"), "plan", str(ROOT / "examples/quickstart"), "-o",
+                    "plans/us.json"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    shown = subprocess.run([tool("syncer"), "show", "plans/us.json", "--format", "markdown"],
+                           cwd=tmp_path, env=env, check=True, capture_output=True, text=True)
+    (tmp_path / "comments/us.md").write_text(shown.stdout, encoding="utf-8")
+    post = _step(flows["syncer-plan"]["jobs"]["plan"], "Post or update the plan comments")
+    did = github_script(post, tmp_path, {"comments": []}, {"EXIT_CODE": "2"})
+    (created,) = did["created"]
+    fingerprint = json.loads((tmp_path / "plans/us.json").read_text())["fingerprint"]
+    assert created["body"].startswith("<!-- syncer-plan: us -->\n**Store `us`** (`quickstart.")
+    assert f"<!-- syncer-fingerprint: {fingerprint} -->" in created["body"]
+
+    check = _step(reviewed, "Keep only plans whose fingerprint the bot's comment names")
+    env = {"PR_NUMBER": "7"}
+    did = github_script(check, tmp_path, {"comments": [_bot(created["body"])]}, env)
+    assert did == {"outputs": {"stores": '["us"]'}, "failed": [], "created": [], "updated": []}
+    # another plan file (or a comment anyone else wrote naming its fingerprint) is refused
+    other = created["body"].replace(fingerprint, "0" * 64)
+    forged = {"id": 2, "user": {"type": "User", "login": "mallory"}, "body": created["body"]}
+    for comments in ([_bot(other)], [_bot(other), forged], []):
+        did = github_script(check, tmp_path, {"comments": comments}, env)
+        assert "stores" not in did["outputs"]
+        assert did["failed"] and "is not the one in the plan comment for us" in did["failed"][0]
+
+
+def test_drift_that_changes_no_manifest_opens_no_pull_request_and_does_not_fail(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    drift = workflow(ROOT / "examples/ci/github/syncer-drift.yml")["jobs"]["drift"]
+    step = _step(drift, "Report, and see whether any manifest changed")
+    opener = _step(drift, "Open or update the drift pull request")
+    assert opener["if"] == "steps.files.outputs.changed == 'true'"
+    repo = tmp_path / "repo"
+    (repo / "stores/us").mkdir(parents=True)
+    (repo / "stores/us/a.yaml").write_text("x: 1\n", encoding="utf-8")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "manifests")
+    (tmp_path / "report.md").write_text("### syncer drift\n\nunmanaged\n", encoding="utf-8")
+
+    def run(exit_code: str) -> tuple[subprocess.CompletedProcess, str, str]:
+        out, summary = tmp_path / "out", tmp_path / "summary"
+        out.write_text("")
+        summary.write_text("")
+        env = {**os.environ, "GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary),
+               "STORE_DIR": "stores/us", "REPORT_FILE": str(tmp_path / "report.md"),
+               "EXIT_CODE": exit_code}
+        result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env,
+                                capture_output=True, text=True)
+        return result, out.read_text(), summary.read_text()
+
+    result, out, summary = run("2")  # drift of levels no manifest manages: nothing written
+    assert result.returncode == 0 and out == "changed=false\n"
+    assert "drift only where no manifest changes" in result.stdout
+    assert summary == "### syncer drift\n\nunmanaged\n"
+    (repo / "stores/us/a.yaml").write_text("x: 2\n", encoding="utf-8")
+    result, out, _ = run("2")
+    assert result.returncode == 0 and out == "changed=true\n"
