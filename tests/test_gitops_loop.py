@@ -60,17 +60,10 @@ def test_the_three_jobs_end_to_end(tmp_path):
     shop.parent.mkdir()
     shutil.copy(ROOT / "examples/quickstart/store.json", shop)
     simulated_clock(shop)  # the applies' whole-second starts take no real time
-    repo = tmp_path / "repo"
-    (repo / "stores/us").mkdir(parents=True)
-    git(repo, "init", "-q", "-b", "main")
-    (repo / "stores/us/syncer.yaml").write_text(f"store: {shop}\nreason: correction\n",
-                                                encoding="utf-8")
 
     # start from the live store: import, and the imported manifests plan to no changes
-    syncer(repo, "import", "-o", "stores/us", "--quantities", "available,damaged", expect=0)
+    repo = _store_repo(tmp_path, str(shop))
     syncer(repo, "plan", "stores/us", "--detailed-exitcode", expect=0)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "Import the store")
 
     # a pull request changes one level
     git(repo, "checkout", "-q", "-b", "restock")
