@@ -254,9 +254,11 @@ def test_a_sku_two_items_share_is_refused_and_their_levels_stay_two_rows(tmp_pat
                         "    gid://shopify/InventoryItem/9: {active: true, available: 6}\n")
     result = run("plan", manifest, "--store", store_file, "--read", read, "--format", "markdown")
     assert result.exit_code == 0, result.output
-    assert "Warehouse East (2 changes)" in result.stdout
-    assert "| ~ | gid://shopify/InventoryItem/1 | available 40 → 52 (+12) |" in result.stdout
-    assert "| ~ | gid://shopify/InventoryItem/9 | available 5 → 6 (+1) |" in result.stdout
+    assert "| Warehouse East | 0 | 2 | 0 | +13 / -0 |" in result.stdout
+    assert ("| ~ | Warehouse East | gid://shopify/InventoryItem/1 | available 40 → 52 (+12) |"
+            in result.stdout)
+    assert ("| ~ | Warehouse East | gid://shopify/InventoryItem/9 | available 5 → 6 (+1) |"
+            in result.stdout)
     drift = run("drift", manifest, "--store", store_file, "--read", read)
     assert "  gid://shopify/InventoryItem/1  available: live 40, desired 52 (+12)" in drift.stdout
     assert "  gid://shopify/InventoryItem/9  available: live 5, desired 6 (+1)" in drift.stdout

@@ -1,16 +1,19 @@
 """Renderers as golden data (``tests/cases/<name>/plan.txt``, ``plan.md``) plus their contracts."""
 
 import json
+import re
 
 import jsonschema
 import pytest
 
 from syncer import resources
 from syncer.plan.changes import Adjust, LevelRef, Plan
+from syncer.plan.notices import Finding
 from syncer.plan.render import (
     DRIFT_RENDERERS,
     MARKDOWN_LIMIT,
     RENDERERS,
+    TOP_CHANGES,
     drift_entries,
     render_drift_json,
     render_drift_markdown,
@@ -71,11 +74,11 @@ def test_markdown_is_truncated_below_the_limit():
     md = render_markdown(p)
     assert len(md) < MARKDOWN_LIMIT
     assert "more changes not shown here" in md
-    assert md.startswith("### syncer plan\n\n| Change | Levels | Units |")
+    assert md.startswith("### syncer plan\n\n<!-- syncer-fingerprint: ")
     assert md.count("<details>") == md.count("</details>")
     assert f"Fingerprint `{p.fingerprint[:12]}`" in md
     small = render_markdown(_huge_plan(30))
-    assert "more changes" not in small and small.count("<details>") == 7
+    assert "more changes" not in small and small.count("<details>") == 1 + 7  # full plan + 7
 
 
 def test_markdown_at_its_cap_keeps_every_location_heading_and_count():
@@ -91,7 +94,7 @@ def test_markdown_at_its_cap_keeps_every_location_heading_and_count():
     for i in range(3):  # small locations after the big ones keep all their rows
         assert f"<summary>Zeta {i} (1 change)</summary>" in md
         assert md.split(f"Zeta {i} (1 change)")[1].split("</details>")[0].count("| ~ |") == 1
-    shown = md.count("| ~ |")
+    shown = md.split("<summary>Full plan")[1].count("| ~ |")
     omitted = [int(line.split("| ")[3].split(" more")[0].replace(",", ""))
                for line in md.splitlines() if line.startswith("| | ... |")]
     assert len(omitted) == 7 and shown + sum(omitted) == 20_003
@@ -123,9 +126,14 @@ def test_markdown_escapes_table_cells():
     p = Plan((Adjust(LevelRef("A|B", "<b>X|Y</b>", "gid://shopify/Location/1",
                               "gid://shopify/InventoryItem/1"), "available", 1, 2),))
     md = render_markdown(p)
-    # the location heads a <summary> (HTML, no Markdown there); the SKU sits in a table cell
-    assert "<summary>A|B (1 change)</summary>" in md
-    assert "| \\<b\\>X\\|Y\\</b\\> |" in md
+    # the location and the SKU sit in table cells; in the full plan (a plan of more than
+    # TOP_CHANGES rows) the location heads a <summary> (HTML, no Markdown there)
+    assert "| ~ | A\\|B | \\<b\\>X\\|Y\\</b\\> |" in md
+    assert "| A\\|B | 0 | 1 | 0 | +1 / -0 |" in md
+    many = Plan(tuple(Adjust(LevelRef("A|B", f"<b>X|{i}</b>", "gid://shopify/Location/1",
+                                      f"gid://shopify/InventoryItem/{i}"), "available", 1, 2)
+                      for i in range(TOP_CHANGES + 1)))
+    assert "<summary>A|B (21 changes)</summary>" in render_markdown(many)
 
 
 def test_renderer_tables():
@@ -172,3 +180,52 @@ def test_a_sku_less_item_is_shown_by_its_id_and_has_no_sku_in_json():
     drift = [e for e in json.loads(render_drift_json(p))["drift"] if e["item_id"] == gid]
     assert drift and all(e["sku"] is None for e in drift)
     assert f"  {gid}  available: live 0, desired 2 (+2)" in render_drift_text(p)
+
+
+def test_markdown_names_the_whole_fingerprint_where_a_script_finds_it():
+    """The apply job compares a plan file's fingerprint with the one in the bot's comment: the
+    comment carries it whole in an HTML comment, and manifest data cannot forge a second one."""
+    fake = "<!-- syncer-fingerprint: " + "0" * 64 + " -->"
+    forged = Plan((Adjust(LevelRef(fake, fake, "gid://shopify/Location/1",
+                                   "gid://shopify/InventoryItem/1"), "available", 1, 2),))
+    for p in (plan_case("quickstart")[0], _huge_plan(20_000), forged):
+        md = render_markdown(p)
+        assert re.findall(r"<!-- syncer-fingerprint: ([0-9a-f]+) -->", md) == [p.fingerprint]
+        assert md.rstrip().endswith(f"Fingerprint `{p.fingerprint[:12]}`")
+
+
+def test_a_large_plan_comment_stays_short_unsafe_and_largest_changes_first():
+    changes = tuple(
+        Adjust(LevelRef(f"Location {i % 7}", f"SKU-{i:06d}", f"gid://shopify/Location/{i % 7}",
+                        f"gid://shopify/InventoryItem/{i}"), "available", 100, 100 + i % 50 - 10)
+        for i in range(20_000))
+    unsafe = Finding("units_removed", "removes too much", "Location 3", "SKU-000003")
+    p = Plan(changes, findings=(unsafe,))
+    md = render_markdown(p)
+    assert len(md) < MARKDOWN_LIMIT
+    shown, full = md.split("<details><summary>Full plan (20,000 changes)</summary>")
+    assert shown.index("**Unsafe: apply needs --force**") < shown.index("| Location |")
+    rows = [line for line in shown.splitlines() if line.startswith(("| ~ |", "| + |", "| - |"))]
+    assert len(rows) == TOP_CHANGES
+    assert rows[0] == "| ~ | Location 3 | SKU-000003 | available 100 → 93 (-7) |"  # unsafe first
+    assert all(" (+39) |" in row for row in rows[1:])  # then the most units moved
+    assert "(20 of 20,000, unsafe ones first; all of them under Full plan)" in shown
+    counts = [line for line in shown.splitlines() if line.startswith("| Location ")][1:]
+    assert len(counts) == 7 and counts[0].startswith("| Location 0 | 0 | 2,858 | 0 | +")
+    s = p.summary
+    assert (f"| **Total** | 0 | 20,000 | 0 | +{s.units_added:,} / -{s.units_removed:,} |"
+            in shown)
+    assert full.count("<details>") == 7 and full.count("</details>") == 8
+
+
+def test_the_location_table_counts_what_it_does_not_list():
+    changes = tuple(
+        Adjust(LevelRef(f"Location {i:05d}", "MUG", f"gid://shopify/Location/{i}",
+                        "gid://shopify/InventoryItem/1"), "available", 1, 2 + (i == 2999))
+        for i in range(3000))
+    md = render_markdown(Plan(changes))
+    table = [line for line in md.splitlines() if line.startswith("| Location 0")]
+    assert len(table) == 20 and table == sorted(table)
+    assert table[-1] == "| Location 02999 | 0 | 1 | 0 | +2 / -0 |"  # the largest is listed
+    assert "| 2,980 more locations | 0 | 2,980 | 0 | +2,980 / -0 |" in md
+    assert "| **Total** | 0 | 3,000 | 0 | +3,001 / -0 |" in md

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from syncer.errors import plural
 from syncer.plan import discounts
-from syncer.plan.changes import Activate, Adjust, Deactivate, Plan
+from syncer.plan.changes import Activate, Adjust, Deactivate, Plan, Summary
 from syncer.plan.drift import drift_entries as drift_entries  # re-exported
 from syncer.plan.drift import render_drift_json as render_drift_json  # re-exported
 from syncer.plan.drift import render_drift_markdown as render_drift_markdown  # re-exported
@@ -158,21 +158,86 @@ def render_json(plan: Plan) -> str:
     return document_json(plan.to_dict())
 
 
+#: The comment shows this many changes (the largest, unsafe ones first); the rest are in the
+#: full plan, collapsed, and in the saved plan file.
+TOP_CHANGES = 20
+#: Locations listed in the summary table; more are counted in one closing row.
+_LOCATIONS_SHOWN = 20
+
+
+def _change_row(symbol: str, where: str, label: str, text: str) -> str:
+    return f"| {symbol} | {_md(where)} | {_md(label)} | {_md(text.replace(' -> ', ' → '))} |"
+
+
+def _counts_row(name: str, s: Summary) -> str:
+    return (f"| {name} | {s.to_activate:,} | {s.to_adjust:,} | {s.to_deactivate:,} | "
+            f"+{s.units_added:,} / -{s.units_removed:,} |")
+
+
+def _location_table(plan: Plan, groups: dict[str, dict[str, _Level]]) -> list[str]:
+    """Per location: levels to activate, adjust and deactivate, and units added and removed."""
+    by_location: dict[str, list] = {}
+    for c in plan.changes:
+        by_location.setdefault(c.level.location, []).append(c)
+    summaries = {loc: Summary.of(changes) for loc, changes in by_location.items()}
+    # the locations with the most levels changed (then units moved) are listed, by name
+    ranked = sorted(summaries, key=lambda loc: (
+        -len(groups[loc]), -summaries[loc].units_added - summaries[loc].units_removed, loc))
+    shown = sorted(ranked[:_LOCATIONS_SHOWN])
+    rows = ["| Location | Activate | Adjust | Deactivate | Units |", "|---|---:|---:|---:|---:|"]
+    rows += [_counts_row(_md(location), summaries[location]) for location in shown]
+    rest = ranked[_LOCATIONS_SHOWN:]
+    if rest:
+        rows.append(_counts_row(plural(len(rest), "more location"),
+                                Summary.of(c for loc in rest for c in by_location[loc])))
+    return rows + [_counts_row("**Total**", plan.summary), ""]
+
+
+def _rank(level: _Level) -> tuple:
+    """Levels with an unsafe finding first, then deactivations, then the most units moved."""
+    unsafe = any(isinstance(note, Finding) for _, note in level.notes)
+    moved = sum(abs(a.delta) for a in level.adjusts)
+    return (not unsafe, level.deactivate is None, -moved, level.location, level.sku)
+
+
+def _top_changes(plan: Plan, groups: dict[str, dict[str, _Level]]) -> tuple[list[str], int]:
+    """The changes a reviewer reads first (at most ``TOP_CHANGES`` rows, a level's rows kept
+    together), and how many rows the whole plan has."""
+    levels = sorted((lv for by_sku in groups.values() for lv in by_sku.values()), key=_rank)
+    rows = [[_change_row(symbol, lv.location, label, text) for symbol, label, text in lv.lines()]
+            for lv in levels]
+    rows += [[_change_row(symbol, "Discount codes", label, text)]
+             for symbol, label, text in discounts.change_lines(plan.discounts)]
+    total = sum(map(len, rows))
+    if not total:
+        return [], 0
+    shown: list[str] = []
+    for level_rows in rows:
+        if len(shown) + len(level_rows) > TOP_CHANGES:
+            break
+        shown += level_rows
+    title = ("**Changes**" if len(shown) == total else
+             f"**The largest changes** ({len(shown)} of {total:,}, unsafe ones first; "
+             "all of them under Full plan)")
+    return [title, "", "| | Location | SKU | Change |", "|---|---|---|---|", *shown, ""], total
+
+
 def render_markdown(plan: Plan) -> str:
-    """The plan for a pull-request comment: summary table, notes, details collapsed per location."""
-    s = plan.summary
-    head = ["### syncer plan", ""]
-    if not plan.without_levels:
-        head += [
-            "| Change | Levels | Units |", "|---|---:|---:|",
-            f"| + activate | {s.to_activate:,} | |",
-            f"| ~ adjust | {s.to_adjust:,} | +{s.units_added:,} / -{s.units_removed:,} |",
-            f"| - deactivate | {s.to_deactivate:,} | |", "",
-        ]
-    head += markdown_notes("Errors: the plan cannot be applied", plan.errors)
-    head += markdown_notes("Unsafe: apply needs --force", plan.findings)
-    head += markdown_notes("Warnings", plan.warnings)
+    """The plan for a pull-request comment, short however large the plan: the fingerprint (also
+    as ``<!-- syncer-fingerprint: HEX -->`` for scripts), unsafe findings and errors, a table per
+    location, the largest changes, then the full plan collapsed (cut to fit a comment)."""
     groups, _ = _group(plan)
+    head = ["### syncer plan", "", f"<!-- syncer-fingerprint: {plan.fingerprint} -->", ""]
+    head += markdown_notes("Unsafe: apply needs --force", plan.findings)
+    head += markdown_notes("Errors: the plan cannot be applied", plan.errors)
+    if plan.changes:
+        head += _location_table(plan, groups)
+    top, total = _top_changes(plan, groups)
+    head += top
+    head += markdown_notes("Warnings", plan.warnings)
+    tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
+    if total <= TOP_CHANGES:
+        return "\n".join(head + tail) + "\n"
     sections = []
     for location in sorted(groups):
         rows = []
@@ -185,8 +250,8 @@ def render_markdown(plan: Plan) -> str:
             for symbol, label, text in discounts.change_lines(plan.discounts)]
     if rows:
         sections.append((f"Discount codes ({plural(len(rows), 'change')})", rows))
-    tail = [summary_line(plan), "", f"Fingerprint `{plan.fingerprint[:12]}`"]
-    return fit_sections(head, sections, tail, "changes")
+    head += [f"<details><summary>Full plan ({plural(total, 'change')})</summary>", ""]
+    return fit_sections(head, sections, ["</details>", "", *tail], "changes")
 
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {
