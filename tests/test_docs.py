@@ -105,6 +105,18 @@ def test_every_relative_link_leads_to_a_file_and_heading(page):
     assert not broken, f"{page}: " + "; ".join(broken)
 
 
+# `path` in backquotes that names a file or folder of the repository
+REPO_PATH = re.compile(r"`((?:syncer|tests|schemas|examples|benchmarks|docs|\.ci)/[\w./-]*)`")
+NOT_PATHS = {"syncer/drift"}  # the branch the drift job pushes to (docs/ci.md)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_path_the_page_names_exists(page):
+    named = set(REPO_PATH.findall((ROOT / page).read_text(encoding="utf-8"))) - NOT_PATHS
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert not missing, f"{page} names files that are not there (moved?): {', '.join(missing)}"
+
+
 def test_the_link_check_sees_a_broken_link_and_a_missing_heading():
     text = "# Title\n\n## The `syncer plan` rules\n\n```\n[not a link](nowhere.md)\n```\n"
     assert _anchors(text) == {"title", "the-syncer-plan-rules"}
