@@ -262,9 +262,9 @@ def test_the_cli_shows_discounts_in_plan_and_show(shop, tmp_path):
     assert "| - | Discount codes | SPRING10 | deactivate " in shown.stdout
 
 
-def test_the_readme_shows_what_plan_prints(tmp_path, monkeypatch):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("### Discount codes", 1)[1]
-    shown = readme.split("```\n", 3)[2].split("```", 1)[0]  # the block after the YAML
+def test_the_manifests_page_shows_what_plan_prints(tmp_path, monkeypatch):
+    page = (ROOT / "docs/manifests.md").read_text(encoding="utf-8").split("## Discount codes", 1)[1]
+    shown = page.split("```\n", 3)[2].split("```", 1)[0]  # the block after the YAML
     shutil.copy(EXAMPLE / "store.json", tmp_path / "store.json")
     monkeypatch.chdir(ROOT)
     run = CliRunner().invoke(cli, ["plan", "examples/discounts", "--store",

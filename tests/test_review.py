@@ -39,9 +39,9 @@ def test_conflicting_apply_shows_what_changed_since_review(tmp_path, monkeypatch
     # the levels the apply changed before it stopped are not news
     assert "CAP-BLUE" not in out.split("What changed since review")[1]
     assert "1 level differs" in out and "--rebase" in out
-    # the README shows this very output
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    shown = readme.split("What changed since review (reviewed plan ")[1].split("```")[0]
+    # docs/ci.md shows this very output
+    page = (ROOT / "docs/ci.md").read_text(encoding="utf-8")
+    shown = page.split("What changed since review (reviewed plan ")[1].split("```")[0]
     assert shown.splitlines()[1:] == out.split("What changed since review")[1].splitlines()[1:]
 
 
