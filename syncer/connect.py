@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -40,6 +41,8 @@ class Connection:
     emulator: Emulator | None = None
     lock: object | None = None
     fetch: Fetch | None = None  # downloads bulk results (None: the store cannot serve them)
+    #: Seconds since the epoch as the store sees them (the emulator's clock when local).
+    wall_clock: Callable[[], float] = time.time
     _shop: str | None = None
 
     def shop(self) -> str:
@@ -47,14 +50,6 @@ class Connection:
         if self._shop is None:
             self._shop = read_shop(self.transport)
         return self._shop
-
-    def wall_clock(self) -> float:
-        """Seconds since the epoch as the store sees them (the emulator's clock when local)."""
-        if self.emulator is None:
-            return time.time()
-        from syncer.emulator.handler import wall_time
-
-        return wall_time(self.emulator.clock)
 
     def close(self) -> None:
         """Release the store file's lock, if held."""
@@ -110,6 +105,7 @@ def connect(
     # Imported here: the emulator (and graphql-core, which it runs on) is a tenth of a second
     # of every start, and only a local store needs it.
     from syncer.emulator import Emulator, StateError
+    from syncer.emulator.handler import wall_time
 
     held = _lock_file(spec.address, lock_timeout, progress) if lock else None
     try:
@@ -127,7 +123,8 @@ def connect(
         clock=emulator.clock.now,
     )
     return Connection(str(Path(spec.address).resolve()), "file", api_version, transport, emulator,
-                 held, fetch=local_fetch(emulator.bulk.open))
+                      held, fetch=local_fetch(emulator.bulk.open),
+                      wall_clock=functools.partial(wall_time, emulator.clock))
 
 
 #: What a state file's lock holder writes into ``FILE.lock``: one JSON line with its pid and

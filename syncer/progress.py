@@ -83,3 +83,22 @@ class ProgressPrinter:
         if self._open:
             self.stream.write("\r\x1b[2K")
             self._open = False
+
+
+def silent(_text: str) -> None:
+    """A progress callable that prints nothing (``--quiet``)."""
+    return None
+
+
+class StepTicks:
+    """An apply's ``(steps done, units moved)`` as ``Tick`` lines to ``progress``: drawn as a
+    bar on a terminal, never printed as lines elsewhere (``terminal_only``)."""
+
+    def __init__(self, progress: Callable[[str], None], steps: int) -> None:
+        self.progress = progress
+        self.steps = steps
+
+    def __call__(self, done: int, units: int) -> None:
+        if self.steps > 1:
+            self.progress(Tick(f"Applying: {done:,} / {self.steps:,} steps, {units:,} units "
+                               "moved", done, self.steps, terminal_only=True))

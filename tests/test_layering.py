@@ -229,3 +229,15 @@ def test_a_planted_violation_fails_the_check(clean_copy, where, code, expected):
         planted.unlink()
         partner.unlink(missing_ok=True)
     assert any(expected in line for line in found), found
+
+
+def test_the_architecture_page_shows_these_rules():
+    """docs/architecture.md's table is made from layering.toml (``docs/gen_layering.py``)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_layering", PACKAGE.parent / "docs" /
+                                                  "gen_layering.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = gen.PAGE.read_text(encoding="utf-8")
+    assert gen.page(text) == text, f"docs/architecture.md is stale: run {gen.COMMAND}"

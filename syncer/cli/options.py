@@ -13,7 +13,7 @@ from click.core import ParameterSource
 
 from syncer import engine
 from syncer.errors import quoted
-from syncer.progress import ProgressPrinter
+from syncer.progress import ProgressPrinter, silent
 
 
 def store_options(func):
@@ -110,8 +110,10 @@ class Console:
     and the ``syncer`` loggers, configured once per command from ``-v``/``--quiet``."""
 
     def __init__(self, verbose: bool = False, quiet: bool = False) -> None:
-        self.quiet = quiet
         self.printer = ProgressPrinter(sys.stderr)
+        #: What the engine is given for progress: the printer itself (a furniture module's
+        #: object, so the engine never calls back into the CLI), or nothing with --quiet.
+        self.progress = silent if quiet else self.printer
         root = logging.getLogger("syncer")
         for handler in [h for h in root.handlers if getattr(h, "syncer_cli", False)]:
             root.removeHandler(handler)
@@ -120,10 +122,6 @@ class Console:
         handler.syncer_cli = True  # type: ignore[attr-defined]
         root.addHandler(handler)
         root.setLevel(logging.INFO if verbose else logging.WARNING)
-
-    def progress(self, text: str) -> None:
-        if not self.quiet:
-            self.printer(text)
 
     def say(self, text: str) -> None:
         """A line after the output (where a plan was saved, a note): kept with --quiet."""

@@ -43,14 +43,10 @@ from syncer.outputs import STDOUT, Input, check_output, write_output
 from syncer.plan.changes import Plan
 from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document
 from syncer.plan.encoding import document_json
-from syncer.progress import Tick
+from syncer.progress import StepTicks, silent
 from syncer.shopify.stores import DEFAULT_API_VERSION
 
 log = logging.getLogger("syncer.apply")
-
-
-def _quiet(_text: str) -> None:
-    return None
 
 
 @dataclasses.dataclass
@@ -159,7 +155,7 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
           progress: Progress | None = None) -> ApplyResult:
     """``syncer apply``: run a saved plan file (``request.paths`` is one), or the plan
     ``prepare`` made of the manifests. The store stays locked until the end."""
-    say = progress or _quiet
+    say = progress or silent
     if prepared is not None:
         try:
             return _run(prepared.plan, prepared.meta, prepared.connection, prepared.options,
@@ -231,14 +227,8 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
     if plan.unsafe and options.force:  # run_plan refuses it without --force
         say(f"Applying an unsafe plan ({plural(len(plan.findings), 'finding')}) because "
             "--force was given.")
-    steps = len(meta.steps)
-
-    def step_progress(done: int, units: int) -> None:
-        if steps > 1:
-            say(Tick(f"Applying: {done:,} / {steps:,} steps, {units:,} units moved", done, steps,
-                     terminal_only=True))
-
-    result.report = run_plan(plan, meta, connection, options, progress=step_progress)
+    result.report = run_plan(plan, meta, connection, options,
+                             progress=StepTicks(say, len(meta.steps)))
     if request.report_path:
         _write_report(request.report_path, result.report, result)
     return result

@@ -42,6 +42,7 @@ from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.plan.selection import SELECTION_ERRORS
+from syncer.progress import silent
 from syncer.shopify.discounts import read_discounts
 from syncer.shopify.reader import read_live
 
@@ -49,10 +50,6 @@ Progress = Callable[[str], None]
 #: In ``plan -o``, replaced by each store folder's name (one plan file per store).
 STORE_FIELD = "{store}"
 NO_SELECTION = Selection()
-
-
-def _quiet(_text: str) -> None:
-    return None
 
 
 def validate(request: ValidateRequest) -> ValidateResult:
@@ -223,7 +220,7 @@ def store_name(settings: Settings) -> str:
 
 
 def _for_store(progress: Progress | None, settings: Settings, stores: int) -> Progress:
-    say = progress or _quiet
+    say = progress or silent
     if stores == 1:
         return say
     return lambda text: say(f"[{settings.name}] {text}")
