@@ -12,8 +12,8 @@ from helpers import simulated_clock
 from syncer import engine
 from syncer.apply.applier import Applier, ApplyOptions
 from syncer.cli import cli
-from syncer.connect import Connection
 from syncer.emulator import Emulator, VirtualClock, serve
+from syncer.engine.connect import Connection
 from syncer.errors import EXIT_CONFLICT, EXIT_PARTIAL
 from syncer.plan.document import load_plan_document, read_plan_file
 from syncer.shopify.transport import LocalTransport

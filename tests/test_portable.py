@@ -43,8 +43,8 @@ def test_every_module_imports_without_fcntl():
 def test_state_file_locks_are_portable(tmp_path):
     """The locks of connect.py and the emulator are filelock's, which also works on Windows;
     they still exclude each other (both lock FILE.lock)."""
-    from syncer.connect import _lock_file
     from syncer.emulator.statelock import StateLock, StateLocked
+    from syncer.engine.connect import _lock_file
 
     state = tmp_path / "store.json"
     state.write_text("{}")

@@ -24,8 +24,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from syncer.apply.applier import ApplyOptions
-from syncer.connect import Connection, connect
 from syncer.engine.applying import Prepared, apply, check_safe, plan_for_apply, prepare, run_plan
+from syncer.engine.connect import Connection, connect
 from syncer.engine.fleet import StoreOutcome, render_fleet
 from syncer.engine.importing import ImportResult, import_, parse_quantities
 from syncer.engine.planfile import (

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
 from syncer.apply.discounts import DiscountResult, apply_discounts
-from syncer.connect import Connection, connect
+from syncer.engine.connect import Connection, connect
 from syncer.engine.planfile import (
     PlanResult,
     check_reason,

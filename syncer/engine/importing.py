@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from syncer.connect import Connection, connect, lock_path
+from syncer.engine.connect import Connection, connect, lock_path
 from syncer.engine.requests import ImportRequest
 from syncer.engine.settings import one_store
 from syncer.errors import SyncerError, UsageError, plural, quoted

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from syncer import __version__
-from syncer.connect import Connection, Progress, canonical_store, lock_path
+from syncer.engine.connect import Connection, Progress, canonical_store, lock_path
 from syncer.errors import ConflictError
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState, nfc

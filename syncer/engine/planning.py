@@ -13,7 +13,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterable, Sequence
 
-from syncer.connect import Connection, connect
+from syncer.engine.connect import Connection, connect
 from syncer.engine.fleet import StoreOutcome, run_each
 from syncer.engine.planfile import (
     PlanResult,
