@@ -162,3 +162,29 @@ def test_a_fleet_plans_each_store_into_its_own_file(tmp_path):
         engine.plan(engine.PlanRequest(
             (str(tmp_path / "stores" / "us"), str(tmp_path / "stores" / "eu")),
             out=str(tmp_path / "plans" / "all.json")))
+
+
+def test_two_stores_declaring_the_same_levels_are_validated_each_on_its_own(tmp_path):
+    """Issue 22: a folder with a syncer.yaml is one store; two stores may declare the same
+    location and SKU (they were read as one set: "declared twice")."""
+    from click.testing import CliRunner
+
+    from syncer.cli import cli
+
+    folders = []
+    for name in ("us", "eu"):
+        folder = tmp_path / "stores" / name
+        shutil.copytree(QUICKSTART, folder)
+        (folder / "syncer.yaml").write_text("store: store.json\n")
+        folders.append(str(folder))
+    result = engine.validate(engine.ValidateRequest(tuple(folders)))
+    assert result.problems == ()
+    assert [name for name, _ in result.stores] == folders
+    shown = CliRunner().invoke(cli, ["validate", *folders])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines() == [f"{f}: 1 file, 1 location, 5 levels: valid"
+                                         for f in folders]
+    # a problem in one store is still found and named
+    bad = tmp_path / "stores" / "eu" / "inventory.yaml"
+    bad.write_text(bad.read_text().replace("available: 52", "available: lots"))
+    assert engine.validate(engine.ValidateRequest(tuple(folders))).problems

@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from helpers import run_cli as run
 
 from syncer.engine.review import compare_plans, render_since_review
@@ -63,3 +64,31 @@ def test_compare_plans_level_by_level():
     assert compare_plans(reviewed, fresh, landed=[Activate(ref("3"))])[1].level == "East / 4"
     assert "manifests are not here" in render_since_review(None, "p")
     assert "same changes" in render_since_review([], "p")
+
+
+@pytest.mark.parametrize("overlap", range(0, 13))
+def test_compare_plans_at_every_overlap(overlap):
+    """Issue 21: with deepdiff's default threshold, once under a third of the levels of the two
+    plans were the same levels, the whole comparison became one change of the root and no level
+    was named ("a fresh plan has the same changes" after a conflict and sales elsewhere). Of 12
+    reviewed levels, the fresh plan has ``overlap`` (the first moved by a sale), and levels of
+    its own for the rest: every difference is named, with what moved from what to what."""
+    levels = 12
+    reviewed = Plan(tuple(Adjust(ref(str(i)), "available", 10, 20) for i in range(levels)))
+    fresh = Plan(tuple(Adjust(ref(str(i)), "available", 8 if i == 0 else 10, 20)
+                       for i in range(overlap))
+                 + tuple(Adjust(ref(f"n{i}"), "damaged", 1, 0) for i in range(levels - overlap)))
+    differences = {d.level: (d.reviewed, d.fresh) for d in compare_plans(reviewed, fresh)}
+    expected = {f"East / {i}": ("available 10 -> 20 (+10)", "no change")
+                for i in range(overlap, levels)}
+    expected.update({f"East / n{i}": ("no change", "damaged 1 -> 0 (-1)")
+                     for i in range(levels - overlap)})
+    if overlap:
+        expected["East / 0"] = ("available 10 -> 20 (+10)", "available 8 -> 20 (+12)")
+    assert differences == expected
+
+
+def test_compare_plans_with_nothing_in_common_names_every_level():
+    reviewed = Plan(tuple(Adjust(ref(str(i)), "available", 1, 2) for i in range(5)))
+    fresh = Plan(tuple(Adjust(ref(f"x{i}"), "available", 1, 2) for i in range(5)))
+    assert len(compare_plans(reviewed, fresh)) == 10

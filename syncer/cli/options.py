@@ -119,9 +119,11 @@ class Console:
             root.removeHandler(handler)
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setLevel(logging.INFO if verbose else logging.WARNING)
         handler.syncer_cli = True  # type: ignore[attr-defined]
         root.addHandler(handler)
-        root.setLevel(logging.INFO if verbose else logging.WARNING)
+        # Only -v lowers the logger's own level; otherwise it follows the root logger's.
+        root.setLevel(logging.INFO if verbose else logging.NOTSET)
 
     def say(self, text: str) -> None:
         """A line after the output (where a plan was saved, a note): kept with --quiet."""

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from syncer import engine
@@ -42,10 +44,18 @@ def validate(paths, fmt):
         syncer validate stores/ --format json
     """
     result = engine.validate(engine.ValidateRequest(tuple(paths)))
-    if fmt == "json":
+    if fmt == "json" and len(result.stores) > 1:
+        reports = ",\n".join(f'{{"store": {json.dumps(name)}, "report": '
+                              f'{render_report_json(desired, ())}}}'
+                              for name, desired in result.stores)
+        click.echo(f'{{"valid": true, "stores": [\n{reports}\n]}}')
+    elif fmt == "json":
         click.echo(render_report_json(result.desired, result.problems))
     elif result.desired is not None:
         click.echo(summarize(result.desired))
+    elif result.stores:
+        for name, desired in result.stores:
+            click.echo(f"{name}: {summarize(desired)}")
     else:
         click.echo("\n".join(map(str, result.problems)), err=True)
         click.echo(summarize_problems(result.problems), err=True)

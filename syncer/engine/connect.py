@@ -41,9 +41,19 @@ class Connection:
     emulator: Emulator | None = None
     lock: object | None = None
     fetch: Fetch | None = None  # downloads bulk results (None: the store cannot serve them)
-    #: Seconds since the epoch as the store sees them (the emulator's clock when local).
-    wall_clock: Callable[[], float] = time.time
+    #: Seconds since the epoch as the store sees them (the emulator's clock when local: set
+    #: from ``emulator`` unless given).
+    wall_clock: Callable[[], float] | None = None
     _shop: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.wall_clock is None and self.emulator is None:
+            self.wall_clock = time.time
+        elif self.wall_clock is None:
+            # Imported only for a local store (the emulator is a tenth of a second of a start).
+            from syncer.emulator.handler import wall_time
+
+            self.wall_clock = functools.partial(wall_time, self.emulator.clock)
 
     def shop(self) -> str:
         """The shop's ``myshopifyDomain``, asked once (one query of 1 cost point)."""
@@ -105,7 +115,6 @@ def connect(
     # Imported here: the emulator (and graphql-core, which it runs on) is a tenth of a second
     # of every start, and only a local store needs it.
     from syncer.emulator import Emulator, StateError
-    from syncer.emulator.handler import wall_time
 
     held = _lock_file(spec.address, lock_timeout, progress) if lock else None
     try:
@@ -123,8 +132,7 @@ def connect(
         clock=emulator.clock.now,
     )
     return Connection(str(Path(spec.address).resolve()), "file", api_version, transport, emulator,
-                      held, fetch=local_fetch(emulator.bulk.open),
-                      wall_clock=functools.partial(wall_time, emulator.clock))
+                      held, fetch=local_fetch(emulator.bulk.open))
 
 
 #: What a state file's lock holder writes into ``FILE.lock``: one JSON line with its pid and

@@ -16,7 +16,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
+from syncer import emulator as emulator_package
+from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError
 from syncer.emulator.bulk import BulkSettings
 from syncer.emulator.statelock import StateLock, StateLocked
 from syncer.errors import SyncerError, UsageError
@@ -79,7 +80,7 @@ def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, say,
     emu.bulk.configure(bulk)
     emu.oauth.ttl = token_ttl
     try:
-        server = serve(emu, host=host, port=port)
+        server = emulator_package.serve(emu, host=host, port=port)  # looked up at call time
     except OSError as exc:
         raise SyncerError(_listen_error(host, port, exc)) from None
     if emu.faults is not None and emu.faults.config.active:

@@ -33,6 +33,7 @@ from syncer.engine.requests import (
 from syncer.engine.settings import Selection, Settings, config_problems, resolve_settings
 from syncer.engine.writeback import write_drift
 from syncer.errors import ManifestError, PlanProblemError, Problem, SyncerError, UsageError, plural
+from syncer.manifest.config import config_file_for
 from syncer.manifest.load import load_manifests
 from syncer.model import LiveState
 from syncer.outputs import STDOUT, refuse_inputs
@@ -53,13 +54,29 @@ NO_SELECTION = Selection()
 
 
 def validate(request: ValidateRequest) -> ValidateResult:
-    """Check manifests (and their ``syncer.yaml``) without contacting the store."""
-    problems = config_problems(request.paths)
-    try:
-        desired = load_manifests(request.paths)
-    except ManifestError as exc:
-        return ValidateResult(None, (*problems, *exc.problems))
-    return ValidateResult(None if problems else desired, problems)
+    """Check manifests (and their ``syncer.yaml``) without contacting the store, each store
+    folder on its own."""
+    problems = list(config_problems(request.paths))
+    groups = group_paths_quietly(request.paths)
+    stores: list[tuple[str, object]] = []
+    for name, paths in groups:
+        try:
+            stores.append((name, load_manifests(paths)))
+        except ManifestError as exc:
+            problems += exc.problems
+    if problems:
+        return ValidateResult(None, tuple(problems))
+    return ValidateResult(stores[0][1] if len(stores) == 1 else None, (), tuple(stores))
+
+
+def group_paths_quietly(paths: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The paths grouped by store folder (``syncer.yaml``), ignoring config errors (reported
+    on their own): ``(name, paths)`` in the order given."""
+    groups: dict[str | None, list[str]] = {}
+    for path in paths:
+        groups.setdefault(config_file_for(path), []).append(path)
+    return [(os.path.dirname(file) or "." if file else " ".join(group), group)
+            for file, group in groups.items()]
 
 
 def make_plan(

@@ -33,10 +33,15 @@ class ValidateRequest:
 
 @dataclass(frozen=True, slots=True)
 class ValidateResult:
-    """The desired state, or every problem found (the manifests' and their ``syncer.yaml``'s)."""
+    """The desired state, or every problem found (the manifests' and their ``syncer.yaml``'s).
+
+    Each store folder (a ``syncer.yaml`` makes one) is validated on its own: two stores may
+    declare the same location and SKU, and policies are per store. ``stores`` has each folder's
+    name and desired state; ``desired`` is the one store's, when there is one."""
 
     desired: DesiredState | None
     problems: tuple[Problem, ...] = ()
+    stores: tuple[tuple[str, DesiredState], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
