@@ -319,3 +319,23 @@ def test_token_source_describes_itself_without_secrets():
                                            client_secret=READ_SECRET), Minter(), "the store")
     assert READ_SECRET not in repr(source) and source.describe() == (
         "client credentials from A and B")
+
+
+def test_a_read_only_apps_apply_is_refused_before_any_write(tmp_path):
+    """Issue 26: a plan made with a read-only app applies with it: refused before the first
+    write, naming the missing scope (it used to reach the store, every field answered
+    ACCESS_DENIED, and it stopped with exit 5)."""
+    path = write_state(tmp_path)
+    runner = CliRunner()
+    plan = runner.invoke(cli, ["plan", str(MANIFEST), "--store", str(path), "-o",
+                               str(tmp_path / "plan.json")], env=env(READ_ID, READ_SECRET))
+    assert plan.exit_code == 0, plan.output
+    before = json.loads(path.read_text())["levels"]
+    refused = runner.invoke(cli, ["apply", str(tmp_path / "plan.json")],
+                            env=env(READ_ID, READ_SECRET))
+    assert refused.exit_code == 1, refused.output
+    assert "lacks the access scope write_inventory that apply needs" in refused.stderr
+    assert "nothing was applied" in refused.stderr
+    assert json.loads(path.read_text())["levels"] == before
+    applied = runner.invoke(cli, ["apply", str(tmp_path / "plan.json")], env=env())
+    assert applied.exit_code == 0, applied.output

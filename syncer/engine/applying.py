@@ -35,6 +35,7 @@ from syncer.engine.settings import one_store
 from syncer.errors import (
     EXIT_CONFLICT,
     PlanProblemError,
+    RefusedError,
     UnsafePlanError,
     UsageError,
     plural,
@@ -44,6 +45,7 @@ from syncer.plan.changes import Plan
 from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document
 from syncer.plan.encoding import document_json
 from syncer.progress import StepTicks, silent
+from syncer.shopify.auth import missing_scopes
 from syncer.shopify.stores import DEFAULT_API_VERSION
 
 log = logging.getLogger("syncer.apply")
@@ -224,6 +226,7 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
         if request.report_path:  # a report of nothing applied, so that a CI job always finds one
             _write_report(request.report_path, ApplyReport(meta.plan_id, meta.store, []), result)
         return result
+    _refuse_missing_scopes(connection, plan)
     if plan.unsafe and options.force:  # run_plan refuses it without --force
         say(f"Applying an unsafe plan ({plural(len(plan.findings), 'finding')}) because "
             "--force was given.")
@@ -232,6 +235,21 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
     if request.report_path:
         _write_report(request.report_path, result.report, result)
     return result
+
+
+def _refuse_missing_scopes(connection: Connection, plan: Plan) -> None:
+    """Refuse, before the first write, a token whose app lacks a scope ``apply`` needs (a
+    read-only app's token, say): the store would refuse every write field one by one."""
+    granted = connection.granted_scopes()
+    if granted is None:
+        return
+    missing = missing_scopes(set(granted), "apply", discounts=bool(plan.discounts))
+    if missing:
+        raise RefusedError(
+            f"the app's token lacks the access scope{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} that apply needs (granted: {', '.join(granted)}); nothing "
+            "was applied. Apply with the credentials of an app that has them (a write app in a "
+            "protected environment), or add the scopes to this app and release it")
 
 
 def _check_report_path(report_path: str, inputs: list[Input]) -> None:

@@ -61,6 +61,15 @@ class Connection:
             self._shop = read_shop(self.transport)
         return self._shop
 
+    def granted_scopes(self) -> tuple[str, ...] | None:
+        """The access scopes the store granted the token (client credentials list them when a
+        token is minted); None when unknown (a legacy token, a store without credentials)."""
+        auth = getattr(self.transport, "auth", None)
+        if getattr(auth, "kind", None) != "client_credentials":
+            return None
+        scopes = tuple(getattr(auth, "scopes", ()) or ())
+        return scopes or None
+
     def close(self) -> None:
         """Release the store file's lock, if held."""
         if self.lock is not None:
