@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from syncer import engine  # noqa: E402
 from syncer.emulator import Emulator, VirtualClock  # noqa: E402
@@ -149,7 +150,10 @@ def run_process(argv: list[str], cwd: Path | None = None) -> dict:
     """Run ``argv``; its wall and CPU seconds and its own peak RSS in MB (``wait4``)."""
     with tempfile.TemporaryFile() as errors:
         t0 = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        # The syncer next to this file, whichever one the interpreter has installed.
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=errors)
         _pid, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - t0
         child.returncode = os.waitstatus_to_exitcode(status)
