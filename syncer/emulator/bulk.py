@@ -26,7 +26,8 @@ from datetime import UTC, datetime
 
 from graphql import GraphQLError
 
-from syncer.emulator.bulkquery import BulkQueryError, check, fast_lines, generic_lines
+from syncer.emulator.bulkquery import fast_lines, generic_lines
+from syncer.emulator.bulkrules import BulkQueryError, check
 
 PATH_PREFIX = "/_emulator/bulk/"
 ERROR_CODES = ("INTERNAL_SERVER_ERROR", "TIMEOUT")

@@ -14,6 +14,7 @@ from graphql.utilities import get_operation_ast
 from syncer.emulator.bulk import Bulk, BulkSettings
 from syncer.emulator.checks import limit_errors, shopify_validation_error
 from syncer.emulator.clock import LeakyBucket, RealClock, VirtualClock
+from syncer.emulator.context import Context
 from syncer.emulator.cost import (
     MAX_QUERY_COST,
     actual_cost,
@@ -22,7 +23,7 @@ from syncer.emulator.cost import (
     throttled_error,
 )
 from syncer.emulator.faults import HTTP_ERRORS, FaultConfig, Faults, ResponseLost
-from syncer.emulator.schema import Context, build_emulator_schema
+from syncer.emulator.schema import build_emulator_schema
 from syncer.emulator.state import load_state, save_state, state_from_store, store_from_state
 from syncer.emulator.store import KEY_REPLAY_MODES, Store
 from syncer.emulator.versions import LATEST, VERSION_HEADER, VERSIONS, served_version, version

@@ -1,9 +1,10 @@
-"""The emulator's in-memory shop: one ``Store`` with its records, settings, indexes and mutations.
+"""The emulator's in-memory shop: one ``Store`` with its records, settings and indexes.
 
-``Store`` holds the shop's locations, items, levels and discounts (``records.py``), its settings
-from the state file, and what tests read (``sales``, ``journal``); it finds levels by gid, item
-or location through indexes, and simulates sales. Its mutations come from two mixins:
-activation (``activation.py``) and quantity changes (``quantities.py``).
+``Store`` declares everything the shop holds, in one place: its locations, items, levels and
+discounts (``records.py``), its settings from the state file, and what tests read (``sales``,
+``journal``); it finds levels by gid, item or location through indexes, and simulates sales.
+The mutations are functions over a ``Store``: activation (``activation.py``), quantity changes
+(``quantities.py``), discounts (``discounts.py``) and metafields (``metafields.py``).
 
 Mutations return *payload sources*: plain JSON-able dicts that the GraphQL layer renders
 (levels and items are referenced by id). The idempotency cache stores these, so a replayed
@@ -15,8 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from syncer.emulator.activation import Activation
-from syncer.emulator.quantities import QuantityChanges
 from syncer.emulator.records import Discount, Item, Level, Location, gid_number
 
 #: How a repeated idempotency key is answered (the state file's ``key_replay``; mutations.py).
@@ -26,9 +25,9 @@ PLAN_RESTORE_RATES = {"standard": 100, "advanced": 200, "plus": 1000, "enterpris
 _LEVEL_GID = re.compile(r"^gid://shopify/InventoryLevel/(\d+)(?:\?inventory_item_id=(\d+))?$")
 
 
-@dataclass
-class Store(Activation, QuantityChanges):
-    """The whole emulated shop."""
+@dataclass(slots=True)
+class Store:
+    """The whole emulated shop (slots: an attribute exists only if declared here)."""
 
     shop: str
     access_token: str | None = None
@@ -59,7 +58,7 @@ class Store(Activation, QuantityChanges):
         """Call after adding or removing entries of ``levels`` (not after editing a level)."""
         self._index = None
 
-    def _indexed(self, level: Level) -> None:
+    def indexed(self, level: Level) -> None:
         """Add a new level (with the highest id) to the indexes, if they are built."""
         if self._index is None or self._index[0] != len(self.levels) - 1:
             self._index = None
