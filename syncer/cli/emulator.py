@@ -109,7 +109,8 @@ def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file) -> Non
     from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError, serve
 
     try:
-        emu = Emulator.load(state, key_replay=key_replay)
+        # Clients over HTTP wait in real time, so the served store takes Shopify's time.
+        emu = Emulator.load(state, key_replay=key_replay, timing="shopify")
     except StateError as exc:
         raise click.ClickException(str(exc)) from None
     if emu.simulated:

@@ -65,10 +65,14 @@ class Operation:
     """One bulk query: its result file and its timeline on the emulator's clock."""
 
     def __init__(self, number: int, query: str, created: float, created_wall: float,
-                 lines: Iterator[dict], settings: BulkSettings, failure: tuple | None) -> None:
+                 lines: Iterator[dict], settings: BulkSettings, failure: tuple | None,
+                 instant: bool = False) -> None:
         self.number, self.query = number, query
         self.created, self.created_wall = created, created_wall
-        self.rate, self.start = settings.rows_per_second, created + settings.startup_seconds
+        # ``instant`` timing: no start-up, and the export takes no time (it is done when the
+        # operation is created, as the file is written then anyway).
+        self.rate = math.inf if instant else settings.rows_per_second
+        self.start = created if instant else created + settings.startup_seconds
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the operation)
         weakref.finalize(self, self.file.close)
         self.total = self.roots = 0
@@ -89,7 +93,9 @@ class Operation:
     def view(self, now: float) -> _View:
         end = self.start + self.limit / self.rate
         stop = min(end, self.canceled) if self.canceled is not None else end
-        done = max(0, min(self.limit, math.floor((min(now, stop) - self.start) * self.rate)))
+        at = min(now, stop)
+        done = self.limit if at >= end else \
+            max(0, min(self.limit, math.floor((at - self.start) * self.rate)))
         if now < self.start and (self.canceled is None or now < self.canceled):
             return _View("CREATED", 0, None)
         if self.canceled is not None and self.canceled < end:
@@ -117,8 +123,12 @@ class Operation:
 class Bulk:
     """The shop's bulk operations (in memory only; not saved in the state file)."""
 
-    def __init__(self, clock, wall: Callable[[], float], settings: BulkSettings | None = None):
+    def __init__(self, clock, wall: Callable[[], float], settings: BulkSettings | None = None,
+                 instant: bool = False):
         self.clock, self.wall = clock, wall
+        # The emulator's ``instant`` timing: operations complete when created, whatever the
+        # settings' speed (``configure`` does not change it).
+        self.instant = instant
         self.base_url = "http://emulator.invalid"
         self.operations: dict[int, Operation] = {}
         self.downloads = 0
@@ -152,7 +162,7 @@ class Bulk:
             if lines is None:
                 lines = generic_lines(schema, document, store, now_iso)
             op = Operation(number, query, self.clock.now(), self.wall(), lines,
-                           self.settings, failure)
+                           self.settings, failure, self.instant)
         except BulkQueryError as exc:
             return _refused(str(exc), "INVALID", ["query"])
         except GraphQLError as exc:

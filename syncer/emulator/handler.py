@@ -25,7 +25,7 @@ from syncer.emulator.cost import (
 from syncer.emulator.faults import HTTP_ERRORS, FaultConfig, Faults, ResponseLost
 from syncer.emulator.schema import build_emulator_schema
 from syncer.emulator.state import load_state, save_state, state_from_store, store_from_state
-from syncer.emulator.store import KEY_REPLAY_MODES, Store
+from syncer.emulator.store import KEY_REPLAY_MODES, TIMINGS, Store
 from syncer.emulator.versions import LATEST, VERSION_HEADER, VERSIONS, served_version, version
 
 API_VERSION = LATEST
@@ -61,14 +61,25 @@ class Emulator:
 
     ``key_replay`` (``cached``, ``reevaluate`` or ``ignored``) says how a repeated idempotency
     key is answered; without it, the state's ``key_replay`` is used (the file is not changed).
+
+    ``timing`` (``TIMINGS``) says whether anything takes time: ``shopify`` runs bulk operations
+    at their settings' speed and refills the cost bucket at its restore rate, on ``clock``;
+    ``instant`` finishes a bulk operation when it is created and keeps the bucket full, so a
+    client in process never waits for the emulator. Without it: the state's ``timing``, else
+    ``shopify`` when there is a clock to keep (``clock`` given, or the state's ``clock``), else
+    ``instant`` (a local state file, the embedded default).
     """
 
     def __init__(self, store: Store, clock=None, path: str | os.PathLike | None = None,
                  faults: FaultConfig | None = None, key_replay: str | None = None,
-                 bulk: BulkSettings | None = None) -> None:
+                 bulk: BulkSettings | None = None, timing: str | None = None) -> None:
         if key_replay is not None and key_replay not in KEY_REPLAY_MODES:
             raise ValueError(f"key_replay must be one of {', '.join(KEY_REPLAY_MODES)}")
+        if timing is not None and timing not in TIMINGS:
+            raise ValueError(f"timing must be one of {', '.join(TIMINGS)}")
         self.key_replay = key_replay or store.key_replay
+        kept = clock is not None or store.clock is not None
+        self.timing = timing or store.timing or ("shopify" if kept else "instant")
         self.store = store
         # A state file with a ``clock`` runs on a simulated clock from that time: waits
         # (latency, pacing, retries) advance it at once, and every save writes the time reached.
@@ -79,28 +90,30 @@ class Emulator:
         self.path = path
         self.schemas = {name: build_emulator_schema(name) for name in VERSIONS}
         self.schema = self.schemas[API_VERSION]
+        instant = self.timing == "instant"
         self.bucket = LeakyBucket(maximum=store.throttle["maximumAvailable"],
-                                  restore_rate=store.throttle["restoreRate"], clock=self.clock)
+                                  restore_rate=store.throttle["restoreRate"], clock=self.clock,
+                                  instant=instant)
         self._lock = threading.RLock()
         self._documents: dict[str, tuple] = {}
         self.requests = 0
-        self.bulk = Bulk(self.clock, lambda: wall_time(self.clock), bulk)
+        self.bulk = Bulk(self.clock, lambda: wall_time(self.clock), bulk, instant=instant)
         self.faults: Faults | None = None
         self.set_faults(faults if faults is not None else store.faults)
 
     @classmethod
     def load(cls, path: str | os.PathLike, clock=None, faults: FaultConfig | None = None,
-             key_replay: str | None = None) -> Emulator:
+             key_replay: str | None = None, timing: str | None = None) -> Emulator:
         """An emulator over a state file; raises ``StateError`` if the file is not valid."""
         return cls(load_state(path), clock=clock, path=path, faults=faults,
-                   key_replay=key_replay)
+                   key_replay=key_replay, timing=timing)
 
     @classmethod
     def from_state(cls, state: dict, clock=None, path=None, faults: FaultConfig | None = None,
-                   key_replay: str | None = None) -> Emulator:
+                   key_replay: str | None = None, timing: str | None = None) -> Emulator:
         """An emulator over a state dict (same format as the file)."""
         return cls(store_from_state(state), clock=clock, path=path, faults=faults,
-                   key_replay=key_replay)
+                   key_replay=key_replay, timing=timing)
 
     def set_faults(self, config: FaultConfig | None) -> None:
         """Start injecting ``config``'s faults (a fresh rng from its seed, counters at 0).
@@ -255,5 +268,5 @@ class Emulator:
         return response, mutation
 
 
-__all__ = ["API_PATH", "KEY_REPLAY_MODES", "Emulator", "FaultConfig", "RealClock", "ResponseLost",
-           "VirtualClock"]
+__all__ = ["API_PATH", "KEY_REPLAY_MODES", "TIMINGS", "Emulator", "FaultConfig", "RealClock",
+           "ResponseLost", "VirtualClock"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from syncer.emulator.faults import FaultConfig, FaultConfigError
 from syncer.emulator.records import STORED, Discount, Item, Level, Location, gid_number
 from syncer.emulator.state_schema import schema_problems
-from syncer.emulator.store import KEY_REPLAY_MODES, PLAN_RESTORE_RATES, Store
+from syncer.emulator.store import KEY_REPLAY_MODES, PLAN_RESTORE_RATES, TIMINGS, Store
 
 IDEMPOTENCY_FIELDS = ("field", "key", "fingerprint", "response")
 
@@ -107,6 +107,8 @@ def _build(data: dict, problems: list[str]) -> Store:
                          for name, message in exc.problems]
     if data.get("key_replay") in KEY_REPLAY_MODES:
         store.key_replay = data["key_replay"]
+    if data.get("timing") in TIMINGS:
+        store.timing = data["timing"]
     seq = data.get("adjustment_group_seq")
     if type(seq) is int and seq >= 0:
         store.adjustment_group_seq = seq
@@ -232,6 +234,8 @@ def state_from_store(store: Store) -> dict:
     data["adjustment_group_seq"] = store.adjustment_group_seq
     if store.key_replay != "cached":
         data["key_replay"] = store.key_replay
+    if store.timing is not None:
+        data["timing"] = store.timing
     if store.faults is not None:
         data["faults"] = store.faults.to_dict()
     if store.clock is not None:

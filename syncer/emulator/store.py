@@ -20,6 +20,8 @@ from syncer.emulator.records import Discount, Item, Level, Location, gid_number
 
 #: How a repeated idempotency key is answered (the state file's ``key_replay``; mutations.py).
 KEY_REPLAY_MODES = ("cached", "reevaluate", "ignored")
+#: Whether the emulator makes its clients wait (the state file's ``timing``; handler.py).
+TIMINGS = ("instant", "shopify")
 #: Restore rates (points per second) of the GraphQL Admin API by plan (``throttle.plan``).
 PLAN_RESTORE_RATES = {"standard": 100, "advanced": 200, "plus": 1000, "enterprise": 2000}
 _LEVEL_GID = re.compile(r"^gid://shopify/InventoryLevel/(\d+)(?:\?inventory_item_id=(\d+))?$")
@@ -44,6 +46,8 @@ class Store:
     key_replay: str = "cached"
     # The state file's ``faults`` section (a ``FaultConfig``), kept so a save writes it back.
     faults: object | None = None
+    # The state file's ``timing`` (``TIMINGS``), or None: instant without a clock (handler.py).
+    timing: str | None = None
     # The state file's ``clock``: seconds since the epoch on a simulated clock, or None for
     # the real clock (``Emulator`` runs a ``VirtualClock`` from it and saves the time reached).
     clock: float | None = None
