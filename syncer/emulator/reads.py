@@ -9,7 +9,7 @@ from __future__ import annotations
 from graphql import GraphQLError
 
 from syncer.emulator.activation import can_deactivate, deactivation_alert
-from syncer.emulator.connections import connection, search
+from syncer.emulator.connections import Exact, connection, search
 from syncer.emulator.records import READABLE, SHOP_ID, Level, gid_number
 from syncer.emulator.store import Store
 
@@ -25,7 +25,7 @@ def _id_matches(kind: str):
     return match
 
 
-ITEM_FIELDS = {"sku": lambda item, v: item.sku == v, "id": _id_matches("InventoryItem")}
+ITEM_FIELDS = {"sku": Exact(lambda item: item.sku), "id": _id_matches("InventoryItem")}
 LOCATION_FIELDS = {"name": lambda loc, v: loc.name.lower() == v.lower(),
                    "id": _id_matches("Location")}
 
