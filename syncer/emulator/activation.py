@@ -20,9 +20,10 @@ def can_deactivate(store: Store, level: Level) -> bool:
     return any(other.active and other is not level for other in store.levels_of(item=level.item))
 
 
-def deactivation_alert(store: Store, level: Level) -> str | None:
-    """Why deactivation is refused, or what stock it affects, or None."""
-    if not can_deactivate(store, level):
+def deactivation_alert(store: Store, level: Level, can: bool | None = None) -> str | None:
+    """Why deactivation is refused, or what stock it affects, or None (``can``: what
+    ``can_deactivate`` says, when the caller knows it already)."""
+    if not (can_deactivate(store, level) if can is None else can):
         return _only_location_message(store, level)
     held = [(n, level.quantity(n)) for n in ("committed", "incoming", "reserved")]
     held = [f"{q} {n}" for n, q in held if q]

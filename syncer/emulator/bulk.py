@@ -33,6 +33,7 @@ PATH_PREFIX = "/_emulator/bulk/"
 ERROR_CODES = ("INTERNAL_SERVER_ERROR", "TIMEOUT")
 CHUNK = 1 << 16
 GID = "gid://shopify/BulkOperation/"
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # one encoder for every line
 
 
 @dataclass(frozen=True)
@@ -76,15 +77,24 @@ class Operation:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the operation)
         weakref.finalize(self, self.file.close)
         self.total = self.roots = 0
+        batch: list[str] = []
         for obj in lines:
-            self.file.write(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
-            self.total += 1
+            batch.append(_ENCODE(obj))
             self.roots += "__parentId" not in obj
+            if len(batch) == 4096:
+                self._write(batch)
+        self._write(batch)
         self.file.flush()
         self.size = self.file.tell()
         self.error_code, fraction = failure or (None, 1.0)
         self.limit = math.floor(self.total * fraction) if self.error_code else self.total
         self.canceled: float | None = None
+
+    def _write(self, lines: list[str]) -> None:
+        if lines:
+            self.file.write(("\n".join(lines) + "\n").encode())
+            self.total += len(lines)
+            lines.clear()
 
     @property
     def gid(self) -> str:

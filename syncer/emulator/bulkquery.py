@@ -19,7 +19,7 @@ from graphql.utilities import get_operation_ast
 from syncer.emulator.activation import can_deactivate, deactivation_alert
 from syncer.emulator.bulkrules import is_connection
 from syncer.emulator.context import Context
-from syncer.emulator.records import READABLE, Item, Location, gid_number
+from syncer.emulator.records import READABLE, Item, Level, Location, gid_number
 from syncer.emulator.store import Store
 
 UNPAGED = 2**31 - 1
@@ -107,6 +107,17 @@ class _Compiler:
     def __init__(self, schema: GraphQLSchema, store: Store) -> None:
         self.schema = schema
         self.store = store
+        self._active: dict[str, int] | None = None
+
+    def can_deactivate(self, level: Level) -> bool:
+        """``activation.can_deactivate`` from each item's count of active levels, counted once
+        per export (the store does not change while the result is written)."""
+        if self._active is None:
+            self._active = {}
+            for other in self.store.levels.values():
+                if other.active:
+                    self._active[other.item] = self._active.get(other.item, 0) + 1
+        return not level.active or self._active.get(level.item, 0) > 1
 
     def root(self, node: FieldNode):
         if node.name.value not in _ROOTS or node.arguments or node.directives:
@@ -166,6 +177,10 @@ class _Compiler:
             if node.arguments or node.directives or node.selection_set is not None:
                 raise _Unsupported
             store = self.store
+            if (type_name, name) == ("InventoryLevel", "canDeactivate"):
+                return self.can_deactivate
+            if (type_name, name) == ("InventoryLevel", "deactivationAlert"):
+                return lambda lv: deactivation_alert(store, lv, self.can_deactivate(lv))
             return lambda row: getter(store, row)
         target = _OBJECTS.get((type_name, name))
         if target is None or node.arguments or node.directives:
@@ -184,6 +199,8 @@ class _Compiler:
                 raise _Unsupported
             keys.append((selection.alias.value if selection.alias else selection.name.value,
                          selection.name.value == "name"))
+        if keys == [("name", True), ("quantity", False)]:  # what syncer asks
+            return lambda level: [{"name": n, "quantity": level.quantity(n)} for n in names]
         return lambda level: [{key: n if is_name else level.quantity(n) for key, is_name in keys}
                               for n in names]
 
