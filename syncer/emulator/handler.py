@@ -8,11 +8,16 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from graphql import GraphQLError, OperationType, execute, parse, validate
+from graphql import ExecutionResult, GraphQLError, OperationType, execute, parse, validate
 from graphql.utilities import get_operation_ast
 
 from syncer.emulator.bulk import Bulk, BulkSettings
-from syncer.emulator.checks import limit_errors, shopify_validation_error
+from syncer.emulator.checks import (
+    exceeds,
+    limit_errors,
+    literal_limits,
+    shopify_validation_error,
+)
 from syncer.emulator.clock import LeakyBucket, RealClock, VirtualClock
 from syncer.emulator.context import Context
 from syncer.emulator.cost import (
@@ -22,6 +27,7 @@ from syncer.emulator.cost import (
     requested_cost,
     throttled_error,
 )
+from syncer.emulator.fastquery import execute_fast
 from syncer.emulator.faults import HTTP_ERRORS, FaultConfig, Faults, ResponseLost
 from syncer.emulator.schema import build_emulator_schema
 from syncer.emulator.state import load_state, save_state, state_from_store, store_from_state
@@ -209,12 +215,12 @@ class Emulator:
                          "throttleStatus": self.bucket.status()}}
 
     def _parsed(self, query: str, served: str):
-        """``(document, validation errors)`` for ``query``, cached: clients send few distinct
-        documents many times, and parsing and validating dominate a small request."""
+        """``(document, validation errors, literal_limits)`` for ``query``, cached: clients send
+        few distinct documents many times, and parsing and validating dominate a small request."""
         cached = self._documents.get((served, query))
         if cached is None:
             document = parse(query)
-            cached = (document, validate(self.schemas[served], document))
+            cached = (document, validate(self.schemas[served], document), literal_limits(document))
             if len(self._documents) >= 512:
                 self._documents.clear()
             self._documents[(served, query)] = cached
@@ -229,7 +235,7 @@ class Emulator:
         """
         schema = self.schemas[served]
         try:
-            document, invalid = self._parsed(query, served)
+            document, invalid, literals = self._parsed(query, served)
         except GraphQLError as exc:
             return ({"errors": [shopify_validation_error(exc)],
                      "extensions": self._cost(0, None)}, False)
@@ -238,7 +244,8 @@ class Emulator:
         if invalid:
             return ({"errors": [shopify_validation_error(e) for e in invalid],
                      "extensions": self._cost(0, None)}, mutation)
-        refused = limit_errors(schema, document, variables, operation_name)
+        refused = limit_errors(schema, document, variables, operation_name) \
+            if literals or exceeds(variables) else []
         requested = requested_cost(schema, document, variables, operation_name)
         if refused:
             return {"errors": refused, "extensions": self._cost(requested, None)}, mutation
@@ -250,8 +257,13 @@ class Emulator:
                     mutation)
         context = Context(self.store, now_iso(self.clock), request=request,
                           version=version(served), key_replay=self.key_replay, bulk=self.bulk)
-        result = execute(schema, document, variable_values=variables,
-                         operation_name=operation_name, context_value=context)
+        data = None if mutation else execute_fast(schema, document, variables,
+                                                  operation_name, context)
+        if data is not None:
+            result = ExecutionResult(data, None)
+        else:
+            result = execute(schema, document, variable_values=variables,
+                             operation_name=operation_name, context_value=context)
         actual = requested
         if result.data is not None:
             actual = actual_cost(schema, document, variables, result.data, operation_name)
