@@ -86,10 +86,16 @@ class _Runner:
     def __init__(self, schema, fragments, operation, values, context) -> None:
         self.schema, self.fragments, self.operation = schema, fragments, operation
         self.values, self.context = values, context
+        # A page of 250 nodes collects the same selections 250 times: once is enough.
+        self._collected: dict[tuple, dict[str, list[FieldNode]]] = {}
+
+    def info(self, field, name: str, nodes: list[FieldNode], parent) -> _Info:
+        return _Info(name, nodes, field.type, parent, self.schema, self.fragments,
+                     self.operation, self.values, self.context)
 
     def object(self, type_: GraphQLObjectType, source, selection_sets: list) -> dict:
         result = {}
-        for key, nodes in self.collect(type_, selection_sets).items():
+        for key, nodes in self.collected(type_, selection_sets).items():
             node = nodes[0]
             name = node.name.value
             if name == "__typename":
@@ -97,43 +103,49 @@ class _Runner:
                 continue
             field = type_.fields[name]
             args = get_argument_values(field, node, self.values) if field.args else {}
-            info = _Info(name, nodes, field.type, type_, self.schema, self.fragments,
-                         self.operation, self.values, self.context)
             if field.resolve is not None:
-                value = field.resolve(source, info, **args)
+                value = field.resolve(source, self.info(field, name, nodes, type_), **args)
             else:
                 value = source.get(name) if isinstance(source, Mapping) \
                     else getattr(source, name, None)
                 if callable(value):
-                    value = value(info, **args)
-            result[key] = self.complete(field.type, value, nodes, info)
+                    value = value(self.info(field, name, nodes, type_), **args)
+            result[key] = self.complete(field.type, value, nodes, (field, name, type_))
         return result
 
-    def complete(self, type_, value, nodes: list[FieldNode], info: _Info):
-        if isinstance(type_, GraphQLNonNull):
+    def complete(self, type_, value, nodes: list[FieldNode], where: tuple):
+        kind = type(type_)
+        if kind is GraphQLNonNull:
             if value is None:
                 raise _Unsupported  # graphql-core's error
-            return self.complete(type_.of_type, value, nodes, info)
+            return self.complete(type_.of_type, value, nodes, where)
         if value is None:
             return None
-        if isinstance(type_, GraphQLList):
-            if isinstance(value, str | bytes | Mapping):
-                raise _Unsupported
-            return [self.complete(type_.of_type, item, nodes, info) for item in value]
-        if isinstance(type_, GraphQLScalarType):
+        if kind is GraphQLScalarType:
             plain = _PLAIN.get(type_.name)
             if plain is not None and type(value) is plain and \
                     (plain is not int or value in _INT_RANGE):
                 return value
             return type_.serialize(value)
-        if isinstance(type_, GraphQLEnumType):
-            return type_.serialize(value)
-        if isinstance(type_, GraphQLAbstractType):
-            if type_.resolve_type is None:
+        if kind is GraphQLList:
+            if isinstance(value, str | bytes | Mapping):
                 raise _Unsupported
+            return [self.complete(type_.of_type, item, nodes, where) for item in value]
+        if kind is GraphQLEnumType:
+            return type_.serialize(value)
+        if kind is not GraphQLObjectType:
+            if not isinstance(type_, GraphQLAbstractType) or type_.resolve_type is None:
+                raise _Unsupported
+            info = self.info(where[0], where[1], nodes, where[2])
             type_ = self.schema.type_map[type_.resolve_type(value, info, type_)]
         sets = [node.selection_set for node in nodes if node.selection_set is not None]
         return self.object(type_, value, sets)
+
+    def collected(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]):
+        key = (type_.name, *map(id, selection_sets))
+        if key not in self._collected:
+            self._collected[key] = self.collect(type_, selection_sets)
+        return self._collected[key]
 
     def collect(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode],
                 found: dict | None = None) -> dict[str, list[FieldNode]]:
