@@ -53,7 +53,7 @@ class Item:
     sku: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Level:
     """An item's quantities at a location; inactive levels keep their quantities (2026-04)."""
 

@@ -5,6 +5,7 @@ The format is documented in ``syncer/emulator/README.md``.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
@@ -27,6 +28,18 @@ class StateError(Exception):
 def load_state(path: str | os.PathLike) -> Store:
     """Read and validate a state file; raises ``StateError`` naming the file and every problem."""
     path = Path(path)
+    # The cyclic collector would walk the growing document and store again and again while
+    # they are built (millions of objects, none in a cycle); it runs again after.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(path: Path) -> Store:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -44,6 +57,7 @@ def load_state(path: str | os.PathLike) -> Store:
         ) from None
     except RecursionError:
         raise StateError(f"{path}: not an emulator state file: JSON nested too deeply") from None
+    del raw  # the document is what the store is built from; the bytes can go
     return store_from_state(data, source=str(path))
 
 
@@ -159,6 +173,9 @@ def _levels(store: Store, raws: list, problems: list[str]) -> None:
         if ok:
             quantities = raw.get("quantities")
             quantities = quantities if isinstance(quantities, dict) else {}
+            # The item's and location's own id strings, not the file's copies: a million
+            # levels would otherwise keep two million strings once the document is gone.
+            item, location = store.items[item].id, store.locations[location].id
             level = Level(level_id or 0, item, location, raw.get("active") is not False,
                           {n: int(q) for n, q in quantities.items()
                            if n in STORED and _number(q) and q == int(q)})
