@@ -56,8 +56,8 @@ def _absolute(node: ast.ImportFrom, package: str) -> str:
 
 def _targets(base: str, names, package: str, modules: set[str]) -> set[str]:
     """The package modules an import of ``names`` from ``base`` (or of ``base`` itself) runs."""
-    if base == package:
-        return {n if n in modules else "__init__" for n in names} or {"__init__"}
+    if base == package:  # the package's __init__ runs first, then any submodule named
+        return {"__init__", *(n for n in names if n in modules)}
     if base.startswith(package + "."):
         return {base[len(package) + 1:].split(".")[0]}
     return set()

@@ -18,8 +18,9 @@ import json
 from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
 
-from syncer.emulator import activation, quantities
+from syncer.emulator.activation import activate, bulk_toggle, deactivate
 from syncer.emulator.discounts import activate_discount, deactivate_discount
+from syncer.emulator.quantities import adjust, set_quantities
 from syncer.emulator.records import user_error
 
 # 2026-04: the key is required on these, accepted on inventoryDeactivate.
@@ -119,29 +120,29 @@ def _require_change_from(entries: list[dict], input_type: str) -> None:
 
 
 def _activate(context, args):
-    return activation.activate(context.store, args["inventoryItemId"], args["locationId"],
+    return activate(context.store, args["inventoryItemId"], args["locationId"],
                                args.get("available"), args.get("onHand"))
 
 
 def _adjust(context, args):
     _require_change_from(args["input"]["changes"], "InventoryChangeInput")
-    return quantities.adjust(context.store, args["input"], context.now_iso,
+    return adjust(context.store, args["input"], context.now_iso,
                              context.version.any_location)
 
 
 def _set(context, args):
     _require_change_from(args["input"]["quantities"], "InventoryQuantityInput")
-    return quantities.set_quantities(context.store, args["input"], context.now_iso,
+    return set_quantities(context.store, args["input"], context.now_iso,
                                      context.version.any_location)
 
 
 MUTATIONS = {
     ("Mutation", "inventoryActivate"): _mutation("inventoryActivate", _activate),
     ("Mutation", "inventoryDeactivate"): _mutation(
-        "inventoryDeactivate", lambda c, a: activation.deactivate(c.store, a["inventoryLevelId"])),
+        "inventoryDeactivate", lambda c, a: deactivate(c.store, a["inventoryLevelId"])),
     ("Mutation", "inventoryBulkToggleActivation"): _mutation(
         "inventoryBulkToggleActivation",
-        lambda c, a: activation.bulk_toggle(c.store, a["inventoryItemId"],
+        lambda c, a: bulk_toggle(c.store, a["inventoryItemId"],
                                             a["inventoryItemUpdates"])),
     ("Mutation", "inventoryAdjustQuantities"): _mutation("inventoryAdjustQuantities", _adjust),
     ("Mutation", "inventorySetQuantities"): _mutation("inventorySetQuantities", _set),
