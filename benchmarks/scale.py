@@ -2,6 +2,9 @@
 
 ``measure(levels, reader, rate)`` runs in the calling process and returns a dict of figures;
 ``benchmarks/performance.py`` runs each in a child process so peak memory is its own.
+``embedded(levels, reader)`` runs a real ``syncer plan --store state.json`` process (the
+embedded default: no simulated clock in the file) and a baseline process in the same run, and
+returns wall, CPU and peak RSS of each and their ratios.
 
 The store: ``levels / 10`` items (SKU ``SKU-000001``...) active at 10 locations, ``available``
 5 everywhere; the manifests (20 files, one per half location) want ``available`` 6 for every
@@ -11,13 +14,17 @@ docs-style script: one query and one mutation per level).
 
 from __future__ import annotations
 
+import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from syncer import engine  # noqa: E402
 from syncer.emulator import Emulator, VirtualClock  # noqa: E402
@@ -119,6 +126,57 @@ def measure(levels: int, reader: str, rate: float, apply: bool = True) -> dict:
     return figures
 
 
+#: The baseline process: Python's start, syncer's import and the state file read as JSON, what
+#: any plan from a state file spends before reading the store. Ratios against it carry from one
+#: machine to another better than seconds do.
+BASELINE = "import json, sys, syncer.cli; json.load(open(sys.argv[1], encoding='utf-8'))"
+
+
+def write_store(levels: int, folder: Path) -> tuple[Path, list[Path]]:
+    """The state file (no ``clock``: the embedded default) and the manifests, under ``folder``."""
+    state, files = build(levels)
+    path = folder / "state.json"
+    path.write_text(json.dumps(state), encoding="utf-8")
+    manifests = folder / "manifests"
+    manifests.mkdir()
+    paths = []
+    for i, text in enumerate(files):
+        paths.append(manifests / f"inventory-{i:02d}.yaml")
+        paths[-1].write_text(text, encoding="utf-8")
+    return path, paths
+
+
+def run_process(argv: list[str], cwd: Path | None = None) -> dict:
+    """Run ``argv``; its wall and CPU seconds and its own peak RSS in MB (``wait4``)."""
+    with tempfile.TemporaryFile() as errors:
+        t0 = time.perf_counter()
+        # The syncer next to this file, whichever one the interpreter has installed.
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=errors)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(argv[:4])} ... exited {child.returncode}:\n"
+                             + errors.read().decode(errors="replace")[-2000:])
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024}
+
+
+def embedded(levels: int, reader: str = "bulk") -> dict:
+    """``syncer plan --store state.json --read READER`` on ``levels`` levels in its own process,
+    and the baseline process (``BASELINE``) in the same run: each one's figures and the ratios."""
+    with tempfile.TemporaryDirectory() as tmp:
+        state, manifests = write_store(levels, Path(tmp))
+        base = run_process([sys.executable, "-c", BASELINE, str(state)])
+        plan = run_process([sys.executable, "-m", "syncer", "plan", "--store", str(state),
+                            "--read", reader, *map(str, manifests)], cwd=Path(tmp))
+    return {"levels": levels, "reader": reader, "plan": plan, "baseline": base,
+            "ratios": {k: plan[k] / base[k] if base[k] else None for k in plan}}
+
+
 def _naive(emu: Emulator, transport: LocalTransport, state: dict, files: list[str]) -> int:
     """Shopify's documentation examples in a loop: per level, read it, then set it."""
     locations = {loc["name"]: loc["id"] for loc in state["locations"]}
@@ -144,8 +202,9 @@ def _naive(emu: Emulator, transport: LocalTransport, state: dict, files: list[st
 
 
 if __name__ == "__main__":
-    import json
-
-    # scale.py LEVELS bulk|paged|naive RATE [plan]
+    # scale.py LEVELS bulk|paged|naive RATE [plan]; scale.py embedded LEVELS [bulk|paged]
+    if sys.argv[1] == "embedded":
+        print(json.dumps(embedded(int(sys.argv[2]), *sys.argv[3:4])))
+        sys.exit(0)
     print(json.dumps(measure(int(sys.argv[1]), sys.argv[2], float(sys.argv[3]),
                              apply=sys.argv[4:] != ["plan"])))

@@ -9,7 +9,8 @@ import requests
 
 from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.emulator.bulk import ERROR_CODES, BulkSettings
-from syncer.emulator.bulkquery import check, fast_lines, generic_lines
+from syncer.emulator.bulkquery import fast_lines, generic_lines
+from syncer.emulator.bulkrules import check
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"

@@ -26,12 +26,14 @@ from datetime import UTC, datetime
 
 from graphql import GraphQLError
 
-from syncer.emulator.bulkquery import BulkQueryError, check, fast_lines, generic_lines
+from syncer.emulator.bulkquery import fast_lines, generic_lines
+from syncer.emulator.bulkrules import BulkQueryError, check
 
 PATH_PREFIX = "/_emulator/bulk/"
 ERROR_CODES = ("INTERNAL_SERVER_ERROR", "TIMEOUT")
 CHUNK = 1 << 16
 GID = "gid://shopify/BulkOperation/"
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # one encoder for every line
 
 
 @dataclass(frozen=True)
@@ -64,22 +66,35 @@ class Operation:
     """One bulk query: its result file and its timeline on the emulator's clock."""
 
     def __init__(self, number: int, query: str, created: float, created_wall: float,
-                 lines: Iterator[dict], settings: BulkSettings, failure: tuple | None) -> None:
+                 lines: Iterator[dict], settings: BulkSettings, failure: tuple | None,
+                 instant: bool = False) -> None:
         self.number, self.query = number, query
         self.created, self.created_wall = created, created_wall
-        self.rate, self.start = settings.rows_per_second, created + settings.startup_seconds
+        # ``instant`` timing: no start-up, and the export takes no time (it is done when the
+        # operation is created, as the file is written then anyway).
+        self.rate = math.inf if instant else settings.rows_per_second
+        self.start = created if instant else created + settings.startup_seconds
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the operation)
         weakref.finalize(self, self.file.close)
         self.total = self.roots = 0
+        batch: list[str] = []
         for obj in lines:
-            self.file.write(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
-            self.total += 1
+            batch.append(_ENCODE(obj))
             self.roots += "__parentId" not in obj
+            if len(batch) == 4096:
+                self._write(batch)
+        self._write(batch)
         self.file.flush()
         self.size = self.file.tell()
         self.error_code, fraction = failure or (None, 1.0)
         self.limit = math.floor(self.total * fraction) if self.error_code else self.total
         self.canceled: float | None = None
+
+    def _write(self, lines: list[str]) -> None:
+        if lines:
+            self.file.write(("\n".join(lines) + "\n").encode())
+            self.total += len(lines)
+            lines.clear()
 
     @property
     def gid(self) -> str:
@@ -88,7 +103,9 @@ class Operation:
     def view(self, now: float) -> _View:
         end = self.start + self.limit / self.rate
         stop = min(end, self.canceled) if self.canceled is not None else end
-        done = max(0, min(self.limit, math.floor((min(now, stop) - self.start) * self.rate)))
+        at = min(now, stop)
+        done = self.limit if at >= end else \
+            max(0, min(self.limit, math.floor((at - self.start) * self.rate)))
         if now < self.start and (self.canceled is None or now < self.canceled):
             return _View("CREATED", 0, None)
         if self.canceled is not None and self.canceled < end:
@@ -116,8 +133,12 @@ class Operation:
 class Bulk:
     """The shop's bulk operations (in memory only; not saved in the state file)."""
 
-    def __init__(self, clock, wall: Callable[[], float], settings: BulkSettings | None = None):
+    def __init__(self, clock, wall: Callable[[], float], settings: BulkSettings | None = None,
+                 instant: bool = False):
         self.clock, self.wall = clock, wall
+        # The emulator's ``instant`` timing: operations complete when created, whatever the
+        # settings' speed (``configure`` does not change it).
+        self.instant = instant
         self.base_url = "http://emulator.invalid"
         self.operations: dict[int, Operation] = {}
         self.downloads = 0
@@ -151,7 +172,7 @@ class Bulk:
             if lines is None:
                 lines = generic_lines(schema, document, store, now_iso)
             op = Operation(number, query, self.clock.now(), self.wall(), lines,
-                           self.settings, failure)
+                           self.settings, failure, self.instant)
         except BulkQueryError as exc:
             return _refused(str(exc), "INVALID", ["query"])
         except GraphQLError as exc:

@@ -1,128 +1,28 @@
-"""Bulk queries: Shopify's rules for the query text, and its JSONL result, one object per line.
+"""A bulk query's JSONL result, one object per line (its text checked by ``bulkrules.py``).
 
-Rules (shopify.dev, "Perform bulk operations with the GraphQL Admin API", operation
-restrictions; the wording of the messages is not confirmed against a live shop):
-
-* the query is a valid query of the schema; connections are read with ``edges { node }``;
-* at least one connection, at most five, nested at most two levels deep;
-* the top-level ``node`` and ``nodes`` fields cannot be used; the top-level field must be a
-  connection (the emulator's assumption: JSONL lines are connection nodes);
-* no connection inside a list field.
-
-The result: every node of every connection is one JSON line, with its non-connection fields
-inline; a node of a nested connection carries ``__parentId`` (its parent node's ``id``) and comes
-after its parent. Two producers give the same lines: ``fast_lines`` reads the store directly for
-the fields syncer and most scripts select (``None`` when the query selects anything else), and
-``generic_lines`` executes the query with graphql-core, every connection unpaged. The fast one is
-what makes a 100,000-level read take seconds instead of minutes.
+Every node of every connection is one JSON line, with its non-connection fields inline; a node of
+a nested connection carries ``__parentId`` (its parent node's ``id``) and comes after its parent.
+Two producers give the same lines: ``fast_lines`` reads the store directly for the fields syncer
+and most scripts select (``None`` when the query selects anything else), and ``generic_lines``
+executes the query with graphql-core, every connection unpaged. The fast one is what makes a
+100,000-level read take seconds instead of minutes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from graphql import (
-    FieldNode,
-    GraphQLError,
-    GraphQLList,
-    GraphQLObjectType,
-    GraphQLSchema,
-    OperationType,
-    execute,
-    get_named_type,
-    get_nullable_type,
-    parse,
-    validate,
-)
+from graphql import FieldNode, GraphQLError, GraphQLSchema, execute, get_named_type
 from graphql.execution.values import get_argument_values
 from graphql.utilities import get_operation_ast
 
-from syncer.emulator.records import READABLE, Item, Location, gid_number
-from syncer.emulator.schema import Context
+from syncer.emulator.activation import can_deactivate, deactivation_alert
+from syncer.emulator.bulkrules import is_connection
+from syncer.emulator.context import Context
+from syncer.emulator.records import READABLE, Item, Level, Location, gid_number
 from syncer.emulator.store import Store
 
-MAX_CONNECTIONS = 5
-MAX_DEPTH = 2
 UNPAGED = 2**31 - 1
-
-
-class BulkQueryError(ValueError):
-    """The query breaks a bulk rule; ``message`` is the user error's message."""
-
-
-def _connection(type_) -> bool:
-    named = get_named_type(type_)
-    return isinstance(named, GraphQLObjectType) and named.name.endswith("Connection")
-
-
-def check(schema: GraphQLSchema, text: str):
-    """The parsed document of a valid bulk query; ``BulkQueryError`` says what breaks a rule."""
-    try:
-        document = parse(text)
-    except GraphQLError as exc:
-        raise BulkQueryError(f"Invalid bulk query: {exc.message}") from None
-    operation = get_operation_ast(document)
-    if operation is None or operation.operation != OperationType.QUERY:
-        raise BulkQueryError("Invalid bulk query: the document must hold one query operation.")
-    invalid = validate(schema, document)
-    if invalid:
-        raise BulkQueryError(f"Invalid bulk query: {invalid[0].message}")
-    roots = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
-    if len(roots) != 1 or len(operation.selection_set.selections) != 1:
-        raise BulkQueryError("Bulk queries must select exactly one top-level field.")
-    root = roots[0]
-    if root.name.value in ("node", "nodes"):
-        raise BulkQueryError("The top-level node and nodes fields can't be used in bulk queries.")
-    field = schema.query_type.fields[root.name.value]
-    if not _connection(field.type):
-        raise BulkQueryError("The top-level field of a bulk query must be a connection.")
-    count = _walk(schema, field, root, depth=1, in_list=False)
-    if count > MAX_CONNECTIONS:
-        raise BulkQueryError(f"Bulk queries cannot contain more than {MAX_CONNECTIONS} "
-                             f"connections (this one has {count}).")
-    return document
-
-
-def _walk(schema, field, node: FieldNode, depth: int, in_list: bool) -> int:
-    """Connections under ``node`` (itself included), checking depth, edges/node and lists."""
-    if depth > MAX_DEPTH:
-        raise BulkQueryError(f"Bulk queries cannot contain connections nested more than "
-                             f"{MAX_DEPTH} levels deep.")
-    if in_list:
-        raise BulkQueryError("Queries that contain a connection field within a list field are "
-                             "not currently supported.")
-    connection_type = get_named_type(field.type)
-    node_field, node_type = None, None
-    for selection in node.selection_set.selections:
-        name = selection.name.value if isinstance(selection, FieldNode) else None
-        if name == "edges":
-            for inner in selection.selection_set.selections:
-                if isinstance(inner, FieldNode) and inner.name.value == "node":
-                    node_field = inner
-                    edge_type = get_named_type(connection_type.fields["edges"].type)
-                    node_type = get_named_type(edge_type.fields["node"].type)
-        elif name != "pageInfo" and name != "__typename":
-            raise BulkQueryError(f"Bulk queries must read connections with edges and node "
-                                 f"(found {name or 'a fragment'} on {connection_type.name}).")
-    if node_field is None:
-        raise BulkQueryError(f"The connection {node.name.value} must select edges {{ node }}.")
-    return 1 + _inner(schema, node_type, node_field, depth, in_list=False)
-
-
-def _inner(schema, parent_type, node: FieldNode, depth: int, in_list: bool) -> int:
-    count = 0
-    for selection in (node.selection_set.selections if node.selection_set else ()):
-        if not isinstance(selection, FieldNode):
-            raise BulkQueryError("The emulator's bulk queries do not take fragments.")
-        if selection.name.value == "__typename":
-            continue
-        field = parent_type.fields[selection.name.value]
-        if _connection(field.type):
-            count += _walk(schema, field, selection, depth + 1, in_list)
-        elif selection.selection_set is not None:
-            listed = in_list or isinstance(get_nullable_type(field.type), GraphQLList)
-            count += _inner(schema, get_named_type(field.type), selection, depth, listed)
-    return count
 
 
 # -- generic: graphql-core, every connection unpaged ------------------------------------------
@@ -145,7 +45,7 @@ class _Unpaged:
     """Middleware: a connection field without ``first``/``last`` returns every row."""
 
     def resolve(self, next_, source, info, **args):
-        if _connection(info.return_type) and args.get("first") is None \
+        if is_connection(info.return_type) and args.get("first") is None \
                 and args.get("last") is None:
             args["first"] = UNPAGED
         return next_(source, info, **args)
@@ -166,7 +66,7 @@ def _flatten(field, node: FieldNode, connection: dict, parent: str | None) -> It
             if selection.name.value == "__typename":
                 continue
             child_field = node_type.fields[selection.name.value]
-            if _connection(child_field.type):
+            if is_connection(child_field.type):
                 key = selection.alias.value if selection.alias else selection.name.value
                 children.append((child_field, selection, obj.pop(key)))
         if parent is not None:
@@ -207,6 +107,17 @@ class _Compiler:
     def __init__(self, schema: GraphQLSchema, store: Store) -> None:
         self.schema = schema
         self.store = store
+        self._active: dict[str, int] | None = None
+
+    def can_deactivate(self, level: Level) -> bool:
+        """``activation.can_deactivate`` from each item's count of active levels, counted once
+        per export (the store does not change while the result is written)."""
+        if self._active is None:
+            self._active = {}
+            for other in self.store.levels.values():
+                if other.active:
+                    self._active[other.item] = self._active.get(other.item, 0) + 1
+        return not level.active or self._active.get(level.item, 0) > 1
 
     def root(self, node: FieldNode):
         if node.name.value not in _ROOTS or node.arguments or node.directives:
@@ -266,6 +177,10 @@ class _Compiler:
             if node.arguments or node.directives or node.selection_set is not None:
                 raise _Unsupported
             store = self.store
+            if (type_name, name) == ("InventoryLevel", "canDeactivate"):
+                return self.can_deactivate
+            if (type_name, name) == ("InventoryLevel", "deactivationAlert"):
+                return lambda lv: deactivation_alert(store, lv, self.can_deactivate(lv))
             return lambda row: getter(store, row)
         target = _OBJECTS.get((type_name, name))
         if target is None or node.arguments or node.directives:
@@ -284,6 +199,8 @@ class _Compiler:
                 raise _Unsupported
             keys.append((selection.alias.value if selection.alias else selection.name.value,
                          selection.name.value == "name"))
+        if keys == [("name", True), ("quantity", False)]:  # what syncer asks
+            return lambda level: [{"name": n, "quantity": level.quantity(n)} for n in names]
         return lambda level: [{key: n if is_name else level.quantity(n) for key, is_name in keys}
                               for n in names]
 
@@ -310,8 +227,8 @@ _SCALARS = {
     ("Location", "__typename"): lambda s, loc: "Location",
     ("InventoryLevel", "id"): lambda s, lv: lv.gid,
     ("InventoryLevel", "isActive"): lambda s, lv: lv.active,
-    ("InventoryLevel", "canDeactivate"): lambda s, lv: s.can_deactivate(lv),
-    ("InventoryLevel", "deactivationAlert"): lambda s, lv: s.deactivation_alert(lv),
+    ("InventoryLevel", "canDeactivate"): lambda s, lv: can_deactivate(s, lv),
+    ("InventoryLevel", "deactivationAlert"): lambda s, lv: deactivation_alert(s, lv),
     ("InventoryLevel", "__typename"): lambda s, lv: "InventoryLevel",
 }
 _OBJECTS: dict[tuple[str, str], tuple[str, Callable[[Store, object], Item | Location]]] = {
@@ -319,4 +236,4 @@ _OBJECTS: dict[tuple[str, str], tuple[str, Callable[[Store, object], Item | Loca
     ("InventoryLevel", "location"): ("Location", lambda s, lv: s.locations[lv.location]),
 }
 
-__all__ = ["BulkQueryError", "check", "fast_lines", "generic_lines"]
+__all__ = ["fast_lines", "generic_lines"]

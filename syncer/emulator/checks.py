@@ -63,6 +63,39 @@ def limit_errors(schema: GraphQLSchema, document: DocumentNode, variables: dict 
     return errors
 
 
+def literal_limits(document: DocumentNode) -> bool:
+    """Whether a literal of ``document`` could break a limit: an integer over ``MAX_PAGE`` or a
+    list over ``MAX_INPUT`` items. Without one, only the variables can (``exceeds``); the
+    schema's argument defaults are all booleans."""
+    found = []
+
+    class Literals(Visitor):
+        def enter_int_value(self, node, *_):
+            if int(node.value) > MAX_PAGE:
+                found.append(node)
+
+        def enter_list_value(self, node, *_):
+            if len(node.values) > MAX_INPUT:
+                found.append(node)
+
+    visit(document, Literals())
+    return bool(found)
+
+
+def exceeds(value) -> bool:
+    """Whether a variable value holds an integer over ``MAX_PAGE`` or a list over
+    ``MAX_INPUT`` items, at any depth (without one, ``limit_errors`` finds nothing to say)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value > MAX_PAGE
+    if isinstance(value, list):
+        return len(value) > MAX_INPUT or any(exceeds(item) for item in value)
+    if isinstance(value, dict):
+        return any(exceeds(item) for item in value.values())
+    return False
+
+
 def _where(node) -> list[dict]:
     """The node's line and column (only for an error: finding them scans the source)."""
     location = node.loc.source.get_location(node.loc.start)

@@ -1,5 +1,5 @@
 """The emulator's leaky bucket and its clocks: real time, or simulated time (benchmarks, tests,
-a state file's ``clock``).
+a state file's ``clock``). What waits at all is the emulator's ``timing`` (``handler.py``).
 
 Shopify: "Limits are enforced with a leaky bucket: your quota refills continuously, so short
 bursts are fine as long as your average cost stays under the restore rate." Plans restore 100,
@@ -57,16 +57,21 @@ class VirtualClock:
 class LeakyBucket:
     """Shopify's cost bucket: refills continuously at ``restore_rate`` points/s up to ``maximum``.
 
+    ``instant`` (the emulator's ``instant`` timing): the bucket refills at once, so it is never
+    dry; a query costing more than ``maximum`` is still refused, as no wait would let it run.
+
     Example:
         >>> bucket = LeakyBucket(maximum=100.0, restore_rate=10.0, clock=VirtualClock())
         >>> bucket.try_take(100), bucket.try_take(1)
         (True, False)
     """
 
-    def __init__(self, maximum: float = 2000.0, restore_rate: float = 100.0, clock=None) -> None:
+    def __init__(self, maximum: float = 2000.0, restore_rate: float = 100.0, clock=None,
+                 instant: bool = False) -> None:
         self.maximum = float(maximum)
         self.restore_rate = float(restore_rate)
         self.clock = clock if clock is not None else RealClock()
+        self.instant = instant
         self._available = self.maximum
         self._last = self.clock.now()
         self._lock = threading.Lock()
@@ -75,7 +80,10 @@ class LeakyBucket:
         now = self.clock.now()
         elapsed = max(0.0, now - self._last)
         self._last = now
-        self._available = min(self.maximum, self._available + elapsed * self.restore_rate)
+        if self.instant:
+            self._available = self.maximum
+        else:
+            self._available = min(self.maximum, self._available + elapsed * self.restore_rate)
 
     def try_take(self, cost: float) -> bool:
         """Refill for the time elapsed, then take ``cost`` if the bucket holds it."""

@@ -82,6 +82,7 @@ OBJECT_COST = 1
 CONNECTION_COST = 2
 MUTATION_COST = 10
 _MISSING = object()
+_LEAVES = {"ID", "String", "Int", "Boolean", "Float"}  # the built-in scalars: free
 
 
 def requested_cost(
@@ -185,7 +186,7 @@ class _Walk(Selections):
     def field(self, gql_type, nodes, value) -> int:
         """Cost of one field; ``value`` is ``_MISSING`` when pricing the request."""
         named = get_named_type(gql_type)
-        if is_leaf_type(named):
+        if named.name in _LEAVES or is_leaf_type(named):
             return 0
         if _is_connection(named):
             return self.connection(named, nodes, value)

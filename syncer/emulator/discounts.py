@@ -8,8 +8,8 @@ Codes are unique in a store and matched case-insensitively, as Shopify matches t
 
 from __future__ import annotations
 
+from syncer.emulator.connections import connection, search
 from syncer.emulator.records import Discount, gid_number, user_error
-from syncer.emulator.schema import connection, search
 from syncer.emulator.store import Store
 
 #: Shopify's answer to an id that names no code discount (see README: assumptions).

@@ -8,12 +8,18 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from graphql import GraphQLError, OperationType, execute, parse, validate
+from graphql import ExecutionResult, GraphQLError, OperationType, execute, parse, validate
 from graphql.utilities import get_operation_ast
 
 from syncer.emulator.bulk import Bulk, BulkSettings
-from syncer.emulator.checks import limit_errors, shopify_validation_error
+from syncer.emulator.checks import (
+    exceeds,
+    limit_errors,
+    literal_limits,
+    shopify_validation_error,
+)
 from syncer.emulator.clock import LeakyBucket, RealClock, VirtualClock
+from syncer.emulator.context import Context
 from syncer.emulator.cost import (
     MAX_QUERY_COST,
     actual_cost,
@@ -21,12 +27,13 @@ from syncer.emulator.cost import (
     requested_cost,
     throttled_error,
 )
+from syncer.emulator.fastquery import execute_fast
 from syncer.emulator.faults import HTTP_ERRORS, FaultConfig, Faults, ResponseLost
 from syncer.emulator.oauth import OAuth
-from syncer.emulator.schema import Context, build_emulator_schema
+from syncer.emulator.schema import build_emulator_schema
 from syncer.emulator.scopes import middleware
 from syncer.emulator.state import load_state, save_state, state_from_store, store_from_state
-from syncer.emulator.store import KEY_REPLAY_MODES, Store
+from syncer.emulator.store import KEY_REPLAY_MODES, TIMINGS, Store
 from syncer.emulator.versions import LATEST, VERSION_HEADER, VERSIONS, served_version, version
 
 API_VERSION = LATEST
@@ -62,14 +69,25 @@ class Emulator:
 
     ``key_replay`` (``cached``, ``reevaluate`` or ``ignored``) says how a repeated idempotency
     key is answered; without it, the state's ``key_replay`` is used (the file is not changed).
+
+    ``timing`` (``TIMINGS``) says whether anything takes time: ``shopify`` runs bulk operations
+    at their settings' speed and refills the cost bucket at its restore rate, on ``clock``;
+    ``instant`` finishes a bulk operation when it is created and keeps the bucket full, so a
+    client in process never waits for the emulator. Without it: the state's ``timing``, else
+    ``shopify`` when there is a clock to keep (``clock`` given, or the state's ``clock``), else
+    ``instant`` (a local state file, the embedded default).
     """
 
     def __init__(self, store: Store, clock=None, path: str | os.PathLike | None = None,
                  faults: FaultConfig | None = None, key_replay: str | None = None,
-                 bulk: BulkSettings | None = None) -> None:
+                 bulk: BulkSettings | None = None, timing: str | None = None) -> None:
         if key_replay is not None and key_replay not in KEY_REPLAY_MODES:
             raise ValueError(f"key_replay must be one of {', '.join(KEY_REPLAY_MODES)}")
+        if timing is not None and timing not in TIMINGS:
+            raise ValueError(f"timing must be one of {', '.join(TIMINGS)}")
         self.key_replay = key_replay or store.key_replay
+        kept = clock is not None or store.clock is not None
+        self.timing = timing or store.timing or ("shopify" if kept else "instant")
         self.store = store
         # A state file with a ``clock`` runs on a simulated clock from that time: waits
         # (latency, pacing, retries) advance it at once, and every save writes the time reached.
@@ -80,29 +98,31 @@ class Emulator:
         self.path = path
         self.schemas = {name: build_emulator_schema(name) for name in VERSIONS}
         self.schema = self.schemas[API_VERSION]
+        instant = self.timing == "instant"
         self.bucket = LeakyBucket(maximum=store.throttle["maximumAvailable"],
-                                  restore_rate=store.throttle["restoreRate"], clock=self.clock)
+                                  restore_rate=store.throttle["restoreRate"], clock=self.clock,
+                                  instant=instant)
         self._lock = threading.RLock()
         self._documents: dict[str, tuple] = {}
         self.requests = 0
-        self.bulk = Bulk(self.clock, lambda: wall_time(self.clock), bulk)
+        self.bulk = Bulk(self.clock, lambda: wall_time(self.clock), bulk, instant=instant)
         self.faults: Faults | None = None
         self.set_faults(faults if faults is not None else store.faults)
         self.oauth = OAuth(store, self.clock)  # installed apps, minted tokens (oauth.py)
 
     @classmethod
     def load(cls, path: str | os.PathLike, clock=None, faults: FaultConfig | None = None,
-             key_replay: str | None = None) -> Emulator:
+             key_replay: str | None = None, timing: str | None = None) -> Emulator:
         """An emulator over a state file; raises ``StateError`` if the file is not valid."""
         return cls(load_state(path), clock=clock, path=path, faults=faults,
-                   key_replay=key_replay)
+                   key_replay=key_replay, timing=timing)
 
     @classmethod
     def from_state(cls, state: dict, clock=None, path=None, faults: FaultConfig | None = None,
-                   key_replay: str | None = None) -> Emulator:
+                   key_replay: str | None = None, timing: str | None = None) -> Emulator:
         """An emulator over a state dict (same format as the file)."""
         return cls(store_from_state(state), clock=clock, path=path, faults=faults,
-                   key_replay=key_replay)
+                   key_replay=key_replay, timing=timing)
 
     def set_faults(self, config: FaultConfig | None) -> None:
         """Start injecting ``config``'s faults (a fresh rng from its seed, counters at 0).
@@ -199,12 +219,12 @@ class Emulator:
                          "throttleStatus": self.bucket.status()}}
 
     def _parsed(self, query: str, served: str):
-        """``(document, validation errors)`` for ``query``, cached: clients send few distinct
-        documents many times, and parsing and validating dominate a small request."""
+        """``(document, validation errors, literal_limits)`` for ``query``, cached: clients send
+        few distinct documents many times, and parsing and validating dominate a small request."""
         cached = self._documents.get((served, query))
         if cached is None:
             document = parse(query)
-            cached = (document, validate(self.schemas[served], document))
+            cached = (document, validate(self.schemas[served], document), literal_limits(document))
             if len(self._documents) >= 512:
                 self._documents.clear()
             self._documents[(served, query)] = cached
@@ -220,7 +240,7 @@ class Emulator:
         """
         schema = self.schemas[served]
         try:
-            document, invalid = self._parsed(query, served)
+            document, invalid, literals = self._parsed(query, served)
         except GraphQLError as exc:
             return ({"errors": [shopify_validation_error(exc)],
                      "extensions": self._cost(0, None)}, False)
@@ -229,7 +249,8 @@ class Emulator:
         if invalid:
             return ({"errors": [shopify_validation_error(e) for e in invalid],
                      "extensions": self._cost(0, None)}, mutation)
-        refused = limit_errors(schema, document, variables, operation_name)
+        refused = limit_errors(schema, document, variables, operation_name) \
+            if literals or exceeds(variables) else []
         requested = requested_cost(schema, document, variables, operation_name)
         if refused:
             return {"errors": refused, "extensions": self._cost(requested, None)}, mutation
@@ -242,9 +263,16 @@ class Emulator:
         context = Context(self.store, now_iso(self.clock), request=request,
                           version=version(served), key_replay=self.key_replay, bulk=self.bulk,
                           scopes=scopes)
-        result = execute(schema, document, variable_values=variables,
-                         operation_name=operation_name, context_value=context,
-                         middleware=middleware(scopes))
+        # The fast path serves reads of a token with every scope; a token with fewer goes
+        # through graphql-core, whose middleware denies the fields it lacks a scope for.
+        data = None if mutation or scopes is not None else execute_fast(
+            schema, document, variables, operation_name, context)
+        if data is not None:
+            result = ExecutionResult(data, None)
+        else:
+            result = execute(schema, document, variable_values=variables,
+                             operation_name=operation_name, context_value=context,
+                             middleware=middleware(scopes))
         actual = requested
         if result.data is not None:
             actual = actual_cost(schema, document, variables, result.data, operation_name)
@@ -261,5 +289,5 @@ class Emulator:
         return response, mutation
 
 
-__all__ = ["API_PATH", "KEY_REPLAY_MODES", "Emulator", "FaultConfig", "RealClock", "ResponseLost",
-           "VirtualClock"]
+__all__ = ["API_PATH", "KEY_REPLAY_MODES", "TIMINGS", "Emulator", "FaultConfig", "RealClock",
+           "ResponseLost", "VirtualClock"]

@@ -16,7 +16,8 @@ import hashlib
 import json
 import re
 
-from syncer.emulator.records import user_error
+from syncer.emulator.connections import connection
+from syncer.emulator.records import SHOP_ID, user_error
 
 MAX_PER_REQUEST = 25
 #: 2026-04 on: JSON metafield writes are limited to 128 KB (Shopify changelog, 2026-02-19).
@@ -104,8 +105,6 @@ def shop_metafields(store, namespace: str | None, keys: list | None) -> list[dic
 
 
 def _shop_metafields(_shop, info, namespace=None, keys=None, **args):
-    from syncer.emulator.schema import connection
-
     rows = shop_metafields(info.context.store, namespace, keys)
     return connection(rows, lambda row: row["id"], args)
 
@@ -115,8 +114,6 @@ def _shop_metafield(_shop, info, key, namespace=None):
 
 
 def _set(_root, info, metafields):
-    from syncer.emulator.schema import SHOP_ID
-
     context = info.context
     payload = metafields_set(context.store, metafields, SHOP_ID, context.now_iso)
     if not payload["userErrors"]:

@@ -18,7 +18,9 @@ import json
 from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
 
+from syncer.emulator.activation import activate, bulk_toggle, deactivate
 from syncer.emulator.discounts import activate_discount, deactivate_discount
+from syncer.emulator.quantities import adjust, set_quantities
 from syncer.emulator.records import user_error
 
 # 2026-04: the key is required on these, accepted on inventoryDeactivate.
@@ -118,28 +120,30 @@ def _require_change_from(entries: list[dict], input_type: str) -> None:
 
 
 def _activate(context, args):
-    return context.store.activate(args["inventoryItemId"], args["locationId"],
-                                  args.get("available"), args.get("onHand"))
+    return activate(context.store, args["inventoryItemId"], args["locationId"],
+                               args.get("available"), args.get("onHand"))
 
 
 def _adjust(context, args):
     _require_change_from(args["input"]["changes"], "InventoryChangeInput")
-    return context.store.adjust(args["input"], context.now_iso, context.version.any_location)
+    return adjust(context.store, args["input"], context.now_iso,
+                             context.version.any_location)
 
 
 def _set(context, args):
     _require_change_from(args["input"]["quantities"], "InventoryQuantityInput")
-    return context.store.set_quantities(args["input"], context.now_iso,
-                                        context.version.any_location)
+    return set_quantities(context.store, args["input"], context.now_iso,
+                                     context.version.any_location)
 
 
 MUTATIONS = {
     ("Mutation", "inventoryActivate"): _mutation("inventoryActivate", _activate),
     ("Mutation", "inventoryDeactivate"): _mutation(
-        "inventoryDeactivate", lambda c, a: c.store.deactivate(a["inventoryLevelId"])),
+        "inventoryDeactivate", lambda c, a: deactivate(c.store, a["inventoryLevelId"])),
     ("Mutation", "inventoryBulkToggleActivation"): _mutation(
         "inventoryBulkToggleActivation",
-        lambda c, a: c.store.bulk_toggle(a["inventoryItemId"], a["inventoryItemUpdates"])),
+        lambda c, a: bulk_toggle(c.store, a["inventoryItemId"],
+                                            a["inventoryItemUpdates"])),
     ("Mutation", "inventoryAdjustQuantities"): _mutation("inventoryAdjustQuantities", _adjust),
     ("Mutation", "inventorySetQuantities"): _mutation("inventorySetQuantities", _set),
     ("Mutation", "discountCodeActivate"): _mutation(

@@ -14,6 +14,8 @@ STORED = ("available", "committed", "damaged", "incoming", "quality_control", "r
           "safety_stock")
 ADJUSTABLE = ("available", "damaged", "incoming", "quality_control", "reserved", "safety_stock")
 READABLE = (*STORED, "on_hand")
+#: The one shop's gid (``Shop.id``, ``node``).
+SHOP_ID = "gid://shopify/Shop/1"
 
 
 def gid_number(gid: object, kind: str) -> int | None:
@@ -51,7 +53,7 @@ class Item:
     sku: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Level:
     """An item's quantities at a location; inactive levels keep their quantities (2026-04)."""
 

@@ -32,6 +32,9 @@ class Selections:
         self.op = operation
         self.fragments = fragments
         self.variables = variables
+        # ``collect`` by type and selection sets: a page of 250 nodes collects one selection
+        # 250 times, and the answer cannot change within one operation and its variables.
+        self._collected: dict[tuple, dict[str, list[FieldNode]]] = {}
 
     @classmethod
     def start(cls, schema: GraphQLSchema, document: DocumentNode,
@@ -58,6 +61,13 @@ class Selections:
 
     def collect(self, obj_type, selection_sets: Iterable[SelectionSetNode]):
         """Response key -> field nodes, after directives and fragment type conditions."""
+        selection_sets = list(selection_sets)
+        key = (obj_type.name, *map(id, selection_sets))
+        if key not in self._collected:
+            self._collected[key] = self._collect(obj_type, selection_sets)
+        return self._collected[key]
+
+    def _collect(self, obj_type, selection_sets: list[SelectionSetNode]):
         fields: dict[str, list[FieldNode]] = {}
         visited: set[str] = set()
 

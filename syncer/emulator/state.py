@@ -5,6 +5,7 @@ The format is documented in ``syncer/emulator/README.md``.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
@@ -16,7 +17,7 @@ from syncer.emulator.faults import FaultConfig, FaultConfigError
 from syncer.emulator.oauth import apps_from_state
 from syncer.emulator.records import STORED, Discount, Item, Level, Location, gid_number
 from syncer.emulator.state_schema import schema_problems
-from syncer.emulator.store import KEY_REPLAY_MODES, PLAN_RESTORE_RATES, Store
+from syncer.emulator.store import KEY_REPLAY_MODES, PLAN_RESTORE_RATES, TIMINGS, Store
 
 IDEMPOTENCY_FIELDS = ("field", "key", "fingerprint", "response")
 
@@ -28,6 +29,18 @@ class StateError(Exception):
 def load_state(path: str | os.PathLike) -> Store:
     """Read and validate a state file; raises ``StateError`` naming the file and every problem."""
     path = Path(path)
+    # The cyclic collector would walk the growing document and store again and again while
+    # they are built (millions of objects, none in a cycle); it runs again after.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(path: Path) -> Store:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -45,6 +58,7 @@ def load_state(path: str | os.PathLike) -> Store:
         ) from None
     except RecursionError:
         raise StateError(f"{path}: not an emulator state file: JSON nested too deeply") from None
+    del raw  # the document is what the store is built from; the bytes can go
     return store_from_state(data, source=str(path))
 
 
@@ -109,6 +123,8 @@ def _build(data: dict, problems: list[str]) -> Store:
                          for name, message in exc.problems]
     if data.get("key_replay") in KEY_REPLAY_MODES:
         store.key_replay = data["key_replay"]
+    if data.get("timing") in TIMINGS:
+        store.timing = data["timing"]
     seq = data.get("adjustment_group_seq")
     if type(seq) is int and seq >= 0:
         store.adjustment_group_seq = seq
@@ -159,6 +175,9 @@ def _levels(store: Store, raws: list, problems: list[str]) -> None:
         if ok:
             quantities = raw.get("quantities")
             quantities = quantities if isinstance(quantities, dict) else {}
+            # The item's and location's own id strings, not the file's copies: a million
+            # levels would otherwise keep two million strings once the document is gone.
+            item, location = store.items[item].id, store.locations[location].id
             level = Level(level_id or 0, item, location, raw.get("active") is not False,
                           {n: int(q) for n, q in quantities.items()
                            if n in STORED and _number(q) and q == int(q)})
@@ -236,6 +255,8 @@ def state_from_store(store: Store) -> dict:
     data["adjustment_group_seq"] = store.adjustment_group_seq
     if store.key_replay != "cached":
         data["key_replay"] = store.key_replay
+    if store.timing is not None:
+        data["timing"] = store.timing
     if store.faults is not None:
         data["faults"] = store.faults.to_dict()
     if store.clock is not None:

@@ -1,9 +1,10 @@
-"""The emulator's in-memory shop: one ``Store`` with its records, settings, indexes and mutations.
+"""The emulator's in-memory shop: one ``Store`` with its records, settings and indexes.
 
-``Store`` holds the shop's locations, items, levels and discounts (``records.py``), its settings
-from the state file, and what tests read (``sales``, ``journal``); it finds levels by gid, item
-or location through indexes, and simulates sales. Its mutations come from two mixins:
-activation (``activation.py``) and quantity changes (``quantities.py``).
+``Store`` declares everything the shop holds, in one place: its locations, items, levels and
+discounts (``records.py``), its settings from the state file, and what tests read (``sales``,
+``journal``); it finds levels by gid, item or location through indexes, and simulates sales.
+The mutations are functions over a ``Store``: activation (``activation.py``), quantity changes
+(``quantities.py``), discounts (``discounts.py``) and metafields (``metafields.py``).
 
 Mutations return *payload sources*: plain JSON-able dicts that the GraphQL layer renders
 (levels and items are referenced by id). The idempotency cache stores these, so a replayed
@@ -15,20 +16,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from syncer.emulator.activation import Activation
-from syncer.emulator.quantities import QuantityChanges
 from syncer.emulator.records import Discount, Item, Level, Location, gid_number
 
 #: How a repeated idempotency key is answered (the state file's ``key_replay``; mutations.py).
 KEY_REPLAY_MODES = ("cached", "reevaluate", "ignored")
+#: Whether the emulator makes its clients wait (the state file's ``timing``; handler.py).
+TIMINGS = ("instant", "shopify")
 #: Restore rates (points per second) of the GraphQL Admin API by plan (``throttle.plan``).
 PLAN_RESTORE_RATES = {"standard": 100, "advanced": 200, "plus": 1000, "enterprise": 2000}
 _LEVEL_GID = re.compile(r"^gid://shopify/InventoryLevel/(\d+)(?:\?inventory_item_id=(\d+))?$")
 
 
-@dataclass
-class Store(Activation, QuantityChanges):
-    """The whole emulated shop."""
+@dataclass(slots=True)
+class Store:
+    """The whole emulated shop (slots: an attribute exists only if declared here)."""
 
     shop: str
     access_token: str | None = None
@@ -47,6 +48,8 @@ class Store(Activation, QuantityChanges):
     key_replay: str = "cached"
     # The state file's ``faults`` section (a ``FaultConfig``), kept so a save writes it back.
     faults: object | None = None
+    # The state file's ``timing`` (``TIMINGS``), or None: instant without a clock (handler.py).
+    timing: str | None = None
     # The state file's ``clock``: seconds since the epoch on a simulated clock, or None for
     # the real clock (``Emulator`` runs a ``VirtualClock`` from it and saves the time reached).
     clock: float | None = None
@@ -61,7 +64,7 @@ class Store(Activation, QuantityChanges):
         """Call after adding or removing entries of ``levels`` (not after editing a level)."""
         self._index = None
 
-    def _indexed(self, level: Level) -> None:
+    def indexed(self, level: Level) -> None:
         """Add a new level (with the highest id) to the indexes, if they are built."""
         if self._index is None or self._index[0] != len(self.levels) - 1:
             self._index = None

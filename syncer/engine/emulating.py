@@ -62,7 +62,8 @@ def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, say,
            token_ttl=None) -> None:
     """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
     try:
-        emu = Emulator.load(state, key_replay=key_replay)
+        # Clients over HTTP wait in real time, so the served store takes Shopify's time.
+        emu = Emulator.load(state, key_replay=key_replay, timing="shopify")
     except StateError as exc:
         raise SyncerError(str(exc)) from None
     if emu.simulated:

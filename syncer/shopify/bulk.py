@@ -32,7 +32,7 @@ BULK_LEVELS_QUERY = (
 RUN_MUTATION = """
 mutation SyncerBulkRun($query: String!) {
   bulkOperationRunQuery(query: $query) {
-    bulkOperation { id status }
+    bulkOperation { id status objectCount url }
     userErrors { field message code }
   }
 }
@@ -107,6 +107,10 @@ def _run(transport, progress, policy: BulkPolicy) -> str:
         detail = "; ".join(str(e.get("message")) for e in errors if isinstance(e, dict))
         raise BulkUnavailable(f"the store refused the bulk query: {detail or 'no operation'}")
     op_id = operation["id"]
+    if operation.get("status") == "COMPLETED":
+        # Shopify answers a just-created operation; a local store without simulated timing
+        # has already finished it, and then there is nothing to wait for.
+        return _result(operation, op_id, 0.0, progress)
     waited, delay = 0.0, policy.first_poll
     while True:
         transport.wait(delay)
@@ -117,15 +121,10 @@ def _run(transport, progress, policy: BulkPolicy) -> str:
             raise BulkUnavailable(f"polling bulk operation {op_id} failed ({exc})") from None
         state = data.get("bulkOperation") or {}
         status = state.get("status")
+        if status == "COMPLETED":
+            return _result(state, op_id, waited, progress)
         objects = int(state.get("objectCount") or 0)
-        if status != "COMPLETED":  # the line below says it once
-            progress(Tick(f"Bulk operation {status}, {objects:,} objects, {waited:.0f} s",
-                          objects))
-        if status == "COMPLETED" and isinstance(state.get("url"), str):
-            progress(f"Bulk operation COMPLETED: {objects:,} objects in {waited:.0f} s")
-            return state["url"]
-        if status == "COMPLETED":  # no url: nothing matched
-            raise BulkUnavailable(f"bulk operation {op_id} completed without a result file")
+        progress(Tick(f"Bulk operation {status}, {objects:,} objects, {waited:.0f} s", objects))
         if status in FAILED or status is None:
             code = state.get("errorCode")
             raise BulkUnavailable(f"bulk operation {op_id} is {status}"
@@ -135,6 +134,15 @@ def _run(transport, progress, policy: BulkPolicy) -> str:
             raise BulkUnavailable(f"bulk operation {op_id} did not finish in "
                                   f"{policy.timeout:.0f} s (canceled)")
         delay = min(policy.max_poll, delay * policy.factor, policy.timeout - waited)
+
+
+def _result(state: dict, op_id: str, waited: float, progress) -> str:
+    """The result URL of a completed operation (``BulkUnavailable`` if it has none)."""
+    if not isinstance(state.get("url"), str):  # nothing matched
+        raise BulkUnavailable(f"bulk operation {op_id} completed without a result file")
+    objects = int(state.get("objectCount") or 0)
+    progress(f"Bulk operation COMPLETED: {objects:,} objects in {waited:.0f} s")
+    return state["url"]
 
 
 def _cancel(transport, op_id: str) -> None:
