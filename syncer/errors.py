@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -78,7 +79,7 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.source.file,
             "line": self.source.line,
@@ -94,7 +95,8 @@ class ManifestError(SyncerError):
     for reports such as drift that show what they can beside the problems; None when unknown.
     """
 
-    def __init__(self, problems: Sequence[Problem], readable=None):
+    # readable: a DesiredState (Any: errors.py imports nothing of syncer)
+    def __init__(self, problems: Sequence[Problem], readable: Any = None):
         self.problems = tuple(problems)
         self.readable = readable
         super().__init__("\n".join(str(p) for p in self.problems))
@@ -117,7 +119,7 @@ class RefusedError(StoreError):
 class RemoteError(StoreError):
     """The API answered with errors (top-level or userErrors) that syncer does not handle."""
 
-    def __init__(self, message: str, errors: Sequence[dict] = ()):
+    def __init__(self, message: str, errors: Sequence[dict[str, Any]] = ()):
         self.errors = tuple(errors)
         super().__init__(message)
 
@@ -130,7 +132,7 @@ class UnsafePlanError(SyncerError):
 
     exit_code = EXIT_UNSAFE
 
-    def __init__(self, message: str, findings: Sequence = ()):
+    def __init__(self, message: str, findings: Sequence[Any] = ()):
         self.findings = list(findings)
         super().__init__(message)
 
@@ -141,7 +143,7 @@ class PlanProblemError(SyncerError):
     ``problems`` lists them (``syncer.plan.notices.PlanProblem``).
     """
 
-    def __init__(self, message: str, problems: Sequence = ()):
+    def __init__(self, message: str, problems: Sequence[Any] = ()):
         self.problems = list(problems)
         super().__init__(message)
 
@@ -157,7 +159,8 @@ class ApplyError(SyncerError):
 
     exit_code = EXIT_PARTIAL
 
-    def __init__(self, message: str, report=None):
+    # report: an ApplyReport (Any: errors.py imports nothing of syncer)
+    def __init__(self, message: str, report: Any = None):
         self.report = report
         super().__init__(message)
 

@@ -24,10 +24,10 @@ from syncer.errors import SyncerError, UsageError
 STDOUT = "-"
 
 #: An input a command reads, as ``(what it is, its path)``: ``("the store file", "store.json")``.
-Input = tuple[str, str | os.PathLike | None]
+Input = tuple[str, str | os.PathLike[str] | None]
 
 
-def check_output(flag: str, out: str | os.PathLike, inputs: Iterable[Input], *,
+def check_output(flag: str, out: str | os.PathLike[str], inputs: Iterable[Input], *,
                  example: str) -> None:
     """Refuse (``UsageError``) ``flag out`` when ``out`` is a folder, is in a folder that does
     not exist (it is not created silently), or names one of ``inputs`` (``refuse_inputs``).
@@ -43,7 +43,7 @@ def check_output(flag: str, out: str | os.PathLike, inputs: Iterable[Input], *,
     refuse_inputs(flag, out, inputs, f"give another file name, such as {example}")
 
 
-def refuse_inputs(flag: str, out: str | os.PathLike, inputs: Iterable[Input],
+def refuse_inputs(flag: str, out: str | os.PathLike[str], inputs: Iterable[Input],
                   instead: str) -> None:
     """Refuse (``UsageError``, saying ``instead``) ``flag out`` when ``out`` names one of
     ``inputs``: the same path once symlinks are resolved, or the same file (a hard link)."""
@@ -64,7 +64,7 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def write_output(path: str | os.PathLike, text: str) -> None:
+def write_output(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path``: ``-`` is standard output; a regular file (or a new one) is
     replaced atomically, a symlink's target rather than the link; a device or a FIFO is written
     in place. ``SyncerError`` names the file when it cannot be written (a file replaced
@@ -94,7 +94,7 @@ def write_output(path: str | os.PathLike, text: str) -> None:
         raise SyncerError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def write_all_or_none(files: Sequence[tuple[str | os.PathLike, str]]) -> list[str]:
+def write_all_or_none(files: Sequence[tuple[str | os.PathLike[str], str]]) -> list[str]:
     """Write each ``(path, text)`` atomically, and all of them or none: every one goes to a
     temporary file beside its target first (written and fsynced), and only when all are there
     are they renamed over their targets (a symlink's target, keeping the link). On a failure
@@ -133,7 +133,7 @@ def write_all_or_none(files: Sequence[tuple[str | os.PathLike, str]]) -> list[st
     return written
 
 
-def _resolved(path: str | os.PathLike) -> Path:
+def _resolved(path: str | os.PathLike[str]) -> Path:
     """The file ``path`` names: a symlink's final target (which may not exist yet)."""
     return Path(os.path.realpath(Path(path).expanduser()))
 

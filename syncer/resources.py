@@ -6,6 +6,7 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 _REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -22,9 +23,10 @@ def schema_path(name: str) -> Path:
 
 
 @cache
-def load_json_schema(name: str) -> dict:
+def load_json_schema(name: str) -> dict[str, Any]:
     """The parsed JSON Schema ``schemas/<name>``."""
-    return json.loads(schema_path(name).read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    return schema
 
 
 def schema_names() -> list[str]:

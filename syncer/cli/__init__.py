@@ -10,6 +10,8 @@ Exit codes (DESIGN.md section 3): 0 success, 1 error, 2 changes or drift, 3 unsa
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -24,7 +26,8 @@ from syncer.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, SyncerError
 class SyncerGroup(click.Group):
     """A click group that maps usage errors to 64 and ``SyncerError`` to its exit code."""
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> int:
         try:
             code = super().main(
                 args, prog_name, complete_var, standalone_mode=False, **extra
@@ -53,7 +56,7 @@ class SyncerGroup(click.Group):
 
 @click.group(cls=SyncerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="syncer")
-def cli():
+def cli() -> None:
     """GitOps for Shopify inventory: manifests in git, reviewed plans, exactly-once applies.
 
     Example:

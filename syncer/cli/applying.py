@@ -4,6 +4,7 @@ a terminal and applied."""
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 import click
 
@@ -23,7 +24,7 @@ from syncer.errors import SyncerError, UsageError
 from syncer.plan.render import RENDERERS
 
 
-def _duration(_ctx, _param, value):
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> timedelta:
     try:
         return engine.parse_duration(value)
     except ValueError as exc:
@@ -53,9 +54,11 @@ def _duration(_ctx, _param, value):
 @selection_options("plan (with manifests)")
 @read_option
 @verbosity_options
-def apply_command(paths, store, api_version, auto_approve, force, rebase, reason, reference,
-                  max_plan_age, manifests, report_path, prune, target, exclude, read, verbose,
-                  quiet):
+def apply_command(paths: tuple[str, ...], store: str | None, api_version: str | None,
+                  auto_approve: bool, force: bool, rebase: bool, reason: str | None,
+                  reference: str | None, max_plan_age: timedelta, manifests: tuple[str, ...],
+                  report_path: str | None, prune: bool, target: tuple[str, ...],
+                  exclude: tuple[str, ...], read: str | None, verbose: bool, quiet: bool) -> int:
     """Apply a saved plan, or plan the manifests and apply after confirmation.
 
     A saved plan runs exactly its steps: each has an idempotency key derived from the plan, and

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from syncer import engine
 from syncer.errors import quoted
 
 
-def _latency_ms(_ctx, _param, value):
+def _latency_ms(_ctx: click.Context, _param: click.Parameter,
+                value: str | None) -> float | list[float] | None:
     """``MS`` or ``LOW-HIGH`` milliseconds, for ``syncer emulator --latency-ms``."""
     if value is None:
         return None
@@ -66,8 +69,9 @@ _RATE = click.FloatRange(0, 1)
 @click.option("--ready-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Once listening, write the store URL (http://HOST:PORT) into FILE, for "
                    "scripts to wait on; removed when the emulator stops.")
-def emulator(state, host, port, key_replay, bulk_rate, bulk_fail, bulk_drop, token_ttl,
-             ready_file, **faults):
+def emulator(state: str, host: str, port: int, key_replay: str | None, bulk_rate: float | None,
+             bulk_fail: float | None, bulk_drop: float | None, token_ttl: int | None,
+             ready_file: str | None, **faults: Any) -> None:
     """Serve the local Shopify Admin GraphQL emulator (API 2026-04, 2026-07, 2026-10) until Ctrl-C.
 
     Fault flags override the state file's "faults" section (see syncer/emulator/README.md).

@@ -9,7 +9,7 @@ from syncer.cli.options import Console, flags, verbosity_options
 from syncer.errors import UsageError
 
 
-def _quantities(_ctx, _param, value):
+def _quantities(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
     try:
         return engine.parse_quantities(value)
     except UsageError as exc:
@@ -40,8 +40,10 @@ def _quantities(_ctx, _param, value):
               help="What to import: inventory levels (one file per location), or every code "
               "discount into DIR/discounts.yaml (expired ones as active: false).")
 @verbosity_options
-def import_command(out_dir, store, api_version, locations, skus, quantities, include_inactive,
-                   force, kind, verbose, quiet):
+def import_command(out_dir: str, store: str | None, api_version: str | None,
+                   locations: tuple[str, ...], skus: tuple[str, ...], quantities: tuple[str, ...],
+                   include_inactive: bool, force: bool, kind: str, verbose: bool,
+                   quiet: bool) -> None:
     """Write manifests from the live store: a starting point that plans to no changes.
 
     Example:

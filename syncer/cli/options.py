@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -15,8 +17,11 @@ from syncer import engine
 from syncer.errors import quoted
 from syncer.progress import ProgressPrinter, silent
 
+#: A command function, before or after options are added to it.
+F = TypeVar("F", bound=Callable[..., Any])
 
-def store_options(func):
+
+def store_options(func: F) -> F:
     """``--store`` and ``--api-version``, shared by every command that talks to a store."""
     func = click.option(
         "--api-version", metavar="YYYY-MM",
@@ -31,14 +36,14 @@ def store_options(func):
     )(func)
 
 
-def format_option(func):
+def format_option(func: F) -> F:
     return click.option(
         "-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
         default="text", show_default=True, help="Output format.",
     )(func)
 
 
-def _reference(_ctx, _param, value):
+def _reference(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is not None and (":" not in value or any(ch.isspace() for ch in value)):
         raise click.BadParameter(
             f"{quoted(value)} is not a URI; give a URL such as https://github.com/org/repo/pull/42"
@@ -46,9 +51,9 @@ def _reference(_ctx, _param, value):
     return value
 
 
-def reason_options(default: str | None, how: str):
+def reason_options(default: str | None, how: str) -> Callable[[F], F]:
     """``--reason`` and ``--reference``, for ``plan`` (saved in the plan) and ``apply``."""
-    def add(func):
+    def add(func: F) -> F:
         func = click.option(
             "--reference", metavar="URI", callback=_reference,
             help="Reference document on every quantity change, e.g. the pull request URL. "
@@ -60,7 +65,7 @@ def reason_options(default: str | None, how: str):
     return add
 
 
-def read_option(func):
+def read_option(func: F) -> F:
     return click.option(
         "--read", type=click.Choice(engine.READ_MODES),
         help="How to read the store: bulk (one bulk query), paged (paginated queries), scan "
@@ -70,9 +75,9 @@ def read_option(func):
     )(func)
 
 
-def selection_options(what: str):
+def selection_options(what: str) -> Callable[[F], F]:
     """``--prune``, ``--target`` and ``--exclude``: which levels a plan covers."""
-    def add(func):
+    def add(func: F) -> F:
         func = click.option("--exclude", multiple=True, metavar="SELECTOR",
                             help="Leave out levels matching location=NAME or sku=GLOB "
                             "(repeatable).")(func)
@@ -83,8 +88,8 @@ def selection_options(what: str):
     return add
 
 
-def flags(store=None, api_version=None, reason=None, reference=None,
-          read=None) -> engine.StoreFlags:
+def flags(store: str | None = None, api_version: str | None = None, reason: str | None = None,
+          reference: str | None = None, read: str | None = None) -> engine.StoreFlags:
     """The store flags of the running command (``store_is_flag``: given on the command line,
     not taken from ``$SYNCER_STORE``)."""
     source = click.get_current_context().get_parameter_source("store")
@@ -93,7 +98,7 @@ def flags(store=None, api_version=None, reason=None, reference=None,
                              store_is_flag=source is ParameterSource.COMMANDLINE)
 
 
-def verbosity_options(func):
+def verbosity_options(func: F) -> F:
     """``-v``/``--verbose`` and ``-q``/``--quiet``: the same on every command."""
     func = click.option("-q", "--quiet", is_flag=True,
                         help="Print no progress on stderr, only warnings and errors.")(func)

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from typing import cast
 
 import click
 
@@ -24,6 +26,9 @@ from syncer.errors import EXIT_ERROR
 from syncer.manifest.report import render_report_json, summarize, summarize_problems
 from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
 
+#: Renderers by format name (``RENDERERS``, ``DRIFT_RENDERERS``).
+Renderers = Mapping[str, Callable[..., str]]
+
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
@@ -31,7 +36,7 @@ from syncer.plan.render import DRIFT_RENDERERS, RENDERERS
     "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="text: a summary, or one error per line on stderr. json: a report on stdout.",
 )
-def validate(paths, fmt):
+def validate(paths: tuple[str, ...], fmt: str) -> None:
     """Check manifests (files or folders of *.yaml) without contacting the store.
 
     Prints a one-line summary and exits 0, or prints every problem as
@@ -80,8 +85,10 @@ def validate(paths, fmt):
                  "change.")
 @read_option
 @verbosity_options
-def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, target, exclude,
-                 reason, reference, read, verbose, quiet):
+def plan_command(paths: tuple[str, ...], store: str | None, api_version: str | None,
+                 out: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
+                 target: tuple[str, ...], exclude: tuple[str, ...], reason: str | None,
+                 reference: str | None, read: str | None, verbose: bool, quiet: bool) -> int:
     """Read the live store and show what applying the manifests would change. Never writes.
 
     Example:
@@ -114,8 +121,10 @@ def plan_command(paths, store, api_version, out, fmt, detailed_exitcode, prune, 
               help="With --write-manifests: add levels no manifest names to FILE.")
 @read_option
 @verbosity_options
-def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitcode,
-          write_manifests, adopt_unmanaged, read, verbose, quiet):
+def drift(paths: tuple[str, ...], store: str | None, api_version: str | None, fmt: str,
+          prune: bool, target: tuple[str, ...], exclude: tuple[str, ...], detailed_exitcode: bool,
+          write_manifests: bool, adopt_unmanaged: str | None, read: str | None, verbose: bool,
+          quiet: bool) -> int:
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
@@ -141,7 +150,7 @@ def drift(paths, store, api_version, fmt, prune, target, exclude, detailed_exitc
 @click.command()
 @click.argument("plan_file", metavar="PLAN.json", type=click.Path(dir_okay=False))
 @format_option
-def show(plan_file, fmt):
+def show(plan_file: str, fmt: str) -> None:
     """Show a saved plan as `syncer plan` showed it: exactly what `syncer apply` will run.
 
     The file is checked as `apply` checks it (format, fields, fingerprint, digest); the store is
@@ -157,11 +166,11 @@ def show(plan_file, fmt):
     echo(render(RENDERERS, plan, fmt))
 
 
-def render(renderers, plan, fmt) -> str:
+def render(renderers: Renderers, plan: object, fmt: str) -> str:
     return renderers[fmt](plan, color=color()) if fmt == "text" else renderers[fmt](plan)
 
 
-def show_fleet(result: engine.FleetResult, renderers, fmt: str, detailed: bool,
+def show_fleet(result: engine.FleetResult, renderers: Renderers, fmt: str, detailed: bool,
                console: Console, err: bool = False) -> None:
     """One store as its plan (then its error, if any); a fleet under a heading per store."""
     single = result.single
@@ -182,7 +191,7 @@ def _after(outcome: engine.StoreOutcome, console: Console) -> None:
     for note in outcome.notes:
         console.say(note)
     if outcome.saved_to is not None:
-        plan = outcome.result.plan
+        plan = cast(engine.PlanResult, outcome.result).plan  # a saved plan was made
         if outcome.saved_to == "-":
             console.say("Plan written to standard output; save it to a file to apply it")
         elif plan.unsafe:

@@ -21,7 +21,7 @@ The constants a command line's help texts name come from here too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from syncer.apply.applier import ApplyOptions
 from syncer.engine.applying import Prepared, apply, check_safe, plan_for_apply, prepare, run_plan
@@ -66,7 +66,7 @@ def serve_emulator(request: EmulatorRequest, say: Callable[[str], None]) -> None
     emulating.serve_emulator(request, say)
 
 
-def emulator_request(**fields) -> EmulatorRequest:
+def emulator_request(**fields: Any) -> EmulatorRequest:
     """An ``EmulatorRequest`` (``emulating.py``, loaded only for ``syncer emulator``)."""
     from syncer.engine.emulating import EmulatorRequest
 

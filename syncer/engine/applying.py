@@ -15,6 +15,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
 from syncer.apply.discounts import DiscountResult, apply_discounts
@@ -47,6 +48,8 @@ from syncer.plan.encoding import document_json
 from syncer.progress import StepTicks, silent
 from syncer.shopify.auth import missing_scopes
 from syncer.shopify.stores import DEFAULT_API_VERSION
+
+_E = TypeVar("_E", bound=Exception)
 
 log = logging.getLogger("syncer.apply")
 
@@ -209,7 +212,7 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
 
 
 def _since_review(reviewed: Plan, manifests: list[str], connection: Connection,
-                  landed: list, say: Progress) -> list[LevelDifference] | None:
+                  landed: list[Any], say: Progress) -> list[LevelDifference] | None:
     """Plan ``manifests`` again and compare with the reviewed plan; ``None`` when the manifests
     are not here."""
     if not manifests or not all(os.path.exists(path) for path in manifests):
@@ -262,6 +265,6 @@ def _write_report(report_path: str, report: ApplyReport, result: ApplyResult) ->
         result.report_written = report_path
 
 
-def _with_plan(exc, plan: Plan):
-    exc.plan = plan
+def _with_plan(exc: _E, plan: Plan) -> _E:
+    exc.plan = plan  # type: ignore[attr-defined]  # read back with getattr (cli/applying.py)
     return exc

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from syncer.errors import StoreError, UsageError
 from syncer.shopify.auth import local_token_source
@@ -39,7 +39,7 @@ class Connection:
     api_version: str
     transport: Transport
     emulator: Emulator | None = None
-    lock: object | None = None
+    lock: IO[str] | None = None
     fetch: Fetch | None = None  # downloads bulk results (None: the store cannot serve them)
     #: Seconds since the epoch as the store sees them (the emulator's clock when local: set
     #: from ``emulator`` unless given).
@@ -53,7 +53,8 @@ class Connection:
             # Imported only for a local store (the emulator is a tenth of a second of a start).
             from syncer.emulator.handler import wall_time
 
-            self.wall_clock = functools.partial(wall_time, self.emulator.clock)
+            # the emulator is set (the branch above took the case without one)
+            self.wall_clock = functools.partial(wall_time, cast("Emulator", self.emulator).clock)
 
     def shop(self) -> str:
         """The shop's ``myshopifyDomain``, asked once (one query of 1 cost point)."""
@@ -118,7 +119,7 @@ def connect(
     check_api_version(api_version)
     spec = parse_store(value)
     if spec.kind != "file":
-        transport = HttpTransport.for_store(spec, api_version=api_version, env=env,
+        transport: Transport = HttpTransport.for_store(spec, api_version=api_version, env=env,
                                             names=credentials)
         return Connection(spec.address, spec.kind, api_version, transport, fetch=download)
     # Imported here: the emulator (and graphql-core, which it runs on) is a tenth of a second
@@ -151,12 +152,12 @@ LOCK_HOLDER = "syncer apply"
 EMULATOR_HOLDER = "syncer emulator"
 
 
-def lock_path(path: str | os.PathLike) -> str:
+def lock_path(path: str | os.PathLike[str]) -> str:
     """The lock file of the state file ``path``: ``FILE.lock``."""
     return f"{path}.lock"
 
 
-def _lock_file(path: str, timeout: float, progress: Progress | None):
+def _lock_file(path: str, timeout: float, progress: Progress | None) -> IO[str]:
     """An open lock file on ``lock_path(path)`` holding an exclusive ``flock``.
 
     Another apply holding it is waited for (with a message naming its pid); ``syncer emulator``
@@ -194,7 +195,7 @@ def _lock_file(path: str, timeout: float, progress: Progress | None):
         return handle
 
 
-def _holder(handle) -> dict:
+def _holder(handle: IO[str]) -> dict[str, Any]:
     try:
         handle.seek(0)
         data = json.loads(handle.readline() or "{}")
@@ -203,7 +204,7 @@ def _holder(handle) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _locked_message(path: str, who: str, holder: dict, timeout: float) -> str:
+def _locked_message(path: str, who: str, holder: dict[str, Any], timeout: float) -> str:
     if holder.get("holder") == EMULATOR_HOLDER:
         # A saved plan made against the file applies only to the file (an emulator URL is
         # another store to it), so "--store URL" alone is advice only for a fresh plan.

@@ -15,12 +15,17 @@ import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any, NoReturn, cast
 
 from syncer import emulator as emulator_package
 from syncer.emulator import Emulator, FaultConfig, FaultConfigError, StateError
 from syncer.emulator.bulk import BulkSettings
 from syncer.emulator.statelock import StateLock, StateLocked
 from syncer.errors import SyncerError, UsageError
+
+#: A SIGTERM handler as ``signal.signal`` returns it (None: not set from Python).
+Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class EmulatorRequest:
     host: str = "127.0.0.1"
     port: int = 0
     key_replay: str | None = None
-    faults: dict = field(default_factory=dict)
+    faults: dict[str, Any] = field(default_factory=dict)
     bulk_rate: float | None = None
     bulk_fail: float | None = None
     bulk_drop: float | None = None
@@ -58,8 +63,9 @@ def serve_emulator(request: EmulatorRequest, say: Callable[[str], None]) -> None
         lock.release()
 
 
-def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, say,
-           token_ttl=None) -> None:
+def _serve(state: str, lock: StateLock, host: str, port: int, key_replay: str | None,
+           faults: dict[str, Any], bulk: BulkSettings, ready_file: str | None,
+           say: Callable[[str], None], token_ttl: int | None = None) -> None:
     """Load the state file and serve it until Ctrl-C (``lock`` held by the caller)."""
     try:
         # Clients over HTTP wait in real time, so the served store takes Shopify's time.
@@ -73,7 +79,8 @@ def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, say,
             "would stand still; remove \"clock\" from the file to serve it")
     overrides = {k: v for k, v in faults.items() if v is not None}
     if overrides:
-        base = emu.store.faults.to_dict() if emu.store.faults is not None else {}
+        # the state file's faults (a FaultConfig; the emulator types it object)
+        base = cast(FaultConfig, emu.store.faults).to_dict() if emu.store.faults is not None else {}
         try:
             emu.set_faults(FaultConfig.from_dict({**base, **overrides}))
         except FaultConfigError as exc:
@@ -106,10 +113,10 @@ def _serve(state, lock, host, port, key_replay, faults, bulk, ready_file, say,
                 os.unlink(ready_file)
 
 
-def _stop_on_sigterm():
+def _stop_on_sigterm() -> Handler:
     """Make SIGTERM (``kill PID``) stop the server as Ctrl-C does, so that the ready file is
     removed; the previous handler, or None where handlers cannot be set (not the main thread)."""
-    def stop(_signum, _frame):
+    def stop(_signum: int, _frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
     try:

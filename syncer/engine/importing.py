@@ -101,7 +101,7 @@ def import_(request: ImportRequest,
 
 def import_store(
     store: Connection,
-    out_dir: str | os.PathLike,
+    out_dir: str | os.PathLike[str],
     options: ImportOptions = ImportOptions(),
     *,
     progress: Callable[[str], None] | None = None,
@@ -140,7 +140,7 @@ def import_store(
 
 def import_discounts(
     store: Connection,
-    out_dir: str | os.PathLike,
+    out_dir: str | os.PathLike[str],
     force: bool = False,
     *,
     progress: Callable[[str], None] | None = None,
@@ -204,7 +204,9 @@ def _location_keys(live: LiveState) -> dict[str, str]:
 
 
 def _name_ok(name: str | None) -> bool:
-    return bool(name) and not name.startswith("gid://") and name == name.strip()
+    if not name:
+        return False
+    return not name.startswith("gid://") and name == name.strip()
 
 
 def _item_key(item_id: str, live: LiveState, by_nfc: dict[str, list[str]]) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from syncer import __version__
 from syncer.engine.connect import Connection, Progress, canonical_store, lock_path
@@ -39,8 +40,8 @@ class PlanResult:
     prune: bool = False
 
 
-def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike, *,
-              reason: str = DEFAULT_REASON, reference: str | None = None) -> dict:
+def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike[str], *,
+              reason: str = DEFAULT_REASON, reference: str | None = None) -> dict[str, Any]:
     """Write the plan file for ``result`` to ``path`` (``write_output``: ``-`` is standard
     output); returns the document.
 
@@ -52,7 +53,7 @@ def save_plan(result: PlanResult, store: Connection, path: str | os.PathLike, *,
     return document
 
 
-def read_plan(path: str | os.PathLike) -> tuple[Plan, PlanMeta]:
+def read_plan(path: str | os.PathLike[str]) -> tuple[Plan, PlanMeta]:
     """The plan and metadata of the saved plan file at ``path``, checked (read once per run)."""
     return read_plan_file(path)
 
@@ -66,7 +67,7 @@ def is_plan_file(paths: Sequence[str]) -> bool:
 
 
 def new_plan_document(result: PlanResult, store: Connection, *, reason: str = DEFAULT_REASON,
-                      reference: str | None = None, shop: str | None = None) -> dict:
+                      reference: str | None = None, shop: str | None = None) -> dict[str, Any]:
     """The saved-plan document for ``result``, with a new random ``plan_id`` (``shop``: the
     store's ``myshopifyDomain``, which apply checks)."""
     plan_id = str(uuid.uuid4())
@@ -110,7 +111,7 @@ def check_reason(meta: PlanMeta, reason: str | None, reference: str | None) -> N
             )
 
 
-def check_plan_output(out: str | os.PathLike, *, store: str | None = None,
+def check_plan_output(out: str | os.PathLike[str], *, store: str | None = None,
                       manifests: Sequence[str] = ()) -> None:
     """Refuse (``UsageError``) a ``plan -o`` path that would replace the store file or a
     manifest, or whose folder does not exist (see ``check_output``)."""
@@ -118,7 +119,7 @@ def check_plan_output(out: str | os.PathLike, *, store: str | None = None,
     check_output("-o", out, inputs, example="plan.json")
 
 
-def store_files(store: str | os.PathLike | None) -> list[Input]:
+def store_files(store: str | os.PathLike[str] | None) -> list[Input]:
     """The files of ``store`` that no output may replace: a local store file and its lock."""
     if not store or not Path(store).is_file():
         return []
@@ -251,7 +252,7 @@ def check_declared(plan: Plan, desired: DesiredState, meta: PlanMeta) -> None:
                 "them (a plan from an untrusted source is refused)")
 
 
-def _what_changed(meta: PlanMeta, desired) -> str:
+def _what_changed(meta: PlanMeta, desired: DesiredState) -> str:
     """The files added or removed since the plan, else the files one of which was edited (a
     plan records one digest of them all, not one per file)."""
     recorded = {os.path.abspath(f): f for f in meta.manifest_files}

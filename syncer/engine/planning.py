@@ -35,7 +35,7 @@ from syncer.engine.writeback import write_drift
 from syncer.errors import ManifestError, PlanProblemError, Problem, SyncerError, UsageError, plural
 from syncer.manifest.config import config_file_for
 from syncer.manifest.load import load_manifests
-from syncer.model import LiveState
+from syncer.model import DesiredState, LiveState
 from syncer.outputs import STDOUT, refuse_inputs
 from syncer.plan.changes import Plan
 from syncer.plan.document import PlanMeta
@@ -58,7 +58,7 @@ def validate(request: ValidateRequest) -> ValidateResult:
     folder on its own."""
     problems = list(config_problems(request.paths))
     groups = group_paths_quietly(request.paths)
-    stores: list[tuple[str, object]] = []
+    stores: list[tuple[str, DesiredState]] = []
     for name, paths in groups:
         try:
             stores.append((name, load_manifests(paths)))

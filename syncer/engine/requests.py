@@ -23,7 +23,7 @@ from syncer.model import DesiredState
 from syncer.plan.changes import Plan
 from syncer.plan.document import PlanMeta
 
-PathLike = str | os.PathLike
+PathLike = str | os.PathLike[str]
 
 
 @dataclass(frozen=True, slots=True)

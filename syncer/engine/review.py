@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from syncer.plan.changes import Activate, Adjust, Change, Plan
 
@@ -48,13 +49,13 @@ def compare_plans(reviewed: Plan, fresh: Plan, landed: Iterable[Change] = ()) ->
             for level in levels]
 
 
-def _identity(change: Change) -> tuple:
+def _identity(change: Change) -> tuple[Any, ...]:
     return (change.level.key, change.kind, getattr(change, "quantity", None))
 
 
-def _by_level(changes: Sequence[Change]) -> dict[str, dict]:
+def _by_level(changes: Sequence[Change]) -> dict[str, dict[str, Any]]:
     """``{"Location / SKU": {"activate": ..., "available": [before, after], ...}}``."""
-    levels: dict[str, dict] = {}
+    levels: dict[str, dict[str, Any]] = {}
     for change in changes:
         entry = levels.setdefault(f"{change.level.location} / {change.level.sku}", {})
         if isinstance(change, Adjust):
@@ -66,7 +67,7 @@ def _by_level(changes: Sequence[Change]) -> dict[str, dict]:
     return levels
 
 
-def _describe(entry: dict | None) -> str:
+def _describe(entry: dict[str, Any] | None) -> str:
     if not entry:
         return "no change"
     parts = []

@@ -55,7 +55,7 @@ class DriftWrite:
 def write_drift(
     result: PlanResult,
     *,
-    adopt_unmanaged: str | os.PathLike | None = None,
+    adopt_unmanaged: str | os.PathLike[str] | None = None,
 ) -> DriftWrite:
     """Rewrite the manifests behind ``result`` so that they declare what the store holds."""
     if result.plan.errors:

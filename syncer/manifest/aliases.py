@@ -9,10 +9,23 @@ a base class of ``syncer.manifest.compose.Composer``, whose event loop records t
 
 from __future__ import annotations
 
-from syncer.manifest.parsed import Path
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, cast
+
+from yaml.error import Mark
+
+from syncer.manifest.parsed import Marks, Path
 
 #: How many nodes aliases may add to one document; a "billion laughs" file stops here.
 ALIAS_LIMIT = 1_000_000
+
+
+class _Frame(Protocol):
+    """What ``_merge`` reads of the composer's open mapping (``compose._Frame``)."""
+
+    value: Any
+    path: Path | None
+    marks: Marks
+    merges: list[tuple[object, Mark]] | None
 
 
 class Aliases:
@@ -22,14 +35,22 @@ class Aliases:
     each anchored value in ``anchors`` with its size and keeps ``open_anchors`` and ``expanded``.
     """
 
-    def __init__(self):
+    if TYPE_CHECKING:  # provided by the composer
+        bad: set[Path]
+
+        def problem(self, line: int, column: int, message: str,
+                    path: Path | None = None) -> None: ...
+        def _fail(self, mark: Mark, path: Path | None, message: str) -> None: ...
+        def _stop(self, mark: Mark, message: str) -> NoReturn: ...
+
+    def __init__(self) -> None:
         self.anchors: dict[str, tuple[object, int]] = {}
         self.open_anchors: set[str] = set()
         # Values read so far, counting what aliases expand to: an anchored collection's size is
         # the difference between its end and its start.
         self.expanded = 0
 
-    def _alias(self, anchor: str, mark, path: Path | None):
+    def _alias(self, anchor: str, mark: Mark, path: Path | None) -> object:
         if anchor not in self.anchors:
             why = "refers to itself" if anchor in self.open_anchors else "has no matching &anchor"
             self._fail(mark, path if path is not None else (), f"alias *{anchor} {why}")
@@ -41,10 +62,10 @@ class Aliases:
                              "values out or use fewer nested aliases")
         return value
 
-    def _merge(self, frame) -> None:
+    def _merge(self, frame: _Frame) -> None:
         """Apply ``<<`` merge keys: keys written in the mapping win, then earlier merges win."""
         own = frame.value
-        for value, mark in frame.merges:
+        for value, mark in cast("list[tuple[object, Mark]]", frame.merges):  # it has some
             sources = value if isinstance(value, list) else [value]
             for source in sources:
                 if not isinstance(source, dict):

@@ -11,6 +11,9 @@ None. Anchors, aliases and merge keys are ``syncer.manifest.aliases``; scalars a
 
 from __future__ import annotations
 
+from typing import Any, NoReturn, Protocol
+
+from yaml.error import Mark
 from yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -24,7 +27,7 @@ from yaml.events import (
 
 from syncer.errors import Problem, Source, quoted
 from syncer.manifest.aliases import Aliases
-from syncer.manifest.parsed import START, ParsedYaml, Path, format_path
+from syncer.manifest.parsed import START, Marks, ParsedYaml, Path, format_path
 from syncer.manifest.scalars import PLAIN, TAG, TEXT_TAGS, TYPED_TAGS, read_plain, read_tagged
 
 #: How deeply lists and mappings may nest (a manifest needs 4); bounds time and memory.
@@ -38,6 +41,12 @@ _KEY_SKIP = object()  # a non-scalar key is being read; its value is dropped aft
 _MERGE = object()  # the "<<" merge key
 
 
+class Events(Protocol):
+    """A pyyaml parser (``SafeLoader``, ``CSafeLoader``): its events, one by one."""
+
+    def get_event(self) -> Any: ...
+
+
 class _Abort(Exception):
     """Stop reading this document: a problem was recorded and nothing after it can be trusted."""
 
@@ -45,14 +54,15 @@ class _Abort(Exception):
 class _Frame:
     __slots__ = ("value", "path", "is_map", "key", "kmark", "marks", "merges", "anchor", "start")
 
-    def __init__(self, value, path, is_map, marks, anchor, start):
-        self.value = value
+    def __init__(self, value: Any, path: Path | None, is_map: bool, marks: Marks,
+                 anchor: str | None, start: int) -> None:
+        self.value = value  # the dict or list being read
         self.path = path
         self.is_map = is_map
-        self.key = None
-        self.kmark = None
+        self.key: Any = None  # the key read (str), or one of the markers _SKIP, _KEY_SKIP, _MERGE
+        self.kmark: Any = None  # the Mark of the key read (None before one is read)
         self.marks = marks
-        self.merges = None
+        self.merges: list[tuple[object, Mark]] | None = None
         self.anchor = anchor
         self.start = start
 
@@ -60,12 +70,12 @@ class _Frame:
 class Composer(Aliases):
     """Builds one document of ``file`` from a parser's events; ``result()`` is what it read."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str) -> None:
         super().__init__()
         self.file = file
-        self.document = None
+        self.document: object = None
         self.root = START
-        self.marks: dict[Path, dict] = {}
+        self.marks: dict[Path, Marks] = {}
         self.problems: list[Problem] = []
         self.bad: set[Path] = set()
         self.nulls: dict[Path, str] = {}
@@ -79,14 +89,14 @@ class Composer(Aliases):
         where = f"{format_path(path)}: " if path else ""
         self.problems.append(Problem(Source(self.file, line, column), where + message))
 
-    def run(self, loader) -> None:
+    def run(self, loader: Events) -> None:
         """Read ``loader``'s events to the end, or to a problem that stops this document."""
         try:
             self._read(loader)
         except _Abort:
             pass
 
-    def _read(self, loader) -> None:
+    def _read(self, loader: Events) -> None:
         # The hot loop: a scalar key and a plain scalar value inside a mapping are handled inline
         # (most events of a manifest); everything else goes through the helpers below.
         stack = self.stack
@@ -171,7 +181,8 @@ class Composer(Aliases):
             elif kind is StreamEndEvent or event is None:
                 return
 
-    def _collection(self, event, is_map: bool, count: int) -> None:
+    # Events are pyyamls (get_event is untyped; its events always have a start_mark)
+    def _collection(self, event: Any, is_map: bool, count: int) -> None:
         if len(self.stack) >= MAX_DEPTH:
             self._too_deep(event)
         path = self._begin(event.start_mark)
@@ -179,22 +190,22 @@ class Composer(Aliases):
             self._bad_tag(event.tag, event.start_mark, path)
         if event.anchor is not None:
             self.open_anchors.add(event.anchor)
-        marks = {}
+        marks: Marks = {}
         if path is not None:
             self.marks[path] = marks
         frame = _Frame({} if is_map else [], path, is_map, marks, event.anchor, 0)
         frame.start = count + self.expanded
         self.stack.append(frame)
 
-    def _too_deep(self, event) -> None:
+    def _too_deep(self, event: Any) -> NoReturn:
         self._stop(event.start_mark, TOO_DEEP)
 
-    def _stop(self, mark, message: str) -> None:
+    def _stop(self, mark: Mark, message: str) -> NoReturn:
         """Record a problem after which nothing in this document can be trusted, and stop."""
         self.problem(mark.line + 1, mark.column + 1, message)
         raise _Abort
 
-    def _key(self, top: _Frame, event) -> None:
+    def _key(self, top: _Frame, event: Any) -> None:
         key = event.value
         top.kmark = event.start_mark
         if event.implicit[0] and key == "<<":
@@ -216,7 +227,7 @@ class Composer(Aliases):
         if event.anchor is not None:
             self.anchors[event.anchor] = (key, 1)
 
-    def _begin(self, mark) -> Path | None:
+    def _begin(self, mark: Mark) -> Path | None:
         """Start a value: record its marks and return its path (None when it will be dropped)."""
         stack = self.stack
         if not stack:
@@ -241,7 +252,7 @@ class Composer(Aliases):
         top.marks[index] = (mark, mark)
         return top.path + (index,)
 
-    def _end(self, value) -> None:
+    def _end(self, value: object) -> None:
         stack = self.stack
         if not stack:
             self.document = value
@@ -264,7 +275,7 @@ class Composer(Aliases):
             return
         top.value[key] = value
 
-    def _scalar(self, event, path: Path | None):
+    def _scalar(self, event: Any, path: Path | None) -> object:
         value = event.value
         tag = event.tag
         mark = event.start_mark
@@ -285,11 +296,11 @@ class Composer(Aliases):
         self._bad_tag(tag, mark, path)
         return None
 
-    def _bad_tag(self, tag: str, mark, path: Path | None) -> None:
+    def _bad_tag(self, tag: str, mark: Mark, path: Path | None) -> None:
         shown = tag.replace(TAG, "!!")
         self._fail(mark, path, f"tag {shown} is not allowed: manifests hold plain values only")
 
-    def _fail(self, mark, path: Path | None, message: str) -> None:
+    def _fail(self, mark: Mark, path: Path | None, message: str) -> None:
         if path is None:
             return
         self.problem(mark.line + 1, mark.column + 1, message, path)

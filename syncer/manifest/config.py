@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 from syncer.errors import ManifestError, Problem, Source
 from syncer.manifest.files import CONFIG_NAME, decode_manifest, read_manifest
@@ -48,7 +49,7 @@ class StoreGroup:
             self.paths)
 
 
-def config_file_for(path: str | os.PathLike) -> str | None:
+def config_file_for(path: str | os.PathLike[str]) -> str | None:
     """The ``syncer.yaml`` beside ``path`` (in it, for a folder), if there is one."""
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
     candidate = folder / CONFIG_NAME
@@ -60,10 +61,10 @@ def load_config(file: str) -> StoreConfig:
     data, problem = read_manifest(file)
     text = None
     if problem is None:
-        text, problem = decode_manifest(data, file)
+        text, problem = decode_manifest(cast(bytes, data), file)  # bytes when no problem
     if problem is not None:
         raise ManifestError([problem])
-    parsed = parse_yaml(text, file)
+    parsed = parse_yaml(cast(str, text), file)  # text when no problem
     document = {} if parsed.document is None and not parsed.problems else parsed.document
     problems = list(parsed.problems)
     if not problems:
@@ -73,7 +74,8 @@ def load_config(file: str) -> StoreConfig:
             problems += check_schema(parsed, file, SCHEMA)
     if problems:
         raise ManifestError(problems)
-    values = {name: document.get(name) for name in SETTINGS}
+    settings = cast("dict[str, Any]", document)  # a mapping (checked above)
+    values = {name: settings.get(name) for name in SETTINGS}
     store = values["store"]
     if store and _is_local_path(store):  # a state file is relative to the config
         values["store"] = os.path.normpath(os.path.join(os.path.dirname(file), store))
@@ -84,7 +86,7 @@ def _is_local_path(store: str) -> bool:
     return "://" not in store and not store.endswith(".myshopify.com")
 
 
-def group_paths(paths: Iterable[str | os.PathLike]) -> list[StoreGroup]:
+def group_paths(paths: Iterable[str | os.PathLike[str]]) -> list[StoreGroup]:
     """Paths grouped by the ``syncer.yaml`` beside each (loaded and checked), in first-seen order.
 
     Raises one ``ManifestError`` listing the problems of every config file.

@@ -8,6 +8,7 @@ Shopify matches codes case-insensitively, so ``SPRING`` and ``spring`` are one d
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from syncer.errors import Problem, quoted
 from syncer.manifest.parsed import ParsedYaml
@@ -15,7 +16,8 @@ from syncer.manifest.write import yaml_key
 from syncer.model import DISCOUNT_GID, DesiredDiscount
 
 
-def read_discounts(parsed: ParsedYaml, file: str, document: dict) -> tuple[DesiredDiscount, ...]:
+def read_discounts(parsed: ParsedYaml, file: str,
+                   document: dict[str, Any]) -> tuple[DesiredDiscount, ...]:
     """The discounts a ``kind: DiscountCodes`` document declares (entries with a readable
     ``active``; the schema reports the others)."""
     discounts = document.get("discounts")

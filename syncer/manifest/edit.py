@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 import yaml
 from yaml.events import (
@@ -67,15 +68,23 @@ class _Node:
     of its last value). ``target`` is what an alias names; ``pairs`` and ``items`` its content."""
 
     __slots__ = ("kind", "start", "end", "value", "flow", "pairs", "items", "target", "merge")
+    kind: str
+    start: int
+    end: int
+    value: str
+    flow: bool
+    target: _Node | None
+    merge: bool
 
-    def __init__(self, kind: str, start: int, end: int = 0):
+    def __init__(self, kind: str, start: int, end: int = 0) -> None:
         self.kind, self.start, self.end = kind, start, end
         self.value, self.flow, self.target, self.merge = "", False, None, False
         self.pairs: list[tuple[_Node, _Node]] = []
         self.items: list[_Node] = []
 
     def resolved(self) -> _Node:
-        return self.target if self.kind == "alias" else self
+        # an alias always has its target (_tree refuses one without)
+        return cast(_Node, self.target) if self.kind == "alias" else self
 
     def own(self, key: str) -> tuple[_Node, _Node] | None:
         """The pair this mapping writes itself for ``key`` (not one a merge brings)."""
@@ -86,7 +95,7 @@ class _Node:
 
     def merged(self) -> list[_Node]:
         """The mappings this mapping's ``<<`` keys merge, in the order they win."""
-        out = []
+        out: list[_Node] = []
         for key, value in self.pairs:
             if key.merge:
                 value = value.resolved()
@@ -101,10 +110,12 @@ def _tree(text: str, file: str) -> _Node:
     anchors: dict[str, _Node] = {}
     stack: list[_Node] = []
     pending: list[_Node | None] = []  # per open mapping: its key waiting for a value
-    root = None
+    root: _Node | None = None
 
-    def at(mark) -> int:
-        return starts[mark.line] + mark.column
+    # a pyyaml Mark: the stubs make an event's marks optional, the parser always sets them
+    def at(mark: Any) -> int:
+        offset: int = starts[mark.line] + mark.column
+        return offset
 
     try:
         while True:
@@ -122,7 +133,7 @@ def _tree(text: str, file: str) -> _Node:
                 continue
             if isinstance(event, MappingEndEvent | SequenceEndEvent):
                 node, _ = stack.pop(), pending.pop()
-                last = node.pairs[-1][1] if node.pairs else (node.items or [None])[-1]
+                last = node.pairs[-1][1] if node.pairs else (node.items[-1] if node.items else None)
                 node.end = at(event.end_mark) if node.flow or last is None else last.end
             elif isinstance(event, ScalarEvent):
                 node = _Node("scalar", at(event.start_mark), at(event.end_mark))
@@ -132,7 +143,7 @@ def _tree(text: str, file: str) -> _Node:
                     anchors[event.anchor] = node
             elif isinstance(event, AliasEvent):
                 node = _Node("alias", at(event.start_mark), at(event.end_mark))
-                node.target = anchors.get(event.anchor)
+                node.target = anchors.get(cast(str, event.anchor))  # an alias names one
                 if node.target is None:
                     raise _cannot(file, f"alias *{event.anchor} has no matching &anchor")
             else:
@@ -205,7 +216,8 @@ def _check(new: str, expected: dict[tuple[str, str], Level], file: str) -> None:
 class _Editor:
     """The splices that make one manifest text declare ``final``."""
 
-    def __init__(self, text: str, root: _Node, before: dict, file: str):
+    def __init__(self, text: str, root: _Node, before: dict[tuple[str, str], Level],
+                 file: str) -> None:
         self.text, self.file = text, file
         newline = _BREAK.search(text)
         self.nl = newline.group() if newline else "\n"
@@ -326,16 +338,16 @@ class _Editor:
                 if key in self.removed or key not in self.final or item_key.merge:
                     continue
                 if level.kind == "alias":
-                    if self._depends(level.target, deps):
+                    if self._depends(cast(_Node, level.target), deps):  # an alias has one
                         self.rendered.add(key)
                 elif level.kind == "map" and any(id(m) in self.gone for m in level.merged()):
                     self.rendered.add(key)
                 elif level.kind == "map":
                     self._pin(key, level, deps)
         written = set()
-        for location, item in sorted(self.rendered):
-            level = self._level(location, item)[1]
-            active, quantities = self.final[(location, item)]
+        for location_name, item in sorted(self.rendered):
+            level = self._level(location_name, item)[1]
+            active, quantities = self.final[(location_name, item)]
             # What was spliced inside it is in the values it is written out with.
             self.splices = [s for s in self.splices if not level.start <= s[0] <= s[1] <= level.end]
             self._replace(level, level_value(LevelEntry(item, active, quantities)))
@@ -344,7 +356,7 @@ class _Editor:
             if id(level) not in written:
                 self._append(level, None, [(k, _scalar(v)) for k, v in fields.items()])
 
-    def _pin(self, key: tuple[str, str], level: _Node, deps: dict) -> None:
+    def _pin(self, key: tuple[str, str], level: _Node, deps: dict[int, set[str]]) -> None:
         active, quantities = self.final[key]
         values = {"active": active, **quantities}
         for name, value in level.pairs:
@@ -352,10 +364,11 @@ class _Editor:
                 self._replace(value, _scalar(values[name.value]))
         written = self.inserts.get(id(level), (level, {}))[1]
         for source in level.merged():
-            for name in sorted(self._depends(source, deps)):
-                if level.own(name) is None and name not in written and name in values:
+            for field_name in sorted(self._depends(source, deps)):
+                if (level.own(field_name) is None and field_name not in written
+                        and field_name in values):
                     self.inserts.setdefault(id(level), (level, written))
-                    written[name] = values[name]
+                    written[field_name] = values[field_name]
 
     def _depends(self, node: _Node, deps: dict[int, set[str]], depth: int = 0) -> set[str]:
         """The fields of mapping ``node`` (with what it merges) that change in place."""
@@ -393,7 +406,8 @@ class _Editor:
         match = _BREAK.search(self.text, offset)
         return match.end() if match else len(self.text)
 
-    def _delete(self, location_key: _Node, location: _Node, gone: list) -> None:
+    def _delete(self, location_key: _Node, location: _Node,
+                gone: list[tuple[_Node, _Node]]) -> None:
         pairs = location.pairs
         if location.flow:
             kept = [i for i, pair in enumerate(pairs) if pair not in gone]
@@ -413,7 +427,7 @@ class _Editor:
             colon = self.text.index(":", location_key.end)
             self.splices.append((colon + 1, colon + 1, " {}"))
 
-    def _append(self, mapping: _Node, key: _Node | None, entries: list) -> None:
+    def _append(self, mapping: _Node, key: _Node | None, entries: list[Any]) -> None:
         """Add ``entries`` (key text, value text, or a list of entries for a nested mapping)
         at the end of ``mapping``, in its style."""
         if mapping.flow:
@@ -443,7 +457,7 @@ class _Editor:
             lines = self.nl + lines[:-len(self.nl)]  # the file ends without a line break
         self.splices.append((at, at, lines))
 
-    def _lines(self, entries: list, indent: int, nested: int) -> str:
+    def _lines(self, entries: list[Any], indent: int, nested: int) -> str:
         out = ""
         for k, v in entries:
             if isinstance(v, list):
@@ -472,7 +486,7 @@ class _Editor:
         return "".join(parts) + self.text[at:]
 
 
-def _inline(value) -> str:
+def _inline(value: str | list[Any]) -> str:
     if isinstance(value, list):
         return "{" + ", ".join(f"{k}: {_inline(v)}" for k, v in value) + "}"
     return value

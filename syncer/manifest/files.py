@@ -10,6 +10,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterable
+from typing import Any
 
 from syncer.errors import Problem, Source
 
@@ -23,7 +24,7 @@ MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
 
 def find_manifest_files(
-    paths: Iterable[str | os.PathLike],
+    paths: Iterable[str | os.PathLike[str]],
 ) -> tuple[list[str], list[Problem], list[str]]:
     """The manifest files ``paths`` name, in order and each once, and the problems finding them.
 
@@ -86,7 +87,7 @@ def _stat_problem(path: str, exc: OSError) -> Problem:
     return Problem(Source(path), message)
 
 
-def _walk(folder: str, ancestors: set, found: list, problems: list[Problem]) -> None:
+def _walk(folder: str, ancestors: set[Any], found: list[Any], problems: list[Problem]) -> None:
     """Append (path, stat) for each manifest below ``folder``, and (path, None) for each problem."""
 
     def report(problem: Problem) -> None:

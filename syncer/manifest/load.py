@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from types import MappingProxyType
+from typing import Any, TypeVar, cast
 
 from syncer.errors import ManifestError, Problem, Source, quoted
 from syncer.manifest.discounts import combine_discounts, read_discounts
@@ -36,6 +37,9 @@ from syncer.model import (
 )
 
 _QUANTITIES = frozenset(ADJUSTABLE)
+
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,7 @@ def parse_manifest(text: str, file: str = "<string>") -> DesiredState:
     return _combine([part], problems, [(file, data)], [file])
 
 
-def load_manifests(paths: Iterable[str | os.PathLike]) -> DesiredState:
+def load_manifests(paths: Iterable[str | os.PathLike[str]]) -> DesiredState:
     """The desired state declared by manifest files and directories (``*.yaml``, ``*.yml`` below).
 
     Reads every file, checks each one and all of them together, and raises one ``ManifestError``
@@ -82,20 +86,22 @@ def load_manifests(paths: Iterable[str | os.PathLike]) -> DesiredState:
             gc.enable()
 
 
-def _load(paths: Iterable[str | os.PathLike]) -> DesiredState:
+def _load(paths: Iterable[str | os.PathLike[str]]) -> DesiredState:
     files, problems, order = find_manifest_files(paths)
-    parts, contents = [], []
+    parts: list[_Part] = []
+    contents: list[tuple[str, bytes]] = []
     for file in files:
-        data, problem = read_manifest(file)
+        read, problem = read_manifest(file)
         if problem is not None:
             problems.append(problem)
             continue
+        data = cast(bytes, read)  # bytes when there is no problem
         contents.append((file, data))
-        text, problem = decode_manifest(data, file)
+        decoded, problem = decode_manifest(data, file)
         if problem is not None:
             problems.append(problem)
             continue
-        part, file_problems = _parse(text, file)
+        part, file_problems = _parse(cast(str, decoded), file)  # text when there is no problem
         parts.append(part)
         problems.extend(file_problems)
     return _combine(parts, problems, contents, order)
@@ -106,19 +112,21 @@ def _parse(text: str, file: str) -> tuple[_Part, list[Problem]]:
     parsed = parse_yaml(text, file)
     problems, readable = check_document(parsed, file)
     problems = parsed.problems + problems
-    document = parsed.document if readable else {}
+    # readable: the document is a mapping the schema accepts
+    document = cast("dict[str, Any]", parsed.document) if readable else {}
     if document.get("kind") == DISCOUNTS_KIND:
         part = _Part(file, (), (), None, None, read_discounts(parsed, file, document))
         return part, sorted(problems, key=_order)
     locations = document.get("locations")
-    levels, names = [], []
+    levels: list[DesiredLevel] = []
+    names: list[tuple[str, Source]] = []
     for location, items in locations.items() if isinstance(locations, dict) else ():
         path = ("locations", location)
         names.append((location, parsed.key_source(file, path)))
         if not isinstance(items, dict):
             continue
         marks = parsed.marks.get(path, {})
-        failed = {}
+        failed: dict[str, Any] = {}
         for item, level in items.items():
             if level_ok(item, level):
                 quantities = dict(level)
@@ -156,7 +164,7 @@ def _parse(text: str, file: str) -> tuple[_Part, list[Problem]]:
     return part, sorted(problems, key=_order)
 
 
-def _policy(value) -> Policy | None:
+def _policy(value: object) -> Policy | None:
     """The policy a valid ``policy`` mapping declares; None when absent or invalid."""
     if not isinstance(value, dict):
         return None
@@ -169,7 +177,7 @@ def _policy(value) -> Policy | None:
     return Policy(unmanaged=unmanaged, tolerance=frozen_map(tolerance))
 
 
-def _safety(value) -> SafetyLimits | None:
+def _safety(value: object) -> SafetyLimits | None:
     """The limits a valid ``safety`` mapping declares; None when absent or invalid."""
     if not isinstance(value, dict):
         return None
@@ -236,7 +244,8 @@ def _combine(
     return desired
 
 
-def _agree(name: str, first, declared, problems: list[Problem]):
+def _agree(name: str, first: tuple[_T, Source] | None, declared: tuple[_T, Source] | None,
+           problems: list[Problem]) -> tuple[_T, Source] | None:
     """The first ``(value, source)`` declared; a later, different one is a problem."""
     if declared is None:
         return first
@@ -251,5 +260,5 @@ def _agree(name: str, first, declared, problems: list[Problem]):
     return first
 
 
-def _order(problem: Problem) -> tuple:
+def _order(problem: Problem) -> tuple[Any, ...]:
     return (problem.source.line, problem.source.column, problem.message)

@@ -9,12 +9,16 @@ as a reader would. ``syncer.manifest.yamlmarks`` builds these values; the checks
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from syncer.errors import Problem, Source
 
 #: Where a key and its value start, as pyyaml marks (0-based ``line`` and ``column``).
 Mark = tuple[object, object]
 Path = tuple[str | int, ...]
+#: The marks of a mapping's keys or a list's indexes: ``{key or index: (key mark, value mark)}``
+#: (pyyaml's marks; a list item's key mark is its value mark).
+Marks = dict[str | int, tuple[Any, Any]]
 
 #: Where a document is said to be written until its first value is read (line 1, column 1).
 START = (1, 1)
@@ -30,7 +34,7 @@ class ParsedYaml:
     """
 
     document: object
-    marks: dict[Path, dict]
+    marks: dict[Path, Marks]
     problems: list[Problem]
     bad_paths: set[Path] = field(default_factory=set)
     root: tuple[int, int] = START

@@ -30,13 +30,14 @@ TEXT_TAGS = frozenset({_STR, TAG + "timestamp", TAG + "value", TAG + "yaml", TAG
 #: Explicit tags that take the same forms as plain values, and what those forms are.
 TYPED_TAGS = {_INT: "decimal digits", _FLOAT: "a decimal number such as 12.5",
               _BOOL: "true or false", _NULL: "null"}
-_IMPLICIT = Resolver.yaml_implicit_resolvers
+#: pyyaml's implicit resolvers: first character (None: any) -> [(tag, pattern)].
+_IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 _WILDCARD = _IMPLICIT.get(None, [])
 _CONSTRUCTOR = SafeConstructor()
 #: Plain scalars every YAML version reads alike, resolved without regular expressions (the hot
 #: path of the parser). Nulls spelt as a word are left to ``read_plain`` so the parser can record
 #: how they were written.
-PLAIN = {w: True for w in ("true", "True", "TRUE")}
+PLAIN: dict[str, bool | int | None] = {w: True for w in ("true", "True", "TRUE")}
 PLAIN |= {w: False for w in ("false", "False", "FALSE")}
 PLAIN.update({"": None, "0": 0})
 _NULLS = ("null", "Null", "NULL", "~", "")
@@ -78,6 +79,8 @@ class Lookalike(str):
     """
 
     __slots__ = ("yaml11", "yaml12")
+    yaml11: object
+    yaml12: object
 
     @classmethod
     def of(cls, text: str) -> Lookalike:
@@ -92,7 +95,7 @@ class Lookalike(str):
         return f"YAML 1.1 reads it as {old}, YAML 1.2 as {new}"
 
 
-def read_plain(text: str):
+def read_plain(text: str) -> object:
     """An unquoted scalar's value: decimal digits (``010`` is 10, as in YAML 1.2), finite numbers
     with a fraction or exponent, booleans and nulls in the forms YAML 1.1 and 1.2 agree on; text
     that no YAML reads as anything but text; else a ``Lookalike``.
@@ -123,6 +126,7 @@ class WrittenFloat(float):
     ``1.5e+3``): its value, and ``text`` as written, for messages."""
 
     __slots__ = ("text",)
+    text: str
 
     @classmethod
     def of(cls, value: float, text: str) -> WrittenFloat:
@@ -131,7 +135,7 @@ class WrittenFloat(float):
         return self
 
 
-def _yaml11_value(text: str):
+def _yaml11_value(text: str) -> object:
     """``text`` as pyyaml's YAML 1.1 resolver reads it (plus y/n), or ``text`` when it is text."""
     if text in _YAML11_BOOLS:
         return _YAML11_BOOLS[text]
@@ -148,7 +152,7 @@ def _yaml11_value(text: str):
     return None if tag == _NULL else text
 
 
-def _yaml12_value(text: str):
+def _yaml12_value(text: str) -> object:
     """``text`` as the YAML 1.2 core schema reads it, or ``text`` when it is text."""
     if text in _NULLS:
         return None
@@ -163,7 +167,7 @@ def _yaml12_value(text: str):
     return text
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if value is None:

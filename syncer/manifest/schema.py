@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import difflib
 from functools import cache
+from typing import Any
 
-from jsonschema import Draft202012Validator, validators
+from jsonschema import Draft202012Validator, TypeChecker, validators
+from jsonschema.exceptions import ValidationError
 
 from syncer.errors import Problem, quoted
 from syncer.manifest.parsed import ParsedYaml, Path, format_path
@@ -54,7 +56,7 @@ _KEY_HINTS = {
 }
 
 
-def _strict_int(checker, instance) -> bool:
+def _strict_int(checker: TypeChecker, instance: object) -> bool:
     # Draft 2020-12 calls 5.0 an integer; a quantity written 5.0 is more likely a typo than a count.
     return isinstance(instance, int) and not isinstance(instance, bool)
 
@@ -99,14 +101,16 @@ def check_document(parsed: ParsedYaml, file: str) -> tuple[list[Problem], bool]:
     return _errors(parsed, file, (), shallow, _validators()[0]), True
 
 
-def check_levels(parsed: ParsedYaml, file: str, location: str, levels: dict) -> list[Problem]:
+def check_levels(parsed: ParsedYaml, file: str, location: str,
+                 levels: dict[str, Any]) -> list[Problem]:
     """Schema problems of some levels of one location (those ``level_ok`` did not accept)."""
     return _errors(parsed, file, ("locations", location), levels, _validators()[1])
 
 
-def _errors(parsed: ParsedYaml, file: str, prefix: Path, instance, validator) -> list[Problem]:
+def _errors(parsed: ParsedYaml, file: str, prefix: Path, instance: object,
+            validator: Draft202012Validator) -> list[Problem]:
     problems: list[Problem] = []
-    seen: set = set()
+    seen: set[Any] = set()
     for error in validator.iter_errors(instance):
         for path, where, message in _explain(error, prefix, parsed.nulls):
             if (path, message) in seen or _under(path, parsed.bad_paths):
@@ -122,7 +126,7 @@ _HEADER = (
 )
 
 
-def _check_header(parsed: ParsedYaml, file: str, document: dict) -> list[Problem]:
+def _check_header(parsed: ParsedYaml, file: str, document: dict[str, Any]) -> list[Problem]:
     """One problem for a file that is not a syncer/v1 manifest, so its content is not reported."""
     api, kind = document.get("apiVersion"), document.get("kind")
     kinds = (KIND, DISCOUNTS_KIND)
@@ -142,7 +146,7 @@ def _check_header(parsed: ParsedYaml, file: str, document: dict) -> list[Problem
     return [_problem(parsed, file, at, "value", message)]
 
 
-def level_ok(item: str, level) -> bool:
+def level_ok(item: str, level: object) -> bool:
     """True only for an item key and level the schema accepts: the common case, quickly.
 
     >>> level_ok("MUG", {"active": True, "available": 3}), level_ok("MUG", {"available": 3})
@@ -178,7 +182,8 @@ def _problem(parsed: ParsedYaml, file: str, path: Path, where: str, message: str
     return Problem(source, message)
 
 
-def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, str, str]]:
+def _explain(error: ValidationError, prefix: Path,
+             nulls: dict[Path, str]) -> list[tuple[Path, str, str]]:
     """(path, "key" or "value", message) for one jsonschema error; messages say what to do.
 
     ``nulls`` holds how nulls were written (``~``, ``null``), by path.
@@ -186,7 +191,13 @@ def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, st
     path = prefix + tuple(error.absolute_path)
     parent = format_path(path)
     at = f"{parent}: " if parent else ""
+    # Set on every error iter_errors yields (the stubs also allow "unset"): JSON values.
+    kind: Any
+    instance: Any
+    schema: Any
+    wanted: Any
     kind, instance, schema = error.validator, error.instance, error.schema
+    wanted = error.validator_value
     if "propertyNames" in error.relative_schema_path:
         key = instance
         hint = _KEY_HINTS[path[0] if path in (("locations",), ("discounts",)) else "location"]
@@ -194,7 +205,7 @@ def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, st
                    else f"{quoted(key)} {hint}")
         return [(path + (key,), "key", at + message)]
     if kind == "required":
-        missing = [name for name in error.validator_value if name not in instance]
+        missing = [name for name in wanted if name not in instance]
         out = []
         for name in missing:
             hint = _REQUIRED_HINTS.get(name, f"add {name}")
@@ -223,16 +234,16 @@ def _explain(error, prefix: Path, nulls: dict[Path, str]) -> list[tuple[Path, st
         shown = f"null (written {nulls[path]})" if path in nulls else _describe(instance)
         return [(path, "value", f"{at}must be {expected}, not {shown}{hint}")]
     if kind == "minimum":
-        limit = error.validator_value
+        limit = wanted
         return [(path, "value", f"{at}must be {limit:,} or more, not {instance:,}")]
     if kind == "maximum":
-        limit = error.validator_value
+        limit = wanted
         return [(path, "value", f"{at}must be at most {limit:,}, not {instance:,}")]
     if kind == "enum":
-        choices = ", ".join(str(choice) for choice in error.validator_value)
+        choices = ", ".join(str(choice) for choice in wanted)
         return [(path, "value", f"{at}must be one of {choices}; not {_describe(instance)}")]
     if kind == "const":
-        return [(path, "value", f"{at}must be {error.validator_value}")]
+        return [(path, "value", f"{at}must be {wanted}")]
     return [(path, "value", at + error.message)]
 
 
@@ -246,8 +257,8 @@ def _unknown_key(key: str, known: list[str], path: Path) -> str:
     return f"unknown {what} {quoted(key)}{guess}; valid names here: {', '.join(known)}"
 
 
-def _expected(schema: dict, path: Path) -> str:
-    types = schema.get("type")
+def _expected(schema: dict[str, Any], path: Path) -> str:
+    types: Any = schema.get("type")  # a type name or a list of them
     if types == "object":
         if path == ("locations",):
             return "a mapping of location name to items"
@@ -278,7 +289,7 @@ _WRITE = {
 }
 
 
-def _describe(value) -> str:
+def _describe(value: object) -> str:
     """How a value reads in an error message; a ``Lookalike`` as written, and how YAML reads it.
 
     >>> _describe(None), _describe(True), _describe("5"), _describe(2.5), _describe([1])

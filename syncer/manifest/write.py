@@ -61,7 +61,8 @@ def needs_quotes(text: str) -> bool:
 def _plain_ok(text: str) -> bool:
     if not _PLAIN_KEY.fullmatch(text) or _YAML12_SPECIAL.fullmatch(text):
         return False
-    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    return tag == "tag:yaml.org,2002:str"
 
 
 def _escape(ch: str) -> str:
@@ -115,7 +116,7 @@ def file_stem(name: str) -> str:
     return re.sub(r"[\W_]+", "-", name.lower(), flags=re.UNICODE).strip("-")
 
 
-def schema_reference(directory: str | os.PathLike) -> str:
+def schema_reference(directory: str | os.PathLike[str]) -> str:
     """The manifest schema for the comment of a file in ``directory``: a relative path, or a
     ``file://`` URI when the relative path would climb more than four levels."""
     schema = schema_path("manifest.schema.json").resolve()

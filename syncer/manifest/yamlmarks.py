@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 
 import yaml
+from yaml.error import Mark
 
 from syncer.manifest.compose import MAX_DEPTH, TOO_DEEP, Composer
 from syncer.manifest.nesting import deep_bracket_end
@@ -82,7 +83,7 @@ def _parse(builder: Composer, text: str) -> ParsedYaml:
     return builder.result()
 
 
-def _char_at(text: str, mark) -> str:
+def _char_at(text: str, mark: Mark) -> str:
     """The character a parser mark points at ('' past the end)."""
     lines = text.split("\n", mark.line + 1)
     line = lines[mark.line] if mark.line < len(lines) else ""

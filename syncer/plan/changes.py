@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from syncer.model import frozen_map
 from syncer.plan.discounts import DiscountChange
@@ -63,7 +63,7 @@ class LevelRef:
         """The item's SKU; None when it has none (``sku`` then shows its gid)."""
         return None if self.sku == self.item_id else self.sku
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "location": self.location,
             "sku": self.item_sku,
@@ -73,7 +73,7 @@ class LevelRef:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> LevelRef:
+    def from_dict(cls, data: Mapping[str, Any]) -> LevelRef:
         return cls(data["location"], data["sku"] or data["item_id"], data["location_id"],
                    data["item_id"], data["level_id"])
 
@@ -87,7 +87,7 @@ class Activate:
     restores: Mapping[str, int] = field(default_factory=frozen_map)
     kind: ClassVar[ChangeKind] = ChangeKind.ACTIVATE
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "activate",
             **self.level.to_dict(),
@@ -114,7 +114,7 @@ class Adjust:
     def delta(self) -> int:
         return self.after - self.before
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "adjust",
             **self.level.to_dict(),
@@ -139,7 +139,7 @@ class Deactivate:
     unmanaged: bool = False
     kind: ClassVar[ChangeKind] = ChangeKind.DEACTIVATE
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "deactivate",
             **self.level.to_dict(),
@@ -152,7 +152,7 @@ class Deactivate:
 Change = Activate | Adjust | Deactivate
 
 
-def change_from_dict(data: Mapping) -> Change:
+def change_from_dict(data: Mapping[str, Any]) -> Change:
     """The change a ``to_dict()`` produced (KeyError/ValueError on a malformed dict)."""
     level = LevelRef.from_dict(data)
     kind = ChangeKind(data["kind"])
@@ -181,11 +181,11 @@ class Summary:
     @classmethod
     def of(cls, changes: Iterable[Change]) -> Summary:
         act = deact = added = removed = 0
-        adjusts = []
+        adjusts: list[Adjust] = []
         for c in changes:
             kind = c.kind
             if kind is ChangeKind.ADJUST:
-                adjusts.append(c)
+                adjusts.append(cast(Adjust, c))
             elif kind is ChangeKind.ACTIVATE:
                 act += 1
             else:
@@ -199,13 +199,15 @@ class Summary:
         levels = len({(c.level.location_id, c.level.item_id) for c in adjusts})
         return cls(act, levels, len(adjusts), added, removed, deact)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def _sorted(values: Iterable, key) -> tuple:
+def _sorted(values: Iterable[_V], key: Callable[[_V], Any]) -> tuple[_V, ...]:
     return tuple(sorted(values, key=key))
 
+
+_V = TypeVar("_V")
 
 _LEVEL_ORDER = attrgetter("level.location", "level.sku", "level.location_id", "level.item_id")
 _ADJUST_ORDER = attrgetter("level.location", "level.sku", "quantity", "level.location_id",
@@ -240,7 +242,7 @@ class Plan:
     summary: Summary = field(init=False, compare=False)
     _fingerprint: str | None = field(init=False, default=None, compare=False, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Sort here so that every Plan, however built, has one order (octodns sorts its changes
         # for the same reason: a deterministic plan and fingerprint).
         setattr_ = object.__setattr__
@@ -264,13 +266,15 @@ class Plan:
     @property
     def fingerprint(self) -> str:
         """sha256 hex of the canonical JSON of the changes and their observed values."""
-        if self._fingerprint is None:
-            hashed: list | dict = [c.to_dict() for c in self.changes]
+        fingerprint = self._fingerprint
+        if fingerprint is None:
+            hashed: list[Any] | dict[str, Any] = [c.to_dict() for c in self.changes]
             if self.discounts:  # plans without discounts keep the fingerprint they always had
                 hashed = {"changes": hashed, "discounts": [c.to_dict() for c in self.discounts]}
             digest = hashlib.sha256(canonical_json(hashed))
-            object.__setattr__(self, "_fingerprint", digest.hexdigest())
-        return self._fingerprint
+            fingerprint = digest.hexdigest()
+            object.__setattr__(self, "_fingerprint", fingerprint)
+        return fingerprint
 
     @property
     def unsafe(self) -> bool:
@@ -291,7 +295,7 @@ class Plan:
         """True when the plan covers only the levels ``--target``/``--exclude`` selected."""
         return any(w.code == "partial_plan" for w in self.warnings)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The plan as JSON data (``schemas/plan.schema.json`` without the saved-plan fields)."""
         data = {
             "format_version": 1,

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from syncer.errors import Source, quoted
 from syncer.model import DISCOUNT_GID, DesiredDiscount, LiveDiscount
-from syncer.plan.notices import Finding, PlanProblem, PlanWarning
+from syncer.plan.notices import Finding, Notice, PlanProblem, PlanWarning
+
+_N = TypeVar("_N", bound=Notice)
 
 ACTIVE, SCHEDULED, EXPIRED = "ACTIVE", "SCHEDULED", "EXPIRED"
 #: The ``kind`` of a discount change in plan files and reports.
@@ -56,13 +59,13 @@ class DiscountChange:
             return self.starts_at, None
         return ("now" if self.status == SCHEDULED else self.starts_at), "now"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "ref": self.ref, "id": self.discount_id,
                 "title": self.title, "status": self.status, "starts_at": self.starts_at,
                 "ends_at": self.ends_at}
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> DiscountChange:
+    def from_dict(cls, data: Mapping[str, Any]) -> DiscountChange:
         if data["kind"] not in (ACTIVATE, DEACTIVATE):
             raise ValueError(f"unknown discount change kind {data['kind']!r}")
         return cls(data["ref"], data["kind"] == ACTIVATE, data["id"], data["title"],
@@ -138,7 +141,7 @@ def _unknown(d: DesiredDiscount) -> PlanProblem:
                        source=d.source)
 
 
-def _note(kind, code: str, source: Source, message: str):
+def _note(kind: type[_N], code: str, source: Source, message: str) -> _N:
     return kind(code, message, source=source)
 
 
@@ -153,7 +156,7 @@ def change_lines(changes: Iterable[DiscountChange]) -> list[tuple[str, str, str]
     return rows
 
 
-def drift_entries(changes: Iterable[DiscountChange]) -> list[dict]:
+def drift_entries(changes: Iterable[DiscountChange]) -> list[dict[str, Any]]:
     """Drift of the discounts: each one whose state differs from its manifest."""
     return [{"kind": "discount", "discount": c.ref, "discount_id": c.discount_id,
              "title": c.title, "desired": "active" if c.active else "inactive",

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid5
 
 from syncer.errors import PlanFileError, plural, quoted
@@ -63,7 +64,7 @@ def idempotency_key(plan_id: str, step: Step) -> str:
     return str(uuid5(UUID(plan_id), step.step_key))
 
 
-def _digest(document: Mapping) -> str:
+def _digest(document: Mapping[str, Any]) -> str:
     body = {k: v for k, v in document.items() if k != "document_digest"}
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
@@ -83,7 +84,7 @@ def plan_document(
     reference: str | None = None,
     shop: str | None = None,
     prune: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """The saved-plan document for ``plan``; a plan with errors cannot be saved.
 
     ``plan_id`` must be a UUID string (random, chosen by the caller: this module has no
@@ -139,16 +140,16 @@ def plan_document(
     return document
 
 
-def _limits_dict(limits: SafetyLimits) -> dict:
+def _limits_dict(limits: SafetyLimits) -> dict[str, Any]:
     return {name: getattr(limits, name) for name in SafetyLimits.__dataclass_fields__}
 
 
-def _limits_from(data) -> SafetyLimits:
+def _limits_from(data: Mapping[str, Any] | None) -> SafetyLimits:
     # The schema admits only SafetyLimits' fields, with their types.
     return SafetyLimits() if data is None else SafetyLimits(**data)
 
 
-def load_plan_document(document: Mapping) -> tuple[Plan, PlanMeta]:
+def load_plan_document(document: Mapping[str, Any]) -> tuple[Plan, PlanMeta]:
     """The plan and metadata of a saved-plan document, after checking it was not altered."""
     if not isinstance(document, Mapping):
         raise PlanFileError("a plan file must hold a JSON object")
@@ -217,7 +218,7 @@ def _what_is_wrong(exc: Exception) -> str:
     return str(exc) or "a field has the wrong type"
 
 
-def read_plan_file(path: str | os.PathLike) -> tuple[Plan, PlanMeta]:
+def read_plan_file(path: str | os.PathLike[str]) -> tuple[Plan, PlanMeta]:
     """Read and check the saved plan at ``path``; ``PlanFileError`` naming the file otherwise."""
     try:
         raw = Path(path).read_bytes()

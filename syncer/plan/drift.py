@@ -8,6 +8,8 @@ and discount codes. Pure functions, as the plan renderers in ``syncer.plan.rende
 
 from __future__ import annotations
 
+from typing import Any
+
 from syncer.errors import plural
 from syncer.plan import discounts
 from syncer.plan.changes import Activate, Adjust, Plan
@@ -18,18 +20,18 @@ from syncer.plan.markup import escape_html, escape_markdown, markdown_notes, pai
 _md = escape_markdown
 
 
-def drift_entries(plan: Plan) -> list[dict]:
+def drift_entries(plan: Plan) -> list[dict[str, Any]]:
     """Where the live store left the manifests, one entry per quantity or activation state.
 
     Quantity entries carry ``desired``, ``live`` and ``delta = desired - live``, the change a
     plan would make (the same sign as ``plan``); activation entries carry the states
     (``active``/``inactive``/``missing``) and ``delta: None``.
     """
-    entries = []
+    entries: list[dict[str, Any]] = []
     for c in plan.changes:
         lv = c.level
-        entry = {"location": lv.location, "sku": lv.item_sku, "location_id": lv.location_id,
-                 "item_id": lv.item_id}
+        entry: dict[str, Any] = {"location": lv.location, "sku": lv.item_sku,
+                                 "location_id": lv.location_id, "item_id": lv.item_id}
         if isinstance(c, Adjust):
             entry.update(kind="quantity", quantity=c.quantity, desired=c.after, live=c.before,
                          delta=c.after - c.before, inactive=c.inactive)
@@ -47,12 +49,13 @@ def drift_entries(plan: Plan) -> list[dict]:
     return entries
 
 
-def _label(entry: dict) -> str:
+def _label(entry: dict[str, Any]) -> str:
     """How a drift entry's item is shown: its SKU, or its ID when it has none."""
-    return entry["sku"] or entry["item_id"]
+    label: str = entry["sku"] or entry["item_id"]
+    return label
 
 
-def _drift_text(e: dict) -> str:
+def _drift_text(e: dict[str, Any]) -> str:
     if e["kind"] == "quantity":
         where = " (inactive)" if e["inactive"] else ""
         return (f"{e['quantity']}{where}: live {e['live']:,}, desired {e['desired']:,} "
@@ -60,7 +63,7 @@ def _drift_text(e: dict) -> str:
     return f"{e['live']}, desired {e['desired']}"
 
 
-def _drift_line(plan: Plan, entries: list[dict]) -> str:
+def _drift_line(plan: Plan, entries: list[dict[str, Any]]) -> str:
     partial = " in the selected levels" if plan.partial else ""
     if entries:
         levels = len({(e["location_id"], e["item_id"]) for e in entries})
@@ -106,7 +109,7 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-def _discount_drift_text(e: dict) -> str:
+def _discount_drift_text(e: dict[str, Any]) -> str:
     ends = f" until {e['ends_at']}" if e["ends_at"] else ""
     return f"{e['live']} (from {e['starts_at']}{ends}), desired {e['desired']}"
 

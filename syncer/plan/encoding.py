@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 
-def document_json(value) -> str:
+def document_json(value: object) -> str:
     """Stable JSON for files people diff: sorted keys, one top-level key per line, and one list
     element per line (a change, a step), each written compactly.
 
@@ -21,7 +21,7 @@ def document_json(value) -> str:
       "c": []
     }
     """
-    def compact(v) -> str:
+    def compact(v: object) -> str:
         return json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
 
     if not isinstance(value, dict) or not value:
@@ -42,6 +42,6 @@ def document_json(value) -> str:
     return "\n".join(lines) + "\n"
 
 
-def canonical_json(value) -> bytes:
+def canonical_json(value: object) -> bytes:
     """Sorted keys, no whitespace, UTF-8: the bytes every digest in syncer is taken of."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

@@ -7,10 +7,13 @@ name gets the closest name syncer read as a suggestion.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar, cast
 
 from syncer.errors import quoted
 from syncer.model import ITEM_GID, Item, LiveState, items_by_nfc_sku, nfc
+
+_V = TypeVar("_V")
 
 #: Most unknown names per plan that get a fuzzy did-you-mean (each compares with every name).
 _FUZZY_SUGGESTIONS = 20
@@ -46,10 +49,12 @@ def suggestion(ref: str, names: Iterable[str]) -> str:
     return Suggester(names)(ref)
 
 
-def by_name(values: Iterable, name: Callable) -> tuple[dict, dict]:
+def by_name(values: Iterable[_V],
+            name: Callable[[_V], str]) -> tuple[Mapping[str, Sequence[_V]],
+                                                Mapping[str, Sequence[_V]]]:
     """Values by exact name and by NFC name."""
-    exact: dict[str, list] = {}
-    normal: dict[str, list] = {}
+    exact: dict[str, list[_V]] = {}
+    normal: dict[str, list[_V]] = {}
     for value in values:
         exact.setdefault(name(value), []).append(value)
         normal.setdefault(nfc(name(value)), []).append(value)
@@ -90,7 +95,7 @@ class ItemIndex:
         label = self._labels.get(item.id)
         if label is None:
             shared = not item.sku or len(self._by_nfc().get(nfc(item.sku), ())) > 1
-            label = self._labels[item.id] = item.id if shared else item.sku
+            label = self._labels[item.id] = item.id if shared else cast(str, item.sku)  # has one
         return label
 
     def suggest(self, ref: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Self
 
 from syncer.errors import Source
 
@@ -18,7 +19,7 @@ class Notice:
     sku: str | None = None
     source: Source | None = None
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         src = self.source or Source("")
         return (src.file, src.line, src.column, self.location or "", self.sku or "", self.code,
                 self.message)
@@ -28,7 +29,7 @@ class Notice:
         level = f"{self.location} / {self.sku}: " if self.location and self.sku else ""
         return f"{where}{level}{self.message}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         src = self.source
         return {
             "code": self.code,
@@ -40,7 +41,7 @@ class Notice:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> Notice:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         src = data.get("source")
         return cls(data["code"], data["message"], data.get("location"), data.get("sku"),
                    None if src is None else Source(src["file"], src["line"], src["column"]))

@@ -21,11 +21,12 @@ from syncer.model import (
     DesiredLevel,
     DesiredState,
     Item,
+    LiveLevel,
     LiveState,
     Location,
     nfc,
 )
-from syncer.plan.changes import Activate, Adjust, Deactivate, LevelRef, Plan
+from syncer.plan.changes import Activate, Adjust, Change, Deactivate, LevelRef, Plan
 from syncer.plan.discounts import DiscountPlan, plan_discounts
 from syncer.plan.names import ItemIndex, by_name, suggestion
 from syncer.plan.notices import PlanProblem, PlanWarning
@@ -90,7 +91,9 @@ def _item_problem(d: DesiredLevel, found: tuple[str, ...], items: ItemIndex) -> 
     return PlanProblem(code, msg, d.location, d.item, d.source)
 
 
-def _deactivation(level: LevelRef, lv, unmanaged: bool, source, errors, warnings, changes):
+def _deactivation(level: LevelRef, lv: LiveLevel, unmanaged: bool, source: Source | None,
+                  errors: list[PlanProblem] | None, warnings: list[PlanWarning],
+                  changes: list[Change]) -> None:
     """Deactivate ``lv``; with ``errors`` None (a report, never applied) whatever Shopify says."""
     if errors is None:
         changes.append(Deactivate(level, lv.quantities, lv.deactivation_alert, unmanaged))
@@ -135,7 +138,7 @@ def plan(
     errors: list[PlanProblem] = []
     refusals = None if report_only else errors  # where canDeactivate: false is reported
     warnings: list[PlanWarning] = []
-    changes: list = []
+    changes: list[Change] = []
     locations = _resolve_locations(desired, live, errors)
     tolerance = {k: v for k, v in desired.policy.tolerance.items() if v}
     selective = bool(selection)
@@ -154,7 +157,7 @@ def plan(
         item = items.get(d.item)
         if item is None:
             item = items[d.item] = by_ref.resolve(d.item)
-        if type(item) is tuple:
+        if isinstance(item, tuple):
             errors.append(_item_problem(d, item, by_ref))
             for item_id in item:  # an ambiguous SKU's levels are not "unmanaged"
                 seen.setdefault((loc.id, item_id), d)
@@ -240,7 +243,7 @@ def plan(
     return result.with_findings(findings) if findings else result
 
 
-def _last_level_warnings(changes: list, live: LiveState) -> list[PlanWarning]:
+def _last_level_warnings(changes: list[Change], live: LiveState) -> list[PlanWarning]:
     """Warn when a plan deactivates every active level syncer read for an item.
 
     Shopify refuses to deactivate an item's last active level; each level's ``canDeactivate``

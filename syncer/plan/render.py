@@ -8,7 +8,8 @@ share in ``syncer.plan.markup``; the drift renderers and ``escape_markdown`` imp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from syncer.errors import plural
 from syncer.plan import discounts
@@ -27,7 +28,7 @@ from syncer.plan.notices import Finding, Notice
 _md = escape_markdown
 
 
-def _quantities_text(quantities) -> str:
+def _quantities_text(quantities: Mapping[str, int]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in quantities.items() if v and k != "on_hand")
 
 
@@ -79,8 +80,9 @@ def _group(plan: Plan) -> tuple[dict[str, dict[str, _Level]], list[tuple[str, No
             level.adjusts.append(c)
         else:
             level.deactivate = c
-    loose = []
-    notes = [("!", n) for n in plan.findings] + [("!", n) for n in plan.warnings]
+    loose: list[tuple[str, Notice]] = []
+    notes: list[tuple[str, Notice]] = (
+        [("!", n) for n in plan.findings] + [("!", n) for n in plan.warnings])
     for symbol, note in notes:
         level = groups.get(note.location or "", {}).get(note.sku or "")
         if level is not None:
@@ -176,7 +178,7 @@ def _counts_row(name: str, s: Summary) -> str:
 
 def _location_table(plan: Plan, groups: dict[str, dict[str, _Level]]) -> list[str]:
     """Per location: levels to activate, adjust and deactivate, and units added and removed."""
-    by_location: dict[str, list] = {}
+    by_location: dict[str, list[Any]] = {}
     for c in plan.changes:
         by_location.setdefault(c.level.location, []).append(c)
     summaries = {loc: Summary.of(changes) for loc, changes in by_location.items()}
@@ -193,7 +195,7 @@ def _location_table(plan: Plan, groups: dict[str, dict[str, _Level]]) -> list[st
     return rows + [_counts_row("**Total**", plan.summary), ""]
 
 
-def _rank(level: _Level) -> tuple:
+def _rank(level: _Level) -> tuple[Any, ...]:
     """Levels with an unsafe finding first, then deactivations, then the most units moved."""
     unsafe = any(isinstance(note, Finding) for _, note in level.notes)
     moved = sum(abs(a.delta) for a in level.adjusts)

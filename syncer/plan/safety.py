@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from syncer.model import LiveState, SafetyLimits
-from syncer.plan.changes import Adjust, ChangeKind, Plan
+from syncer.plan.changes import Adjust, ChangeKind, Deactivate, Plan
 from syncer.plan.notices import Finding, Notice
 
 
@@ -38,12 +39,12 @@ def check_safety(
         adjusted: dict[tuple[str, str], list[Adjust]] = {}
         for c in plan.changes:
             if c.kind is ChangeKind.ADJUST:
-                adjusted.setdefault(c.level.key, []).append(c)
+                adjusted.setdefault(c.level.key, []).append(cast(Adjust, c))
         for c in plan.changes:
             if c.kind is not ChangeKind.DEACTIVATE:
                 continue
             lv = live.levels.get(c.level.key) if live is not None else None
-            held = dict(lv.quantities if lv is not None else c.quantities)
+            held = dict(lv.quantities if lv is not None else cast(Deactivate, c).quantities)
             # Quantities as they will be when the deactivation runs, after this plan's adjusts.
             for a in adjusted.get(c.level.key, ()):
                 held[a.quantity] = a.after

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Any, cast
 from uuid import UUID
 
 from jsonschema import Draft202012Validator
@@ -31,7 +32,8 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
     "null": (type(None),), "object": (dict,), "array": (list,),
 }
 
-Check = Callable[[object], bool]
+#: A quick check of a JSON value (any JSON: the check itself looks at its type).
+Check = Callable[[Any], bool]
 
 
 def saved_plan_keys() -> tuple[str, ...]:
@@ -40,7 +42,7 @@ def saved_plan_keys() -> tuple[str, ...]:
     return (*schema["required"], "plan_id", *schema["dependentRequired"]["plan_id"])
 
 
-def schema_problem(document: Mapping) -> str | None:
+def schema_problem(document: Mapping[str, Any]) -> str | None:
     """What is wrong with ``document`` under the plan schema (one problem), or None."""
     body, kinds, step = _validators()
     error = best_match(body.iter_errors({**document, "changes": [], "steps": []}))
@@ -79,7 +81,7 @@ def _validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]
     schema = load_json_schema(SCHEMA)
     checker = Draft202012Validator.FORMAT_CHECKER
 
-    def validator(sub: Mapping) -> Draft202012Validator:
+    def validator(sub: Mapping[str, Any]) -> Draft202012Validator:
         return Draft202012Validator({"$defs": schema["$defs"], **sub}, format_checker=checker)
 
     kinds = {branch["properties"]["kind"]["const"]: validator(branch)
@@ -91,10 +93,11 @@ def _explain(error: ValidationError, prefix: str) -> str:
     where = (prefix + error.json_path[1:]).lstrip(".")
     if error.validator == "type":
         wanted = error.validator_value
-        names = [wanted] if isinstance(wanted, str) else wanted
+        # "type" is a string or a list of them (validator_value is set for every keyword)
+        names = [wanted] if isinstance(wanted, str) else cast("list[str]", wanted)
         return f"{where or 'the document'} is not {' or '.join(_JSON_TYPES[n] for n in names)}"
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [k for k in error.validator_value if k not in error.instance]
+        missing = [k for k in cast("list[str]", error.validator_value) if k not in error.instance]
         return f"{where or 'the document'} lacks {', '.join(missing)}"
     message = error.message
     if len(message) > _MESSAGE_LIMIT:
@@ -118,7 +121,7 @@ def _step_check() -> Check | None:
     return _object_check(load_json_schema(SCHEMA)["$defs"]["step"])
 
 
-def _object_check(schema: Mapping) -> Check | None:
+def _object_check(schema: Mapping[str, Any]) -> Check | None:
     """A check of an object with a closed set of properties (and an ``if``/``then``/``else`` on
     some of them), or None if the schema says more."""
     if set(schema) - {"type", "description", "additionalProperties", "required", "properties",
@@ -127,7 +130,7 @@ def _object_check(schema: Mapping) -> Check | None:
     conditional = [_properties_check(schema.get(key, {})) for key in ("if", "then", "else")]
     if None in conditional:
         return None
-    when, then, otherwise = conditional
+    when, then, otherwise = cast("list[Check]", conditional)  # no None (above)
     if schema.get("type") != "object" or schema.get("additionalProperties") is not False:
         return None
     properties = {}
@@ -138,7 +141,7 @@ def _object_check(schema: Mapping) -> Check | None:
         properties[name] = check
     allowed, required = frozenset(properties), frozenset(schema.get("required", ()))
 
-    def check(value) -> bool:
+    def check_object(value: Any) -> bool:
         if type(value) is not dict:
             return False
         keys = value.keys()
@@ -149,21 +152,22 @@ def _object_check(schema: Mapping) -> Check | None:
                 return False
         return then(value) if when(value) else otherwise(value)
 
-    return check
+    return check_object
 
 
-def _properties_check(schema: Mapping) -> Check | None:
+def _properties_check(schema: Mapping[str, Any]) -> Check | None:
     """A check of a schema that only says ``properties`` (of those present), or None."""
     if set(schema) - {"properties"}:
         return None
-    checks = {name: _value_check(sub) for name, sub in schema.get("properties", {}).items()}
-    if None in checks.values():
+    maybe = {name: _value_check(sub) for name, sub in schema.get("properties", {}).items()}
+    if None in maybe.values():
         return None
+    checks = cast("dict[str, Check]", maybe)
     return lambda value: all(check(value[name]) for name, check in checks.items()
                              if name in value)
 
 
-def _value_check(schema: Mapping) -> Check | None:
+def _value_check(schema: Mapping[str, Any]) -> Check | None:
     """A check of one value built from the keywords below; None for any other keyword."""
     tests: list[Check] = []
     for key, want in schema.items():
@@ -180,14 +184,14 @@ def _value_check(schema: Mapping) -> Check | None:
     return lambda v: all(test(v) for test in tests)
 
 
-def _skip(_value) -> bool:
+def _skip(_value: object) -> bool:
     return True
 
 
 _SKIP: Check = _skip
 
 
-def _keyword_check(key: str, want) -> Check | None:
+def _keyword_check(key: str, want: Any) -> Check | None:
     """The check of one keyword, ``_SKIP`` for an annotation, None when not understood."""
     if key == "description":
         return _SKIP
@@ -221,9 +225,10 @@ def _keyword_check(key: str, want) -> Check | None:
             return lambda v: type(v) is not list or all(map(inner, v))
         return lambda v: type(v) is not dict or all(map(inner, v.values()))
     if key == "oneOf":
-        options = [_value_check(option) for option in want]
-        if any(option is None for option in options):
+        maybe = [_value_check(option) for option in want]
+        if any(option is None for option in maybe):
             return None
+        options = cast("list[Check]", maybe)
         return lambda v: sum(option(v) for option in options) == 1
     return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Any
 
 from syncer.errors import UsageError, plural, quoted
 from syncer.model import Location, nfc
@@ -68,7 +69,8 @@ def _matches(name: str, value: str, location: Location, sku: str, item_id: str) 
     return fnmatchcase(sku, value) or fnmatchcase(item_id, value)
 
 
-def selection_notes(selection: Selection, considered: list, selected: int, errors, warnings):
+def selection_notes(selection: Selection, considered: list[Any], selected: int,
+                    errors: list[PlanProblem], warnings: list[PlanWarning]) -> None:
     """Say that a plan is partial, and which selectors matched nothing (an error when all did)."""
     described = selection.describe()
     for flag, name, value in selection.selectors():

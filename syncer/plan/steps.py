@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any, cast
 
-from syncer.plan.changes import Change, ChangeKind, Plan
+from syncer.plan.changes import Adjust, Change, ChangeKind, Plan
 from syncer.plan.encoding import canonical_json
 
 #: Most changes one mutation may carry (``inventoryAdjustQuantities`` input arrays).
@@ -27,7 +28,7 @@ class Step:
     changes: tuple[Change, ...]
     step_key: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "step_key": self.step_key,
             "kind": self.kind.value,
@@ -57,7 +58,7 @@ def build_steps(plan: Plan) -> tuple[Step, ...]:
         if c.kind is ChangeKind.ACTIVATE:
             by_item.setdefault(c.level.item_id, []).append(c)
         elif c.kind is ChangeKind.ADJUST:
-            by_name.setdefault(c.quantity, []).append(c)
+            by_name.setdefault(cast(Adjust, c).quantity, []).append(c)
         else:
             deactivations.append(c)
     for activations in by_item.values():

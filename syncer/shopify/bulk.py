@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from syncer.errors import RemoteError, StoreError, quoted
 from syncer.model import QUANTITY_NAMES, nfc
 from syncer.progress import Tick
 from syncer.shopify import decode
+from syncer.shopify.transport import Transport
 
 _QUANTITIES = ", ".join(f'"{name}"' for name in QUANTITY_NAMES)
 BULK_LEVELS_QUERY = (
@@ -67,8 +69,8 @@ class BulkPolicy:
     download_attempts: int = 3
 
 
-def bulk_objects(transport, fetch: Fetch, progress: Callable[[str], None],
-                 policy: BulkPolicy | None = None) -> Iterator[dict]:
+def bulk_objects(transport: Transport, fetch: Fetch, progress: Callable[[str], None],
+                 policy: BulkPolicy | None = None) -> Iterator[dict[str, Any]]:
     """Run the bulk read and yield its JSONL objects; ``BulkUnavailable`` if it cannot."""
     policy = policy or BulkPolicy()
     url = _run(transport, progress, policy)
@@ -85,15 +87,15 @@ def bulk_objects(transport, fetch: Fetch, progress: Callable[[str], None],
 
 
 #: Yielded when a download starts over: the consumer drops what it has read so far.
-_RESTART: dict = {"__restart__": True}
+_RESTART: dict[str, Any] = {"__restart__": True}
 
 
-def is_restart(obj: dict) -> bool:
+def is_restart(obj: dict[str, Any]) -> bool:
     """Whether ``obj`` tells the consumer that the result is being read again from the start."""
     return obj is _RESTART
 
 
-def _run(transport, progress, policy: BulkPolicy) -> str:
+def _run(transport: Transport, progress: Callable[[str], None], policy: BulkPolicy) -> str:
     """Start the operation and poll it; the result URL."""
     try:
         response = transport.execute(RUN_MUTATION, {"query": BULK_LEVELS_QUERY})
@@ -136,23 +138,25 @@ def _run(transport, progress, policy: BulkPolicy) -> str:
         delay = min(policy.max_poll, delay * policy.factor, policy.timeout - waited)
 
 
-def _result(state: dict, op_id: str, waited: float, progress) -> str:
+def _result(state: dict[str, Any], op_id: str, waited: float,
+            progress: Callable[[str], None]) -> str:
     """The result URL of a completed operation (``BulkUnavailable`` if it has none)."""
-    if not isinstance(state.get("url"), str):  # nothing matched
+    url = state.get("url")
+    if not isinstance(url, str):  # nothing matched
         raise BulkUnavailable(f"bulk operation {op_id} completed without a result file")
     objects = int(state.get("objectCount") or 0)
     progress(f"Bulk operation COMPLETED: {objects:,} objects in {waited:.0f} s")
-    return state["url"]
+    return url
 
 
-def _cancel(transport, op_id: str) -> None:
+def _cancel(transport: Transport, op_id: str) -> None:
     try:
         transport.execute(CANCEL_MUTATION, {"id": op_id})
     except (RemoteError, StoreError):
         pass  # best effort: the operation times out on its own
 
 
-def _lines(chunks: Iterable[bytes]) -> Iterator[dict]:
+def _lines(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
     """JSON objects from JSONL byte chunks, without holding more than one chunk and a line."""
     rest = b""
     for chunk in chunks:
@@ -165,7 +169,7 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[dict]:
         yield _object(rest)
 
 
-def _object(line: bytes) -> dict:
+def _object(line: bytes) -> dict[str, Any]:
     try:
         obj = json.loads(line)
     except ValueError:
@@ -194,8 +198,9 @@ def local_fetch(open_result: Callable[[str], tuple[int, Iterable[bytes]] | None]
     return fetch
 
 
-def collect(builder, objects: Iterable[dict], *, skus: set[str], ids: set[str],
-            targets: set[str], read_all: bool, progress: Callable[[str], None]) -> None:
+def collect(builder: decode.LiveBuilder, objects: Iterable[dict[str, Any]], *, skus: set[str],
+            ids: set[str], targets: set[str], read_all: bool,
+            progress: Callable[[str], None]) -> None:
     """Add what the manifests need from the bulk objects to ``builder`` (a ``LiveBuilder``).
 
     Items whose SKU or id the manifests name (SKUs compare in NFC, as the paged read and the

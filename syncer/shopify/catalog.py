@@ -84,7 +84,7 @@ def managed_items(pager: Pager, desired: DesiredState,
     for item in pager.builder.items.values():
         if item.sku:
             by_sku.setdefault(nfc(item.sku), []).append(item.id)
-    by_location = {loc_id: set() for loc_id in targets}
+    by_location: dict[str, set[str]] = {loc_id: set() for loc_id in targets}
     resolved = {ref: resolve_locations(pager, [ref]) for ref in desired.locations}
     for level in desired.levels:
         loc_ids = resolved[level.location]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from syncer.errors import RemoteError, quoted
 from syncer.model import Item, LiveLevel, LiveState, Location, frozen_map
@@ -19,7 +20,7 @@ from syncer.shopify.documents import MAX_QUERY_COST
 # --- errors -----------------------------------------------------------------------------------
 
 
-def graphql_errors(response: object) -> list[dict]:
+def graphql_errors(response: object) -> list[dict[str, Any]]:
     """The top-level ``errors`` of ``response`` as a list of objects with a ``message`` at least.
 
     >>> graphql_errors({"errors": "[API] Invalid API key"})
@@ -37,13 +38,13 @@ def graphql_errors(response: object) -> list[dict]:
     return [dict(e) if isinstance(e, Mapping) else {"message": str(e)} for e in errors]
 
 
-def error_code(error: Mapping) -> str | None:
+def error_code(error: Mapping[str, Any]) -> str | None:
     """The ``extensions.code`` of one top-level error, if any."""
     extensions = error.get("extensions") if isinstance(error, Mapping) else None
     return extensions.get("code") if isinstance(extensions, Mapping) else None
 
 
-def error_text(errors: Iterable[Mapping]) -> str:
+def error_text(errors: Iterable[Mapping[str, Any]]) -> str:
     """``CODE: message; ...`` for errors from ``graphql_errors``; codes kept verbatim."""
     parts = []
     for error in errors:
@@ -55,7 +56,7 @@ def error_text(errors: Iterable[Mapping]) -> str:
     return "; ".join(parts)
 
 
-def raise_for_errors(response: Mapping) -> dict:
+def raise_for_errors(response: Mapping[str, Any]) -> dict[str, Any]:
     """The response's ``data``; ``RemoteError`` if it carries top-level errors (codes verbatim)."""
     if not isinstance(response, Mapping):
         raise RemoteError(f"the store answered {shown(response)}, not a GraphQL JSON object")
@@ -85,7 +86,7 @@ def smaller_page(first: int, error: RemoteError) -> int | None:
     return None
 
 
-def user_errors(payload: Mapping | None) -> list[dict]:
+def user_errors(payload: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """The mutation payload's ``userErrors`` as ``{code, field, message}`` dicts."""
     if not payload:
         return []
@@ -109,12 +110,12 @@ def user_errors(payload: Mapping | None) -> list[dict]:
 class Page:
     """One page of a connection."""
 
-    nodes: list
+    nodes: list[Any]
     has_next: bool
     end_cursor: str | None
 
 
-def page(connection: Mapping | None, what: str | None = None) -> Page:
+def page(connection: object, what: str | None = None) -> Page:
     """Read a connection's ``nodes`` and ``pageInfo``; ``RemoteError`` when they are malformed.
 
     A missing (null) connection is an empty page, unless ``what`` names it: then it is required.
@@ -158,7 +159,7 @@ def malformed(what: str) -> RemoteError:
     return RemoteError(f"malformed answer from the store: {what}")
 
 
-def require(node: object, key: str, kind: type | tuple, what: str):
+def require(node: object, key: str, kind: type | tuple[type, ...], what: str) -> Any:
     """``node[key]`` when it is of ``kind``; ``RemoteError`` saying what is missing otherwise."""
     if not isinstance(node, Mapping):
         raise malformed(f"{what} is {shown(node)}, not an object")
@@ -172,19 +173,19 @@ def require(node: object, key: str, kind: type | tuple, what: str):
 # --- the live state ---------------------------------------------------------------------------
 
 
-def parse_location(node: Mapping) -> Location:
+def parse_location(node: Mapping[str, Any]) -> Location:
     """A ``Location`` from a location node."""
     name = node.get("name") if isinstance(node, Mapping) else None
     return Location(id=require(node, "id", str, "a location"), name=name or "")
 
 
-def parse_item(node: Mapping) -> Item:
+def parse_item(node: Mapping[str, Any]) -> Item:
     """An ``Item`` from an inventory item node."""
     sku = node.get("sku") if isinstance(node, Mapping) else None
     return Item(id=require(node, "id", str, "an inventory item"), sku=sku or None)
 
 
-def parse_level(location_id: str, node: Mapping) -> LiveLevel:
+def parse_level(location_id: str, node: Mapping[str, Any]) -> LiveLevel:
     """A ``LiveLevel`` from a node selected with ``SyncerLevel``; ``RemoteError`` if malformed."""
     what = "an inventory level"
     level_id = require(node, "id", str, what)
@@ -218,15 +219,15 @@ class LiveBuilder:
         self.items: dict[str, Item] = {}
         self.levels: dict[tuple[str, str], LiveLevel] = {}
 
-    def add_location(self, node: Mapping) -> Location:
+    def add_location(self, node: Mapping[str, Any]) -> Location:
         location = self.locations[node["id"]] = parse_location(node)
         return location
 
-    def add_item(self, node: Mapping) -> Item:
+    def add_item(self, node: Mapping[str, Any]) -> Item:
         item = self.items[node["id"]] = parse_item(node)
         return item
 
-    def add_level(self, location_id: str, node: Mapping) -> LiveLevel:
+    def add_level(self, location_id: str, node: Mapping[str, Any]) -> LiveLevel:
         """Add a level and its item (unmanaged items are part of the live state too)."""
         level = parse_level(location_id, node)
         self.levels[level.key] = level
@@ -243,9 +244,9 @@ class LiveBuilder:
 
 
 def live_from_pages(
-    locations: Iterable[Mapping],
-    items: Iterable[Mapping],
-    levels: Iterable[tuple[str, Iterable[Mapping]]],
+    locations: Iterable[Mapping[str, Any]],
+    items: Iterable[Mapping[str, Any]],
+    levels: Iterable[tuple[str, Iterable[Mapping[str, Any]]]],
 ) -> LiveState:
     """A ``LiveState`` from location nodes, item nodes and ``(location_id, level nodes)`` pages."""
     builder = LiveBuilder()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
+from typing import Any
 
 from syncer.errors import RemoteError
 from syncer.model import DISCOUNT_GID, DesiredDiscount, LiveDiscount
@@ -82,7 +83,7 @@ def toggle_document(active: bool) -> str:
             "    userErrors { code field message }\n  }\n}\n" + DISCOUNT_FRAGMENT)
 
 
-def parse_discount(node: Mapping) -> LiveDiscount:
+def parse_discount(node: Mapping[str, Any]) -> LiveDiscount:
     """A ``LiveDiscount`` from a ``SyncerDiscount`` node; ``RemoteError`` when malformed."""
     what = "a code discount"
     discount = decode.require(node, "codeDiscount", Mapping, what)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from syncer.errors import RefusedError, StoreError, UsageError
@@ -32,6 +32,16 @@ from syncer.shopify.auth import (
 )
 from syncer.shopify.stores import DEFAULT_API_VERSION, StoreSpec, check_api_version
 from syncer.shopify.transport import VERSION_HEADER, _BaseTransport, _ConnectionLost, _Reply
+
+if TYPE_CHECKING:  # gql and graphql-core are imported on the first request (a slow import)
+    from gql import Client, GraphQLRequest
+    from graphql import DocumentNode, GraphQLError
+
+
+class _Session(Protocol):
+    """What syncer uses of gql's sync session (``Client.connect_sync()``)."""
+
+    def execute(self, request: GraphQLRequest, **kwargs: Any) -> Any: ...
 
 log = logging.getLogger(__name__)
 #: gql logs whole request and response bodies at DEBUG; a store may echo a secret into a
@@ -51,9 +61,9 @@ class HttpTransport(_BaseTransport):
         self.url = url
         self.where = url.split("/admin/")[0]
         self._timeout = timeout
-        self._client = None  # gql's Client, built on first send
-        self._session = None  # its sync session
-        self._documents: dict[str, Any] = {}  # parsed documents by text
+        self._client: Client | None = None  # gql's Client, built on first send
+        self._session: _Session | None = None  # its sync session
+        self._documents: dict[str, DocumentNode] = {}  # parsed documents by text
 
     @classmethod
     def for_store(
@@ -105,7 +115,7 @@ class HttpTransport(_BaseTransport):
             self._client.close_sync()
         self._client = self._session = None
 
-    def _connect(self):
+    def _connect(self) -> _Session:
         """gql's sync session, on a client that knows the target version's schema."""
         if self._session is None:
             from gql import Client
@@ -117,12 +127,14 @@ class HttpTransport(_BaseTransport):
             if _drop not in gql_log.filters:
                 gql_log.addFilter(_drop)
             self._client = Client(
-                transport=RequestsHTTPTransport(self.url, timeout=self._timeout, retries=0),
+                # gql annotates timeout as int; requests, which it hands it to, takes seconds
+                transport=RequestsHTTPTransport(self.url, timeout=self._timeout,  # type: ignore[arg-type]
+                                                retries=0),
                 schema=client_schema(self.api_version))
             self._session = self._client.connect_sync()
         return self._session
 
-    def _request(self, document: str, variables: dict):
+    def _request(self, document: str, variables: dict[str, Any]) -> GraphQLRequest:
         from gql import GraphQLRequest
         from graphql import parse
 
@@ -133,7 +145,7 @@ class HttpTransport(_BaseTransport):
             parsed = self._documents[document] = parse(document)
         return GraphQLRequest(parsed, variable_values=variables)
 
-    def _send(self, document: str, variables: dict) -> _Reply:
+    def _send(self, document: str, variables: dict[str, Any]) -> _Reply:
         from gql.transport.exceptions import (
             TransportConnectionFailed,
             TransportProtocolError,
@@ -143,7 +155,7 @@ class HttpTransport(_BaseTransport):
         from graphql import GraphQLError
 
         session = self._connect()
-        responses: list = []
+        responses: list[Any] = []
         extra = {"headers": self._headers(),
                  "hooks": {"response": [lambda response, *_a, **_k: responses.append(response)]}}
         try:
@@ -176,7 +188,7 @@ class HttpTransport(_BaseTransport):
         return _Reply(response.status_code, payload, _retry_after(response.headers),
                       response.headers.get(VERSION_HEADER))
 
-    def _invalid(self, document: str, exc) -> RefusedError:
+    def _invalid(self, document: str, exc: GraphQLError) -> RefusedError:
         name = document.split("(")[0].split("{")[0].split()
         what = f"{name[0]} {name[1]}" if len(name) > 1 else "document"
         return RefusedError(

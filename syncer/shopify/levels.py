@@ -10,6 +10,7 @@ store prices too high. ``reader.py`` chooses which locations to scan (see its do
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from syncer.errors import RemoteError
 from syncer.shopify import decode, documents
@@ -22,7 +23,7 @@ def scan(pager: Pager, location_id: str, items: list[str], read_all: bool) -> No
     spent = 0
     name = pager.builder.locations[location_id].name
 
-    def levels(data: dict) -> object:
+    def levels(data: dict[str, Any]) -> object:
         location = data.get("location")
         if not isinstance(location, dict):
             raise decode.malformed(
@@ -99,7 +100,7 @@ def _point_read(pager: Pager, groups: Sequence[tuple[str, Sequence[str]]]) -> No
     pager.tick(sum(len(items) for _, items in groups), found)
 
 
-def _halves(groups: Sequence[tuple[str, Sequence[str]]]) -> list[list]:
+def _halves(groups: Sequence[tuple[str, Sequence[str]]]) -> list[list[Any]]:
     if len(groups) > 1:
         middle = len(groups) // 2
         return [list(groups[:middle]), list(groups[middle:])]

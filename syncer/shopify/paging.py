@@ -11,8 +11,9 @@ repeats a cursor. ``tick`` and ``summary`` write the progress lines the CLI show
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from syncer.errors import RemoteError, plural, quoted
 from syncer.model import LiveState
@@ -37,7 +38,8 @@ class Pager:
     """One read in progress: what it has read (``builder``), what waits for point reads
     (``pending``), and the counters its progress lines report."""
 
-    def __init__(self, transport: Transport, limits: ReadLimits, progress) -> None:
+    def __init__(self, transport: Transport, limits: ReadLimits,
+                 progress: Callable[[str], None] | None) -> None:
         self.transport = transport
         self.limits = limits
         self.progress = progress or (lambda _text: None)
@@ -55,15 +57,15 @@ class Pager:
         self._levels_found = 0
         self._cost0 = getattr(transport, "cost_points", 0)
 
-    def query(self, document: str, variables: dict) -> dict:
+    def query(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
         return decode.raise_for_errors(self.transport.execute(document, variables))
 
     def pages(
         self,
         document: str,
-        variables: dict,
+        variables: dict[str, Any],
         first: int,
-        connection: Callable[[dict], object],
+        connection: Callable[[dict[str, Any]], object],
         what: str,
     ) -> Iterator[tuple[decode.Page, int]]:
         """Every page of a connection, as ``(page, first)``; stop early by leaving the loop.
@@ -114,7 +116,7 @@ class Pager:
         text += where
         self.progress(Tick(text, self._levels_read, total))
 
-    def summary(self, live: LiveState, managed: dict) -> str:
+    def summary(self, live: LiveState, managed: Mapping[str, object]) -> str:
         levels = [lvl for lvl in live.levels.values() if lvl.location_id in managed]
         inactive = sum(1 for lvl in levels if not lvl.active)
         calls = getattr(self.transport, "calls", 0) - self._calls0
@@ -126,6 +128,6 @@ class Pager:
         )
 
 
-def chunks(values: Sequence, size: int) -> Iterable[list]:
+def chunks(values: Sequence[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(values), max(1, size)):
         yield list(values[start : start + size])

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from syncer.errors import plural
-from syncer.model import ITEM_GID, DesiredState, LiveState
+from syncer.model import ITEM_GID, DesiredState, LiveLevel, LiveState
 from syncer.shopify import decode, documents
 from syncer.shopify.bulk import BulkPolicy, BulkUnavailable, Fetch, bulk_objects, collect
 from syncer.shopify.catalog import managed_items, read_items, read_locations, resolve_locations
@@ -71,7 +71,7 @@ def read_live(
     bulk = read == "bulk" or (read == "auto" and len(desired.levels) >= BULK_MIN_LEVELS)
     if bulk and fetch is None:
         pager.progress("Bulk read not available for this store; reading page by page")
-    elif bulk:
+    elif bulk and fetch is not None:
         return _read_bulk(pager, desired, read_all, fetch, bulk_policy)
     return _read_paged(pager, desired, read_all)
 
@@ -123,7 +123,8 @@ def read_shop(transport: Transport) -> str:
     """The shop's ``myshopifyDomain`` (``acme.myshopify.com``), which names it for good."""
     data = decode.raise_for_errors(transport.execute(documents.SHOP_QUERY, None))
     shop = data.get("shop") if isinstance(data, dict) else None
-    return decode.require(shop, "myshopifyDomain", str, "shop")
+    domain: str = decode.require(shop, "myshopifyDomain", str, "shop")
+    return domain
 
 
 def read_levels(
@@ -131,7 +132,7 @@ def read_levels(
     keys: Iterable[tuple[str, str]],
     *,
     limits: ReadLimits | None = None,
-) -> dict:
+) -> dict[tuple[str, str], LiveLevel]:
     """Point-read the levels ``(location_id, item_id)`` now, inactive ones included.
 
     Returns ``{(location_id, item_id): LiveLevel}``; a level that does not exist is absent.

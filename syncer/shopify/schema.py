@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from syncer.shopify.stores import DEFAULT_API_VERSION, SUPPORTED_API_VERSIONS
+
+if TYPE_CHECKING:  # graphql-core is imported when a client is built
+    from graphql import GraphQLSchema
 
 
 def sdl_text(api_version: str) -> str:
@@ -22,7 +26,7 @@ def sdl_text(api_version: str) -> str:
 
 
 @cache
-def client_schema(api_version: str):
+def client_schema(api_version: str) -> GraphQLSchema:
     """The ``GraphQLSchema`` a gql client validates documents of ``api_version`` against."""
     from graphql import build_ast_schema, parse
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from syncer.errors import StoreError
 
@@ -26,7 +27,7 @@ class Bucket:
         self._status: tuple[float, float, float, float] | None = None  # avail, max, rate, seen
         self._expected: dict[str, float] = {}
 
-    def observe(self, document: str, cost: Mapping) -> None:
+    def observe(self, document: str, cost: Mapping[str, Any]) -> None:
         """Remember an answer's ``extensions.cost`` for ``document``."""
         if cost.get("requestedQueryCost") is not None:
             self._expected[document] = float(cost["requestedQueryCost"])
@@ -54,7 +55,7 @@ class Bucket:
         return round_up((expected - now_available) / rate)
 
     @staticmethod
-    def delay_after_throttle(cost: Mapping, max_delay: float) -> float | None:
+    def delay_after_throttle(cost: Mapping[str, Any], max_delay: float) -> float | None:
         """Seconds until the bucket holds the requested cost of a ``THROTTLED`` answer.
 
         None when the answer has no usable throttle status (back off instead); ``StoreError``
@@ -62,7 +63,7 @@ class Bucket:
         """
         status = _status(cost)
         try:
-            requested = float(cost.get("requestedQueryCost"))
+            requested = float(cost.get("requestedQueryCost"))  # type: ignore[arg-type]  # None: caught
         except (TypeError, ValueError):
             return None
         if status is None:
@@ -76,7 +77,7 @@ class Bucket:
         return max(MIN_WAIT, round_up(delay))
 
 
-def _status(cost: Mapping) -> tuple[float, float, float] | None:
+def _status(cost: Mapping[str, Any]) -> tuple[float, float, float] | None:
     """``(available, maximum, restore rate)`` of a ``throttleStatus``, None if unusable."""
     status = cost.get("throttleStatus") or {}
     try:

@@ -61,7 +61,7 @@ class Transport(Protocol):
         """Whether the last ``execute`` sent its body again after a lost answer or an HTTP 5xx:
         the store may have run the document before answering the resend."""
 
-    def execute(self, document: str, variables: dict | None = None) -> dict: ...
+    def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]: ...
 
     def expect_cost(self, document: str, points: float) -> None:
         """Tell the pacer what ``document`` will cost before it is first sent (mutations)."""
@@ -134,10 +134,10 @@ class _BaseTransport:
         token = self.auth.token()
         return {"Content-Type": "application/json", **({TOKEN_HEADER: token} if token else {})}
 
-    def _send(self, document: str, variables: dict) -> _Reply:
+    def _send(self, document: str, variables: dict[str, Any]) -> _Reply:
         raise NotImplementedError
 
-    def execute(self, document: str, variables: dict | None = None) -> dict:
+    def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Send ``document`` with ``variables``; return the response after transport retries."""
         variables = dict(variables or {})
         failures = throttles = 0
@@ -192,7 +192,7 @@ class _BaseTransport:
             log.warning("%s serves API version %s, which syncer does not know; proceeding",
                         self.where, served)
 
-    def _observe(self, document: str, body: dict) -> dict:
+    def _observe(self, document: str, body: dict[str, Any]) -> dict[str, Any]:
         extensions = body.get("extensions")
         cost = (extensions.get("cost") if isinstance(extensions, dict) else None) or {}
         spent = cost.get("actualQueryCost")
@@ -218,7 +218,7 @@ class _BaseTransport:
                      self._bucket.expected(document))
             self._wait(delay)
 
-    def _wait_for_bucket(self, cost: dict, throttles: int) -> None:
+    def _wait_for_bucket(self, cost: dict[str, Any], throttles: int) -> None:
         if throttles > self._retry.max_throttle_waits:
             raise StoreError(f"{self.where} kept throttling after {plural(throttles - 1, 'wait')}")
         delay = self._bucket.delay_after_throttle(cost, self._retry.max_delay)
@@ -300,20 +300,26 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     return value
 
 
+#: What ``LocalTransport`` calls: ``handler(body, headers, path)`` -> ``(status, json)`` or
+#: ``(status, json, response headers)``.
+LocalHandler = Callable[[dict[str, Any], dict[str, str], str],
+                        tuple[int, Any] | tuple[int, Any, dict[str, str]]]
+
+
 class LocalTransport(_BaseTransport):
     """Calls ``handler(body, headers, path)`` in process, with no socket; it returns
     ``(status, json)`` or ``(status, json, response headers)``."""
 
     where = "the local store"
 
-    def __init__(self, handler: Callable[[dict, dict, str], tuple[int, Any]], **kwargs: Any):
+    def __init__(self, handler: LocalHandler, **kwargs: Any):
         super().__init__(**kwargs)
         self._handler = handler
 
     def __repr__(self) -> str:
         return f"LocalTransport(api_version={self.api_version!r}, calls={self.calls})"
 
-    def _send(self, document: str, variables: dict) -> _Reply:
+    def _send(self, document: str, variables: dict[str, Any]) -> _Reply:
         body = {"query": document, "variables": copy.deepcopy(variables)}
         try:
             answer = self._handler(body, self._headers(), api_path(self.api_version))

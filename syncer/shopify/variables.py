@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from syncer.model import ADJUSTABLE
 from syncer.shopify.documents import MAX_INPUT_ITEMS
@@ -25,7 +26,7 @@ ADJUST_REASONS = (
 )
 
 
-def levels_by_item_variables(groups: Sequence[tuple[str, Sequence[str]]]) -> dict:
+def levels_by_item_variables(groups: Sequence[tuple[str, Sequence[str]]]) -> dict[str, Any]:
     """Variables for ``levels_by_item_query`` from ``(location_id, item_ids)`` groups."""
     variables: dict[str, str] = {}
     for i, (location_id, item_ids) in enumerate(groups):
@@ -73,17 +74,17 @@ def _key(key: str) -> str:
     return key
 
 
-def activate_variables(item_id: str, location_id: str, key: str) -> dict:
+def activate_variables(item_id: str, location_id: str, key: str) -> dict[str, Any]:
     """Arguments of an ``activate`` field: quantities are left to Shopify (0, or kept)."""
     return {"inventoryItemId": item_id, "locationId": location_id, "idempotencyKey": _key(key)}
 
 
-def deactivate_variables(level_id: str, key: str) -> dict:
+def deactivate_variables(level_id: str, key: str) -> dict[str, Any]:
     """Arguments of a ``deactivate`` field."""
     return {"inventoryLevelId": level_id, "idempotencyKey": _key(key)}
 
 
-def bulk_toggle_variables(item_id: str, updates: Iterable[tuple[str, bool]]) -> dict:
+def bulk_toggle_variables(item_id: str, updates: Iterable[tuple[str, bool]]) -> dict[str, Any]:
     """Arguments of a ``bulk_toggle`` field from ``(location_id, activate)`` pairs."""
     rows = [{"locationId": loc, "activate": bool(on)} for loc, on in updates]
     if not rows or len(rows) > MAX_INPUT_ITEMS:
@@ -97,7 +98,7 @@ def adjust_variables(
     reference_uri: str | None,
     changes: Sequence[QuantityChange],
     key: str,
-) -> dict:
+) -> dict[str, Any]:
     """Arguments of an ``adjust`` field: every change carries ``changeFromQuantity`` (CAS)."""
     if name not in ADJUSTABLE:
         raise ValueError(f"{name!r} is not an adjustable quantity ({', '.join(ADJUSTABLE)})")
@@ -120,7 +121,7 @@ def adjust_variables(
     return {"input": payload, "idempotencyKey": _key(key)}
 
 
-def apply_field_variables(i: int, kind: str, variables: Mapping) -> dict:
+def apply_field_variables(i: int, kind: str, variables: Mapping[str, Any]) -> dict[str, Any]:
     """The variables of field ``s{i}`` of ``apply_document`` from its arguments.
 
     ``variables`` comes from ``activate_variables``, ``bulk_toggle_variables``,
