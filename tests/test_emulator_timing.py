@@ -109,18 +109,19 @@ def test_a_plan_from_a_local_state_file_waits_for_nothing(tmp_path):
 def test_the_emulator_command_serves_with_shopify_timing(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    import syncer.emulator
     from syncer.cli import cli
 
     path = tmp_path / "store.json"
     path.write_text(json.dumps(state(timing="instant")), encoding="utf-8")
     served = []
+    load = Emulator.load.__func__
 
-    def fake_serve(emu, host, port):
+    def loaded(cls, *args, **kwargs):  # the emulator the command would serve, not served
+        emu = load(cls, *args, **kwargs)
         served.append((emu.timing, emu.bucket.instant, emu.bulk.instant))
-        raise OSError("not serving in a test")
+        raise StateError("not serving in a test")
 
-    monkeypatch.setattr(syncer.emulator, "serve", fake_serve)
+    monkeypatch.setattr(Emulator, "load", classmethod(loaded))
     result = CliRunner().invoke(cli, ["emulator", "--state", str(path)])
     assert result.exit_code == 1 and "not serving in a test" in result.stderr
     # Clients over HTTP sleep in real time: the file's timing is for the embedded store.
