@@ -4,7 +4,7 @@ unless the file, a clock or ``syncer emulator`` asks for Shopify's timing."""
 import json
 
 import pytest
-from syncer.connect import connect
+from syncer.engine.connect import connect
 
 from syncer import engine
 from syncer.emulator import Emulator, StateError, VirtualClock
