@@ -4,10 +4,10 @@ unless the file, a clock or ``syncer emulator`` asks for Shopify's timing."""
 import json
 
 import pytest
-from syncer.engine.connect import connect
 
 from syncer import engine
 from syncer.emulator import Emulator, StateError, VirtualClock
+from syncer.engine.connect import connect
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"
