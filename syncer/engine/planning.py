@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 
 from syncer.engine.connect import Connection, connect
 from syncer.engine.fleet import StoreOutcome, run_each
@@ -151,31 +152,22 @@ def plan(request: PlanRequest, progress: Progress | None = None) -> FleetResult:
     if out == STDOUT and len(stores) > 1:
         raise UsageError("-o - writes one plan to standard output: plan one store folder")
 
-    def job(settings: Settings) -> StoreOutcome:
-        say = _for_store(progress, settings, len(stores))
+    def work(settings: Settings, say: Progress) -> StoreOutcome:
         path = out.replace(STORE_FIELD, store_name(settings)) if out else None
-        try:
+        if path:
+            check_plan_output(path, store=settings.store, manifests=settings.paths)
+        with closing(connect(settings.store, api_version=settings.api_version)) as connection:
+            result = make_plan(settings.paths, connection, selection=request.selection,
+                               progress=say, read=settings.read)
+            if result.plan.errors:
+                return StoreOutcome(settings, result, _refusal(result.plan))
             if path:
-                check_plan_output(path, store=settings.store, manifests=settings.paths)
-            connection = connect(settings.store, api_version=settings.api_version)
-            try:
-                result = make_plan(settings.paths, connection, selection=request.selection,
-                                   progress=say, read=settings.read)
-                if result.plan.errors:
-                    return StoreOutcome(settings, result, _refusal(result.plan))
-                if path:
-                    check_plan_output(path, manifests=result.desired.files)
-                    save_plan(result, connection, path, reason=settings.reason,
-                              reference=settings.reference)
-            finally:
-                connection.close()
-        except SyncerError as exc:
-            if len(stores) == 1:
-                raise
-            return StoreOutcome(settings, error=exc)
+                check_plan_output(path, manifests=result.desired.files)
+                save_plan(result, connection, path, reason=settings.reason,
+                          reference=settings.reference)
         return StoreOutcome(settings, result, saved_to=path)
 
-    return FleetResult(tuple(run_each(stores, job)))
+    return FleetResult(_each_store(stores, progress, work))
 
 
 def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResult:
@@ -194,19 +186,10 @@ def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResul
         refuse_inputs("--adopt-unmanaged", request.adopt_unmanaged, store_files(stores[0].store),
                       "name a manifest file (new or existing)")
 
-    def job(settings: Settings) -> StoreOutcome:
-        say = _for_store(progress, settings, len(stores))
-        try:
-            connection = connect(settings.store, api_version=settings.api_version)
-            try:
-                result = make_plan(settings.paths, connection, selection=request.selection,
-                                   progress=say, read=settings.read, report_only=True)
-            finally:
-                connection.close()
-        except SyncerError as exc:
-            if len(stores) == 1:
-                raise
-            return StoreOutcome(settings, error=exc)
+    def work(settings: Settings, say: Progress) -> StoreOutcome:
+        with closing(connect(settings.store, api_version=settings.api_version)) as connection:
+            result = make_plan(settings.paths, connection, selection=request.selection,
+                               progress=say, read=settings.read, report_only=True)
         found = result.plan
         message = ("the manifests have errors against the live store (see above)"
                    if _to_fix(found) == "the manifests" else
@@ -221,7 +204,23 @@ def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResul
             written = write_drift(result, adopt_unmanaged=request.adopt_unmanaged)
         return StoreOutcome(settings, result, written=written)
 
-    return FleetResult(tuple(run_each(stores, job)), drift=True)
+    return FleetResult(_each_store(stores, progress, work), drift=True)
+
+
+def _each_store(stores: Sequence[Settings], progress: Progress | None,
+                work: Callable[[Settings, Progress], StoreOutcome]) -> tuple[StoreOutcome, ...]:
+    """``work`` for every store folder, in parallel, its progress lines prefixed with the folder
+    in a fleet. One store's error is raised; in a fleet it is that store's outcome, and the
+    others go on."""
+    def job(settings: Settings) -> StoreOutcome:
+        try:
+            return work(settings, _for_store(progress, settings, len(stores)))
+        except SyncerError as exc:
+            if len(stores) == 1:
+                raise
+            return StoreOutcome(settings, error=exc)
+
+    return tuple(run_each(stores, job))
 
 
 def show(request: ShowRequest) -> tuple[Plan, PlanMeta]:
