@@ -164,3 +164,9 @@ def pytest_collection_modifyitems(config, items):
             item.module is not None and item.module.__name__.endswith("test_api_versions")
         ):
             item.add_marker(pytest.mark.xdist_group("real-sdl"))
+        # Modules whose module-scoped fixture is costly (the wheel's venv, about 40 s; the
+        # layering test's copy of the package) run in one worker each, so it is built once.
+        module = item.module.__name__ if item.module is not None else ""
+        for name in ("test_wheel", "test_layering"):
+            if module.endswith(name):
+                item.add_marker(pytest.mark.xdist_group(name))
