@@ -46,9 +46,14 @@ def _escape(ch: str) -> str:
 
 
 class SyncerError(Exception):
-    """Base of every error syncer raises on purpose."""
+    """Base of every error syncer raises on purpose.
+
+    ``plan`` is the plan the error is about when there is one to show (a plan with errors, an
+    unsafe plan refused by ``apply``); ``errors.py`` imports nothing, so it is typed ``Any``.
+    """
 
     exit_code = EXIT_ERROR
+    plan: Any = None
 
 
 @dataclass(frozen=True, slots=True)

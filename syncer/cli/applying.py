@@ -93,9 +93,8 @@ def apply_command(paths: tuple[str, ...], store: str | None, api_version: str | 
         try:
             prepared = engine.prepare(request, console.progress)
         except SyncerError as exc:
-            plan = getattr(exc, "plan", None)
-            if plan is not None:
-                echo(render(RENDERERS, plan, "text"), err=err)
+            if exc.plan is not None:
+                echo(render(RENDERERS, exc.plan, "text"), err=err)
             raise
         echo(render(RENDERERS, prepared.plan, "text"), err=err)
         if prepared.plan.has_changes and not auto_approve:

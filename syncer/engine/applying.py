@@ -37,6 +37,7 @@ from syncer.errors import (
     EXIT_CONFLICT,
     PlanProblemError,
     RefusedError,
+    SyncerError,
     UnsafePlanError,
     UsageError,
     plural,
@@ -49,7 +50,7 @@ from syncer.progress import StepTicks, silent
 from syncer.shopify.auth import missing_scopes
 from syncer.shopify.stores import DEFAULT_API_VERSION
 
-_E = TypeVar("_E", bound=Exception)
+_E = TypeVar("_E", bound=SyncerError)
 
 log = logging.getLogger("syncer.apply")
 
@@ -266,5 +267,5 @@ def _write_report(report_path: str, report: ApplyReport, result: ApplyResult) ->
 
 
 def _with_plan(exc: _E, plan: Plan) -> _E:
-    exc.plan = plan  # type: ignore[attr-defined]  # read back with getattr (cli/applying.py)
+    exc.plan = plan
     return exc

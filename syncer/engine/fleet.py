@@ -46,9 +46,7 @@ class StoreOutcome:
             return EXIT_CHANGES
         if self.error is not None:
             return self.error.exit_code
-        if plan is None:
-            return EXIT_ERROR
-        if plan.errors:
+        if plan is None or plan.errors:
             return EXIT_ERROR
         return EXIT_CHANGES if detailed and plan.has_changes else 0
 

@@ -34,7 +34,7 @@ from syncer.engine.requests import (
 from syncer.engine.settings import Selection, Settings, config_problems, resolve_settings
 from syncer.engine.writeback import write_drift
 from syncer.errors import ManifestError, PlanProblemError, Problem, SyncerError, UsageError, plural
-from syncer.manifest.config import config_file_for
+from syncer.manifest.config import StoreConfig, StoreGroup, config_file_for
 from syncer.manifest.load import load_manifests
 from syncer.model import DesiredState, LiveState
 from syncer.outputs import STDOUT, refuse_inputs
@@ -73,11 +73,11 @@ def validate(request: ValidateRequest) -> ValidateResult:
 def group_paths_quietly(paths: Sequence[str]) -> list[tuple[str, list[str]]]:
     """The paths grouped by store folder (``syncer.yaml``), ignoring config errors (reported
     on their own): ``(name, paths)`` in the order given."""
-    groups: dict[str | None, list[str]] = {}
+    groups: dict[str | None, StoreGroup] = {}
     for path in paths:
-        groups.setdefault(config_file_for(path), []).append(path)
-    return [(os.path.dirname(file) or "." if file else " ".join(group), group)
-            for file, group in groups.items()]
+        file = config_file_for(path)
+        groups.setdefault(file, StoreGroup(StoreConfig(file))).paths.append(path)
+    return [(group.name, group.paths) for group in groups.values()]
 
 
 def make_plan(

@@ -9,21 +9,17 @@ result the caller renders. Errors that belong to one store of a fleet travel in 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from syncer.apply.report import ApplyReport
-from syncer.engine.fleet import StoreOutcome
+from syncer.engine.fleet import StoreOutcome, fleet_exit_code
 from syncer.engine.review import LevelDifference
 from syncer.engine.settings import Selection, StoreFlags
-from syncer.engine.writeback import DriftWrite
-from syncer.errors import EXIT_CHANGES, EXIT_UNSAFE, Problem, SyncerError
+from syncer.errors import EXIT_CHANGES, EXIT_UNSAFE, Problem
 from syncer.model import DesiredState
 from syncer.plan.changes import Plan
 from syncer.plan.document import PlanMeta
-
-PathLike = str | os.PathLike[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +77,6 @@ class FleetResult:
     def exit_code(self, detailed: bool) -> int:
         """The worst exit code over the stores (see ``fleet.fleet_exit_code``); for one store
         with ``detailed``, 3 when its plan is unsafe."""
-        from syncer.engine.fleet import fleet_exit_code
-
         one = self.single
         if (one is not None and one.error is None and detailed and not self.drift
                 and one.result is not None and one.result.plan.has_changes):
@@ -138,9 +132,3 @@ class ImportRequest:
     force: bool = False
     kind: str = "InventoryLevels"
 
-
-__all__ = [
-    "ApplyRequest", "ApplyResult", "DriftRequest", "DriftWrite", "FleetResult", "ImportRequest",
-    "PlanRequest", "Selection", "ShowRequest", "StoreFlags", "StoreOutcome", "SyncerError",
-    "ValidateRequest", "ValidateResult",
-]
