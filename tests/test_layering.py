@@ -9,6 +9,7 @@ new module cannot slip past the check.
 from __future__ import annotations
 
 import ast
+import functools
 import shutil
 import tomllib
 from pathlib import Path
@@ -54,13 +55,25 @@ def _walk(tree: ast.AST, runtime_only: bool):
         todo.extend(ast.iter_child_nodes(node))
 
 
+@functools.lru_cache(maxsize=None)
+def _parse(source: str) -> ast.Module:
+    """The syntax tree of one module's text. Cached: each planted-violation test checks a copy
+    of the package in which only the planted file differs."""
+    return ast.parse(source)
+
+
 def imported_modules(path: Path, root: Path, runtime_only: bool = False) -> set[str]:
     """Every module ``path`` imports, absolute, in any form and at any depth (``runtime_only``:
     not under ``if TYPE_CHECKING:``)."""
-    name = module_name(path, root)
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    return set(_imports(module_name(path, root), path.name == "__init__.py",
+                        path.read_text(encoding="utf-8"), runtime_only))
+
+
+@functools.lru_cache(maxsize=None)
+def _imports(name: str, is_package: bool, source: str, runtime_only: bool) -> frozenset[str]:
+    package = name if is_package else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in _walk(ast.parse(path.read_text(encoding="utf-8")), runtime_only):
+    for node in _walk(_parse(source), runtime_only):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -73,7 +86,7 @@ def imported_modules(path: Path, root: Path, runtime_only: bool = False) -> set[
             found.add(origin)
             # `from syncer import cli` / `from syncer.plan import planner` import submodules
             found.update(f"{origin}.{alias.name}" for alias in node.names)
-    return found
+    return frozenset(found)
 
 
 def stage_of(module: str) -> str:
@@ -82,9 +95,9 @@ def stage_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else "syncer"
 
 
-def _is_module(name: str, root: Path) -> bool:
-    rel = Path(*name.split(".")[1:]) if "." in name else Path()
-    return (root / rel).with_suffix(".py").is_file() or (root / rel / "__init__.py").is_file()
+def _modules(root: Path) -> set[str]:
+    """The names of the package's modules at ``root``, packages included."""
+    return {module_name(path, root) for path in root.rglob("*.py")}
 
 
 def _owns(owners: tuple[str, ...], module: str) -> bool:
@@ -95,6 +108,7 @@ def violations(root: Path, rules: dict = RULES) -> list[str]:
     """Every layering rule broken by the package at ``root``, one line each."""
     allowed, only = rules["allowed"], rules["modules"]
     problems = []
+    modules = _modules(root)
     for path in sorted(root.rglob("*.py")):
         module = module_name(path, root)
         stage = stage_of(module)
@@ -102,14 +116,14 @@ def violations(root: Path, rules: dict = RULES) -> list[str]:
             problems.append(f"{module}: no layering rule for stage {stage!r}; add one to "
                             "layering.toml")
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        problems += [f"{module}: {why}" for why in dynamic_imports(tree)]
+        problems += [f"{module}: {why}"
+                     for why in dynamic_imports(_parse(path.read_text(encoding="utf-8")))]
         for name in sorted(imported_modules(path, root)):
             top = name.split(".")[0]
             for lib, owners in rules["libraries"].items():
                 if top == lib and not _owns(owners, module):
                     problems.append(f"{module} imports {lib}; only {sorted(owners)} may")
-            if top != "syncer" or not _is_module(name, root):
+            if top != "syncer" or name not in modules:
                 continue
             target = stage_of(name)
             if target == "cli" and stage != "cli" and module != "syncer.__main__":
@@ -125,6 +139,7 @@ def violations(root: Path, rules: dict = RULES) -> list[str]:
     return problems + [f"import cycle: {' -> '.join(c)}" for c in import_cycles(root)]
 
 
+@functools.lru_cache(maxsize=None)
 def dynamic_imports(tree: ast.AST) -> list[str]:
     """Imports the check cannot see: ``importlib.import_module(...)``, ``__import__(...)``."""
     found = []
@@ -142,10 +157,11 @@ def import_graph(root: Path) -> dict[str, set[str]]:
     """Module -> the syncer modules it imports when it runs (every form, any depth; not those
     under ``if TYPE_CHECKING:``, which only a type checker reads)."""
     graph: dict[str, set[str]] = {}
+    modules = _modules(root)
     for path in sorted(root.rglob("*.py")):
         module = module_name(path, root)
         graph[module] = {name for name in imported_modules(path, root, runtime_only=True)
-                         if name.split(".")[0] == "syncer" and _is_module(name, root)
+                         if name.split(".")[0] == "syncer" and name in modules
                          and name != module}
     return graph
 
