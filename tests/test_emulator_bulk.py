@@ -11,6 +11,8 @@ from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.emulator.bulk import ERROR_CODES, BulkSettings
 from syncer.emulator.bulkquery import fast_lines, generic_lines
 from syncer.emulator.bulkrules import check
+from syncer.emulator.schema import build_emulator_schema
+from syncer.emulator.versions import LATEST
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"
@@ -190,19 +192,20 @@ QUERIES = [
 @pytest.mark.parametrize("query", QUERIES)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_direct_store_path_answers_exactly_as_graphql_core(query, seed):
-    emu = emulator(items=30, locations=4, seed=seed)
-    document = check(emu.schema, query)
-    fast = fast_lines(emu.schema, document, emu.store)
+    emu, schema = emulator(items=30, locations=4, seed=seed), build_emulator_schema(LATEST)
+    document = check(schema, query)
+    fast = fast_lines(schema, document, emu.store)
     assert fast is not None
-    assert list(fast) == list(generic_lines(emu.schema, document, emu.store, "2026-04-01"))
+    assert list(fast) == list(generic_lines(schema, document, emu.store, "2026-04-01"))
 
 
 def test_queries_outside_the_direct_path_go_through_graphql_core():
     emu = emulator(items=10, locations=2)
     query = ('{ inventoryItems(query: "sku:SKU-3") { edges { node { id inventoryLevel('
              'locationId: "gid://shopify/Location/1") { id } } } } }')
-    document = check(emu.schema, query)
-    assert fast_lines(emu.schema, document, emu.store) is None
+    schema = build_emulator_schema(LATEST)
+    document = check(schema, query)
+    assert fast_lines(schema, document, emu.store) is None
     assert run(emu, query)["userErrors"] == []
     emu.clock.advance(60)
     rows = download(emu, poll(emu)["url"])

@@ -55,7 +55,7 @@ def _walk(tree: ast.AST, runtime_only: bool):
         todo.extend(ast.iter_child_nodes(node))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(source: str) -> ast.Module:
     """The syntax tree of one module's text. Cached: each planted-violation test checks a copy
     of the package in which only the planted file differs."""
@@ -69,7 +69,7 @@ def imported_modules(path: Path, root: Path, runtime_only: bool = False) -> set[
                         path.read_text(encoding="utf-8"), runtime_only))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _imports(name: str, is_package: bool, source: str, runtime_only: bool) -> frozenset[str]:
     package = name if is_package else name.rpartition(".")[0]
     found: set[str] = set()
@@ -139,7 +139,7 @@ def violations(root: Path, rules: dict = RULES) -> list[str]:
     return problems + [f"import cycle: {' -> '.join(c)}" for c in import_cycles(root)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dynamic_imports(tree: ast.AST) -> list[str]:
     """Imports the check cannot see: ``importlib.import_module(...)``, ``__import__(...)``."""
     found = []

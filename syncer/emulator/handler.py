@@ -34,7 +34,7 @@ from syncer.emulator.schema import build_emulator_schema
 from syncer.emulator.scopes import middleware
 from syncer.emulator.state import load_state, save_state, state_from_store, store_from_state
 from syncer.emulator.store import KEY_REPLAY_MODES, TIMINGS, Store
-from syncer.emulator.versions import LATEST, VERSION_HEADER, VERSIONS, served_version, version
+from syncer.emulator.versions import LATEST, VERSION_HEADER, served_version, version
 
 API_VERSION = LATEST
 API_PATH = f"/admin/api/{API_VERSION}/graphql.json"
@@ -96,8 +96,6 @@ class Emulator:
             clock = VirtualClock(store.clock - VIRTUAL_EPOCH)
         self.clock = clock or RealClock()
         self.path = path
-        self.schemas = {name: build_emulator_schema(name) for name in VERSIONS}
-        self.schema = self.schemas[API_VERSION]
         instant = self.timing == "instant"
         self.bucket = LeakyBucket(maximum=store.throttle["maximumAvailable"],
                                   restore_rate=store.throttle["restoreRate"], clock=self.clock,
@@ -224,7 +222,8 @@ class Emulator:
         cached = self._documents.get((served, query))
         if cached is None:
             document = parse(query)
-            cached = (document, validate(self.schemas[served], document), literal_limits(document))
+            cached = (document, validate(build_emulator_schema(served), document),
+                      literal_limits(document))
             if len(self._documents) >= 512:
                 self._documents.clear()
             self._documents[(served, query)] = cached
@@ -238,7 +237,7 @@ class Emulator:
         ``throttle`` answers ``THROTTLED`` (an injected fault) where a dry bucket would;
         ``scopes`` are the token's (None: every scope), fields it lacks one for are denied.
         """
-        schema = self.schemas[served]
+        schema = build_emulator_schema(served)  # built on first use, once per process
         try:
             document, invalid, literals = self._parsed(query, served)
         except GraphQLError as exc:
