@@ -157,12 +157,16 @@ def write_manifest(directory: Path, manifest: dict) -> Path:
 class KillSwitch:
     """Wraps an emulator's ``handle``: calls ``hook(n, phase)`` before (``"before"``) and after
     (``"after"``, once committed, before the response is sent) the n-th GraphQL POST. A hook
-    that returns ``"skip"`` before a POST stops it from being executed."""
+    that returns ``"skip"`` before a POST stops it from being executed. ``mutations`` counts
+    the POSTs that carry a mutation, and ``write_hook(m, phase)`` is called around the m-th of
+    them (the hook to kill a client at each of its writes, not at its reads)."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
         self.hook = None
+        self.write_hook = None
         self.posts = 0
+        self.mutations = 0
         self._lock = threading.Lock()
 
     def __getattr__(self, name):
@@ -175,7 +179,15 @@ class KillSwitch:
         with self._lock:
             self.posts += 1
             n = self.posts
-        hook = self.hook
+            write_hook = self.write_hook
+            if write_hook is not None and _is_mutation(body):
+                self.mutations += 1
+                m = self.mutations
+
+                def hook(_n, when):
+                    return write_hook(m, when)
+            else:
+                hook = self.hook
         if hook is not None and hook(n, "before") == "skip":
             # not executed (the client is gone)
             return 503, {"errors": "Service Unavailable"}, {}
@@ -184,6 +196,11 @@ class KillSwitch:
         finally:
             if hook is not None:
                 hook(n, "after")
+
+
+def _is_mutation(body: dict) -> bool:
+    query = body.get("query") if isinstance(body, dict) else None
+    return isinstance(query, str) and query.lstrip().startswith("mutation")
 
 
 class HttpEmulator:
