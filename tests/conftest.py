@@ -1,11 +1,14 @@
 import gc
 import gzip
 import re
+import subprocess
+import sys
 import threading
 from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers import pip_for
 from hypothesis import settings
 
 # No deadline on hypothesis examples: the default (200 ms an example) is a wall-clock assertion,
@@ -145,6 +148,7 @@ def http_emulator(_emulator_servers):
     _emulator_servers.release()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist names the groups in the node ids
 def pytest_collection_modifyitems(config, items):
     """Start the longest tests first (``@pytest.mark.slow(seconds=N)``, N their rough serial
     time), longest first, the rest in file order. CI hands the tests to the xdist workers in
@@ -164,9 +168,31 @@ def pytest_collection_modifyitems(config, items):
             item.module is not None and item.module.__name__.endswith("test_api_versions")
         ):
             item.add_marker(pytest.mark.xdist_group("real-sdl"))
-        # Modules whose module-scoped fixture is costly (the wheel's venv, about 40 s; the
-        # layering test's copy of the package) run in one worker each, so it is built once.
+        # Tests whose fixture is costly (the wheelhouse, about 8 s of CPU; the layering test's
+        # copy of the package) run in one worker for each, so it is built once. Those
+        # fixtures are session-scoped: the sort above interleaves the modules' tests, and a
+        # module-scoped fixture is built again each time its module's tests resume.
         module = item.module.__name__ if item.module is not None else ""
-        for name in ("test_wheel", "test_layering"):
-            if module.endswith(name):
-                item.add_marker(pytest.mark.xdist_group(name))
+        if "wheelhouse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("wheel"))
+        elif module.endswith("test_layering"):
+            item.add_marker(pytest.mark.xdist_group("test_layering"))
+
+
+# --- the built wheel and its dependencies, for the tests that install syncer as users do ------
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory) -> Path:
+    """A folder of wheels: syncer's, built from this tree (hatchling from the test environment,
+    ``--no-build-isolation``), and every dependency it needs at the pinned versions, with
+    hatchling's for building from source. Made once, with one resolution against the package
+    indexes; the wheel test and the pre-commit hook test then install from it alone
+    (``--no-index``), as a user's pip would from an index. Their tests share the xdist group
+    ``wheel`` so it is made once (conftest's ``pytest_collection_modifyitems``)."""
+    folder = tmp_path_factory.mktemp("wheelhouse")
+    built = subprocess.run(
+        [*pip_for(sys.executable), "wheel", "-q", "--no-build-isolation", "-w", str(folder),
+         "-c", str(ROOT / "constraints.txt"), str(ROOT), "hatchling"],
+        capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    return folder

@@ -18,7 +18,9 @@ optional ``discounts.yaml`` (a ``kind: DiscountCodes`` manifest) joins ``desired
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
+import sys
 from pathlib import Path
 from types import MappingProxyType
 
@@ -204,3 +206,11 @@ class TransportWrapper:
 
     def wait(self, seconds):
         self.inner.wait(seconds)
+
+
+def pip_for(python: str | Path) -> list[str]:
+    """pip, installing into ``python``'s environment (the test venv may have no pip of its own:
+    CI makes it with --without-pip and installs with the base interpreter's pip --python)."""
+    runner = sys.executable if importlib.util.find_spec("pip") else str(
+        Path(sys.base_prefix) / "bin" / "python3")
+    return [runner, "-m", "pip", "--python", str(python)]

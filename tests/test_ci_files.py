@@ -205,7 +205,7 @@ def git(cwd: Path, *args: str) -> str:
 
 
 @pytest.mark.slow(seconds=12)
-def test_pre_commit_hook_runs_syncer_validate(tmp_path):
+def test_pre_commit_hook_runs_syncer_validate(tmp_path, wheelhouse):
     pre_commit = tool("pre-commit")
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
@@ -227,10 +227,13 @@ def test_pre_commit_hook_runs_syncer_validate(tmp_path):
         encoding="utf-8")
     git(repo, "init", "-q")
     git(repo, "add", "-A")
-    # The hook's environment installs the pinned versions, without compiling what it installs;
-    # the second run reuses it from PRE_COMMIT_HOME (try-repo would install it again each run).
+    # The hook's environment installs the pinned versions, without compiling what it installs,
+    # from conftest's wheelhouse alone (the packages were found in the indexes once, for it and
+    # the wheel test); the hook repository itself is built from source, as for a user. The
+    # second run reuses the environment from PRE_COMMIT_HOME (try-repo would install it again).
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "PIP_NO_COMPILE": "1",
-           "PIP_CONSTRAINT": str(ROOT / "constraints.txt")}
+           "PIP_CONSTRAINT": str(ROOT / "constraints.txt"), "PIP_NO_INDEX": "1",
+           "PIP_FIND_LINKS": str(wheelhouse)}
 
     def run_hook():
         return subprocess.run([pre_commit, "run", "syncer-validate", "--all-files"], cwd=repo,

@@ -197,7 +197,7 @@ def test_a_planted_bad_document_fails_the_check(real_schemas, document, values, 
 # --- costs, by the emulator's implementation of Shopify's rules ---------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def requested(real_schema):
     cost = pytest.importorskip("syncer.emulator.cost")
     return lambda document, values: cost.requested_cost(real_schema, parse(document), values)

@@ -212,7 +212,7 @@ def test_every_stage_has_a_module():
     assert set(ALLOWED) - stages == set(), "a rule names a stage that no longer exists"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def clean_copy(tmp_path_factory):
     """A copy of the package that passes the check; each test plants one file in it."""
     copy = tmp_path_factory.mktemp("layering") / "syncer"
@@ -271,3 +271,14 @@ def test_the_architecture_page_shows_these_rules():
     spec.loader.exec_module(gen)
     text = gen.PAGE.read_text(encoding="utf-8")
     assert gen.page(text) == text, f"docs/architecture.md is stale: run {gen.COMMAND}"
+
+
+def test_this_module_runs_in_its_xdist_group(request):
+    """conftest puts this module's tests (which share a copy of the package) and the wheel
+    tests (which share a wheelhouse) in xdist groups, each run by one worker. pytest 9.2 turned
+    that off silently (pytest-dev/pytest-xdist#1386): the costly fixtures were then built once
+    per worker, and the CI run took about 40 s of CPU more. Under ``--dist loadgroup`` the
+    group must show in the test's id, as xdist schedules it."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not run with pytest-xdist's --dist loadgroup")
+    assert request.node.nodeid.endswith("@test_layering")

@@ -1,14 +1,13 @@
 """syncer installs as users install a CLI: the built wheel, alone in a clean venv, runs the
 quickstart, and serves and plans over HTTP with client credentials.
 
-The wheel is built from this tree without network (hatchling from the test environment,
-``--no-build-isolation``); its dependencies come from the same pinned constraints as the tests'.
+The wheel is built from this tree (hatchling from the test environment, ``--no-build-isolation``)
+into conftest's ``wheelhouse`` with its dependencies at the same pinned versions as the tests'.
 The commands run outside the repository, so nothing is imported from it.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -18,18 +17,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import pip_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "shpss_WheelTestSecret0123456789abcdef"
-
-
-def _pip() -> list[str]:
-    """pip, run for this interpreter (the test venv may have none of its own: CI makes it with
-    --without-pip and installs with the base interpreter's pip --python)."""
-    if importlib.util.find_spec("pip") is not None:
-        return [sys.executable, "-m", "pip"]
-    base = Path(sys.base_prefix) / "bin" / "python3"
-    return [str(base), "-m", "pip", "--python", sys.executable]
 
 
 def _run(args, **kwargs) -> subprocess.CompletedProcess:
@@ -37,25 +28,21 @@ def _run(args, **kwargs) -> subprocess.CompletedProcess:
                           **kwargs)
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """``(venv bin folder, wheel path)``: the wheel built from this tree, installed alone."""
-    out = tmp_path_factory.mktemp("wheel")
-    built = _run([*_pip(), "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", out, ROOT])
-    assert built.returncode == 0, built.stderr
-    (wheel,) = out.glob("*.whl")
-    venv = out / "venv"
-    base = Path(sys.base_prefix) / "bin" / "python3"
-    made = _run([base, "-m", "venv", "--without-pip", venv])
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory, wheelhouse):
+    """``(venv bin folder, wheel path)``: the wheel built from this tree, installed alone (with
+    its dependencies, from conftest's ``wheelhouse``) in a venv made from the base interpreter."""
+    (wheel,) = wheelhouse.glob("shopify_syncer-*.whl")
+    venv = tmp_path_factory.mktemp("wheel") / "venv"
+    made = _run([Path(sys.base_prefix) / "bin" / "python3", "-m", "venv", "--without-pip", venv])
     assert made.returncode == 0, made.stderr
-    pip = [sys.executable if importlib.util.find_spec("pip") else base, "-m", "pip",
-           "--python", venv / "bin" / "python"]
-    done = _run([*pip, "install", "-q", "-c", ROOT / "constraints.txt", wheel])
+    done = _run([*pip_for(venv / "bin" / "python"), "install", "-q", "--no-index",
+                 "--find-links", wheelhouse, "-c", ROOT / "constraints.txt", wheel])
     assert done.returncode == 0, done.stderr
     return venv / "bin", wheel
 
 
-@pytest.mark.slow(seconds=40)
+@pytest.mark.slow(seconds=15)
 def test_the_wheel_is_shopify_syncer_with_the_syncer_command_and_its_data(installed):
     bin_dir, wheel = installed
     assert wheel.name.startswith("shopify_syncer-")
