@@ -8,7 +8,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from helpers import pip_for
 from hypothesis import settings
 
 # No deadline on hypothesis examples: the default (200 ms an example) is a wall-clock assertion,
@@ -189,6 +188,8 @@ def wheelhouse(tmp_path_factory) -> Path:
     indexes; the wheel test and the pre-commit hook test then install from it alone
     (``--no-index``), as a user's pip would from an index. Their tests share the xdist group
     ``wheel`` so it is made once (conftest's ``pytest_collection_modifyitems``)."""
+    from helpers import pip_for  # not at the top: tests/shopify_schema/prune.py imports this
+
     folder = tmp_path_factory.mktemp("wheelhouse")
     built = subprocess.run(
         [*pip_for(sys.executable), "wheel", "-q", "--no-build-isolation", "-w", str(folder),

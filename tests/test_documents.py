@@ -18,6 +18,7 @@ from graphql.execution.values import get_variable_values
 from syncer.cli import cli
 from syncer.model import ADJUSTABLE, QUANTITY_NAMES
 from syncer.shopify import documents, transport, variables
+from syncer.shopify.storecheck import STORE_CHECK_QUERY
 
 ITEM = "gid://shopify/InventoryItem/"
 LOC = "gid://shopify/Location/"
@@ -144,6 +145,7 @@ def read_requests():
         "journal_write": (documents.JOURNAL_WRITE, {"journal": journal_record()}),
         "location_levels": (documents.LOCATION_LEVELS_QUERY,
                             {"locationId": f"{LOC}1", "first": 9, "after": None}),
+        "store_check": (STORE_CHECK_QUERY, None),
         "levels_by_item[2, 1]": (documents.levels_by_item_query([2, 1]),
                                  variables.levels_by_item_variables(groups)),
     }

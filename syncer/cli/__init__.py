@@ -17,6 +17,7 @@ import click
 
 from syncer import __version__
 from syncer.cli.applying import apply_command
+from syncer.cli.doctor import doctor
 from syncer.cli.emulator import emulator
 from syncer.cli.importing import import_command
 from syncer.cli.planning import drift, plan_command, show, validate
@@ -67,5 +68,6 @@ def cli() -> None:
     """
 
 
-for command in (validate, plan_command, drift, show, apply_command, emulator, import_command):
+for command in (validate, plan_command, drift, show, apply_command, import_command, doctor,
+                emulator):
     cli.add_command(command)

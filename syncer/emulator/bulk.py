@@ -28,6 +28,7 @@ from graphql import GraphQLError
 
 from syncer.emulator.bulkquery import fast_lines, generic_lines
 from syncer.emulator.bulkrules import BulkQueryError, check
+from syncer.emulator.connections import connection, search
 
 PATH_PREFIX = "/_emulator/bulk/"
 ERROR_CODES = ("INTERNAL_SERVER_ERROR", "TIMEOUT")
@@ -245,8 +246,23 @@ def _bulk(info) -> Bulk:
     return info.context.bulk
 
 
+def _operations(info, query: str | None, args: dict) -> dict:
+    """``bulkOperations``: the app's operations, newest first, filtered by ``status:`` (as the
+    status reads now, any case), ``operation_type:`` (every operation here is a query) and
+    ``id:`` terms of the search syntax."""
+    bulk = _bulk(info)
+    now = bulk.clock.now()
+    fields = {"status": lambda op, v: op.view(now).status.lower() == v.lower(),
+              "operation_type": lambda op, v: v.lower() == "query",
+              "id": lambda op, v: v in (str(op.number), op.gid)}
+    newest = sorted(bulk.operations.values(), key=lambda op: -op.number)
+    return connection(search(newest, query, fields), lambda op: op.number, args)
+
+
 RESOLVERS = {
     ("QueryRoot", "bulkOperation"): lambda _, info, id: _bulk(info).get(id),
+    ("QueryRoot", "bulkOperations"): lambda _, info, query=None, sortKey="CREATED_AT", **args:
+        _operations(info, query, args),
     ("Mutation", "bulkOperationRunQuery"): lambda _, info, query, groupObjects=False:
         _bulk(info).run_query(info.schema, info.context.store, query, info.context.now_iso),
     ("Mutation", "bulkOperationCancel"): lambda _, info, id: _bulk(info).cancel(id),

@@ -82,6 +82,13 @@ def _filtered_changes(group, info, inventoryItemIds=None, locationIds=None, quan
             and (quantityNames is None or row["name"] in quantityNames)]
 
 
+def _count(count: int, limit: int | None) -> dict:
+    """A ``Count``: exact up to ``limit``, else ``limit`` at least (Shopify's ``*Count`` fields)."""
+    if limit is not None and count > limit:
+        return {"count": limit, "precision": "AT_LEAST"}
+    return {"count": count, "precision": "EXACT"}
+
+
 RESOLVERS = {
     ("QueryRoot", "shop"): lambda _, info: _store(info),
     ("QueryRoot", "location"): lambda _, info, id=None: (
@@ -90,6 +97,9 @@ RESOLVERS = {
     ("QueryRoot", "locations"): lambda _, info, query=None, includeInactive=False, **args:
         connection(search(sorted(_store(info).locations.values(), key=_by_number("Location")),
                           query, LOCATION_FIELDS), _by_number("Location"), args),
+    ("QueryRoot", "locationsCount"): lambda _, info, query=None, limit=10000:
+        _count(len(search(list(_store(info).locations.values()), query, LOCATION_FIELDS)),
+               limit),
     ("QueryRoot", "inventoryItem"): lambda _, info, id: _store(info).items.get(id),
     ("QueryRoot", "inventoryItems"): lambda _, info, query=None, **args:
         connection(search(sorted(_store(info).items.values(), key=_by_number("InventoryItem")),

@@ -29,6 +29,7 @@ _WRITE_INVENTORY = ("write_inventory",)
 #: (type, field) -> the scopes of which the app needs one.
 REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
     ("QueryRoot", "locations"): _LOCATIONS,
+    ("QueryRoot", "locationsCount"): _LOCATIONS,
     ("QueryRoot", "location"): ("read_locations", "read_inventory"),
     ("Location", "name"): _LOCATIONS,
     ("Location", "isActive"): _LOCATIONS,

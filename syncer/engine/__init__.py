@@ -13,6 +13,7 @@ a caller passes (the CLI's prints them on stderr), and the apply's step log goes
 * ``apply(ApplyRequest, prepared, progress) -> ApplyResult``; for manifests, ``prepare`` first
   (the caller shows the plan and asks before it runs)
 * ``import_(ImportRequest, progress) -> ImportResult``
+* ``doctor(DoctorRequest) -> DoctorResult``: is a store ready, and what to do if not
 * ``serve_emulator(EmulatorRequest, say)``
 
 The constants a command line's help texts name come from here too.
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from syncer.apply.applier import ApplyOptions
 from syncer.engine.applying import Prepared, apply, check_safe, plan_for_apply, prepare, run_plan
 from syncer.engine.connect import Connection, connect
+from syncer.engine.doctor import DoctorRequest, DoctorResult, doctor
 from syncer.engine.fleet import StoreOutcome, render_fleet
 from syncer.engine.importing import ImportResult, import_, parse_quantities
 from syncer.engine.planfile import (
@@ -76,9 +78,10 @@ def emulator_request(**fields: Any) -> EmulatorRequest:
 __all__ = [
     "ADJUST_REASONS", "BULK_MIN_LEVELS", "DEFAULT_API_VERSION", "DEFAULT_REASON", "READ_MODES",
     "STORE_ENV", "STORE_FIELD", "TOKEN_ENV", "ApplyOptions", "ApplyRequest", "ApplyResult",
-    "Connection", "DriftRequest", "FleetResult", "ImportRequest", "ImportResult", "PlanRequest",
+    "Connection", "DoctorRequest", "DoctorResult", "DriftRequest", "FleetResult",
+    "ImportRequest", "ImportResult", "PlanRequest",
     "PlanResult", "Prepared", "Selection", "ShowRequest", "StoreFlags", "StoreOutcome",
-    "ValidateRequest", "ValidateResult", "apply", "check_safe", "connect", "drift",
+    "ValidateRequest", "ValidateResult", "apply", "check_safe", "connect", "doctor", "drift",
     "emulator_request", "import_", "is_plan_file", "make_plan", "new_plan_document",
     "parse_duration", "parse_quantities", "plan", "plan_for_apply", "prepare",
     "render_fleet", "render_since_review", "run_plan", "save_plan", "serve_emulator", "show",

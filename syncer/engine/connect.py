@@ -71,6 +71,21 @@ class Connection:
         scopes = tuple(getattr(auth, "scopes", ()) or ())
         return scopes or None
 
+    def authentication(self) -> tuple[str, float | None]:
+        """How the transport authenticates (never a secret: where the credentials come from),
+        and the seconds until its token expires (None: unknown, or a token that does not)."""
+        auth = getattr(self.transport, "auth", None)
+        kind = getattr(auth, "kind", "none")
+        if auth is None or kind == "none":
+            return ("none needed (a local state file, served in process)" if self.kind == "file"
+                    else "none (no access token or client credentials)"), None
+        expires = auth.expires_in() if hasattr(auth, "expires_in") else None
+        return auth.describe(), expires
+
+    def served_version(self) -> str | None:
+        """The API version the store said answered (after the first request), if it said."""
+        return getattr(self.transport, "served_version", None)
+
     def close(self) -> None:
         """Release the store file's lock, if held."""
         if self.lock is not None:

@@ -116,6 +116,8 @@ class _BaseTransport:
         #: an HTTP 5xx: the store may have run the document before answering the resend.
         self.last_resent = False
         self._version_checked = False
+        #: The API version the store said answered (its ``X-Shopify-API-Version``), once known.
+        self.served_version: str | None = None
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._retry = retry or RetryPolicy()
@@ -180,6 +182,7 @@ class _BaseTransport:
         retired version as the oldest supported one); checked on the first answer."""
         if served is None or self._version_checked:
             return
+        self.served_version = served
         if served != self.api_version:
             raise RefusedError(
                 f"{self.where} answered with API version {served}, not {self.api_version}: it "
