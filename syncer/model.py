@@ -197,6 +197,8 @@ class LiveState:
     )
     #: The code discounts the manifests name, by ``DesiredDiscount.key``; unknown ones are absent.
     discounts: Mapping[str, LiveDiscount] = field(default_factory=lambda: MappingProxyType({}))
+    #: The shop's ``(myshopifyDomain, name)``, read with the locations (None: not read).
+    shop: tuple[str, str | None] | None = None
 
     @classmethod
     def build(

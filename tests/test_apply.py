@@ -488,7 +488,7 @@ def test_a_saved_plan_applies_to_its_own_store_whatever_the_environment_names(qu
     env = {"SYNCER_STORE": str(other), "SYNCER_API_VERSION": "2026-04"}
     result = run("apply", tmp_path / "plan.json", env=env)
     assert result.exit_code == 0, result.output + result.stderr
-    assert f"to {store.resolve()}" in result.stderr
+    assert f"in the state file {store.resolve()}, API" in result.stderr
     assert other.read_bytes() != store.read_bytes()
     # an explicit flag that names another store or version is still refused
     refused = run("apply", tmp_path / "plan.json", "--store", other, env=env)

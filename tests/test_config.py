@@ -85,7 +85,9 @@ def test_plan_a_fleet_each_against_its_own_store(tmp_path, monkeypatch):
     result = run("plan", "stores/eu", "stores/us", "--detailed-exitcode")
     assert result.exit_code == 2, result.output
     eu, us = result.stdout.split("=== stores/us ")
-    assert eu.startswith("=== stores/eu (stores/eu/store.json) ===\nWarehouse East\n")
+    assert eu.startswith("=== stores/eu (stores/eu/store.json) ===\nStore: quickstart "
+                         "(quickstart.myshopify.com) in the state file stores/eu/store.json, "
+                         "API 2026-10\n\nWarehouse East\n")
     assert "available 40 -> 41 (+1)" in eu and "40 -> 52" not in eu
     assert "available 40 -> 52 (+12)" in us and "40 -> 41" not in us
     assert "[stores/us] Reading" in result.stderr

@@ -142,13 +142,13 @@ def test_the_readme_manifest_is_the_quickstarts():
     assert _levels(parse_manifest(shown, "README.md")) == _levels(quickstart)
 
 
-def test_the_ci_page_shows_the_real_plan_comment(tmp_path):
+def test_the_ci_page_shows_the_real_plan_comment(tmp_path, monkeypatch):
     page = (DOCS / "ci.md").read_text(encoding="utf-8")
     shown = re.search(r"<!-- plan-comment -->\n```markdown\n(.*?)```", page, re.S).group(1)
-    store = tmp_path / "store.json"
-    shutil.copy(ROOT / "examples/quickstart/store.json", store)
+    shutil.copy(ROOT / "examples/quickstart/store.json", tmp_path / "store.json")
+    monkeypatch.chdir(tmp_path)  # the comment names the state file as given: store.json
     result = CliRunner().invoke(cli, ["plan", str(ROOT / "examples/quickstart"), "--store",
-                                      str(store), "--format", "markdown"])
+                                      "store.json", "--format", "markdown"])
     assert result.exit_code == 0
     assert result.stdout == shown
 

@@ -44,8 +44,12 @@ def run(*args, env=None):
 
 
 def _body(text: str) -> str:
-    """The plan without its fingerprint line (the fingerprint is tested on its own)."""
-    return "".join(line for line in text.splitlines(True) if not line.startswith("Fingerprint "))
+    """The plan without the store it names and its fingerprint line (each tested on its own)."""
+    lines = text.splitlines(True)
+    if lines and lines[0].startswith("Store: "):
+        assert lines[1] == "\n"
+        lines = lines[2:]
+    return "".join(line for line in lines if not line.startswith("Fingerprint "))
 
 
 @pytest.mark.parametrize("mode", ["file", "http"])
@@ -55,6 +59,10 @@ def test_plan_quickstart(mode, store_file, request):
     result = run("plan", QUICKSTART, "--store", store)
     assert result.exit_code == 0, result.stderr
     assert _body(result.stdout) == EXPECTED_PLAN
+    # issue 26: every plan names the shop, where it was reached, and the API version
+    where = f"in the state file {store_file.resolve()}" if mode == "file" else f"at {store}"
+    assert result.stdout.splitlines()[0] == (
+        f"Store: quickstart (quickstart.myshopify.com) {where}, API 2026-10")
     assert result.stdout.splitlines()[-1].startswith("Fingerprint ")
     assert "Reading 1 location, 4 levels found (incl. 1 inactive) ... done" in result.stderr
     assert store_file.read_bytes() == before, "plan must never write to the store"

@@ -97,7 +97,9 @@ def test_apply_saved_plan_reports_and_writes_the_report(quick, tmp_path):
     report_path = tmp_path / "report.json"
     result = engine.apply(engine.ApplyRequest((str(out),), report_path=str(report_path)),
                           progress=said.append)
-    assert said[0].startswith("Applying plan ") and said[0].endswith(f"to {Path(store).resolve()}")
+    assert said[0].startswith("Applying plan ") and said[0].endswith(
+        f"to quickstart (quickstart.myshopify.com) in the state file {Path(store).resolve()}, "
+        "API 2026-10")
     assert result.report_written == str(report_path)
     assert json.loads(report_path.read_text()) == json.loads(json.dumps(result.report.to_dict()))
 

@@ -103,7 +103,9 @@ class Applier:
         self.results = [StepResult(s, meta.idempotency_key(s), i)
                         for i, s in enumerate(meta.steps)]
         self.report = ApplyReport(meta.plan_id, meta.store, self.results,
-                                  forced=options.force and plan.unsafe)
+                                  forced=options.force and plan.unsafe, shop=meta.shop,
+                                  shop_name=plan.origin.shop_name if plan.origin else None,
+                                  api_version=meta.api_version)
         self.tally = Tally(self.report, self.log, progress or (lambda _steps, _units: None))
         #: This run's records in the apply journal (from the first request on).
         self.writer: JournalWriter | None = None

@@ -47,6 +47,11 @@ class ApplyReport:
     forced: bool = False
     #: Stopped by Ctrl-C: exit 130, after the report says what was done.
     interrupted: bool = False
+    #: The shop the plan was made for (its ``myshopifyDomain`` and name; apply refuses
+    #: another) and the API version: the report names the store as every plan output does.
+    shop: str | None = None
+    shop_name: str | None = None
+    api_version: str | None = None
     #: Results of the plan's code discount changes (``apply/discounts.py``), run after the steps.
     discounts: list[DiscountResult] = field(default_factory=list)
     #: Things the run could not do that a person should know (e.g. the journal's closing record).
@@ -167,6 +172,9 @@ class ApplyReport:
         return {
             "plan_id": self.plan_id,
             "store": self.store,
+            "shop": self.shop,
+            "shop_name": self.shop_name,
+            "api_version": self.api_version,
             "status": self.status,
             "exit_code": self.exit_code,
             "forced": self.forced,

@@ -46,6 +46,7 @@ from syncer.outputs import STDOUT, Input, check_output, write_output
 from syncer.plan.changes import Plan
 from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document
 from syncer.plan.encoding import document_json
+from syncer.plan.origin import PlanOrigin
 from syncer.progress import StepTicks, silent
 from syncer.shopify.auth import missing_scopes
 from syncer.shopify.stores import DEFAULT_API_VERSION
@@ -198,7 +199,11 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
         inventory = (f"{s.to_activate:,} to activate, {s.to_adjust:,} to adjust, "
                      f"{s.to_deactivate:,} to deactivate")
         what = f"{inventory}{codes}" if plan.changes or not plan.discounts else codes[2:]
-        say(f"Applying {partial}{meta.plan_id} ({what}) to {connection.name}")
+        # The shop the plan was made for (apply refused another above), by its names.
+        recorded = plan.origin or PlanOrigin(connection.name, connection.api_version)
+        target = PlanOrigin(connection.name, connection.api_version, meta.shop,
+                            recorded.shop_name)
+        say(f"Applying {partial}{meta.plan_id} ({what}) to {target.text()}")
         options = ApplyOptions(reason=flags.reason, reference=flags.reference,
                                rebase=request.rebase, force=request.force, limits=meta.limits)
         result = _run(plan, meta, connection, options, request, say)

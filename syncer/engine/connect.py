@@ -44,7 +44,7 @@ class Connection:
     #: Seconds since the epoch as the store sees them (the emulator's clock when local: set
     #: from ``emulator`` unless given).
     wall_clock: Callable[[], float] | None = None
-    _shop: str | None = None
+    _shop: tuple[str, str | None] | None = None
 
     def __post_init__(self) -> None:
         if self.wall_clock is None and self.emulator is None:
@@ -58,6 +58,16 @@ class Connection:
 
     def shop(self) -> str:
         """The shop's ``myshopifyDomain``, asked once (one query of 1 cost point)."""
+        return self.shop_names()[0]
+
+    def remember_shop(self, shop: tuple[str, str | None]) -> tuple[str, str | None]:
+        """Keep the shop's ``(myshopifyDomain, name)`` a read already carried; returns it."""
+        if self._shop is None:
+            self._shop = shop
+        return self._shop
+
+    def shop_names(self) -> tuple[str, str | None]:
+        """The shop's ``myshopifyDomain`` and name, asked once (one query of 1 cost point)."""
         if self._shop is None:
             self._shop = read_shop(self.transport)
         return self._shop

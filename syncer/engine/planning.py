@@ -41,6 +41,7 @@ from syncer.outputs import STDOUT, refuse_inputs
 from syncer.plan.changes import Plan
 from syncer.plan.document import PlanMeta
 from syncer.plan.notices import PlanProblem, PlanWarning
+from syncer.plan.origin import PlanOrigin
 from syncer.plan.planner import parse_selection
 from syncer.plan.planner import plan as make_changes
 from syncer.plan.selection import SELECTION_ERRORS
@@ -126,6 +127,8 @@ def make_plan(
     found = make_changes(desired, live, prune=prune, targets=chosen, report_only=report_only)
     if problems:
         found = _with_manifest_problems(found, problems, unmanaged)
+    shop, name = store.remember_shop(live.shop) if live.shop else store.shop_names()
+    found = found.with_origin(PlanOrigin(store.name, store.api_version, shop, name))
     return PlanResult(found, desired, selection.prune)
 
 

@@ -23,6 +23,7 @@ from syncer.model import frozen_map
 from syncer.plan.discounts import DiscountChange
 from syncer.plan.encoding import canonical_json
 from syncer.plan.notices import Finding, Notice, PlanProblem, PlanWarning
+from syncer.plan.origin import PlanOrigin
 
 
 class ChangeKind(enum.Enum):
@@ -239,6 +240,8 @@ class Plan:
     findings: tuple[Finding, ...] = ()
     managed_levels: int = 0
     discounts: tuple[DiscountChange, ...] = ()
+    #: The store it was made against (set by the engine; not in the fingerprint).
+    origin: PlanOrigin | None = field(default=None, compare=False)
     summary: Summary = field(init=False, compare=False)
     _fingerprint: str | None = field(init=False, default=None, compare=False, repr=False)
 
@@ -257,10 +260,16 @@ class Plan:
     def with_findings(self, findings: Iterable[Finding]) -> Plan:
         """This plan with ``findings`` (changes stay as they are, already sorted)."""
         new = object.__new__(Plan)
-        for name in ("changes", "errors", "warnings", "managed_levels", "discounts", "summary",
-                     "_fingerprint"):
+        for name in ("changes", "errors", "warnings", "managed_levels", "discounts", "origin",
+                     "summary", "_fingerprint"):
             object.__setattr__(new, name, getattr(self, name))
         object.__setattr__(new, "findings", _sorted(findings, Notice.sort_key))
+        return new
+
+    def with_origin(self, origin: PlanOrigin | None) -> Plan:
+        """This plan, made against the store ``origin`` names."""
+        new = self.with_findings(self.findings)
+        object.__setattr__(new, "origin", origin)
         return new
 
     @property
@@ -310,4 +319,6 @@ class Plan:
         }
         if self.discounts:
             data["discounts"] = [c.to_dict() for c in self.discounts]
+        if self.origin is not None:
+            data.update(self.origin.to_dict())
         return data

@@ -23,6 +23,7 @@ from syncer.plan.changes import Plan, change_from_dict
 from syncer.plan.discounts import DiscountChange
 from syncer.plan.encoding import canonical_json
 from syncer.plan.notices import Finding, PlanWarning
+from syncer.plan.origin import PlanOrigin
 from syncer.plan.schema import saved_plan_keys, schema_problem
 from syncer.plan.steps import Step, build_steps
 
@@ -117,6 +118,8 @@ def plan_document(
         "api_version": api_version,
         "store": store,
         "shop": shop,
+        **({"shop_name": plan.origin.shop_name}
+           if plan.origin is not None and plan.origin.shop_name else {}),
         **({"prune": True} if prune else {}),
         "reason": reason,
         "reference": reference,
@@ -178,6 +181,8 @@ def load_plan_document(document: Mapping[str, Any]) -> tuple[Plan, PlanMeta]:
             findings=tuple(Finding.from_dict(n) for n in document["findings"]),
             managed_levels=int(document["managed_levels"]),
             discounts=tuple(DiscountChange.from_dict(c) for c in document.get("discounts", ())),
+            origin=PlanOrigin(str(document["store"]), str(document["api_version"]),
+                              document.get("shop"), document.get("shop_name")),
         )
         manifest = document["manifest"]
         meta = PlanMeta(

@@ -16,6 +16,7 @@ from syncer.plan.changes import Activate, Adjust, Plan
 from syncer.plan.encoding import document_json
 from syncer.plan.fit import fit_sections
 from syncer.plan.markup import escape_html, escape_markdown, markdown_notes, paint
+from syncer.plan.origin import origin_line
 
 _md = escape_markdown
 
@@ -106,7 +107,7 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
     if out:
         out.append("")
     out.append(_drift_line(plan, entries))
-    return "\n".join(out) + "\n"
+    return origin_line(plan.origin) + "\n".join(out) + "\n"
 
 
 def _discount_drift_text(e: dict[str, Any]) -> str:
@@ -135,6 +136,8 @@ def render_drift_json(plan: Plan) -> str:
     }
     if plan.discounts:
         data["discounts"] = discounts.drift_entries(plan.discounts)
+    if plan.origin is not None:
+        data.update(plan.origin.to_dict())
     return document_json(data)
 
 
@@ -142,6 +145,8 @@ def render_drift_markdown(plan: Plan) -> str:
     """Drift for an issue or comment: a count, then details collapsed per location."""
     entries = drift_entries(plan)
     head = ["### syncer drift", ""]
+    if plan.origin is not None:
+        head += [origin_line(plan.origin, markdown=True).rstrip("\n"), ""]
     head += markdown_notes("Errors", plan.errors)
     head += markdown_notes("Warnings", plan.warnings)
     sections: dict[str, list[str]] = {}

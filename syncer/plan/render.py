@@ -24,6 +24,7 @@ from syncer.plan.fit import fit_sections
 from syncer.plan.markup import escape_html, markdown_notes, paint
 from syncer.plan.markup import escape_markdown as escape_markdown  # re-exported
 from syncer.plan.notices import Finding, Notice
+from syncer.plan.origin import origin_line
 
 _md = escape_markdown
 
@@ -152,7 +153,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         out.append("")
     out.append(summary_line(plan))
     out.append(f"Fingerprint {plan.fingerprint[:12]}")
-    return "\n".join(out) + "\n"
+    return origin_line(plan.origin) + "\n".join(out) + "\n"
+
 
 
 def render_json(plan: Plan) -> str:
@@ -230,6 +232,8 @@ def render_markdown(plan: Plan) -> str:
     location, the largest changes, then the full plan collapsed (cut to fit a comment)."""
     groups, _ = _group(plan)
     head = ["### syncer plan", "", f"<!-- syncer-fingerprint: {plan.fingerprint} -->", ""]
+    if plan.origin is not None:
+        head[2:2] = [origin_line(plan.origin, markdown=True).rstrip("\n"), ""]
     head += markdown_notes("Unsafe: apply needs --force", plan.findings)
     head += markdown_notes("Errors: the plan cannot be applied", plan.errors)
     if plan.changes:

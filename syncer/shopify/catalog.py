@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from syncer.model import ITEM_GID, LOCATION_GID, DesiredState, nfc
 from syncer.shopify import decode, documents
@@ -18,8 +19,14 @@ from syncer.shopify.variables import sku_search
 
 
 def read_locations(pager: Pager) -> None:
-    pages = pager.pages(documents.LOCATIONS_QUERY, {}, pager.limits.locations_page,
-                        lambda data: data.get("locations"), "locations")
+    """Every location, and the shop's name with the first page (so every plan can name its
+    shop without a request of its own)."""
+    def locations(data: dict[str, Any]) -> Any:
+        pager.builder.add_shop(data)
+        return data.get("locations")
+
+    pages = pager.pages(documents.LOCATIONS_QUERY, {}, pager.limits.locations_page, locations,
+                        "locations")
     for page, _first in pages:
         for node in page.nodes:
             pager.builder.add_location(node)

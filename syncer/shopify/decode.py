@@ -8,6 +8,7 @@ checks the shape of what the store sent and raises ``RemoteError`` naming what i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -218,6 +219,16 @@ class LiveBuilder:
         self.locations: dict[str, Location] = {}
         self.items: dict[str, Item] = {}
         self.levels: dict[tuple[str, str], LiveLevel] = {}
+        #: The shop's ``(myshopifyDomain, name)``, when a page carried ``shop``.
+        self.shop: tuple[str, str | None] | None = None
+
+    def add_shop(self, data: Mapping[str, Any]) -> None:
+        """Keep the ``shop { myshopifyDomain name }`` a page carried (the first one wins)."""
+        shop = data.get("shop")
+        if self.shop is None and isinstance(shop, dict) \
+                and isinstance(shop.get("myshopifyDomain"), str):
+            name = shop.get("name")
+            self.shop = (shop["myshopifyDomain"], name if isinstance(name, str) and name else None)
 
     def add_location(self, node: Mapping[str, Any]) -> Location:
         location = self.locations[node["id"]] = parse_location(node)
@@ -236,11 +247,12 @@ class LiveBuilder:
         return level
 
     def build(self) -> LiveState:
-        return LiveState.build(
+        live = LiveState.build(
             sorted(self.locations.values(), key=lambda loc: loc.id),
             sorted(self.items.values(), key=lambda item: item.id),
             [self.levels[key] for key in sorted(self.levels)],
         )
+        return live if self.shop is None else dataclasses.replace(live, shop=self.shop)
 
 
 def live_from_pages(

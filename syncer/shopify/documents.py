@@ -68,18 +68,19 @@ fragment SyncerLevel on InventoryLevel {{
 
 LOCATIONS_QUERY = """
 query SyncerLocations($first: Int!, $after: String) {
+  shop { name myshopifyDomain }
   locations(first: $first, after: $after, includeInactive: true) {
     pageInfo { hasNextPage endCursor }
     nodes { id name isActive }
   }
 }
 """
-LOCATIONS_PAGE_SIZE = largest_page(OBJECT_COST)
+LOCATIONS_PAGE_SIZE = largest_page(OBJECT_COST, overhead=OBJECT_COST)  # and the shop
 
 
 def locations_cost(first: int) -> int:
-    """Requested cost of ``LOCATIONS_QUERY``."""
-    return connection_cost(first, OBJECT_COST)
+    """Requested cost of ``LOCATIONS_QUERY`` (the ``shop`` object is 1 more point)."""
+    return connection_cost(first, OBJECT_COST) + OBJECT_COST
 
 
 ITEMS_BY_SKU_QUERY = """
@@ -259,6 +260,7 @@ JOURNAL_QUERY_COST = OBJECT_COST + connection_cost(JOURNAL_PAGE_SIZE, OBJECT_COS
 SHOP_QUERY = """
 query SyncerShop {
   shop {
+    name
     myshopifyDomain
   }
 }

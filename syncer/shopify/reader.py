@@ -119,12 +119,14 @@ def _read_bulk(pager: Pager, desired: DesiredState, read_all: bool, fetch: Fetch
     return live
 
 
-def read_shop(transport: Transport) -> str:
-    """The shop's ``myshopifyDomain`` (``acme.myshopify.com``), which names it for good."""
+def read_shop(transport: Transport) -> tuple[str, str | None]:
+    """The shop's ``myshopifyDomain`` (``acme.myshopify.com``), which names it for good, and
+    its name (what people call it; None if the store sent none)."""
     data = decode.raise_for_errors(transport.execute(documents.SHOP_QUERY, None))
     shop = data.get("shop") if isinstance(data, dict) else None
     domain: str = decode.require(shop, "myshopifyDomain", str, "shop")
-    return domain
+    name = shop.get("name") if isinstance(shop, dict) else None
+    return domain, name if isinstance(name, str) and name else None
 
 
 def read_levels(
