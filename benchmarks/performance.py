@@ -128,6 +128,49 @@ def embedded_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+#: ``syncer import`` targets (issue 23): at 100,000 levels at Standard rates (100 points/s),
+#: the default read stays under these points and seconds of simulated time.
+IMPORT_TARGET = (100_000, 200, 60.0)
+
+
+def measure_imports(sizes: list[int], paged_max: int, say=print) -> list[dict]:
+    """``syncer import`` of each size, with the default read and (up to ``paged_max``) paged:
+    the paged row is the baseline the default is compared with, measured in the same run."""
+    from benchmarks import scale
+
+    rows = []
+    for levels in sizes:
+        for read in ("auto", "paged"):
+            if read == "paged" and levels > paged_max:
+                continue
+            say(f"import {levels:,} levels, read {read} ...")
+            rows.append(scale.measure_import(levels, read))
+    return rows
+
+
+def import_table(rows: list[dict]) -> str:
+    """One line per size and read: calls, points, simulated and wall seconds, the paged
+    read's points divided by the default's, and the target."""
+    paged = {r["levels"]: r for r in rows if r["read"] == "paged"}
+    lines = ["| levels | read | calls | points | simulated s | wall s | points vs paged "
+             "| target |", "|---:|---|---:|---:|---:|---:|---:|---|"]
+    size, points, seconds = IMPORT_TARGET
+    for r in rows:
+        base = paged.get(r["levels"])
+        ratio = (f"{base['points'] / r['points']:.0f}x fewer"
+                 if base is not None and r["read"] == "auto" and r["points"] else "—")
+        target = "—"
+        if r["levels"] == size and r["read"] == "auto":
+            misses = [f"{r['points'] - points:,.0f} points over {points}"
+                      for _ in [0] if r["points"] >= points]
+            misses += [f"{r['simulated'] - seconds:.0f} s over {seconds:.0f} s"
+                       for _ in [0] if r["simulated"] >= seconds]
+            target = f"< {points} points, < {seconds:.0f} s: " + ("; ".join(misses) or "met")
+        lines.append(f"| {r['levels']:,} | {r['read']} | {r['calls']:,} | {r['points']:,.0f} "
+                     f"| {r['simulated']:,.1f} | {r['wall']:.1f} | {ratio} | {target} |")
+    return "\n".join(lines) + "\n"
+
+
 def table(rows: list[dict]) -> str:
     """The markdown table: one line per size and reader, both rates side by side."""
     head = ("| levels | reader | calls | cost points | sim. s @100/s | sim. s @1000/s | wall s "
@@ -236,6 +279,15 @@ Where the misses come from (measured with `cProfile` at 100,000 levels and `trac
   document) and syncer's decoding. The row varies with the machine's load: 27 s on a quiet run,
   the figure above on this one.
 
+## `syncer import`
+
+`syncer import -o DIR` of the whole store (10 locations), in process on the emulator's simulated
+clock at Standard rates (100 points a second). The default read asks for a page of item ids first
+(about 30 points); when the store may hold {threshold} levels or more it reads them with one bulk
+query, as `plan` does (pages again if the bulk query fails); `paged` is the baseline,
+measured in the same run.
+
+{imports}
 ## Targets
 
 - 10,000 levels, 20% changed, plan + apply: at most 2,000 cost points (the 10,000 bulk row).
@@ -244,6 +296,8 @@ Where the misses come from (measured with `cProfile` at 100,000 levels and `trac
   `--read paged` under 30 s wall; 1,000,000 levels under 90 s wall and 2 GB (the *target*
   column above says each one met, or by how much it misses).
 - At least 100x fewer calls than the naive script at 10,000 levels (*calls vs naive*).
+- `syncer import` of 100,000 levels at Standard rates: under 200 points and 60 s of simulated
+  time (the *target* column of the import table).
 
 ## Reading the table
 
@@ -274,13 +328,14 @@ Set `--read paged` to compare, `--read bulk` to force a bulk read for a small ma
 
 
 def document(text: str, embedded: list[dict], chart: bool = True,
-             million: bool = False) -> str:
+             million: bool = False, imports: list[dict] | None = None) -> str:
     """``docs/performance.md`` around the tables."""
     from syncer.shopify.reader import BULK_MIN_LEVELS
 
     big = "" if million else "\n1,000,000 levels: not measured in this run (`--million`)."
     return DOCUMENT.format(table=text, bucket=BUCKET, threshold=BULK_MIN_LEVELS,
                            embedded=embedded_table(embedded) + big,
+                           imports=import_table(imports or []),
                            chart=CHART_LINK if chart else "(chart not drawn: `--no-chart`)")
 
 
@@ -313,16 +368,21 @@ def main(argv: list[str] | None = None) -> int:
     embedded = measure_embedded(sizes + ([1_000_000] if args.million else []), args.paged_max,
                                 say=lambda s: print(s, file=sys.stderr))
     print(embedded_table(embedded), file=sys.stderr)  # stdout: the table above, as before
+    imports = measure_imports(sorted(args.sizes), args.paged_max,
+                              say=lambda s: print(s, file=sys.stderr))
+    print(import_table(imports), file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
         args.json.with_suffix(".embedded.json").write_text(json.dumps(embedded, indent=1) + "\n",
                                                            encoding="utf-8")
+        args.json.with_suffix(".import.json").write_text(json.dumps(imports, indent=1) + "\n",
+                                                         encoding="utf-8")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         if args.chart:
             chart(rows, args.out / "performance.png", embedded)
         (args.out / "performance.md").write_text(
-            document(text, embedded, args.chart, args.million), encoding="utf-8")
+            document(text, embedded, args.chart, args.million, imports), encoding="utf-8")
     return 0
 
 

@@ -126,6 +126,24 @@ def measure(levels: int, reader: str, rate: float, apply: bool = True) -> dict:
     return figures
 
 
+def measure_import(levels: int, read: str, rate: float = 100.0) -> dict:
+    """``syncer import`` of the whole store (``levels`` levels at 10 locations) with ``read``
+    (``auto``: a bulk query once the store proves large; ``paged``), on the emulator's simulated
+    clock at ``rate`` points a second (Standard: 100); calls, points, simulated and wall time."""
+    from syncer.engine.importing import ImportOptions, import_store
+
+    state, _files = build(levels)
+    emu, transport = _emulator(state, rate)
+    store = engine.Connection("bench.myshopify.com", "http", "2026-10", transport, emu,
+                              fetch=local_fetch(emu.bulk.open))
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = import_store(store, Path(tmp) / "out", ImportOptions(read=read))
+    return {"levels": levels, "read": read, "rate": rate, "written": result.levels,
+            "calls": transport.calls, "points": transport.cost_points,
+            "simulated": emu.clock.now(), "wall": time.perf_counter() - t0}
+
+
 #: The baseline process: Python's start, syncer's import and the state file read as JSON, what
 #: any plan from a state file spends before reading the store. Ratios against it carry from one
 #: machine to another better than seconds do.

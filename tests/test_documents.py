@@ -140,6 +140,7 @@ def read_requests():
                          {"query": variables.sku_search(["A", "b c"]), "first": 250,
                           "after": "cursor"}),
         "nodes": (documents.NODES_QUERY, {"ids": [f"{ITEM}1", f"{LOC}2"]}),
+        "items_probe": (documents.ITEMS_PROBE_QUERY, {"first": 30}),
         "journal": (documents.JOURNAL_QUERY, {"namespace": "$app:syncer-84e8397a",
                                               "after": "cursor"}),
         "journal_write": (documents.JOURNAL_WRITE, {"journal": journal_record()}),

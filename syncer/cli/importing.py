@@ -35,6 +35,11 @@ def _quantities(_ctx: click.Context, _param: click.Parameter, value: str) -> tup
 @click.option("--include-inactive/--no-include-inactive", default=True, show_default=True,
               help="Write inactive levels as `active: false`.")
 @click.option("--force", is_flag=True, help="Replace manifest files that already exist.")
+@click.option("--read", type=click.Choice(["auto", "bulk", "paged"]),
+              help="How to read the store: auto (one bulk query when a page of item ids shows "
+              f"it may hold {engine.BULK_MIN_LEVELS} levels or more, else page by page; pages "
+              "again if the bulk query fails), bulk or paged. Default: $SYNCER_READ, "
+              "syncer.yaml's read, auto.")
 @click.option("--kind", type=click.Choice(["InventoryLevels", "DiscountCodes"]),
               default="InventoryLevels", show_default=True,
               help="What to import: inventory levels (one file per location), or every code "
@@ -42,8 +47,8 @@ def _quantities(_ctx: click.Context, _param: click.Parameter, value: str) -> tup
 @verbosity_options
 def import_command(out_dir: str, store: str | None, api_version: str | None,
                    locations: tuple[str, ...], skus: tuple[str, ...], quantities: tuple[str, ...],
-                   include_inactive: bool, force: bool, kind: str, verbose: bool,
-                   quiet: bool) -> None:
+                   include_inactive: bool, force: bool, read: str | None, kind: str,
+                   verbose: bool, quiet: bool) -> None:
     """Write manifests from the live store: a starting point that plans to no changes.
 
     Example:
@@ -55,7 +60,7 @@ def import_command(out_dir: str, store: str | None, api_version: str | None,
         syncer import -o stores/us --kind DiscountCodes --store store.json
     """
     console = Console(verbose, quiet)
-    request = engine.ImportRequest(out_dir, flags(store, api_version), tuple(locations),
+    request = engine.ImportRequest(out_dir, flags(store, api_version, read=read), tuple(locations),
                                    tuple(skus), tuple(quantities), include_inactive, force, kind)
     result = engine.import_(request, console.progress)
     for path in result.files:

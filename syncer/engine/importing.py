@@ -46,6 +46,9 @@ class ImportOptions:
     quantities: Sequence[str] = DEFAULT_QUANTITIES
     include_inactive: bool = True
     force: bool = False
+    #: How to read the store: ``auto`` (a bulk query once the store proves to hold
+    #: ``BULK_MIN_LEVELS`` levels or more), ``bulk`` or ``paged`` (``reader.read_store``).
+    read: str = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,8 @@ def import_(request: ImportRequest,
                                     progress=progress)
         options = ImportOptions(locations=request.locations, skus=request.skus,
                                 quantities=request.quantities,
-                                include_inactive=request.include_inactive, force=request.force)
+                                include_inactive=request.include_inactive, force=request.force,
+                                read="paged" if settings.read == "scan" else settings.read)
         return import_store(connection, request.out_dir, options, progress=progress)
     finally:
         connection.close()
@@ -113,7 +117,8 @@ def import_store(
     unknown_quantities = set(options.quantities) - set(ADJUSTABLE)
     if unknown_quantities:
         raise UsageError(f"not adjustable quantities: {', '.join(sorted(unknown_quantities))}")
-    live = read_store(store.transport, options.locations or None, progress=progress)
+    live = read_store(store.transport, options.locations or None, progress=progress,
+                      read=options.read, fetch=store.fetch)
     chosen = _chosen_locations(live, options.locations)
     out = Path(out_dir)
     files = _file_names(out, chosen)

@@ -83,6 +83,18 @@ def locations_cost(first: int) -> int:
     return connection_cost(first, OBJECT_COST) + OBJECT_COST
 
 
+#: ``syncer import``'s look at a store's size before it reads it: are there more items than
+#: ``first``? (Each item is stocked at some of the locations: items x locations bounds the
+#: levels.) About ``first`` + 2 points.
+ITEMS_PROBE_QUERY = """
+query SyncerItemsProbe($first: Int!) {
+  inventoryItems(first: $first) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id }
+  }
+}
+"""
+
 ITEMS_BY_SKU_QUERY = """
 query SyncerItemsBySku($query: String!, $first: Int!, $after: String) {
   inventoryItems(first: $first, after: $after, query: $query) {
@@ -270,6 +282,7 @@ QUERIES = {
     "shop": SHOP_QUERY,
     "locations": LOCATIONS_QUERY,
     "items_by_sku": ITEMS_BY_SKU_QUERY,
+    "items_probe": ITEMS_PROBE_QUERY,
     "nodes": NODES_QUERY,
     "location_levels": LOCATION_LEVELS_QUERY,
     "journal": JOURNAL_QUERY,

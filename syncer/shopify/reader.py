@@ -26,11 +26,19 @@ The pieces: ``paging.py`` (page sizes, queries, the pagination loop, progress li
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from syncer.errors import plural
 from syncer.model import ITEM_GID, DesiredState, LiveLevel, LiveState
 from syncer.shopify import decode, documents
-from syncer.shopify.bulk import BulkPolicy, BulkUnavailable, Fetch, bulk_objects, collect
+from syncer.shopify.bulk import (
+    BulkPolicy,
+    BulkUnavailable,
+    Fetch,
+    bulk_objects,
+    collect,
+    collect_store,
+)
 from syncer.shopify.catalog import managed_items, read_items, read_locations, resolve_locations
 from syncer.shopify.levels import point_reads, scan
 from syncer.shopify.paging import Pager, ReadLimits
@@ -155,23 +163,68 @@ def read_store(
     *,
     progress: Callable[[str], None] | None = None,
     limits: ReadLimits | None = None,
+    read: str = "auto",
+    fetch: Fetch | None = None,
+    bulk_policy: BulkPolicy | None = None,
 ) -> LiveState:
     """Every level (inactive ones included) at ``locations`` (names or gids; ``None``: all).
 
     The result lists every location of the store, the levels at the chosen ones, and every item
     sharing a SKU with an item found there (so a SKU that two items carry can be told apart).
-    ``syncer import`` writes manifests from it. Reads page by page.
+    ``syncer import`` writes manifests from it. ``read``: ``paged`` reads page by page; ``bulk``
+    with one bulk query; ``auto`` with a bulk query when a page of item ids shows the chosen
+    locations may hold ``BULK_MIN_LEVELS`` levels or more (as ``plan`` reads a large store),
+    else page by page; back to pages if the bulk query fails. Without ``fetch``, always page
+    by page.
     """
+    if read not in READ_MODES:
+        raise ValueError(f"read must be one of {READ_MODES}, not {read!r}")
     pager = Pager(transport, limits or ReadLimits(), progress)
     read_locations(pager)
-    if locations is None:
-        chosen = sorted(pager.builder.locations)
+    chosen = (sorted(pager.builder.locations) if locations is None
+              else resolve_locations(pager, locations))
+    if fetch is None and read == "bulk":
+        pager.progress("Bulk read not available for this store; reading page by page")
+    bulk = fetch is not None and read != "paged"
+
+    paged = True
+    if bulk and (read == "bulk" or _holds_many_levels(pager, len(chosen))):
+        pager.progress(f"Reading levels with a bulk query (a store of {BULK_MIN_LEVELS:,} levels "
+                       "or more) ...")
+        builder = decode.LiveBuilder()
+        builder.locations, builder.shop = dict(pager.builder.locations), pager.builder.shop
+        try:
+            collect_store(builder, bulk_objects(transport, cast(Fetch, fetch), pager.progress,
+                                                bulk_policy),
+                          targets=set(chosen), progress=pager.progress)
+        except BulkUnavailable as exc:
+            pager.progress(f"Bulk read unavailable: {exc}; reading page by page instead")
+            pager.builder.levels.clear()
+            pager.builder.items.clear()
+            _scan_all(pager, chosen)
+        else:
+            pager.builder, paged = builder, False
     else:
-        chosen = resolve_locations(pager, locations)
-    for location_id in chosen:
-        scan(pager, location_id, [], read_all=True)
-    skus = {item.sku for item in pager.builder.items.values() if item.sku}
-    read_items(pager, (), skus)
+        _scan_all(pager, chosen)
+    if paged:  # every item sharing a SKU with one found (the bulk read kept them already)
+        read_items(pager, (), {item.sku for item in pager.builder.items.values() if item.sku})
     live = pager.builder.build()
     pager.progress(pager.summary(live, dict.fromkeys(chosen)))
     return live
+
+
+def _scan_all(pager: Pager, chosen: list[str]) -> None:
+    for location_id in chosen:
+        scan(pager, location_id, [], read_all=True)
+
+
+def _holds_many_levels(pager: Pager, locations: int) -> bool:
+    """Whether ``locations`` may hold ``BULK_MIN_LEVELS`` levels or more: more items than it
+    takes at that many locations (one small query, ``ITEMS_PROBE_QUERY``)."""
+    if locations == 0:
+        return False
+    first = min(-(-BULK_MIN_LEVELS // locations), pager.limits.items_page)
+    data = decode.raise_for_errors(pager.transport.execute(documents.ITEMS_PROBE_QUERY,
+                                                           {"first": first}))
+    page = decode.page(data.get("inventoryItems"), "inventoryItems")
+    return page.has_next or len(page.nodes) * locations >= BULK_MIN_LEVELS
