@@ -75,6 +75,17 @@ class SafetyLimits:
     min_levels_for_percent: int = 10
     max_units_removed: int | None = None
     allow_deactivate_with_stock: bool = False
+    #: Limits that catch a typo (issue 24): units added in total; units on any one level and
+    #: quantity (either direction); and a jump of this percent of the level's live value or
+    #: more (900: ten times), from ``level_change_floor`` units on (so that 0 -> 5 or 3 -> 40
+    #: is never a typo; a level at 0 has no percent: ``max_level_change`` is the limit there).
+    max_units_added: int | None = None
+    max_level_change: int | None = None
+    max_level_change_percent: float | None = 900.0
+    level_change_floor: int = 100
+    #: Selectors (``sku=GLOB``, ``location=NAME``): any change to a level matching one of them
+    #: is unsafe, for the items a pull request must never touch.
+    protected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

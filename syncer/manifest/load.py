@@ -191,10 +191,26 @@ def _safety(value: object) -> SafetyLimits | None:
         return None
     if units is not None and type(units) is not int:
         return None
+    counts = {name: value.get(name, getattr(defaults, name))
+              for name in ("max_units_added", "max_level_change")}
+    if any(v is not None and type(v) is not int for v in counts.values()):
+        return None
+    jump = value.get("max_level_change_percent", defaults.max_level_change_percent)
+    if jump is not None and (not isinstance(jump, int | float) or isinstance(jump, bool)):
+        return None
+    floor = value.get("level_change_floor", defaults.level_change_floor)
+    protected = value.get("protected", [])
+    if type(floor) is not int or not isinstance(protected, list) or not all(
+            isinstance(p, str) for p in protected):
+        return None
     return SafetyLimits(
         max_changed_percent=float(percent),
         max_units_removed=units,
         allow_deactivate_with_stock=allow,
+        max_level_change_percent=None if jump is None else float(jump),
+        level_change_floor=floor,
+        protected=tuple(protected),
+        **counts,
     )
 
 

@@ -144,12 +144,17 @@ def plan_document(
 
 
 def _limits_dict(limits: SafetyLimits) -> dict[str, Any]:
-    return {name: getattr(limits, name) for name in SafetyLimits.__dataclass_fields__}
+    data = {name: getattr(limits, name) for name in SafetyLimits.__dataclass_fields__}
+    data["protected"] = list(limits.protected)
+    return data
 
 
 def _limits_from(data: Mapping[str, Any] | None) -> SafetyLimits:
-    # The schema admits only SafetyLimits' fields, with their types.
-    return SafetyLimits() if data is None else SafetyLimits(**data)
+    # The schema admits only SafetyLimits' fields, with their types; a plan saved before a
+    # limit existed gets its default.
+    if data is None:
+        return SafetyLimits()
+    return SafetyLimits(**{**data, "protected": tuple(data.get("protected", ()))})
 
 
 def load_plan_document(document: Mapping[str, Any]) -> tuple[Plan, PlanMeta]:

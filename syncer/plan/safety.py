@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
-from syncer.model import LiveState, SafetyLimits
+from syncer.model import LiveState, Location, SafetyLimits
 from syncer.plan.changes import Adjust, ChangeKind, Deactivate, Plan
 from syncer.plan.notices import Finding, Notice
+from syncer.plan.selection import matches_selector
 
 
 def _held_units(quantities: Mapping[str, int]) -> str:
@@ -63,4 +64,60 @@ def check_safety(
             "max_units_removed",
             f"removes {removed:,} units, over the limit of {limits.max_units_removed:,}",
         ))
+    added = plan.summary.units_added
+    if limits.max_units_added is not None and added > limits.max_units_added:
+        findings.append(Finding(
+            "max_units_added",
+            f"adds {added:,} units, over the limit of {limits.max_units_added:,}",
+        ))
+    findings += _level_jumps(plan, limits)
+    findings += _protected(plan, limits.protected)
     return tuple(sorted(findings, key=Notice.sort_key))
+
+
+def _level_jumps(plan: Plan, limits: SafetyLimits) -> list[Finding]:
+    """A quantity of one level that moves by more than ``max_level_change`` units, or by
+    ``max_level_change_percent`` of its live value or more (from ``level_change_floor`` units
+    on): ``520`` typed for ``52``."""
+    found = []
+    for c in plan.changes:
+        if c.kind is not ChangeKind.ADJUST:
+            continue
+        a = cast(Adjust, c)
+        size = abs(a.delta)
+        move = f"{a.quantity} {a.before:,} -> {a.after:,} ({a.delta:+,})"
+        if limits.max_level_change is not None and size > limits.max_level_change:
+            found.append(Finding(
+                "max_level_change",
+                f"{move}: more than {limits.max_level_change:,} units on one level",
+                a.level.location, a.level.sku))
+        elif (limits.max_level_change_percent is not None and a.before
+              and size >= limits.level_change_floor
+              and 100.0 * size / abs(a.before) >= limits.max_level_change_percent):
+            found.append(Finding(
+                "max_level_change_percent",
+                f"{move}: {100.0 * size / abs(a.before):,.0f}% of the live value, at or over "
+                f"the {limits.max_level_change_percent:g}% limit (a typo? {a.after:,} for "
+                f"{a.before:,})",
+                a.level.location, a.level.sku))
+    return found
+
+
+def _protected(plan: Plan, selectors: tuple[str, ...]) -> list[Finding]:
+    """Every change to a level that a ``safety.protected`` selector matches."""
+    if not selectors:
+        return []
+    rules = [s.partition("=") for s in selectors]
+    found, seen = [], set()
+    for c in plan.changes:
+        level = c.level
+        location = Location(level.location_id, level.location)
+        for name, _, value in rules:
+            if (level.key not in seen
+                    and matches_selector(name, value, location, level.sku, level.item_id)):
+                seen.add(level.key)
+                found.append(Finding(
+                    "protected",
+                    f"is protected by safety.protected {name}={value}: a plan may not change it",
+                    level.location, level.sku))
+    return found

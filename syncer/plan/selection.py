@@ -117,3 +117,10 @@ def parse_selection(targets: Iterable[str] = (), excludes: Iterable[str] = ()) -
         name, value = parse_selector(text)
         got["-" + name].append(value)
     return Selection(*(tuple(got[k]) for k in ("location", "sku", "-location", "-sku")))
+
+
+def matches_selector(name: str, value: str, location: Location, sku: str, item_id: str) -> bool:
+    """Whether the level (its location, SKU and item gid) matches the selector ``name=value``
+    (``location=NAME`` exactly, ``sku=GLOB`` as ``fnmatch``), as ``--target`` matches it;
+    ``safety.protected`` uses the same syntax."""
+    return _matches(name, value, location, sku, item_id)
