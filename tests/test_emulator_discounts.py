@@ -107,7 +107,7 @@ def test_deactivate_then_activate_follows_the_clock(emu):
 def test_an_unknown_id_is_a_user_error_on_id(emu, mutation):
     out = call(emu, TOGGLE % mutation, {"id": NODE + "99"})[mutation]
     assert out == {"codeDiscountNode": None, "userErrors": [
-        {"field": ["id"], "code": "INVALID", "message": "Discount does not exist"}]}
+        {"field": ["id"], "code": "INVALID", "message": "Code discount does not exist."}]}
 
 
 def test_codes_are_saved_and_must_be_unique_ignoring_case(emu):
@@ -143,5 +143,5 @@ def test_the_reader_reads_by_code_and_id_in_batches_and_toggles(emu):
         "summer": (NODE + "2", "SCHEDULED")}
     after = toggle_discount(transport, NODE + "3", True)
     assert (after.status, after.ends_at) == ("ACTIVE", None)
-    with pytest.raises(RemoteError, match="Discount does not exist"):
+    with pytest.raises(RemoteError, match=r"Code discount does not exist\. \(INVALID\)"):
         toggle_discount(transport, NODE + "99", False)

@@ -135,7 +135,7 @@ def test_seed_003_discount_code_deactivate(seeded):
         "userErrors": []}}
     missing = run(seeded, SEED_003, {"id": "gid://shopify/DiscountCodeNode/1"})
     assert missing["data"]["discountCodeDeactivate"] == {"codeDiscountNode": None, "userErrors": [
-        {"field": ["id"], "code": "INVALID", "message": "Discount does not exist"}]}
+        {"field": ["id"], "code": "INVALID", "message": "Code discount does not exist."}]}
 
 
 @pytest.mark.parametrize("change_from", [None, 5])

@@ -218,7 +218,7 @@ def test_a_selection_that_matches_nothing_says_so_and_exits_1(store_file):
         "be applied.")
     partial = run("plan", QUICKSTART, "--store", store_file, "--target", "sku=TSHIRT-RED-L")
     assert partial.exit_code == 0
-    assert "No changes in the selected levels (a partial plan)." in partial.stdout
+    assert "No changes in the selection (a partial plan)." in partial.stdout
     assert "partial plan: it compares only the levels selected by --target sku=TSHIRT-RED-L " \
         "(1 level)" in partial.stdout
 

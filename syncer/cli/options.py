@@ -76,14 +76,18 @@ def read_option(func: F) -> F:
 
 
 def selection_options(what: str) -> Callable[[F], F]:
-    """``--prune``, ``--target`` and ``--exclude``: which levels a plan covers."""
+    """``--target`` and ``--exclude``: which levels and discount codes a plan covers."""
     def add(func: F) -> F:
         func = click.option("--exclude", multiple=True, metavar="SELECTOR",
-                            help="Leave out levels matching location=NAME or sku=GLOB "
-                            "(repeatable).")(func)
+                            help="Leave out the levels or discount codes SELECTOR matches "
+                            "(as for --target; repeatable), e.g. --exclude code=BLACKFRIDAY."
+                            )(func)
         func = click.option("--target", multiple=True, metavar="SELECTOR",
-                            help=f"Only {what} levels matching location=NAME or sku=GLOB "
-                            "(repeatable).")(func)
+                            help=f"Only {what} what a SELECTOR matches (repeatable): levels by "
+                            "location=NAME or sku=GLOB, discount codes by code=GLOB (ignoring "
+                            "case). With any --target, levels and codes no target matches are "
+                            "left out, e.g. --target 'code=SPRING*' plans those codes and no "
+                            "level.")(func)
         return func
     return add
 

@@ -91,12 +91,19 @@ def plan_command(paths: tuple[str, ...], store: str | None, api_version: str | N
                  reference: str | None, read: str | None, verbose: bool, quiet: bool) -> int:
     """Read the live store and show what applying the manifests would change. Never writes.
 
+    --target and --exclude narrow the plan. location=NAME and sku=GLOB select levels (targets
+    OR-ed within a field, AND-ed across fields); code=GLOB selects discount codes (fnmatch,
+    ignoring case). With any --target, only the levels and codes some target matches are
+    planned (code targets alone plan no level, level targets alone no code); each --exclude
+    takes out what it matches.
+
     Example:
 
     \b
         syncer plan stores/us --store us-flagship.myshopify.com -o plan.json
         syncer plan examples/quickstart --store store.json --format markdown
         syncer plan stores/* -o 'plans/{store}.json'
+        syncer plan stores/us --target 'code=SPRING*' --exclude code=SPRING-VIP
     """
     console = Console(verbose, quiet)
     request = engine.PlanRequest(

@@ -12,8 +12,9 @@ from syncer.emulator.connections import connection, search
 from syncer.emulator.records import Discount, gid_number, user_error
 from syncer.emulator.store import Store
 
-#: Shopify's answer to an id that names no code discount (see README: assumptions).
-UNKNOWN = "Discount does not exist"
+#: Shopify's answer to an id that names no code discount, as a live shop words it (issue 26;
+#: see README).
+UNKNOWN = "Code discount does not exist."
 
 
 def _missing() -> dict:

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from syncer import __version__
 from syncer.engine.connect import Connection, Progress, canonical_store, lock_path
 from syncer.errors import ConflictError
 from syncer.manifest.load import load_manifests
-from syncer.model import DesiredState, nfc
+from syncer.model import DISCOUNT_GID, DesiredState, nfc
 from syncer.outputs import Input, check_output, write_output
 from syncer.plan.changes import Activate, Adjust, Deactivate, Plan
 from syncer.plan.document import DEFAULT_REASON, PlanMeta, plan_document, read_plan_file
@@ -224,7 +224,8 @@ def check_declared(plan: Plan, desired: DesiredState, meta: PlanMeta) -> None:
     """Refuse (``ConflictError``) a plan with a change the manifests do not declare: an adjust
     whose target is not the declared value, an activation of a level not declared active, a
     deactivation of a level declared active, or of an undeclared level unless the plan was made
-    with ``--prune`` (or the manifests deactivate unmanaged levels) at one of their locations."""
+    with ``--prune`` (or the manifests deactivate unmanaged levels) at one of their locations;
+    a discount change the manifests do not declare (its code or gid, to that state)."""
     declared = {(nfc(level.location), nfc(level.item)): level for level in desired.levels}
     locations = {nfc(level.location) for level in desired.levels}
     prune = meta.prune or desired.policy.unmanaged == "deactivate"
@@ -246,10 +247,22 @@ def check_declared(plan: Plan, desired: DesiredState, meta: PlanMeta) -> None:
         else:  # pragma: no cover - every change kind is above
             ok = False
         if not ok:
-            raise ConflictError(
-                f"the plan holds a step the manifests do not declare ({what}); a plan file is "
-                "applied only with the manifests it was made from: make the plan again from "
-                "them (a plan from an untrusted source is refused)")
+            _undeclared(what)
+    codes = {d.key: d for d in desired.discounts}
+    for discount in plan.discounts:
+        name = discount.ref
+        by_id = name.startswith(DISCOUNT_GID)
+        wanted = codes.get(name if by_id else name.casefold())
+        if (wanted is None or wanted.active != discount.active
+                or (by_id and name != discount.discount_id)):
+            _undeclared(f"{discount.verb} discount {name}")
+
+
+def _undeclared(what: str) -> NoReturn:
+    raise ConflictError(
+        f"the plan holds a step the manifests do not declare ({what}); a plan file is "
+        "applied only with the manifests it was made from: make the plan again from "
+        "them (a plan from an untrusted source is refused)")
 
 
 def _what_changed(meta: PlanMeta, desired: DesiredState) -> str:

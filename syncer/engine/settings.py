@@ -44,7 +44,8 @@ class StoreFlags:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """Which levels a plan covers: ``prune`` unmanaged ones, ``targets`` and ``excludes``."""
+    """Which levels and discount codes a plan covers: ``prune`` unmanaged levels, ``targets``
+    and ``excludes`` (selector strings: ``location=NAME``, ``sku=GLOB``, ``code=GLOB``)."""
 
     prune: bool = False
     targets: tuple[str, ...] = ()

@@ -14,7 +14,7 @@ warning): activation keeps ``startsAt``, so it would not start any sooner.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -93,9 +93,14 @@ class DiscountPlan:
 
 
 def plan_discounts(
-    desired: Iterable[DesiredDiscount], live: Mapping[str, LiveDiscount]
+    desired: Iterable[DesiredDiscount], live: Mapping[str, LiveDiscount],
+    selected: Callable[[str], bool] | None = None,
 ) -> DiscountPlan:
-    """The changes that bring the live discounts to ``desired``, with errors and notices."""
+    """The changes that bring the live discounts to ``desired``, with errors and notices.
+
+    With ``selected`` (``--target``/``--exclude``), only the discounts whose ref it accepts are
+    compared; errors (an unknown or duplicate discount) are reported for every one.
+    """
     changes, errors, warnings, findings = [], [], [], []
     seen: dict[str, DesiredDiscount] = {}
     for d in desired:
@@ -108,6 +113,8 @@ def plan_discounts(
             errors.append(PlanProblem("duplicate_discount", (
                 f"{quoted(d.ref)} is the discount {quoted(first.ref)} names at {first.source} "
                 f"({lv.id}): keep one of them"), source=d.source))
+            continue
+        if selected is not None and not selected(d.ref):
             continue
         change = DiscountChange(d.ref, d.active, lv.id, lv.title, lv.status, lv.starts_at,
                                 lv.ends_at)

@@ -66,6 +66,7 @@ def _drift_text(e: dict[str, Any]) -> str:
 
 def _drift_line(plan: Plan, entries: list[dict[str, Any]]) -> str:
     partial = " in the selected levels" if plan.partial else ""
+    selected = " in the selection" if plan.partial else ""  # levels, discount codes or both
     if entries:
         levels = len({(e["location_id"], e["item_id"]) for e in entries})
         verb = "differs" if levels == 1 else "differ"
@@ -73,9 +74,9 @@ def _drift_line(plan: Plan, entries: list[dict[str, Any]]) -> str:
     elif plan.discounts:
         line = "Drift:"
     elif plan.errors:
-        line = f"No drift found{partial} where the manifests could be read, but"
+        line = f"No drift found{selected} where the manifests could be read, but"
     else:
-        line = f"No drift{partial}. The store matches the manifests."
+        line = f"No drift{selected}. The store matches the manifests."
     if plan.discounts:
         n = len(plan.discounts)
         line += (f" {plural(n, 'discount code')} {'differs' if n == 1 else 'differ'} from the "

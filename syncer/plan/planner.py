@@ -27,7 +27,7 @@ from syncer.model import (
     nfc,
 )
 from syncer.plan.changes import Activate, Adjust, Change, Deactivate, LevelRef, Plan
-from syncer.plan.discounts import DiscountPlan, plan_discounts
+from syncer.plan.discounts import plan_discounts
 from syncer.plan.names import ItemIndex, by_name, suggestion
 from syncer.plan.notices import PlanProblem, PlanWarning
 from syncer.plan.safety import check_safety
@@ -123,10 +123,11 @@ def plan(
     Args:
         prune: deactivate live levels at the manifests' locations that no manifest names, as
             ``policy.unmanaged: deactivate`` does.
-        targets, excludes: selector strings (``location=NAME``, ``sku=GLOB``) that narrow the
-            plan, or a ``Selection`` as ``targets``. Errors in the manifests' references (unknown
-            or ambiguous SKU or location, a level declared twice) are reported whatever the
-            selection; ``canDeactivate: false`` only for selected levels.
+        targets, excludes: selector strings (``location=NAME``, ``sku=GLOB``, ``code=GLOB``)
+            that narrow the plan, or a ``Selection`` as ``targets``. Errors in the manifests'
+            references (unknown or ambiguous SKU or location, a level declared twice, an unknown
+            discount) are reported whatever the selection; ``canDeactivate: false`` only for
+            selected levels.
         report_only: list every difference, also a deactivation Shopify would refuse
             (``canDeactivate: false``), which is then not an error: for drift reports, never
             applied.
@@ -230,12 +231,12 @@ def plan(
             _deactivation(level, lv, True, None, refusals, warnings, changes)
 
     if selective:
-        selection_notes(selection, considered, selected, errors, warnings)
+        selection_notes(selection, considered, selected, [d.ref for d in desired.discounts],
+                        errors, warnings)
     if not report_only:
         warnings.extend(_last_level_warnings(changes, live))
-    discounts = plan_discounts(desired.discounts, live.discounts)
-    if selective:  # selectors name levels: a selective plan leaves discounts alone
-        discounts = DiscountPlan(errors=discounts.errors)
+    discounts = plan_discounts(desired.discounts, live.discounts,
+                               selection.covers_code if selective else None)
     result = Plan(tuple(changes), (*errors, *discounts.errors), (*warnings, *discounts.warnings),
                   (), len(seen) + pruned, discounts.changes)
     findings = () if report_only else [*check_safety(result, live, desired.safety),

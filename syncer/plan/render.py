@@ -98,7 +98,7 @@ def summary_line(plan: Plan) -> str:
     s = plan.summary
     partial = plan.partial
     if plan.without_levels and plan.discounts:
-        line = "Plan:" + discounts.summary_text(plan.discounts)
+        line = f"{'Partial plan' if partial else 'Plan'}:" + discounts.summary_text(plan.discounts)
     elif plan.has_changes:
         line = (f"{'Partial plan' if partial else 'Plan'}: {s.to_activate:,} to activate, "
                 f"{s.to_adjust:,} to adjust (+{s.units_added:,}/-{s.units_removed:,} units), "
@@ -106,7 +106,7 @@ def summary_line(plan: Plan) -> str:
     elif plan.errors:
         line = "Nothing to change where the manifests could be planned, but"
     elif partial:
-        line = "No changes in the selected levels (a partial plan)."
+        line = "No changes in the selection (a partial plan)."
     else:
         line = "No changes. The store matches the manifests."
     if plan.findings:
