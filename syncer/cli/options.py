@@ -92,6 +92,15 @@ def selection_options(what: str) -> Callable[[F], F]:
     return add
 
 
+def notify_option(func: F) -> F:
+    """``--notify URL``: where to post the outcome (plan, drift, apply)."""
+    return click.option(
+        "--notify", multiple=True, metavar="URL",
+        help="POST a small JSON message with the outcome to URL (a Slack incoming webhook "
+        "shows its text; repeatable; also $SYNCER_NOTIFY). A failed notification is a warning "
+        "and never changes the exit code.")(func)
+
+
 def flags(store: str | None = None, api_version: str | None = None, reason: str | None = None,
           reference: str | None = None, read: str | None = None) -> engine.StoreFlags:
     """The store flags of the running command (``store_is_flag``: given on the command line,

@@ -16,6 +16,7 @@ from syncer.cli.options import (
     echo,
     flags,
     format_option,
+    notify_option,
     read_option,
     reason_options,
     selection_options,
@@ -84,11 +85,13 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
 @reason_options(None, "Saved in the plan (-o); apply records it on every quantity "
                  "change.")
 @read_option
+@notify_option
 @verbosity_options
 def plan_command(paths: tuple[str, ...], store: str | None, api_version: str | None,
                  out: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
                  target: tuple[str, ...], exclude: tuple[str, ...], reason: str | None,
-                 reference: str | None, read: str | None, verbose: bool, quiet: bool) -> int:
+                 reference: str | None, read: str | None, notify: tuple[str, ...],
+                 verbose: bool, quiet: bool) -> int:
     """Read the live store and show what applying the manifests would change. Never writes.
 
     --target and --exclude narrow the plan. location=NAME and sku=GLOB select levels (targets
@@ -108,7 +111,7 @@ def plan_command(paths: tuple[str, ...], store: str | None, api_version: str | N
     console = Console(verbose, quiet)
     request = engine.PlanRequest(
         tuple(paths), flags(store, api_version, reason, reference, read),
-        engine.Selection(prune, tuple(target), tuple(exclude)), out)
+        engine.Selection(prune, tuple(target), tuple(exclude)), out, tuple(notify))
     result = engine.plan(request, console.progress)
     show_fleet(result, RENDERERS, fmt, detailed_exitcode, console, err=out == "-")
     return result.exit_code(detailed_exitcode)
@@ -127,11 +130,12 @@ def plan_command(paths: tuple[str, ...], store: str | None, api_version: str | N
 @click.option("--adopt-unmanaged", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --write-manifests: add levels no manifest names to FILE.")
 @read_option
+@notify_option
 @verbosity_options
 def drift(paths: tuple[str, ...], store: str | None, api_version: str | None, fmt: str,
           prune: bool, target: tuple[str, ...], exclude: tuple[str, ...], detailed_exitcode: bool,
-          write_manifests: bool, adopt_unmanaged: str | None, read: str | None, verbose: bool,
-          quiet: bool) -> int:
+          write_manifests: bool, adopt_unmanaged: str | None, read: str | None,
+          notify: tuple[str, ...], verbose: bool, quiet: bool) -> int:
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
@@ -148,7 +152,8 @@ def drift(paths: tuple[str, ...], store: str | None, api_version: str | None, fm
     console = Console(verbose, quiet)
     request = engine.DriftRequest(
         tuple(paths), flags(store, api_version, read=read),
-        engine.Selection(prune, tuple(target), tuple(exclude)), write_manifests, adopt_unmanaged)
+        engine.Selection(prune, tuple(target), tuple(exclude)), write_manifests, adopt_unmanaged,
+        tuple(notify))
     result = engine.drift(request, console.progress)
     show_fleet(result, DRIFT_RENDERERS, fmt, True, console)
     return result.exit_code(True)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
 from syncer.apply.discounts import DiscountResult, apply_discounts
+from syncer.engine import notify
 from syncer.engine.connect import Connection, connect
 from syncer.engine.planfile import (
     PlanResult,
@@ -163,6 +164,7 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
     """``syncer apply``: run a saved plan file (``request.paths`` is one), or the plan
     ``prepare`` made of the manifests. The store stays locked until the end."""
     say = progress or silent
+    notify.targets(request.notify, os.environ)  # a bad URL is refused before anything runs
     if prepared is not None:
         try:
             return _run(prepared.plan, prepared.meta, prepared.connection, prepared.options,
@@ -243,6 +245,10 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
                              progress=StepTicks(say, len(meta.steps)))
     if request.report_path:
         _write_report(request.report_path, result.report, result)
+    report = result.report
+    notify.send(notify.targets(request.notify, os.environ), notify.apply_message(
+        report.counts(), connection.name, meta.shop,
+        plan.origin.shop_name if plan.origin else None, report.exit_code, os.environ))
     return result
 
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 
+from syncer.engine import notify
 from syncer.engine.connect import Connection, connect
 from syncer.engine.fleet import StoreOutcome, run_each
 from syncer.engine.planfile import (
@@ -170,7 +171,10 @@ def plan(request: PlanRequest, progress: Progress | None = None) -> FleetResult:
                           reference=settings.reference)
         return StoreOutcome(settings, result, saved_to=path)
 
-    return FleetResult(_each_store(stores, progress, work))
+    urls = notify.targets(request.notify, os.environ)
+    result = FleetResult(_each_store(stores, progress, work))
+    notify.fleet(urls, "plan", result.stores, os.environ)
+    return result
 
 
 def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResult:
@@ -207,7 +211,10 @@ def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResul
             written = write_drift(result, adopt_unmanaged=request.adopt_unmanaged)
         return StoreOutcome(settings, result, written=written)
 
-    return FleetResult(_each_store(stores, progress, work), drift=True)
+    urls = notify.targets(request.notify, os.environ)
+    result = FleetResult(_each_store(stores, progress, work), drift=True)
+    notify.fleet(urls, "drift", result.stores, os.environ)
+    return result
 
 
 def _each_store(stores: Sequence[Settings], progress: Progress | None,

@@ -48,6 +48,8 @@ class PlanRequest:
     flags: StoreFlags = StoreFlags()
     selection: Selection = Selection()
     out: str | None = None
+    #: URLs told the outcome of each store (``notify.py``; besides ``$SYNCER_NOTIFY``'s).
+    notify: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ class DriftRequest:
     selection: Selection = Selection()
     write_manifests: bool = False
     adopt_unmanaged: str | None = None
+    notify: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,7 @@ class ApplyRequest:
     max_plan_age: timedelta = timedelta(hours=24)
     manifests: tuple[str, ...] = ()
     report_path: str | None = None
+    notify: tuple[str, ...] = ()
 
 
 @dataclass

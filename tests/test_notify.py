@@ -1,0 +1,130 @@
+"""``--notify URL`` (issue 25): plan, drift and apply post their outcome to a local receiver as
+JSON with a Slack-style ``text``; no secret in it; a failing receiver is a warning that never
+changes the exit code; the URL (a webhook's path is a secret) is never printed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from syncer.cli import cli
+from syncer.engine import notify
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICKSTART = ROOT / "examples" / "quickstart"
+TOKEN = "shpat_NotifyTestTokenNeverSent0123456789"
+
+
+class Receiver:
+    """A local HTTP receiver: records each body; answers ``status`` (a list: one per request)."""
+
+    def __init__(self, statuses=(200,)):
+        self.bodies: list[dict] = []
+        self.statuses = list(statuses)
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length", 0))
+                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 \
+                    else receiver.statuses[0]
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T0/B0/secretpath"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    made = []
+
+    def make(statuses=(200,)):
+        made.append(Receiver(statuses))
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.close()
+
+
+def run(*args, env=None):
+    result = CliRunner().invoke(cli, [str(a) for a in args],
+                                env={"SYNCER_STORE": "", "SHOPIFY_ACCESS_TOKEN": TOKEN,
+                                     "GITHUB_RUN_ID": "", "CI_JOB_URL": "", **(env or {})})
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_plan_drift_and_apply_tell_the_receiver(tmp_path, receiver):
+    got = receiver()
+    shutil.copy(QUICKSTART / "store.json", tmp_path / "store.json")
+    store = tmp_path / "store.json"
+    env = {"GITHUB_RUN_ID": "42", "GITHUB_REPOSITORY": "acme/stock"}
+    plan = run("plan", QUICKSTART, "--store", store, "-o", tmp_path / "plan.json", "--notify",
+               got.url, env=env)
+    assert plan.exit_code == 0, plan.output
+    body = got.bodies[-1]
+    assert body["event"] == "plan" and body["exit_code"] == 2  # as with --detailed-exitcode
+    assert body["shop"] == "quickstart.myshopify.com" and body["shop_name"] == "quickstart"
+    assert body["counts"]["adjust"] == 3 and body["units"] == {"added": 40, "removed": 2}
+    assert body["run"] == "https://github.com/acme/stock/actions/runs/42"
+    assert body["text"] == ("syncer plan on quickstart: 2 to activate, 3 to adjust, 1 to "
+                            "deactivate (+40/-2 units) (exit 2) "
+                            "<https://github.com/acme/stock/actions/runs/42|run>")
+    applied = run("apply", tmp_path / "plan.json", env={"SYNCER_NOTIFY": got.url})
+    assert applied.exit_code == 0, applied.output
+    assert got.bodies[-1]["event"] == "apply" and got.bodies[-1]["exit_code"] == 0
+    assert got.bodies[-1]["counts"]["activated"] == 2
+    drift = run("drift", QUICKSTART, "--store", store, "--notify", got.url)
+    assert drift.exit_code == 0 and got.bodies[-1]["event"] == "drift"
+    assert len(got.bodies) == 3
+    assert TOKEN not in json.dumps(got.bodies)
+
+
+def test_a_failing_receiver_is_a_warning_and_the_exit_code_stays(tmp_path, receiver):
+    down = receiver(statuses=(500,))
+    shutil.copy(QUICKSTART / "store.json", tmp_path / "store.json")
+    result = run("plan", QUICKSTART, "--store", tmp_path / "store.json", "--detailed-exitcode",
+                 "--notify", down.url, "--quiet")
+    assert result.exit_code == 2
+    assert len(down.bodies) == notify.ATTEMPTS  # bounded retries
+    assert "the plan notification to http://127.0.0.1/... failed (HTTP 500)" in result.stderr
+    assert "secretpath" not in result.output and "secretpath" not in result.stderr
+
+
+def test_a_refusing_receiver_is_not_retried_and_a_bad_url_is_refused_before_work(tmp_path,
+                                                                               receiver):
+    refusing = receiver(statuses=(400,))
+    sent = notify.send([refusing.url], {"event": "plan"}, sleep=lambda s: None)
+    assert sent == 0 and len(refusing.bodies) == 1
+    shutil.copy(QUICKSTART / "store.json", tmp_path / "store.json")
+    before = (tmp_path / "store.json").read_bytes()
+    bad = run("plan", QUICKSTART, "--store", tmp_path / "store.json", "--notify",
+              "hooks.example.com/x")
+    assert bad.exit_code == 64 and "give an http:// or https:// URL" in bad.stderr
+    assert (tmp_path / "store.json").read_bytes() == before
+
+
+def test_a_receiver_that_answers_late_is_retried_then_takes_it(receiver):
+    flaky = receiver(statuses=(503, 200))
+    waits = []
+    assert notify.send([flaky.url], {"event": "drift"}, sleep=waits.append) == 1
+    assert len(flaky.bodies) == 2 and waits == [notify.BACKOFF]
