@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
 from syncer.apply.discounts import DiscountResult, apply_discounts
-from syncer.engine import notify
 from syncer.engine.connect import Connection, connect
+from syncer.engine.notify import apply_message, notify_urls, send
 from syncer.engine.planfile import (
     PlanResult,
     check_reason,
@@ -164,7 +164,7 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
     """``syncer apply``: run a saved plan file (``request.paths`` is one), or the plan
     ``prepare`` made of the manifests. The store stays locked until the end."""
     say = progress or silent
-    notify.targets(request.notify, os.environ)  # a bad URL is refused before anything runs
+    notify_urls(request.notify, os.environ)  # a bad URL is refused before anything runs
     if prepared is not None:
         try:
             return _run(prepared.plan, prepared.meta, prepared.connection, prepared.options,
@@ -246,7 +246,7 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
     if request.report_path:
         _write_report(request.report_path, result.report, result)
     report = result.report
-    notify.send(notify.targets(request.notify, os.environ), notify.apply_message(
+    send(notify_urls(request.notify, os.environ), apply_message(
         report.counts(), connection.name, meta.shop,
         plan.origin.shop_name if plan.origin else None, report.exit_code, os.environ))
     return result

@@ -149,12 +149,12 @@ def _where(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}/..." if parts.hostname else "the URL given"
 
 
-def targets(given: Sequence[str], env: Mapping[str, str]) -> tuple[str, ...]:
+def notify_urls(given: Sequence[str], env: Mapping[str, str]) -> tuple[str, ...]:
     """The URLs to tell: ``--notify`` and ``$SYNCER_NOTIFY`` (space-separated), checked."""
     return check_urls(tuple(dict.fromkeys((*given, *env.get(NOTIFY_ENV, "").split()))))
 
 
-def fleet(urls: Sequence[str], event: str, outcomes: Sequence[Any],
+def notify_fleet(urls: Sequence[str], event: str, outcomes: Sequence[Any],
           env: Mapping[str, str]) -> None:
     """One message per store folder of a plan or drift (``StoreOutcome``s)."""
     for outcome in outcomes:

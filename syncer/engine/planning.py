@@ -14,9 +14,9 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 
-from syncer.engine import notify
 from syncer.engine.connect import Connection, connect
 from syncer.engine.fleet import StoreOutcome, run_each
+from syncer.engine.notify import notify_fleet, notify_urls
 from syncer.engine.planfile import (
     PlanResult,
     check_plan_output,
@@ -171,9 +171,9 @@ def plan(request: PlanRequest, progress: Progress | None = None) -> FleetResult:
                           reference=settings.reference)
         return StoreOutcome(settings, result, saved_to=path)
 
-    urls = notify.targets(request.notify, os.environ)
+    urls = notify_urls(request.notify, os.environ)
     result = FleetResult(_each_store(stores, progress, work))
-    notify.fleet(urls, "plan", result.stores, os.environ)
+    notify_fleet(urls, "plan", result.stores, os.environ)
     return result
 
 
@@ -211,9 +211,9 @@ def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResul
             written = write_drift(result, adopt_unmanaged=request.adopt_unmanaged)
         return StoreOutcome(settings, result, written=written)
 
-    urls = notify.targets(request.notify, os.environ)
+    urls = notify_urls(request.notify, os.environ)
     result = FleetResult(_each_store(stores, progress, work), drift=True)
-    notify.fleet(urls, "drift", result.stores, os.environ)
+    notify_fleet(urls, "drift", result.stores, os.environ)
     return result
 
 
