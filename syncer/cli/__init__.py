@@ -21,6 +21,7 @@ from syncer.cli.doctor import doctor
 from syncer.cli.emulator import emulator
 from syncer.cli.importing import import_command
 from syncer.cli.planning import drift, plan_command, show, validate
+from syncer.cli.reporting import report
 from syncer.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, SyncerError
 
 
@@ -69,5 +70,5 @@ def cli() -> None:
 
 
 for command in (validate, plan_command, drift, show, apply_command, import_command, doctor,
-                emulator):
+                report, emulator):
     cli.add_command(command)

@@ -13,6 +13,7 @@ from syncer.cli.options import (
     Console,
     echo,
     flags,
+    history_option,
     notify_option,
     read_option,
     reason_options,
@@ -55,13 +56,14 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> timed
 @selection_options("plan (with manifests)")
 @read_option
 @notify_option
+@history_option
 @verbosity_options
 def apply_command(paths: tuple[str, ...], store: str | None, api_version: str | None,
                   auto_approve: bool, force: bool, rebase: bool, reason: str | None,
                   reference: str | None, max_plan_age: timedelta, manifests: tuple[str, ...],
                   report_path: str | None, prune: bool, target: tuple[str, ...],
                   exclude: tuple[str, ...], read: str | None, notify: tuple[str, ...],
-                  verbose: bool, quiet: bool) -> int:
+                  history: str | None, verbose: bool, quiet: bool) -> int:
     """Apply a saved plan, or plan the manifests and apply after confirmation.
 
     A saved plan runs exactly its steps: each has an idempotency key derived from the plan, and
@@ -86,7 +88,7 @@ def apply_command(paths: tuple[str, ...], store: str | None, api_version: str | 
     request = engine.ApplyRequest(
         tuple(paths), flags(store, api_version, reason, reference, read),
         engine.Selection(prune, tuple(target), tuple(exclude)), force, rebase, auto_approve,
-        max_plan_age, tuple(manifests), report_path, tuple(notify))
+        max_plan_age, tuple(manifests), report_path, tuple(notify), history)
     prepared = None
     if not engine.is_plan_file(paths):
         if not auto_approve and not _interactive():

@@ -101,6 +101,14 @@ def notify_option(func: F) -> F:
         "and never changes the exit code.")(func)
 
 
+def history_option(func: F) -> F:
+    """``--history DIR``: a record of the run in ``DIR/history.jsonl`` (drift, apply)."""
+    return click.option(
+        "--history", metavar="DIR", type=click.Path(file_okay=False),
+        help="Append a record of this run to DIR/history.jsonl (made if needed): what drifted "
+        "or what was applied, per store. Draw it with: syncer report DIR -o drift.html")(func)
+
+
 def flags(store: str | None = None, api_version: str | None = None, reason: str | None = None,
           reference: str | None = None, read: str | None = None) -> engine.StoreFlags:
     """The store flags of the running command (``store_is_flag``: given on the command line,

@@ -16,6 +16,7 @@ from syncer.cli.options import (
     echo,
     flags,
     format_option,
+    history_option,
     notify_option,
     read_option,
     reason_options,
@@ -130,12 +131,13 @@ def plan_command(paths: tuple[str, ...], store: str | None, api_version: str | N
 @click.option("--adopt-unmanaged", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --write-manifests: add levels no manifest names to FILE.")
 @read_option
+@history_option
 @notify_option
 @verbosity_options
 def drift(paths: tuple[str, ...], store: str | None, api_version: str | None, fmt: str,
           prune: bool, target: tuple[str, ...], exclude: tuple[str, ...], detailed_exitcode: bool,
           write_manifests: bool, adopt_unmanaged: str | None, read: str | None,
-          notify: tuple[str, ...], verbose: bool, quiet: bool) -> int:
+          notify: tuple[str, ...], history: str | None, verbose: bool, quiet: bool) -> int:
     """Report where the live store has left the manifests. Exits 2 when there is drift.
 
     Run it on a schedule and page someone on exit code 2; `--format json` gives per-level
@@ -153,7 +155,7 @@ def drift(paths: tuple[str, ...], store: str | None, api_version: str | None, fm
     request = engine.DriftRequest(
         tuple(paths), flags(store, api_version, read=read),
         engine.Selection(prune, tuple(target), tuple(exclude)), write_manifests, adopt_unmanaged,
-        tuple(notify))
+        tuple(notify), history)
     result = engine.drift(request, console.progress)
     show_fleet(result, DRIFT_RENDERERS, fmt, True, console)
     return result.exit_code(True)

@@ -14,6 +14,7 @@ a caller passes (the CLI's prints them on stderr), and the apply's step log goes
   (the caller shows the plan and asks before it runs)
 * ``import_(ImportRequest, progress) -> ImportResult``
 * ``doctor(DoctorRequest) -> DoctorResult``: is a store ready, and what to do if not
+* ``report(folder, out) -> ReportResult``: the drift history (``--history``) as an HTML page
 * ``serve_emulator(EmulatorRequest, say)``
 
 The constants a command line's help texts name come from here too.
@@ -38,6 +39,7 @@ from syncer.engine.planfile import (
     save_plan,
 )
 from syncer.engine.planning import STORE_FIELD, drift, make_plan, plan, show, validate
+from syncer.engine.report import ReportResult, report
 from syncer.engine.requests import (
     ApplyRequest,
     ApplyResult,
@@ -76,14 +78,13 @@ def emulator_request(**fields: Any) -> EmulatorRequest:
 
 
 __all__ = [
-    "ADJUST_REASONS", "BULK_MIN_LEVELS", "DEFAULT_API_VERSION", "DEFAULT_REASON", "READ_MODES",
-    "STORE_ENV", "STORE_FIELD", "TOKEN_ENV", "ApplyOptions", "ApplyRequest", "ApplyResult",
-    "Connection", "DoctorRequest", "DoctorResult", "DriftRequest", "FleetResult",
-    "ImportRequest", "ImportResult", "PlanRequest",
-    "PlanResult", "Prepared", "Selection", "ShowRequest", "StoreFlags", "StoreOutcome",
-    "ValidateRequest", "ValidateResult", "apply", "check_safe", "connect", "doctor", "drift",
-    "emulator_request", "import_", "is_plan_file", "make_plan", "new_plan_document",
-    "parse_duration", "parse_quantities", "plan", "plan_for_apply", "prepare",
-    "render_fleet", "render_since_review", "run_plan", "save_plan", "serve_emulator", "show",
-    "validate",
+    "ADJUST_REASONS", "ApplyOptions", "ApplyRequest", "ApplyResult", "BULK_MIN_LEVELS",
+    "Connection", "DEFAULT_API_VERSION", "DEFAULT_REASON", "DoctorRequest", "DoctorResult",
+    "DriftRequest", "FleetResult", "ImportRequest", "ImportResult", "PlanRequest", "PlanResult",
+    "Prepared", "READ_MODES", "ReportResult", "STORE_ENV", "STORE_FIELD", "Selection",
+    "ShowRequest", "StoreFlags", "StoreOutcome", "TOKEN_ENV", "ValidateRequest", "ValidateResult",
+    "apply", "check_safe", "connect", "doctor", "drift", "emulator_request", "import_",
+    "is_plan_file", "make_plan", "new_plan_document", "parse_duration", "parse_quantities", "plan",
+    "plan_for_apply", "prepare", "render_fleet", "render_since_review", "report", "run_plan",
+    "save_plan", "serve_emulator", "show", "validate",
 ]

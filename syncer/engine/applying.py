@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import syncer.engine.history as history
 from syncer.apply.applier import Applier, ApplyOptions, ApplyReport
 from syncer.apply.discounts import DiscountResult, apply_discounts
 from syncer.engine.connect import Connection, connect
@@ -165,6 +166,8 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
     ``prepare`` made of the manifests. The store stays locked until the end."""
     say = progress or silent
     notify_urls(request.notify, os.environ)  # a bad URL is refused before anything runs
+    if request.history:
+        history.check_folder(request.history)
     if prepared is not None:
         try:
             return _run(prepared.plan, prepared.meta, prepared.connection, prepared.options,
@@ -246,6 +249,10 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
     if request.report_path:
         _write_report(request.report_path, result.report, result)
     report = result.report
+    if request.history:
+        history.append(request.history, history.apply_record(
+            plan, meta.plan_id, options.reference or meta.reference, connection.name,
+            meta.shop, report.counts(), report.exit_code))
     send(notify_urls(request.notify, os.environ), apply_message(
         report.counts(), connection.name, meta.shop,
         plan.origin.shop_name if plan.origin else None, report.exit_code, os.environ))

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 
+import syncer.engine.history as history
 from syncer.engine.connect import Connection, connect
 from syncer.engine.fleet import StoreOutcome, run_each
 from syncer.engine.notify import notify_fleet, notify_urls
@@ -212,7 +213,14 @@ def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResul
         return StoreOutcome(settings, result, written=written)
 
     urls = notify_urls(request.notify, os.environ)
+    kept = history.check_folder(request.history) if request.history else None
     result = FleetResult(_each_store(stores, progress, work), drift=True)
+    if kept is not None:
+        for outcome in result.stores:
+            if outcome.result is not None:
+                history.append(kept, history.drift_record(
+                    outcome.result.plan, str(outcome.settings.store),
+                    outcome.exit_code(True, True)))
     notify_fleet(urls, "drift", result.stores, os.environ)
     return result
 

@@ -63,6 +63,8 @@ class DriftRequest:
     write_manifests: bool = False
     adopt_unmanaged: str | None = None
     notify: tuple[str, ...] = ()
+    #: A folder whose ``history.jsonl`` gets one record per store (``history.py``).
+    history: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,7 @@ class ApplyRequest:
     manifests: tuple[str, ...] = ()
     report_path: str | None = None
     notify: tuple[str, ...] = ()
+    history: str | None = None
 
 
 @dataclass
