@@ -380,7 +380,7 @@ def test_import_kind_discount_codes_writes_a_manifest_that_plans_no_change(shop,
     run = runner.invoke(cli, ["import", "-o", str(out), "--kind", "DiscountCodes", "--store",
                               store])
     assert run.exit_code == 0, run.output
-    assert run.stdout == f"{out / 'discounts.yaml'}\n"
+    assert run.stdout == f"{out / 'discounts.yaml'}\n{out / 'manifest.schema.json'}\n"
     assert "Wrote 1 manifest with 5 discount codes (2 inactive)" in run.stderr
     text = (out / "discounts.yaml").read_text()
     assert text.splitlines()[3:] == [
@@ -391,7 +391,8 @@ def test_import_kind_discount_codes_writes_a_manifest_that_plans_no_change(shop,
     assert plan.exit_code == 0 and "No changes." in plan.stdout, plan.output
     again = runner.invoke(cli, ["import", "-o", str(out), "--kind", "DiscountCodes", "--store",
                                 store])
-    assert again.exit_code == 1 and "already exists; pass --force" in again.output
+    assert again.exit_code == 1 and "already exists; nothing was read or written: pass --force" \
+        in again.output
     forced = runner.invoke(cli, ["import", "-o", str(out), "--kind", "DiscountCodes", "--store",
                                  store, "--force"])
     assert forced.exit_code == 0, forced.output

@@ -61,7 +61,7 @@ def test_import_round_trips(tmp_path, quantities):
     out = tmp_path / "manifests"
     result = run("import", "-o", out, "--store", store, "--quantities", quantities)
     assert result.exit_code == 0, result.stderr
-    files = sorted(out.glob("*.yaml"))
+    files = sorted(p for p in out.glob("*.yaml") if p.name != "syncer.yaml")
     assert len(files) == len(LOCATION_NAMES)
     assert "Wrote 16 manifests" in result.stderr
     assert run("validate", out).exit_code == 0
@@ -85,11 +85,15 @@ def test_import_writes_hand_written_style(tmp_path):
     out = tmp_path / "m"
     assert run("import", "-o", out, "--store", store).exit_code == 0
     lines = (out / "warehouse-east.yaml").read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("# yaml-language-server: $schema=")
-    assert lines[0].endswith("schemas/manifest.schema.json")
-    schema = lines[0].split("=", 1)[1]  # relative to the file, or a file:// URI when far away
-    assert (out / schema.removeprefix("file://")).resolve().is_file()
+    # issue 26: the schema is written beside the manifests, so the comment works wherever
+    # the folder goes (not a path into syncer's install, not a file:// URI)
+    assert lines[0] == "# yaml-language-server: $schema=manifest.schema.json"
+    assert (out / "manifest.schema.json").read_text(encoding="utf-8") == (
+        ROOT / "schemas" / "manifest.schema.json").read_text(encoding="utf-8")
+    assert lines[1] == "# Imported from awkward.myshopify.com by syncer import."
     assert lines[2:5] == ["apiVersion: syncer/v1", "kind: InventoryLevels", "locations:"]
+    for path in out.iterdir():  # no path of this machine in any file written
+        assert str(tmp_path) not in path.read_text(encoding="utf-8"), path
     assert lines[5] == "  Warehouse East:"
     body = lines[6:]
     keys = [next(iter(yaml.safe_load(line))) for line in body]
@@ -131,7 +135,8 @@ def test_import_names_shared_location_names_by_id(tmp_path):
     store = awkward_store(tmp_path / "store.json")
     out = tmp_path / "m"
     assert run("import", "-o", out, "--store", store, "--location", "Twin").exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["twin-5.yaml", "twin-6.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.schema.json", "syncer.yaml", "twin-5.yaml", "twin-6.yaml"]
     assert "  gid://shopify/Location/5:\n" in (out / "twin-5.yaml").read_text(encoding="utf-8")
 
 
@@ -161,7 +166,7 @@ def test_import_refuses_to_overwrite(tmp_path):
     (out / "warehouse-east.yaml").write_text("# mine\n", encoding="utf-8")
     result = run("import", "-o", out, "--store", store)
     assert result.exit_code == 1
-    assert "already exists; pass --force" in result.stderr
+    assert "already exists; nothing was read or written: pass --force" in result.stderr
     assert (out / "warehouse-east.yaml").read_text(encoding="utf-8") == "# mine\n"
     assert not (out / "retail-soho.yaml").exists()  # nothing written before the refusal
     assert run("import", "-o", out, "--store", store, "--force").exit_code == 0

@@ -63,6 +63,6 @@ def import_command(out_dir: str, store: str | None, api_version: str | None,
     request = engine.ImportRequest(out_dir, flags(store, api_version, read=read), tuple(locations),
                                    tuple(skus), tuple(quantities), include_inactive, force, kind)
     result = engine.import_(request, console.progress)
-    for path in result.files:
+    for path in (*result.files, *result.extra):
         click.echo(str(path))
-    console.say(f"{result.summary()}; check them with: syncer plan {out_dir}")
+    console.say(f"{result.summary()}. Next: {result.next_command}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import shlex
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,15 +20,11 @@ from syncer.engine.requests import ImportRequest
 from syncer.engine.settings import one_store
 from syncer.errors import SyncerError, UsageError, plural, quoted
 from syncer.manifest.discounts import render_discounts
-from syncer.manifest.write import (
-    LevelEntry,
-    file_stem,
-    render_manifest,
-    schema_reference,
-    yaml_key,
-)
+from syncer.manifest.files import CONFIG_NAME
+from syncer.manifest.write import LevelEntry, file_stem, render_manifest, yaml_key
 from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location, items_by_nfc_sku, nfc
 from syncer.outputs import refuse_inputs, write_all_or_none
+from syncer.resources import schema_path
 from syncer.shopify.discounts import list_discounts
 from syncer.shopify.reader import read_store
 
@@ -60,6 +57,15 @@ class ImportResult:
     inactive: int
     #: What the files hold when it is not levels (``import --kind DiscountCodes``).
     noun: str = ""
+    #: Written beside the manifests: the schema their comment names, and ``syncer.yaml``.
+    extra: tuple[Path, ...] = ()
+
+    @property
+    def next_command(self) -> str:
+        """What to run next, as typed from here: plan the folder (its ``syncer.yaml`` names
+        the store)."""
+        folder = self.files[0].parent if self.files else Path(".")
+        return f"syncer plan {shlex.quote(str(folder))} --detailed-exitcode"
 
     def summary(self) -> str:
         held = self.noun or f"{self.levels:,} levels"
@@ -98,7 +104,10 @@ def import_(request: ImportRequest,
                                 quantities=request.quantities,
                                 include_inactive=request.include_inactive, force=request.force,
                                 read="paged" if settings.read == "scan" else settings.read)
-        return import_store(connection, request.out_dir, options, progress=progress)
+        config = None if settings.config_file else store_config(
+            request.out_dir, str(settings.store), request.flags.api_version)
+        return import_store(connection, request.out_dir, options, progress=progress,
+                            config=config)
     finally:
         connection.close()
 
@@ -109,22 +118,34 @@ def import_store(
     options: ImportOptions = ImportOptions(),
     *,
     progress: Callable[[str], None] | None = None,
+    config: str | None = None,
 ) -> ImportResult:
-    """Read ``store`` and write one manifest per chosen location into ``out_dir``.
+    """Read ``store`` and write one manifest per chosen location into ``out_dir``, the manifest
+    schema beside them (their schema comment names it: it works wherever the folder goes), and
+    ``config`` as ``out_dir/syncer.yaml`` (``store_config``) when given.
 
-    Refuses (before writing anything) to replace an existing file unless ``options.force``.
+    Refuses, before reading the store, a folder that already holds manifests unless
+    ``options.force`` (and before writing anything, to replace any file it would write).
     """
     unknown_quantities = set(options.quantities) - set(ADJUSTABLE)
     if unknown_quantities:
         raise UsageError(f"not adjustable quantities: {', '.join(sorted(unknown_quantities))}")
+    out = Path(out_dir)
+    if not options.force:
+        _refuse_existing(sorted(p for p in out.glob("*.y*ml") if p.name != CONFIG_NAME))
     live = read_store(store.transport, options.locations or None, progress=progress,
                       read=options.read, fetch=store.fetch)
     chosen = _chosen_locations(live, options.locations)
-    out = Path(out_dir)
     files = _file_names(out, chosen)
+    extra = [(out / SCHEMA_COPY, schema_path("manifest.schema.json").read_text("utf-8"))]
+    if config is not None:
+        extra.append((out / CONFIG_NAME, config))
     if not options.force:
-        _refuse_existing(files.values())
-    schema = schema_reference(out)
+        _refuse_existing([*files.values(), *(p for p, _t in extra if p.name != SCHEMA_COPY)])
+    schema = SCHEMA_COPY
+    # The shop's domain names where the files came from (never a path of this machine).
+    source = live.shop[0] if live.shop else ("a local state file" if store.kind == "file"
+                                             else store.name)
     names = _location_keys(live)
     by_location: dict[str, list[LiveLevel]] = {loc.id: [] for loc in chosen}
     for level in live.levels.values():
@@ -136,11 +157,12 @@ def import_store(
         entries = [_entry(level, live, by_nfc, options.quantities)
                    for level in by_location[location.id]]
         text = render_manifest(names[location.id], entries, schema,
-                               header=f"Imported from {store.name} by syncer import.")
+                               header=f"Imported from {source} by syncer import.")
         texts.append((files[location.id], text))
         count += len(entries)
         inactive += sum(1 for e in entries if not e.active)
-    return ImportResult(_write(store, texts), count, inactive)
+    written = _write(store, texts + extra)
+    return ImportResult(written[:len(texts)], count, inactive, extra=written[len(texts):])
 
 
 def import_discounts(
@@ -167,11 +189,32 @@ def import_discounts(
             counts[code.casefold()] = counts.get(code.casefold(), 0) + 1
     entries = [(code if code and counts[code.casefold()] == 1 else d.id, d.status != "EXPIRED")
                for d, code in listed]
-    text = render_discounts(entries, schema_reference(path.parent),
-                            header=f"Imported from {store.name} by syncer import.")
-    return ImportResult(_write(store, [(path, text)]), 0,
-                        sum(1 for _, active in entries if not active),
-                        noun=plural(len(entries), "discount code"))
+    text = render_discounts(entries, SCHEMA_COPY,
+                            header=f"Imported from {store.shop()} by syncer import.")
+    schema = (path.parent / SCHEMA_COPY, schema_path("manifest.schema.json").read_text("utf-8"))
+    written = _write(store, [(path, text), schema])
+    return ImportResult(written[:1], 0, sum(1 for _, active in entries if not active),
+                        noun=plural(len(entries), "discount code"), extra=written[1:])
+
+
+#: The manifest schema, copied beside imported manifests for their schema comment.
+SCHEMA_COPY = "manifest.schema.json"
+
+
+def store_config(out_dir: str | os.PathLike[str], store: str,
+                 api_version: str | None) -> str:
+    """``syncer.yaml`` naming ``store`` for the folder ``out_dir``: a state file by its path
+    relative to the folder (never an absolute path of this machine), else as given; the API
+    version when one was asked for. Never a credential."""
+    if "://" not in store and not store.endswith(".myshopify.com"):
+        store = os.path.relpath(os.path.abspath(store), os.path.abspath(out_dir))
+    lines = ["# The store this folder's manifests are planned against (syncer import wrote it).",
+             "# Credentials come from the environment (SHOPIFY_CLIENT_ID and",
+             "# SHOPIFY_CLIENT_SECRET, or SHOPIFY_ACCESS_TOKEN), never from this file.",
+             f"store: {yaml_key(store)}"]
+    if api_version:
+        lines.append(f"api_version: {yaml_key(api_version)}")
+    return "\n".join(lines) + "\n"
 
 
 def _refuse_existing(paths: Iterable[Path]) -> None:
@@ -179,8 +222,8 @@ def _refuse_existing(paths: Iterable[Path]) -> None:
     if existing:
         raise SyncerError(
             f"{', '.join(existing[:3])}{' ...' if len(existing) > 3 else ''} already "
-            f"exist{'s' if len(existing) == 1 else ''}; pass --force to replace, or "
-            "import into an empty directory"
+            f"exist{'s' if len(existing) == 1 else ''}; nothing was read or written: pass "
+            "--force to replace, or import into an empty directory"
         )
 
 
