@@ -34,7 +34,7 @@ from syncer.engine.planfile import (
 from syncer.engine.planning import Progress, make_plan
 from syncer.engine.requests import ApplyRequest, ApplyResult
 from syncer.engine.review import LevelDifference, compare_plans
-from syncer.engine.settings import one_store
+from syncer.engine.settings import credentials_for, one_store
 from syncer.errors import (
     EXIT_CONFLICT,
     PlanProblemError,
@@ -137,7 +137,7 @@ def prepare(request: ApplyRequest, progress: Progress | None = None) -> Prepared
     if request.report_path:
         _check_report_path(request.report_path, inputs)
     connection = connect(settings.store, api_version=settings.api_version, lock=True,
-                         progress=progress)
+                         progress=progress, credentials=settings.credentials)
     try:
         result = make_plan(settings.paths, connection, selection=request.selection,
                            progress=progress, read=settings.read)
@@ -194,7 +194,9 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
     if request.report_path:
         _check_report_path(request.report_path, inputs)
     connection = connect(store, api_version=flags.api_version or meta.api_version
-                         or DEFAULT_API_VERSION, lock=True, progress=say)
+                         or DEFAULT_API_VERSION, lock=True, progress=say,
+                         credentials=credentials_for([*request.manifests,
+                                                      *meta.manifest_files]))
     try:
         check_saved_plan(meta, connection, max_age=request.max_plan_age,
                          manifests=request.manifests, progress=say, plan=plan)

@@ -125,7 +125,8 @@ def doctor(request: DoctorRequest) -> DoctorResult:
     discounts = request.discounts
     if discounts is None:
         discounts = _manage_discounts(settings.paths)
-    with closing(connect(settings.store, api_version=settings.api_version)) as connection:
+    with closing(connect(settings.store, api_version=settings.api_version,
+                             credentials=settings.credentials)) as connection:
         facts = read_store_facts(connection.transport)
         auth, expires = connection.authentication()
         served = connection.served_version()

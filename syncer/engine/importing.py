@@ -95,7 +95,8 @@ def import_(request: ImportRequest,
                          "every code discount")
     folder = [request.out_dir] if os.path.isdir(request.out_dir) else []
     settings = one_store(folder, request.flags)
-    connection = connect(settings.store, api_version=settings.api_version)
+    connection = connect(settings.store, api_version=settings.api_version,
+                             credentials=settings.credentials)
     try:
         if request.kind == "DiscountCodes":
             return import_discounts(connection, request.out_dir, request.force,

@@ -161,7 +161,8 @@ def plan(request: PlanRequest, progress: Progress | None = None) -> FleetResult:
         path = out.replace(STORE_FIELD, store_name(settings)) if out else None
         if path:
             check_plan_output(path, store=settings.store, manifests=settings.paths)
-        with closing(connect(settings.store, api_version=settings.api_version)) as connection:
+        with closing(connect(settings.store, api_version=settings.api_version,
+                             credentials=settings.credentials)) as connection:
             result = make_plan(settings.paths, connection, selection=request.selection,
                                progress=say, read=settings.read)
             if result.plan.errors:
@@ -195,7 +196,8 @@ def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResul
                       "name a manifest file (new or existing)")
 
     def work(settings: Settings, say: Progress) -> StoreOutcome:
-        with closing(connect(settings.store, api_version=settings.api_version)) as connection:
+        with closing(connect(settings.store, api_version=settings.api_version,
+                             credentials=settings.credentials)) as connection:
             result = make_plan(settings.paths, connection, selection=request.selection,
                                progress=say, read=settings.read, report_only=True)
         found = result.plan

@@ -8,6 +8,7 @@ one store; paths without one share a group.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from syncer.errors import ManifestError, Problem, UsageError, quoted
 from syncer.manifest.config import StoreConfig, StoreGroup, group_paths
 from syncer.plan.document import DEFAULT_REASON
 from syncer.shopify.stores import DEFAULT_API_VERSION, STORE_ENV
+
+log = logging.getLogger(__name__)
 
 ENV = {
     "store": STORE_ENV,
@@ -64,6 +67,11 @@ class Settings:
     reference: str | None
     read: str
     config_file: str | None = None
+    #: Which environment variables hold the credentials (``syncer.yaml``'s ``credentials``;
+    #: None: the defaults, SHOPIFY_ACCESS_TOKEN else SHOPIFY_CLIENT_ID/SECRET).
+    credentials: Mapping[str, str] | None = None
+    #: What the user should know about how the settings were chosen (a warning each).
+    warnings: tuple[str, ...] = ()
 
 
 def resolve_settings(paths: Sequence[str], flags: StoreFlags = StoreFlags(),
@@ -80,6 +88,16 @@ def one_store(paths: Sequence[str], flags: StoreFlags = StoreFlags()) -> Setting
         raise UsageError(f"these paths belong to {len(stores)} stores (syncer.yaml files: "
                          f"{', '.join(s.config_file or '-' for s in stores)}); give one store's")
     return stores[0] if stores else _settings(StoreGroup(StoreConfig()), flags, os.environ)
+
+
+def credentials_for(manifests: Sequence[str]) -> Mapping[str, str] | None:
+    """The credential variable names of the ``syncer.yaml`` beside the first of ``manifests``
+    that is here (a saved plan's store folder), or None (the defaults)."""
+    for path in manifests:
+        if os.path.exists(path):
+            groups = group_paths([path])
+            return dict(groups[0].config.credentials) or None if groups else None
+    return None
 
 
 def config_problems(paths: Sequence[str]) -> tuple[Problem, ...]:
@@ -102,6 +120,15 @@ def _settings(group: StoreGroup, flags: StoreFlags, env: Mapping[str, str]) -> S
     if read not in READ_MODES:
         raise UsageError(f"{ENV['read']}={quoted(read)}: the read mode is one of "
                          f"{', '.join(READ_MODES)}")
+    warnings: tuple[str, ...] = ()
+    named, env_store = group.config.store, env.get(ENV["store"])
+    from_env = env_store and (not flags.store or (flags.store == env_store
+                                                   and not flags.store_is_flag))
+    if named and from_env and os.path.abspath(named) != os.path.abspath(str(env_store)):
+        warnings = (f"Warning: {ENV['store']}={env_store} overrides store: {named} in "
+                    f"{group.config.file}; unset {ENV['store']} to use the folder's store",)
+        log.warning(warnings[0])
     return Settings(group.name, tuple(group.paths), pick("store"),
                     pick("api_version") or DEFAULT_API_VERSION, pick("reason") or DEFAULT_REASON,
-                    pick("reference"), read, group.config.file)
+                    pick("reference"), read, group.config.file,
+                    dict(group.config.credentials) or None, warnings)

@@ -33,6 +33,8 @@ class StoreConfig:
     reason: str | None = None
     reference: str | None = None
     read: str | None = None
+    #: Which environment variables hold the store's credentials (role -> variable name).
+    credentials: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -79,7 +81,8 @@ def load_config(file: str) -> StoreConfig:
     store = values["store"]
     if store and _is_local_path(store):  # a state file is relative to the config
         values["store"] = os.path.normpath(os.path.join(os.path.dirname(file), store))
-    return StoreConfig(file, **values)
+    names = settings.get("credentials") or {}
+    return StoreConfig(file, **values, credentials=tuple(sorted(names.items())))
 
 
 def _is_local_path(store: str) -> bool:

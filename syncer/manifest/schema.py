@@ -204,6 +204,13 @@ def _explain(error: ValidationError, prefix: Path,
         message = (f"empty key: {hint[hint.index('write') :]}" if not key
                    else f"{quoted(key)} {hint}")
         return [(path + (key,), "key", at + message)]
+    if kind == "pattern" and path[:1] == ("credentials",):
+        # The value may be the secret itself: never shown (syncer.yaml's credentials name
+        # environment variables).
+        return [(path, "value", f"{at}must name an environment variable (such as "
+                 "SHOPIFY_CLIENT_SECRET) that holds the value, not the value itself: a "
+                 "syncer.yaml is committed to git, so a secret never belongs in it; remove it "
+                 "and rotate the secret if it was ever committed")]
     if kind == "required":
         missing = [name for name in wanted if name not in instance]
         out = []
