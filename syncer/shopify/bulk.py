@@ -204,15 +204,16 @@ def local_fetch(open_result: Callable[[str], tuple[int, Iterable[bytes]] | None]
 
 def collect(builder: decode.LiveBuilder, objects: Iterable[dict[str, Any]], *, skus: set[str],
             ids: set[str], targets: set[str], read_all: bool,
-            progress: Callable[[str], None]) -> None:
+            progress: Callable[[str], None],
+            item_skus: dict[str, str | None] | None = None) -> None:
     """Add what the manifests need from the bulk objects to ``builder`` (a ``LiveBuilder``).
 
     Items whose SKU or id the manifests name (SKUs compare in NFC, as the paged read and the
     planner do); levels at ``targets`` of those items (of every item with ``read_all``): the
-    same live state the paginated reads give.
+    same live state the paginated reads give. ``item_skus``, when given, gets every item's SKU.
     """
     skus = {nfc(sku) for sku in skus}
-    item_skus: dict[str, str | None] = {}
+    item_skus = {} if item_skus is None else item_skus
     kept: set[str] = set()
     count = 0
     for obj in objects:
@@ -252,35 +253,10 @@ def collect_store(builder: decode.LiveBuilder, objects: Iterable[dict[str, Any]]
     """Add every level at ``targets`` from the bulk objects to ``builder``, with its item, and
     every other item carrying the SKU of one of those items (``syncer import`` tells items that
     share a SKU apart): the live state ``reader.read_store`` reads page by page."""
-    item_nodes: dict[str, dict[str, Any]] = {}
-    count = 0
-    for obj in objects:
-        if is_restart(obj):
-            builder.items.clear()
-            builder.levels.clear()
-            item_nodes.clear()
-            count = 0
-            continue
-        count += 1
-        if count % 50_000 == 0:
-            progress(Tick(f"Reading bulk result: {count:,} objects", count))
-        parent = obj.get("__parentId")
-        if parent is None:
-            item = decode.parse_item(obj)
-            item_nodes[item.id] = {"id": item.id, "sku": item.sku}
-            continue
-        location = obj.get("location")
-        location_id = location.get("id") if isinstance(location, dict) else None
-        if not isinstance(location_id, str):
-            raise RemoteError(f"malformed bulk result: level {obj.get('id')} has no location id")
-        if location_id not in targets:
-            continue
-        if parent not in item_nodes:
-            raise RemoteError(f"malformed bulk result: level {obj.get('id')} comes before its "
-                              f"item {parent}")
-        obj["item"] = item_nodes[parent]
-        builder.add_level(location_id, obj)
+    item_skus: dict[str, str | None] = {}
+    collect(builder, objects, skus=set(), ids=set(), targets=targets, read_all=True,
+            progress=progress, item_skus=item_skus)
     shared = {nfc(item.sku) for item in builder.items.values() if item.sku}
-    for node in item_nodes.values():
-        if node["id"] not in builder.items and node["sku"] and nfc(node["sku"]) in shared:
-            builder.add_item(node)
+    for item_id, sku in item_skus.items():
+        if item_id not in builder.items and sku and nfc(sku) in shared:
+            builder.add_item({"id": item_id, "sku": sku})
