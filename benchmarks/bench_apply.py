@@ -42,7 +42,7 @@ from syncer import engine
 from syncer.emulator import Emulator, VirtualClock  # noqa: E402
 from syncer.plan.changes import ChangeKind  # noqa: E402
 from syncer.shopify import documents as shopify  # noqa: E402
-from syncer.shopify.transport import LocalTransport  # noqa: E402
+from syncer.shopify.local_transport import LocalTransport  # noqa: E402
 
 API_VERSION = "2026-04"
 TOKEN = "bench-token"

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from syncer import engine  # noqa: E402
 from syncer.emulator import Emulator, VirtualClock  # noqa: E402
 from syncer.shopify.bulk import local_fetch  # noqa: E402
-from syncer.shopify.transport import LocalTransport  # noqa: E402
+from syncer.shopify.local_transport import LocalTransport  # noqa: E402
 
 LOCATIONS = 10
 FILES = 20

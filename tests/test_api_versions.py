@@ -9,12 +9,12 @@ import pytest
 
 from syncer.emulator import Emulator, VirtualClock
 from syncer.errors import RefusedError, UsageError
+from syncer.shopify.local_transport import LocalTransport
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
     SUPPORTED_API_VERSIONS,
     check_api_version,
 )
-from syncer.shopify.transport import LocalTransport
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "examples" / "quickstart" / "store.json"
 QUERY = "{ shop { name } }"

@@ -16,7 +16,7 @@ from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.engine.connect import Connection
 from syncer.errors import EXIT_CONFLICT, EXIT_PARTIAL
 from syncer.plan.document import load_plan_document, read_plan_file
-from syncer.shopify.transport import LocalTransport
+from syncer.shopify.local_transport import LocalTransport
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"
@@ -344,7 +344,7 @@ def test_equivalent_emulator_addresses_are_one_store(tmp_path):
 
 def test_ctrl_c_during_apply_reports_then_exits_130(tmp_path, monkeypatch):
     store, plan = _conflict_plan(tmp_path)
-    from syncer.shopify.transport import LocalTransport as Local
+    from syncer.shopify.local_transport import LocalTransport as Local
 
     real = Local.execute
     mutations = []

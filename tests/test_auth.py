@@ -21,11 +21,11 @@ from syncer.shopify.auth import (
     Credentials,
     check_names,
     credentials_from_env,
-    missing_scopes,
 )
 from syncer.shopify.http_transport import HttpTransport
+from syncer.shopify.local_transport import LocalTransport
+from syncer.shopify.scopes import missing_scopes
 from syncer.shopify.stores import parse_store
-from syncer.shopify.transport import LocalTransport
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"

@@ -18,6 +18,7 @@ from graphql.execution.values import get_variable_values
 from syncer.cli import cli
 from syncer.model import ADJUSTABLE, QUANTITY_NAMES
 from syncer.shopify import documents, transport, variables
+from syncer.shopify.local_transport import LocalTransport
 from syncer.shopify.storecheck import STORE_CHECK_QUERY
 
 ITEM = "gid://shopify/InventoryItem/"
@@ -314,7 +315,7 @@ def test_apply_document_runs_on_the_emulator():
 
     clock = VirtualClock()
     emulator = Emulator.from_state(_store(), clock=clock)
-    local = transport.LocalTransport(emulator.handle, sleep=clock.sleep, clock=clock.now)
+    local = LocalTransport(emulator.handle, sleep=clock.sleep, clock=clock.now)
 
     def run(*fields):
         kinds = [kind for kind, _ in fields]

@@ -131,7 +131,7 @@ def test_the_reader_reads_by_code_and_id_in_batches_and_toggles(emu):
     from syncer.errors import RemoteError, Source
     from syncer.model import DesiredDiscount
     from syncer.shopify.discounts import read_discounts, toggle_discount
-    from syncer.shopify.transport import LocalTransport
+    from syncer.shopify.local_transport import LocalTransport
 
     transport = LocalTransport(emu.handle, sleep=emu.clock.sleep, clock=emu.clock.now)
     wanted = [DesiredDiscount(ref, True, Source("d.yaml", n, 3))

@@ -19,7 +19,8 @@ from syncer.emulator import (
     VirtualClock,
 )
 from syncer.emulator.faults import COUNTERS
-from syncer.shopify.transport import LocalTransport, RetryPolicy
+from syncer.shopify.local_transport import LocalTransport
+from syncer.shopify.transport import RetryPolicy
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "examples" / "quickstart" / "store.json"
 ITEM, LOCATION = "gid://shopify/InventoryItem/2", "gid://shopify/Location/1"

@@ -29,8 +29,8 @@ from syncer.manifest.load import load_manifests, parse_manifest
 from syncer.manifest.yamlmarks import parse_yaml
 from syncer.plan.document import load_plan_document, read_plan_file
 from syncer.shopify import decode
+from syncer.shopify.local_transport import LocalTransport
 from syncer.shopify.reader import read_live
-from syncer.shopify.transport import LocalTransport
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"

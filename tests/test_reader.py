@@ -10,8 +10,8 @@ from syncer.model import QUANTITY_NAMES, DesiredLevel, DesiredState, Policy
 from syncer.progress import Tick
 from syncer.shopify import documents, paging
 from syncer.shopify.http_transport import HttpTransport
+from syncer.shopify.local_transport import LocalTransport
 from syncer.shopify.reader import ReadLimits, read_live
-from syncer.shopify.transport import LocalTransport
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"

@@ -12,8 +12,8 @@ from syncer.model import DesiredLevel, DesiredState, Policy
 from syncer.plan.planner import plan
 from syncer.progress import ProgressPrinter, Tick
 from syncer.shopify.bulk import BulkPolicy, local_fetch
+from syncer.shopify.local_transport import LocalTransport
 from syncer.shopify.reader import BULK_MIN_LEVELS, read_live
-from syncer.shopify.transport import LocalTransport
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"

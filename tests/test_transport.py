@@ -10,8 +10,9 @@ import pytest
 
 from syncer.errors import RefusedError, StoreError, UsageError
 from syncer.shopify.http_transport import HttpTransport
+from syncer.shopify.local_transport import LocalTransport
 from syncer.shopify.stores import StoreSpec, check_api_version, parse_store
-from syncer.shopify.transport import LocalTransport, RetryPolicy
+from syncer.shopify.transport import RetryPolicy
 
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 QUERY = "query Q { shop { name } }"

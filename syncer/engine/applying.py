@@ -50,7 +50,7 @@ from syncer.plan.document import DEFAULT_REASON, PlanMeta, load_plan_document
 from syncer.plan.encoding import document_json
 from syncer.plan.origin import PlanOrigin
 from syncer.progress import StepTicks, silent
-from syncer.shopify.auth import missing_scopes
+from syncer.shopify.scopes import missing_scopes
 from syncer.shopify.stores import DEFAULT_API_VERSION
 
 _E = TypeVar("_E", bound=SyncerError)

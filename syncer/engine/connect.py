@@ -15,6 +15,7 @@ from syncer.errors import StoreError, UsageError
 from syncer.shopify.auth import local_token_source
 from syncer.shopify.bulk import Fetch, local_fetch
 from syncer.shopify.http_transport import HttpTransport, download
+from syncer.shopify.local_transport import LocalTransport
 from syncer.shopify.reader import read_shop
 from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
@@ -22,7 +23,7 @@ from syncer.shopify.stores import (
     check_api_version,
     parse_store,
 )
-from syncer.shopify.transport import LocalTransport, Transport
+from syncer.shopify.transport import Transport
 
 if TYPE_CHECKING:
     from syncer.emulator import Emulator

@@ -3,7 +3,7 @@
 For the store it is given (``--store``, else ``$SYNCER_STORE``, else the ``syncer.yaml`` of the
 folder it is given): connect as the other commands do (a token, else the app's client
 credentials), read ``shopify/storecheck.py``'s facts in one query, and check each thing a
-command needs: the granted scopes against ``auth.COMMAND_SCOPES`` (discount scopes when the
+command needs: the granted scopes against ``scopes.COMMAND_SCOPES`` (discount scopes when the
 manifests beside it manage discount codes), locations to stock at, no bulk query already
 running (plan, drift and import start one for large stores). Every problem says what to do.
 ``ready`` is whether plan, drift and import can run, and the commands asked for besides
@@ -20,7 +20,7 @@ from typing import Any
 from syncer.engine.connect import connect
 from syncer.engine.settings import StoreFlags, one_store
 from syncer.errors import UsageError
-from syncer.shopify.auth import COMMAND_SCOPES, DISCOUNT_SCOPES
+from syncer.shopify.scopes import COMMAND_SCOPES, DISCOUNT_SCOPES, missing_scopes
 from syncer.shopify.storecheck import StoreFacts, read_store_facts
 
 #: The commands doctor checks, in the order shown; without ``--for``, the read-only ones.
@@ -141,15 +141,8 @@ def _readiness(command: str, granted: tuple[str, ...] | None,
     needed = COMMAND_SCOPES[command] + (DISCOUNT_SCOPES[command] if discounts else ())
     if granted is None:
         return CommandReadiness(command, needed, (), known=False)
-    have = _effective(granted)
-    return CommandReadiness(command, needed, tuple(s for s in needed if s not in have), True)
-
-
-def _effective(granted: tuple[str, ...]) -> set[str]:
-    """The granted scopes with the read scope each write scope implies (Shopify grants both)."""
-    have = set(granted)
-    have |= {"read_" + s.removeprefix("write_") for s in granted if s.startswith("write_")}
-    return have
+    return CommandReadiness(command, needed,
+                            tuple(missing_scopes(set(granted), command, discounts)), True)
 
 
 def _checks(facts: StoreFacts, commands: tuple[CommandReadiness, ...],

@@ -15,15 +15,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from syncer.engine.connect import Connection, connect, lock_path
+from syncer.engine.connect import Connection, connect
+from syncer.engine.import_files import (
+    SCHEMA_COPY,
+    file_names,
+    refuse_existing,
+    store_config,
+    write_files,
+)
 from syncer.engine.requests import ImportRequest
 from syncer.engine.settings import one_store
-from syncer.errors import SyncerError, UsageError, plural, quoted
+from syncer.errors import UsageError, plural, quoted
 from syncer.manifest.discounts import render_discounts
 from syncer.manifest.files import CONFIG_NAME
-from syncer.manifest.write import LevelEntry, file_stem, render_manifest, yaml_key
+from syncer.manifest.write import LevelEntry, render_manifest, yaml_key
 from syncer.model import ADJUSTABLE, LiveLevel, LiveState, Location, items_by_nfc_sku, nfc
-from syncer.outputs import refuse_inputs, write_all_or_none
 from syncer.resources import schema_path
 from syncer.shopify.discounts import list_discounts
 from syncer.shopify.reader import read_store
@@ -133,16 +139,16 @@ def import_store(
         raise UsageError(f"not adjustable quantities: {', '.join(sorted(unknown_quantities))}")
     out = Path(out_dir)
     if not options.force:
-        _refuse_existing(sorted(p for p in out.glob("*.y*ml") if p.name != CONFIG_NAME))
+        refuse_existing(sorted(p for p in out.glob("*.y*ml") if p.name != CONFIG_NAME))
     live = read_store(store.transport, options.locations or None, progress=progress,
                       read=options.read, fetch=store.fetch)
     chosen = _chosen_locations(live, options.locations)
-    files = _file_names(out, chosen)
+    files = file_names(out, chosen)
     extra = [(out / SCHEMA_COPY, schema_path("manifest.schema.json").read_text("utf-8"))]
     if config is not None:
         extra.append((out / CONFIG_NAME, config))
     if not options.force:
-        _refuse_existing([*files.values(), *(p for p, _t in extra if p.name != SCHEMA_COPY)])
+        refuse_existing([*files.values(), *(p for p, _t in extra if p.name != SCHEMA_COPY)])
     schema = SCHEMA_COPY
     # The shop's domain names where the files came from (never a path of this machine).
     source = live.shop[0] if live.shop else ("a local state file" if store.kind == "file"
@@ -162,7 +168,7 @@ def import_store(
         texts.append((files[location.id], text))
         count += len(entries)
         inactive += sum(1 for e in entries if not e.active)
-    written = _write(store, texts + extra)
+    written = write_files(store, texts + extra)
     return ImportResult(written[:len(texts)], count, inactive, extra=written[len(texts):])
 
 
@@ -180,7 +186,7 @@ def import_discounts(
     """
     path = Path(out_dir) / DISCOUNTS_FILE
     if not force:
-        _refuse_existing([path])
+        refuse_existing([path])
     if progress:
         progress("Reading the code discounts ...")
     listed = list_discounts(store.transport)
@@ -193,39 +199,9 @@ def import_discounts(
     text = render_discounts(entries, SCHEMA_COPY,
                             header=f"Imported from {store.shop()} by syncer import.")
     schema = (path.parent / SCHEMA_COPY, schema_path("manifest.schema.json").read_text("utf-8"))
-    written = _write(store, [(path, text), schema])
+    written = write_files(store, [(path, text), schema])
     return ImportResult(written[:1], 0, sum(1 for _, active in entries if not active),
                         noun=plural(len(entries), "discount code"), extra=written[1:])
-
-
-#: The manifest schema, copied beside imported manifests for their schema comment.
-SCHEMA_COPY = "manifest.schema.json"
-
-
-def store_config(out_dir: str | os.PathLike[str], store: str,
-                 api_version: str | None) -> str:
-    """``syncer.yaml`` naming ``store`` for the folder ``out_dir``: a state file by its path
-    relative to the folder (never an absolute path of this machine), else as given; the API
-    version when one was asked for. Never a credential."""
-    if "://" not in store and not store.endswith(".myshopify.com"):
-        store = os.path.relpath(os.path.abspath(store), os.path.abspath(out_dir))
-    lines = ["# The store this folder's manifests are planned against (syncer import wrote it).",
-             "# Credentials come from the environment (SHOPIFY_CLIENT_ID and",
-             "# SHOPIFY_CLIENT_SECRET, or SHOPIFY_ACCESS_TOKEN), never from this file.",
-             f"store: {yaml_key(store)}"]
-    if api_version:
-        lines.append(f"api_version: {yaml_key(api_version)}")
-    return "\n".join(lines) + "\n"
-
-
-def _refuse_existing(paths: Iterable[Path]) -> None:
-    existing = [str(path) for path in paths if path.exists()]
-    if existing:
-        raise SyncerError(
-            f"{', '.join(existing[:3])}{' ...' if len(existing) > 3 else ''} already "
-            f"exist{'s' if len(existing) == 1 else ''}; nothing was read or written: pass "
-            "--force to replace, or import into an empty directory"
-        )
 
 
 def _chosen_locations(live: LiveState, refs: Sequence[str]) -> list[Location]:
@@ -288,30 +264,3 @@ def _entry(level: LiveLevel, live: LiveState, by_nfc: dict[str, list[str]],
     return LevelEntry(key, level.active, managed, comment)
 
 
-def _file_names(out: Path, locations: Sequence[Location]) -> dict[str, Path]:
-    """One ``<name>.yaml`` per location; the location number tells same-named files apart."""
-    stems = {loc.id: file_stem(loc.name) or "location" for loc in locations}
-    taken: dict[str, int] = {}
-    for stem in stems.values():
-        taken[stem] = taken.get(stem, 0) + 1
-    return {
-        loc_id: out / (f"{stem}.yaml" if taken[stem] == 1
-                       else f"{stem}-{loc_id.rsplit('/', 1)[-1]}.yaml")
-        for loc_id, stem in stems.items()
-    }
-
-
-def _write(store: Connection, texts: Sequence[tuple[Path, str]]) -> tuple[Path, ...]:
-    """Write every file atomically, all or none; never over ``store``'s own file (``--force``
-    only replaces manifests)."""
-    try:
-        for folder in {path.parent for path, _text in texts}:
-            folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SyncerError(f"cannot create {exc.filename}: {exc.strerror or exc}") from None
-    local = [("the store file", store.name), ("the store's lock file", lock_path(store.name))]
-    for path, _text in texts:
-        refuse_inputs("-o", path, local if store.kind == "file" else [],
-                      "import into another folder")
-    write_all_or_none(texts)
-    return tuple(path for path, _text in texts)

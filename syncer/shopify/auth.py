@@ -39,19 +39,6 @@ ROLES = ("access_token", "client_id", "client_secret")
 DEFAULT_NAMES = {"access_token": TOKEN_ENV, "client_id": CLIENT_ID_ENV,
                  "client_secret": CLIENT_SECRET_ENV}
 
-#: Scopes each command needs (write scopes imply their read scopes on Shopify). Discounts are
-#: needed only when the manifests manage discount codes (``DISCOUNT_SCOPES``).
-COMMAND_SCOPES = {
-    "plan": ("read_inventory", "read_locations"),
-    "drift": ("read_inventory", "read_locations"),
-    "import": ("read_inventory", "read_locations"),
-    "apply": ("read_inventory", "read_locations", "write_inventory"),
-}
-DISCOUNT_SCOPES = {"plan": ("read_discounts",), "drift": ("read_discounts",),
-                   "import": ("read_discounts",), "apply": ("read_discounts", "write_discounts")}
-#: The app's granted scopes, as ``accessScopes { handle }`` lists them.
-SCOPES_QUERY = "query SyncerScopes {\n  currentAppInstallation { accessScopes { handle } }\n}\n"
-
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # What Shopify's secrets look like: a name in syncer.yaml that looks like one is a pasted value.
 _SECRET_SHAPE = re.compile(r"^shp[a-z]{2}_|^[0-9a-fA-F]{32,}$")
@@ -134,18 +121,6 @@ def missing_credentials_message(store: str, names: Mapping[str, str] | None = No
     return (f"store {store} needs credentials: set {chosen['client_id']} and "
             f"{chosen['client_secret']} (a Dev Dashboard app installed on the store), or "
             f"{chosen['access_token']} (an Admin API access token)")
-
-
-def missing_scopes(granted: set[str] | frozenset[str], command: str,
-                   discounts: bool = False) -> list[str]:
-    """The scopes ``command`` needs that ``granted`` lacks (a write scope implies its read one).
-
-    >>> missing_scopes({"read_inventory", "write_inventory"}, "apply")
-    ['read_locations']
-    """
-    have = set(granted) | {"read_" + s[len("write_"):] for s in granted if s.startswith("write_")}
-    needed = COMMAND_SCOPES[command] + (DISCOUNT_SCOPES[command] if discounts else ())
-    return [scope for scope in needed if scope not in have]
 
 
 class TokenSource:

@@ -14,7 +14,6 @@ message, and every secret the source holds is masked in whatever the store answe
 
 from __future__ import annotations
 
-import copy
 import logging
 import random
 import time
@@ -29,7 +28,6 @@ from syncer.shopify.stores import (
     DEFAULT_API_VERSION,
     SUPPORTED_API_VERSIONS,
     TOKEN_ENV,
-    api_path,
     check_api_version,
 )
 from syncer.shopify.throttle import Bucket
@@ -301,33 +299,3 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, list):
         return [_scrub(item, secrets) for item in value]
     return value
-
-
-#: What ``LocalTransport`` calls: ``handler(body, headers, path)`` -> ``(status, json)`` or
-#: ``(status, json, response headers)``.
-LocalHandler = Callable[[dict[str, Any], dict[str, str], str],
-                        tuple[int, Any] | tuple[int, Any, dict[str, str]]]
-
-
-class LocalTransport(_BaseTransport):
-    """Calls ``handler(body, headers, path)`` in process, with no socket; it returns
-    ``(status, json)`` or ``(status, json, response headers)``."""
-
-    where = "the local store"
-
-    def __init__(self, handler: LocalHandler, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._handler = handler
-
-    def __repr__(self) -> str:
-        return f"LocalTransport(api_version={self.api_version!r}, calls={self.calls})"
-
-    def _send(self, document: str, variables: dict[str, Any]) -> _Reply:
-        body = {"query": document, "variables": copy.deepcopy(variables)}
-        try:
-            answer = self._handler(body, self._headers(), api_path(self.api_version))
-        except OSError as exc:
-            raise _ConnectionLost(type(exc).__name__) from None
-        status, payload, headers = (*answer, {}) if len(answer) == 2 else answer
-        served = {k.lower(): v for k, v in headers.items()}.get(VERSION_HEADER.lower())
-        return _Reply(int(status), payload, served=served)

@@ -48,7 +48,7 @@ EXTRA_TYPES = ("ShopPlan", "App", "AccessScope", "AppInstallation", "BulkOperati
 def syncer_documents() -> list[str]:
     """Every document shape syncer sends (one of each builder's shapes: the types are the same)."""
     sys.path.insert(0, str(ROOT))
-    from syncer.shopify import auth, bulk, discounts, documents, storecheck
+    from syncer.shopify import bulk, discounts, documents, scopes, storecheck
 
     return [*documents.QUERIES.values(),
             documents.levels_by_item_query([2, 1]),
@@ -58,7 +58,7 @@ def syncer_documents() -> list[str]:
             discounts.LIST_QUERY,
             discounts.discounts_query(["SPRING", discounts.DISCOUNT_GID + "1"]),
             discounts.toggle_document(True), discounts.toggle_document(False),
-            auth.SCOPES_QUERY, storecheck.STORE_CHECK_QUERY]
+            scopes.SCOPES_QUERY, storecheck.STORE_CHECK_QUERY]
 
 
 def full_sdl(version: str) -> str:
