@@ -76,3 +76,16 @@ def test_a_folder_with_manifests_is_refused_before_the_store_is_read(tmp_path, h
     assert "old.yaml already exists; nothing was read or written" in result.stderr
     assert emulator.requests == before  # not one query
     assert (tmp_path / "out/old.yaml").read_text() == "# mine\n"
+
+
+def test_a_location_named_syncer_does_not_take_the_folders_settings_file(tmp_path):
+    state = json.loads((QUICKSTART / "store.json").read_text())
+    state["locations"][0]["name"] = "Syncer"  # its manifest would have been syncer.yaml
+    (tmp_path / "store.json").write_text(json.dumps(state))
+    result = run("import", "-o", tmp_path / "out", "--store", tmp_path / "store.json")
+    assert result.exit_code == 0, result.output
+    number = state["locations"][0]["id"].rsplit("/", 1)[-1]
+    assert (tmp_path / f"out/syncer-{number}.yaml").is_file()
+    assert "store:" in (tmp_path / "out/syncer.yaml").read_text()
+    plan = run("plan", tmp_path / "out", "--detailed-exitcode")  # every level planned
+    assert plan.exit_code == 0, plan.output

@@ -21,8 +21,8 @@ def _quantities(_ctx: click.Context, _param: click.Parameter, value: str) -> tup
               help="Directory to write the manifests into (one file per location).")
 @click.option("--store", envvar=engine.STORE_ENV, metavar="STORE",
               help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
-              f"(token from ${engine.TOKEN_ENV}). Default: ${engine.STORE_ENV}, else "
-              "DIR/syncer.yaml.")
+              f"(credentials: ${engine.TOKEN_ENV}, or $SHOPIFY_CLIENT_ID and "
+              f"$SHOPIFY_CLIENT_SECRET). Default: ${engine.STORE_ENV}, else DIR/syncer.yaml.")
 @click.option("--api-version", metavar="YYYY-MM",
               help="Shopify Admin API version. Default: $SYNCER_API_VERSION, syncer.yaml, "
               "else the latest syncer knows.")

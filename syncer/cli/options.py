@@ -31,8 +31,8 @@ def store_options(func: F) -> F:
     return click.option(
         "--store", envvar=engine.STORE_ENV, metavar="STORE",
         help="Local state file, http://127.0.0.1:PORT emulator, or SHOP.myshopify.com "
-        f"(token from ${engine.TOKEN_ENV}). Default: ${engine.STORE_ENV}, else the store "
-        "syncer.yaml names.",
+        f"(credentials: ${engine.TOKEN_ENV}, or $SHOPIFY_CLIENT_ID and $SHOPIFY_CLIENT_SECRET). "
+        f"Default: ${engine.STORE_ENV}, else the store syncer.yaml names.",
     )(func)
 
 

@@ -44,10 +44,17 @@ def refuse_existing(paths: Iterable[Path]) -> None:
         )
 
 
+#: File stems a location's manifest may not take: ``syncer.yaml`` is the folder's settings
+#: (plan skips it: a location named "syncer" would be silently not planned) and
+#: ``discounts.yaml`` is where ``import --kind DiscountCodes`` writes.
+RESERVED = ("syncer", "discounts")
+
+
 def file_names(out: Path, locations: Sequence[Location]) -> dict[str, Path]:
-    """One ``<name>.yaml`` per location; the location number tells same-named files apart."""
+    """One ``<name>.yaml`` per location; the location number tells same-named files apart (and
+    a name that would take a reserved file: ``syncer-3.yaml``)."""
     stems = {loc.id: file_stem(loc.name) or "location" for loc in locations}
-    taken: dict[str, int] = {}
+    taken: dict[str, int] = dict.fromkeys(RESERVED, 1)
     for stem in stems.values():
         taken[stem] = taken.get(stem, 0) + 1
     return {
