@@ -151,3 +151,20 @@ def test_the_page_loads_in_a_real_browser(tmp_path):
     assert done.returncode == 0, done.stderr
     assert shot.stat().st_size > 10_000  # the charts were drawn
     assert "Uncaught" not in done.stderr and "CONSOLE" not in done.stderr
+
+
+def test_the_report_never_replaces_the_history_and_history_is_a_file_of_its_own(tmp_path):
+    kept = tmp_path / "history"
+    generated(kept, runs=2)
+    before = (kept / "history.jsonl").read_bytes()
+    result = run("report", kept, "-o", kept / "history.jsonl")
+    assert result.exit_code == 64 and "is the history; writing there would replace it" \
+        in result.stderr
+    assert (kept / "history.jsonl").read_bytes() == before
+    other = tmp_path / "elsewhere"
+    (other / "history.jsonl").parent.mkdir()
+    (other / "history.jsonl").symlink_to(tmp_path / "target.txt")
+    shutil.copy(QUICKSTART / "store.json", tmp_path / "store.json")
+    linked = run("drift", QUICKSTART, "--store", tmp_path / "store.json", "--history", other)
+    assert linked.exit_code == 64 and "is not a regular file" in linked.stderr
+    assert not (tmp_path / "target.txt").exists()

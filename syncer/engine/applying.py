@@ -255,9 +255,11 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
         history.append(request.history, history.apply_record(
             plan, meta.plan_id, options.reference or meta.reference, connection.name,
             meta.shop, report.counts(), report.exit_code))
-    send(notify_urls(request.notify, os.environ), apply_message(
-        report.counts(), connection.name, meta.shop,
-        plan.origin.shop_name if plan.origin else None, report.exit_code, os.environ))
+    urls = notify_urls(request.notify, os.environ)
+    if urls:
+        send(urls, apply_message(report.counts(), connection.name, meta.shop,
+                                 plan.origin.shop_name if plan.origin else None,
+                                 report.exit_code, os.environ))
     return result
 
 

@@ -12,7 +12,6 @@ running (plan, drift and import start one for large stores). Every problem says 
 
 from __future__ import annotations
 
-import os
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,8 @@ from typing import Any
 from syncer.engine.connect import connect
 from syncer.engine.settings import StoreFlags, one_store
 from syncer.errors import UsageError
+from syncer.manifest.files import find_manifest_files
+from syncer.manifest.schema import DISCOUNTS_KIND
 from syncer.shopify.scopes import COMMAND_SCOPES, DISCOUNT_SCOPES, missing_scopes
 from syncer.shopify.storecheck import StoreFacts, read_store_facts
 
@@ -186,17 +187,14 @@ def _checks(facts: StoreFacts, commands: tuple[CommandReadiness, ...],
 
 
 def _manage_discounts(paths: tuple[str, ...]) -> bool:
-    """Whether the manifests among ``paths`` declare discount codes (a cheap text check: a
-    manifest of ``kind: DiscountCodes``; doctor does not validate manifests)."""
-    for path in paths:
-        files = [path] if os.path.isfile(path) else [
-            os.path.join(root, name) for root, _, names in os.walk(path)
-            for name in names if name.endswith((".yaml", ".yml"))]
-        for file in files:
-            try:
-                with open(file, encoding="utf-8") as handle:
-                    if any(line.strip() == "kind: DiscountCodes" for line in handle):
-                        return True
-            except (OSError, UnicodeDecodeError):
-                continue
+    """Whether the manifests among ``paths`` (found as every command finds them) declare discount
+    codes: a cheap text check for ``kind: DiscountCodes`` (doctor does not validate manifests)."""
+    files, _problems, _order = find_manifest_files(paths)
+    for file in files:
+        try:
+            with open(file, encoding="utf-8") as handle:
+                if any(line.strip() == f"kind: {DISCOUNTS_KIND}" for line in handle):
+                    return True
+        except (OSError, UnicodeDecodeError):
+            continue
     return False

@@ -68,6 +68,11 @@ def check_folder(folder: str) -> Path:
     if path.exists() and not path.is_dir():
         raise UsageError(f"--history {folder}: is a file; give a folder (syncer keeps "
                          f"{FILE} in it)")
+    kept = path / FILE
+    if kept.is_symlink() or (kept.exists() and not kept.is_file()):
+        raise UsageError(f"--history {folder}: {kept} is not a regular file (a symlink, a "
+                         "device or a folder); syncer appends its records only to a file of "
+                         "its own")
     return path
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from syncer.engine.connect import Connection, lock_path
 from syncer.errors import SyncerError
+from syncer.manifest.config import is_local_path
 from syncer.manifest.write import file_stem, yaml_key
 from syncer.model import Location
 from syncer.outputs import refuse_inputs, write_all_or_none
@@ -23,7 +24,7 @@ def store_config(out_dir: str | os.PathLike[str], store: str,
     """``syncer.yaml`` naming ``store`` for the folder ``out_dir``: a state file by its path
     relative to the folder (never an absolute path of this machine), else as given; the API
     version when one was asked for. Never a credential."""
-    if "://" not in store and not store.endswith(".myshopify.com"):
+    if is_local_path(store):
         store = os.path.relpath(os.path.abspath(store), os.path.abspath(out_dir))
     lines = ["# The store this folder's manifests are planned against (syncer import wrote it).",
              "# Credentials come from the environment (SHOPIFY_CLIENT_ID and",

@@ -39,8 +39,8 @@ def check_urls(urls: Sequence[str]) -> tuple[str, ...]:
     for url in urls:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"--notify {quoted(_where(url))}: give an http:// or https:// URL "
-                             "(a Slack incoming webhook, say)")
+            raise UsageError(f"--notify (or ${NOTIFY_ENV}) {quoted(_where(url))}: give an "
+                             "http:// or https:// URL (a Slack incoming webhook, say)")
     return tuple(urls)
 
 
@@ -157,6 +157,8 @@ def notify_urls(given: Sequence[str], env: Mapping[str, str]) -> tuple[str, ...]
 def notify_fleet(urls: Sequence[str], event: str, outcomes: Sequence[Any],
           env: Mapping[str, str]) -> None:
     """One message per store folder of a plan or drift (``StoreOutcome``s)."""
+    if not urls:
+        return
     for outcome in outcomes:
         plan = outcome.result.plan if outcome.result is not None else None
         code = outcome.exit_code(True, event == "drift")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from syncer.engine.history import FILE, read
-from syncer.outputs import write_output
+from syncer.outputs import check_output, write_output
 
 #: Locations drawn as their own line; the rest are summed into one "other locations" line.
 LINES = 8
@@ -37,6 +37,7 @@ class ReportResult:
 
 def report(folder: str, out: str) -> ReportResult:
     """Draw ``folder``'s history into the page ``out`` (``-``: standard output)."""
+    check_output("-o", out, [("the history", str(Path(folder) / FILE))], example="drift.html")
     records: list[dict[str, Any]] = []
     skipped = []
     for number, record in read(folder):

@@ -70,8 +70,6 @@ class Settings:
     #: Which environment variables hold the credentials (``syncer.yaml``'s ``credentials``;
     #: None: the defaults, SHOPIFY_ACCESS_TOKEN else SHOPIFY_CLIENT_ID/SECRET).
     credentials: Mapping[str, str] | None = None
-    #: What the user should know about how the settings were chosen (a warning each).
-    warnings: tuple[str, ...] = ()
 
 
 def resolve_settings(paths: Sequence[str], flags: StoreFlags = StoreFlags(),
@@ -120,15 +118,15 @@ def _settings(group: StoreGroup, flags: StoreFlags, env: Mapping[str, str]) -> S
     if read not in READ_MODES:
         raise UsageError(f"{ENV['read']}={quoted(read)}: the read mode is one of "
                          f"{', '.join(READ_MODES)}")
-    warnings: tuple[str, ...] = ()
     named, env_store = group.config.store, env.get(ENV["store"])
     from_env = env_store and (not flags.store or (flags.store == env_store
                                                    and not flags.store_is_flag))
     if named and from_env and os.path.abspath(named) != os.path.abspath(str(env_store)):
-        warnings = (f"Warning: {ENV['store']}={env_store} overrides store: {named} in "
-                    f"{group.config.file}; unset {ENV['store']} to use the folder's store",)
-        log.warning(warnings[0])
+        # Logged, not returned: it must show with --quiet and before an error that stops the
+        # command (the syncer logger prints warnings on stderr).
+        log.warning(f"Warning: {ENV['store']}={env_store} overrides store: {named} in "
+                    f"{group.config.file}; unset {ENV['store']} to use the folder's store")
     return Settings(group.name, tuple(group.paths), pick("store"),
                     pick("api_version") or DEFAULT_API_VERSION, pick("reason") or DEFAULT_REASON,
                     pick("reference"), read, group.config.file,
-                    dict(group.config.credentials) or None, warnings)
+                    dict(group.config.credentials) or None)

@@ -79,13 +79,14 @@ def load_config(file: str) -> StoreConfig:
     settings = cast("dict[str, Any]", document)  # a mapping (checked above)
     values = {name: settings.get(name) for name in SETTINGS}
     store = values["store"]
-    if store and _is_local_path(store):  # a state file is relative to the config
+    if store and is_local_path(store):  # a state file is relative to the config
         values["store"] = os.path.normpath(os.path.join(os.path.dirname(file), store))
     names = settings.get("credentials") or {}
     return StoreConfig(file, **values, credentials=tuple(sorted(names.items())))
 
 
-def _is_local_path(store: str) -> bool:
+def is_local_path(store: str) -> bool:
+    """Whether a store value names a local state file (not a URL, not SHOP.myshopify.com)."""
     return "://" not in store and not store.endswith(".myshopify.com")
 
 
