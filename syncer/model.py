@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 
 from syncer.errors import Source
@@ -86,6 +87,9 @@ class SafetyLimits:
     #: Selectors (``sku=GLOB``, ``location=NAME``): any change to a level matching one of them
     #: is unsafe, for the items a pull request must never touch.
     protected: tuple[str, ...] = ()
+    #: Most value at cost a plan may move (added plus removed) per currency, as ``(currency,
+    #: amount)`` pairs; a currency not listed has no limit.
+    max_value_changed: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +160,21 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in one currency (Shopify's ``MoneyV2``): ``Decimal``, never a float."""
+
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
-    """An inventory item; ``sku`` may be empty in Shopify."""
+    """An inventory item; ``sku`` may be empty in Shopify. ``unit_cost`` is the item's
+    ``unitCost`` (None: the store has no cost for it)."""
 
     id: str
     sku: str | None
+    unit_cost: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)

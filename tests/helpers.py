@@ -21,6 +21,7 @@ import dataclasses
 import importlib.util
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
@@ -37,6 +38,7 @@ from syncer.model import (
     LiveLevel,
     LiveState,
     Location,
+    Money,
     frozen_map,
 )
 
@@ -47,7 +49,10 @@ LEVEL = "gid://shopify/InventoryLevel/"
 def live_from_data(data: dict) -> LiveState:
     """A LiveState from the compact ``live.json`` description."""
     locations = [Location(LOCATION_GID + str(n), name) for n, name in data["locations"].items()]
-    items = [Item(ITEM + str(n), sku) for n, sku in data["items"].items()]
+    # an item is its SKU, or {"sku": SKU, "cost": [AMOUNT, CURRENCY]} for one with a unitCost
+    items = [Item(ITEM + str(n), sku) if not isinstance(sku, dict) else
+             Item(ITEM + str(n), sku["sku"], Money(Decimal(sku["cost"][0]), sku["cost"][1]))
+             for n, sku in data["items"].items()]
     loc_ids = {loc.name: loc.id for loc in locations} | {n: LOCATION_GID + n
                                                           for n in data["locations"]}
     by_sku: dict[str, list[str]] = {}

@@ -153,6 +153,19 @@ def test_the_ci_page_shows_the_real_plan_comment(tmp_path, monkeypatch):
     assert result.stdout == shown
 
 
+def test_the_multi_location_example_shows_its_value_at_cost(tmp_path, monkeypatch):
+    """docs/manifests.md's plan of the multi-location example, run as shown (issue 24)."""
+    page = (DOCS / "manifests.md").read_text(encoding="utf-8")
+    command, shown = re.search(r"<!-- multi-location-plan -->\n```\n\$ syncer (.*?)\n(.*?)```",
+                               page, re.S).groups()
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")  # the lock file goes beside it
+    result = CliRunner().invoke(cli, command.split())
+    assert result.exit_code == 0, result.output
+    assert result.stdout == shown
+    assert "Value at cost:" in shown and "units have no cost" in shown
+
+
 @pytest.mark.slow(seconds=3)
 def test_the_http_snippet_waits_for_the_emulator_and_stops_it(tmp_path):
     """docs/emulator.md's `syncer emulator ... &` snippet, run by sh as written (with /tmp/ in a

@@ -221,7 +221,10 @@ def test_page_sizes_are_the_largest_within_1000_points(requested):
         assert cost == formula(size) <= documents.MAX_QUERY_COST
         if size < documents.MAX_PAGE_SIZE:
             assert requested(document, values(size + 1)) > 1000
-    assert documents.location_levels_cost(documents.LEVELS_PAGE_SIZE) == 753
+    # each level's item carries its unitCost (issue 24): 4 points a level, not 3, so a page
+    # holds 249 levels (999 points) where it held 250 (753)
+    assert (documents.LEVELS_PAGE_SIZE, documents.location_levels_cost(249)) == (249, 999)
+    assert documents.items_cost(documents.ITEMS_PAGE_SIZE) == 502
 
 
 def test_point_read_costs(requested):

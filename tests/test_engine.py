@@ -21,6 +21,9 @@ Warehouse East
   ~ TSHIRT-RED-M   available 40 -> 52 (+12)   damaged 2 -> 0 (-2)
   + TSHIRT-RED-XL  activate   available 0 -> 25 (+25)
 
+Value at cost:
+  Warehouse East  +40/-2 units  +332.00/-17.00 EUR; +3/-0 units have no cost
+
 Plan: 2 to activate, 3 to adjust (+40/-2 units), 1 to deactivate.
 """
 

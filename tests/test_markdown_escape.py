@@ -48,7 +48,7 @@ def test_hostile_names_render_as_text(render, name):
     fragments = [detail[-1][-2]]
     if len(detail[-1]) == 4:
         fragments.append(detail[-1][1])
-        _header, location, _total = [row for row in cells(page) if len(row) == 5]
+        _header, location, _total = [row for row in cells(page) if len(row) == 6]
         fragments.append(location[0])
     else:
         summary = re.search(r"<summary>(.*?)</summary>", page, re.S).group(1)

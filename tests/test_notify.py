@@ -86,8 +86,12 @@ def test_plan_drift_and_apply_tell_the_receiver(tmp_path, receiver):
     assert body["shop"] == "quickstart.myshopify.com" and body["shop_name"] == "quickstart"
     assert body["counts"]["adjust"] == 3 and body["units"] == {"added": 40, "removed": 2}
     assert body["run"] == "https://github.com/acme/stock/actions/runs/42"
+    assert body["value"] == {"added": {"EUR": "332.00"}, "removed": {"EUR": "17.00"},
+                             "uncosted_units": 3,
+                             "text": "+332.00/-17.00 EUR; +3/-0 units have no cost"}
     assert body["text"] == ("syncer plan on quickstart: 2 to activate, 3 to adjust, 1 to "
-                            "deactivate (+40/-2 units) (exit 2) "
+                            "deactivate (+40/-2 units), at cost +332.00/-17.00 EUR; +3/-0 units "
+                            "have no cost (exit 2) "
                             "<https://github.com/acme/stock/actions/runs/42|run>")
     applied = run("apply", tmp_path / "plan.json", env={"SYNCER_NOTIFY": got.url})
     assert applied.exit_code == 0, applied.output
@@ -128,3 +132,33 @@ def test_a_receiver_that_answers_late_is_retried_then_takes_it(receiver):
     waits = []
     assert notify.send([flaky.url], {"event": "drift"}, sleep=waits.append) == 1
     assert len(flaky.bodies) == 2 and waits == [notify.BACKOFF]
+
+
+def test_a_store_folders_syncer_yaml_names_its_history_and_notify_variables(tmp_path, receiver):
+    """``history:`` (a folder relative to syncer.yaml) and ``notify:`` (environment variables
+    holding URLs: never the URL, a secret, in a committed file) serve drift and apply as the
+    flags do, so a nightly job needs no flags."""
+    got = receiver()
+    folder = tmp_path / "stores" / "eu"
+    shutil.copytree(QUICKSTART, folder)
+    (folder / "syncer.yaml").write_text("store: store.json\nhistory: ../../history\n"
+                                        "notify: [EU_WEBHOOK_URL, OPS_WEBHOOK_URL]\n")
+    env = {"EU_WEBHOOK_URL": got.url}
+    drift = run("drift", folder, env=env)
+    assert drift.exit_code == 2, drift.output
+    assert "OPS_WEBHOOK_URL, which is not set" in drift.stderr  # a warning; the rest goes on
+    assert got.bodies[-1]["event"] == "drift"
+    records = (tmp_path / "history" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(r)["kind"] for r in records] == ["drift"]
+    assert run("plan", folder, "-o", tmp_path / "plan.json", env=env).exit_code == 0
+    applied = run("apply", tmp_path / "plan.json", env=env)
+    assert applied.exit_code == 0, applied.output
+    assert [b["event"] for b in got.bodies] == ["drift", "plan", "apply"]
+    records = (tmp_path / "history" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(r)["kind"] for r in records] == ["drift", "apply"]
+    assert got.url not in drift.output + applied.output
+    # the URL itself is refused in the file, and not echoed
+    (folder / "syncer.yaml").write_text(f"store: store.json\nnotify: ['{got.url}']\n")
+    refused = run("validate", folder)
+    assert refused.exit_code == 1 and "SLACK_WEBHOOK_URL" in refused.stderr
+    assert "secretpath" not in refused.output + refused.stderr

@@ -264,7 +264,8 @@ def test_throttling_on_a_small_bucket_waits_and_completes(connect):
     state = big_shop(levels=60, locations=1)
     state["throttle"] = {"maximumAvailable": 300, "restoreRate": 10}
     transport, emulator = connect(state)
-    limits = ReadLimits(levels_page=20, skus_per_query=10)  # six 252-point searches
+    # six 252-point searches (125 items with their costs)
+    limits = ReadLimits(levels_page=20, skus_per_query=10, items_page=125)
     pairs = [("Loc 1", f"SKU-{n:03d}") for n in range(1, 61)]
     live = read_live(transport, desired(*pairs), prune=True, limits=limits)
     assert len(live.levels) == 60
@@ -371,7 +372,7 @@ def test_elapsed_time_counts_rate_limit_waits_once(monkeypatch):
     lines = []
     pairs = [("Loc 1", f"SKU-{n:03d}") for n in range(1, 61)]
     read_live(transport, desired(*pairs), prune=True, progress=lines.append,
-              limits=ReadLimits(levels_page=20, skus_per_query=10))
+              limits=ReadLimits(levels_page=20, skus_per_query=10, items_page=125))
     ticks = [line for line in lines if isinstance(line, Tick)]
     assert transport.waited >= 2
     assert ticks[-1].endswith(f", {clock.now():.0f} s ({transport.waited:.0f} s waiting on the "

@@ -33,8 +33,17 @@ def store_state(items=120, locations=4, seed=0):
     return {"shop": "bulk.myshopify.com",
             "locations": [{"id": f"{LOC}{n}", "name": f"Loc {n}"}
                           for n in range(1, locations + 1)],
-            "items": [{"id": f"{ITEM}{i}", "sku": sku} for i, sku in enumerate(skus, 1)],
+            "items": [{"id": f"{ITEM}{i}", "sku": sku, **_cost(i)}
+                      for i, sku in enumerate(skus, 1)],
             "levels": levels}
+
+
+def _cost(i):
+    """Every third item has no unitCost; the others cost i.ii EUR or USD."""
+    if i % 3 == 0:
+        return {}
+    currency = "EUR" if i % 2 else "USD"
+    return {"unit_cost": {"amount": f"{i}.{i % 100:02d}", "currencyCode": currency}}
 
 
 def manifest(items=120, locations=3, seed=1):
@@ -72,6 +81,10 @@ def test_bulk_reads_the_same_live_state_as_paged_reads_for_fewer_points(prune):
     expected = plan(desired, paged, prune=prune)
     assert plan(desired, bulk, prune=prune) == expected
     assert len(expected.changes) > 50 and expected.errors  # SKU-NOPE, duplicated SKUs
+    # each item's unitCost comes along in both reads (issue 24), and is the same
+    costs = {item_id: item.unit_cost for item_id, item in bulk.items.items()}
+    assert costs == {item_id: paged.items[item_id].unit_cost for item_id in costs}
+    assert None in costs.values() and {c.currency for c in costs.values() if c} == {"EUR", "USD"}
     assert transport.cost_points < paged_transport.cost_points / 5
     assert "Reading items and levels with a bulk query ..." in lines
     assert [line for line in lines if line.startswith("Bulk operation COMPLETED")] == [

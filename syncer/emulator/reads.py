@@ -116,6 +116,7 @@ RESOLVERS = {
     ("Location", "inventoryLevels"): _levels(location=True),
     ("InventoryItem", "legacyResourceId"): lambda it, info: str(gid_number(it.id, "InventoryItem")),
     ("InventoryItem", "tracked"): lambda it, info: True,
+    ("InventoryItem", "unitCost"): lambda it, info: it.unit_cost,
     ("InventoryItem", "inventoryLevel"): _one_level("locationId", item_side=True),
     ("InventoryItem", "inventoryLevels"): _levels(item=True),
     ("InventoryLevel", "id"): lambda lv, info: lv.gid,

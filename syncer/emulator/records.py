@@ -47,10 +47,12 @@ class Location:
 
 @dataclass
 class Item:
-    """An inventory item (one per variant), named by its SKU."""
+    """An inventory item (one per variant), named by its SKU; ``unit_cost`` is its ``unitCost``
+    as ``MoneyV2`` data (``{"amount": "12.50", "currencyCode": "EUR"}``), None when unset."""
 
     id: str
     sku: str | None
+    unit_cost: dict | None = None
 
 
 @dataclass(slots=True)

@@ -99,7 +99,9 @@ def _build(data: dict, problems: list[str]) -> Store:
         if gid in store.items:
             problems.append(f"items[{i}].id: duplicate inventory item {gid}")
         elif gid_number(gid, "InventoryItem") is not None:
-            store.items[gid] = Item(gid, sku if isinstance(sku, str) else None)
+            cost = raw.get("unit_cost") if isinstance(raw, dict) else None
+            store.items[gid] = Item(gid, sku if isinstance(sku, str) else None,
+                                    dict(cost) if isinstance(cost, dict) else None)
     _levels(store, _valid(data, "levels", list) or [], problems)
     _discounts(store, _valid(data, "discounts", list) or [], problems)
     for i, raw in enumerate(_valid(data, "metafields", list) or []):
@@ -234,7 +236,9 @@ def state_from_store(store: Store) -> dict:
         data["apps"] = [dict(app) for app in store.apps]
     data["throttle"] = dict(store.throttle)
     data["locations"] = [{"id": lo.id, "name": lo.name} for lo in store.locations.values()]
-    data["items"] = [{"id": it.id, "sku": it.sku} for it in store.items.values()]
+    data["items"] = [{"id": it.id, "sku": it.sku,
+                      **({"unit_cost": dict(it.unit_cost)} if it.unit_cost else {})}
+                     for it in store.items.values()]
     data["levels"] = [
         {"id": lv.id, "item": lv.item, "location": lv.location, "active": lv.active,
          "quantities": {n: lv.quantities.get(n, 0) for n in STORED}}

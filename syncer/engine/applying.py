@@ -34,7 +34,7 @@ from syncer.engine.planfile import (
 from syncer.engine.planning import Progress, make_plan
 from syncer.engine.requests import ApplyRequest, ApplyResult
 from syncer.engine.review import LevelDifference, compare_plans
-from syncer.engine.settings import credentials_for, one_store
+from syncer.engine.settings import config_for, credentials_for, one_store
 from syncer.errors import (
     EXIT_CONFLICT,
     PlanProblemError,
@@ -246,16 +246,20 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
     if plan.unsafe and options.force:  # run_plan refuses it without --force
         say(f"Applying an unsafe plan ({plural(len(plan.findings), 'finding')}) because "
             "--force was given.")
+    config = config_for([*request.manifests, *meta.manifest_files])  # the plan's folder
+    folder = request.history or config.history
+    if folder:  # refused before anything runs, not after
+        history.check_folder(folder)
     result.report = run_plan(plan, meta, connection, options,
                              progress=StepTicks(say, len(meta.steps)))
     if request.report_path:
         _write_report(request.report_path, result.report, result)
     report = result.report
-    if request.history:
-        history.append(request.history, history.apply_record(
+    if folder:
+        history.append(folder, history.apply_record(
             plan, meta.plan_id, options.reference or meta.reference, connection.name,
             meta.shop, report.counts(), report.exit_code))
-    urls = notify_urls(request.notify, os.environ)
+    urls = notify_urls(request.notify, os.environ, config.notify)
     if urls:
         send(urls, apply_message(report.counts(), connection.name, meta.shop,
                                  plan.origin.shop_name if plan.origin else None,

@@ -34,12 +34,12 @@ NOTIFY_ENV = "SYNCER_NOTIFY"
 Post = Callable[[str, bytes], int]
 
 
-def check_urls(urls: Sequence[str]) -> tuple[str, ...]:
+def check_urls(urls: Sequence[str], where: str = f"--notify (or ${NOTIFY_ENV})") -> tuple[str, ...]:
     """The URLs, each ``http(s)://HOST...``; ``UsageError`` names a bad one by its host only."""
     for url in urls:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"--notify (or ${NOTIFY_ENV}) {quoted(_where(url))}: give an "
+            raise UsageError(f"{where} {quoted(_where(url))}: give an "
                              "http:// or https:// URL (a Slack incoming webhook, say)")
     return tuple(urls)
 
@@ -68,6 +68,12 @@ def plan_message(event: str, plan: Plan | None, store: str, exit_code: int,
                           "deactivate": s.to_deactivate, "discounts": len(plan.discounts),
                           "unsafe": len(plan.findings), "errors": len(plan.errors)}
         body["units"] = {"added": s.units_added, "removed": s.units_removed}
+        value = plan.value
+        if value.currencies:  # known only for items with a cost
+            data = value.to_dict()
+            body["value"] = {"added": data["added"], "removed": data["removed"],
+                             "uncosted_units": value.uncosted_added + value.uncosted_removed,
+                             "text": value.text()}
     if error:
         body["error"] = error
     body["text"] = _text(body)
@@ -94,6 +100,8 @@ def _text(body: Mapping[str, Any]) -> str:
         units = body.get("units") or {}
         if units:
             what += f" (+{units['added']:,}/-{units['removed']:,} units)"
+        if body.get("value"):
+            what += f", at cost {body['value']['text']}"
         if counts.get("unsafe"):
             what += f", {counts['unsafe']:,} unsafe"
     text = f"syncer {body['event']} on {who}: {what or body.get('error') or 'done'}"
@@ -149,18 +157,36 @@ def _where(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}/..." if parts.hostname else "the URL given"
 
 
-def notify_urls(given: Sequence[str], env: Mapping[str, str]) -> tuple[str, ...]:
-    """The URLs to tell: ``--notify`` and ``$SYNCER_NOTIFY`` (space-separated), checked."""
-    return check_urls(tuple(dict.fromkeys((*given, *env.get(NOTIFY_ENV, "").split()))))
+def notify_urls(given: Sequence[str], env: Mapping[str, str],
+                variables: Sequence[str] = ()) -> tuple[str, ...]:
+    """The URLs to tell, checked: ``--notify``, ``$SYNCER_NOTIFY`` (space-separated), and those
+    in the environment ``variables`` a ``syncer.yaml``'s ``notify`` names."""
+    urls = check_urls(tuple(dict.fromkeys((*given, *env.get(NOTIFY_ENV, "").split()))))
+    return tuple(dict.fromkeys((*urls, *named_urls(variables, env))))
+
+
+def named_urls(variables: Sequence[str], env: Mapping[str, str]) -> tuple[str, ...]:
+    """The URLs the environment ``variables`` hold, checked; an unset one is a warning (a CI
+    job without that secret still runs)."""
+    urls: list[str] = []
+    for name in variables:
+        value = env.get(name, "").strip()
+        if not value:
+            log.warning(f"Warning: syncer.yaml's notify names {name}, which is not set: nobody "
+                        "is told through it")
+        urls += check_urls(value.split(), f"${name} (syncer.yaml's notify)")
+    return tuple(dict.fromkeys(urls))
 
 
 def notify_fleet(urls: Sequence[str], event: str, outcomes: Sequence[Any],
           env: Mapping[str, str]) -> None:
-    """One message per store folder of a plan or drift (``StoreOutcome``s)."""
-    if not urls:
-        return
+    """One message per store folder of a plan or drift (``StoreOutcome``s), to ``urls`` and
+    the URLs its ``syncer.yaml``'s ``notify`` names."""
     for outcome in outcomes:
+        store_urls = tuple(dict.fromkeys((*urls, *named_urls(outcome.settings.notify, env))))
+        if not store_urls:
+            continue
         plan = outcome.result.plan if outcome.result is not None else None
         code = outcome.exit_code(True, event == "drift")
-        send(urls, plan_message(event, plan, str(outcome.settings.store), code, env,
+        send(store_urls, plan_message(event, plan, str(outcome.settings.store), code, env,
                                 None if outcome.error is None else str(outcome.error)))

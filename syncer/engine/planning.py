@@ -139,7 +139,7 @@ def _with_manifest_problems(found: Plan, problems: Sequence[Problem], unmanaged:
     warnings = (PlanWarning("unmanaged_not_checked", "unmanaged levels were not looked for: "
                             "fix the manifest errors first"),) if unmanaged else ()
     return Plan(found.changes, found.errors + errors, found.warnings + warnings, (),
-                found.managed_levels, found.discounts)
+                found.managed_levels, found.discounts, unit_costs=found.unit_costs)
 
 
 def plan(request: PlanRequest, progress: Progress | None = None) -> FleetResult:
@@ -215,14 +215,15 @@ def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResul
         return StoreOutcome(settings, result, written=written)
 
     urls = notify_urls(request.notify, os.environ)
-    kept = history.check_folder(request.history) if request.history else None
+    # --history, else each store folder's syncer.yaml history: checked before anything is read
+    kept = {s.name: history.check_folder(folder) for s in stores
+            if (folder := request.history or s.history)}
     result = FleetResult(_each_store(stores, progress, work), drift=True)
-    if kept is not None:
-        for outcome in result.stores:
-            if outcome.result is not None:
-                history.append(kept, history.drift_record(
-                    outcome.result.plan, str(outcome.settings.store),
-                    outcome.exit_code(True, True)))
+    for outcome in result.stores:
+        kept_in = kept.get(outcome.settings.name)
+        if kept_in is not None and outcome.result is not None:
+            history.append(kept_in, history.drift_record(
+                outcome.result.plan, str(outcome.settings.store), outcome.exit_code(True, True)))
     notify_fleet(urls, "drift", result.stores, os.environ)
     return result
 

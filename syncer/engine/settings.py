@@ -70,6 +70,10 @@ class Settings:
     #: Which environment variables hold the credentials (``syncer.yaml``'s ``credentials``;
     #: None: the defaults, SHOPIFY_ACCESS_TOKEN else SHOPIFY_CLIENT_ID/SECRET).
     credentials: Mapping[str, str] | None = None
+    #: ``syncer.yaml``'s history folder (``--history`` overrides it) and the environment
+    #: variables holding URLs to notify (besides ``--notify`` and ``$SYNCER_NOTIFY``).
+    history: str | None = None
+    notify: tuple[str, ...] = ()
 
 
 def resolve_settings(paths: Sequence[str], flags: StoreFlags = StoreFlags(),
@@ -88,14 +92,19 @@ def one_store(paths: Sequence[str], flags: StoreFlags = StoreFlags()) -> Setting
     return stores[0] if stores else _settings(StoreGroup(StoreConfig()), flags, os.environ)
 
 
-def credentials_for(manifests: Sequence[str]) -> Mapping[str, str] | None:
-    """The credential variable names of the ``syncer.yaml`` beside the first of ``manifests``
-    that is here (a saved plan's store folder), or None (the defaults)."""
+def config_for(manifests: Sequence[str]) -> StoreConfig:
+    """The ``syncer.yaml`` beside the first of ``manifests`` that is here (a saved plan's store
+    folder); an empty one when there is none."""
     for path in manifests:
         if os.path.exists(path):
             groups = group_paths([path])
-            return dict(groups[0].config.credentials) or None if groups else None
-    return None
+            return groups[0].config if groups else StoreConfig()
+    return StoreConfig()
+
+
+def credentials_for(manifests: Sequence[str]) -> Mapping[str, str] | None:
+    """The credential variable names of ``config_for(manifests)``, or None (the defaults)."""
+    return dict(config_for(manifests).credentials) or None
 
 
 def config_problems(paths: Sequence[str]) -> tuple[Problem, ...]:
@@ -129,4 +138,5 @@ def _settings(group: StoreGroup, flags: StoreFlags, env: Mapping[str, str]) -> S
     return Settings(group.name, tuple(group.paths), pick("store"),
                     pick("api_version") or DEFAULT_API_VERSION, pick("reason") or DEFAULT_REASON,
                     pick("reference"), read, group.config.file,
-                    dict(group.config.credentials) or None)
+                    dict(group.config.credentials) or None, group.config.history,
+                    group.config.notify)

@@ -1,7 +1,8 @@
 """``syncer.yaml``: per-store settings beside the manifests (``schemas/config.schema.json``).
 
 A folder of manifests may hold a ``syncer.yaml`` naming its store, API version, the ``reason``
-and ``reference`` recorded on every change, and the read mode, so that ``syncer plan stores/us``
+and ``reference`` recorded on every change, the read mode, the environment variables holding
+its credentials and notification URLs, and its history folder, so that ``syncer plan stores/us``
 needs no flags. The file is not a manifest: folder walks skip it. Flags and environment
 variables override it (the engine resolves the order).
 """
@@ -20,7 +21,7 @@ from syncer.manifest.schema import check_schema
 from syncer.manifest.yamlmarks import parse_yaml
 
 SCHEMA = "config.schema.json"
-SETTINGS = ("store", "api_version", "reason", "reference", "read")
+SETTINGS = ("store", "api_version", "reason", "reference", "read", "history")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +34,12 @@ class StoreConfig:
     reason: str | None = None
     reference: str | None = None
     read: str | None = None
+    #: The folder whose ``history.jsonl`` keeps this store's drift and apply records.
+    history: str | None = None
     #: Which environment variables hold the store's credentials (role -> variable name).
     credentials: tuple[tuple[str, str], ...] = ()
+    #: Which environment variables hold URLs told each outcome (``notify``).
+    notify: tuple[str, ...] = ()
 
 
 @dataclass
@@ -81,8 +86,12 @@ def load_config(file: str) -> StoreConfig:
     store = values["store"]
     if store and is_local_path(store):  # a state file is relative to the config
         values["store"] = os.path.normpath(os.path.join(os.path.dirname(file), store))
+    if values["history"]:  # so is the history folder
+        values["history"] = os.path.normpath(os.path.join(os.path.dirname(file),
+                                                          values["history"]))
     names = settings.get("credentials") or {}
-    return StoreConfig(file, **values, credentials=tuple(sorted(names.items())))
+    return StoreConfig(file, **values, credentials=tuple(sorted(names.items())),
+                       notify=tuple(settings.get("notify") or ()))
 
 
 def is_local_path(store: str) -> bool:

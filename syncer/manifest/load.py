@@ -11,6 +11,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
@@ -203,7 +204,21 @@ def _safety(value: object) -> SafetyLimits | None:
     if type(floor) is not int or not isinstance(protected, list) or not all(
             isinstance(p, str) for p in protected):
         return None
+    value_limits = value.get("max_value_changed") or {}
+    if not isinstance(value_limits, dict):
+        return None
+    most = []
+    for currency, amount in sorted(value_limits.items()):
+        try:
+            parsed = Decimal(str(amount).strip())
+        except InvalidOperation:
+            return None
+        if not isinstance(currency, str) or isinstance(amount, bool) or \
+                not parsed.is_finite() or parsed < 0:
+            return None
+        most.append((currency, parsed))
     return SafetyLimits(
+        max_value_changed=tuple(most),
         max_changed_percent=float(percent),
         max_units_removed=units,
         allow_deactivate_with_stock=allow,

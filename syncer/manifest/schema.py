@@ -198,17 +198,24 @@ def _explain(error: ValidationError, prefix: Path,
     wanted: Any
     kind, instance, schema = error.validator, error.instance, error.schema
     wanted = error.validator_value
+    if "propertyNames" in error.relative_schema_path and path[-1:] == ("max_value_changed",):
+        return [(path + (instance,), "key", f"{at}{quoted(instance)} is not a currency code: "
+                 "write Shopify's three capital letters (ISO 4217), such as EUR or USD")]
+    if kind == "anyOf" and path[-2:-1] == ("max_value_changed",):
+        return [(path, "value", f"{at}must be an amount of 0 or more in {path[-1]}, such as 5000 "
+                 f"or '2500.50', not {instance!r}")]
     if "propertyNames" in error.relative_schema_path:
         key = instance
         hint = _KEY_HINTS[path[0] if path in (("locations",), ("discounts",)) else "location"]
         message = (f"empty key: {hint[hint.index('write') :]}" if not key
                    else f"{quoted(key)} {hint}")
         return [(path + (key,), "key", at + message)]
-    if kind == "pattern" and path[:1] == ("credentials",):
-        # The value may be the secret itself: never shown (syncer.yaml's credentials name
-        # environment variables).
+    if kind == "pattern" and path[:1] in (("credentials",), ("notify",)):
+        # The value may be the secret itself (a token, a webhook URL): never shown (syncer.yaml
+        # names environment variables).
+        example = "SLACK_WEBHOOK_URL" if path[0] == "notify" else "SHOPIFY_CLIENT_SECRET"
         return [(path, "value", f"{at}must name an environment variable (such as "
-                 "SHOPIFY_CLIENT_SECRET) that holds the value, not the value itself: a "
+                 f"{example}) that holds the value, not the value itself: a "
                  "syncer.yaml is committed to git, so a secret never belongs in it; remove it "
                  "and rotate the secret if it was ever committed")]
     if kind == "required":
@@ -280,6 +287,10 @@ def _expected(schema: dict[str, Any], path: Path) -> str:
         return "a mapping"
     if types == "integer" and len(path) == 4 and path[0] == "locations" and path[3] == "available":
         return "a whole number"
+    if types == ["object", "null"]:
+        return "a mapping of currency code to amount, such as {EUR: 5000}, or null"
+    if isinstance(types, list):
+        return " or ".join(map(str, types))
     return {
         "integer": "a whole number, 0 or more",
         "boolean": "true or false",

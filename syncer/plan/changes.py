@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, ClassVar, TypeVar, cast
 
-from syncer.model import frozen_map
+from syncer.model import Money, frozen_map
 from syncer.plan.discounts import DiscountChange
 from syncer.plan.encoding import canonical_json
 from syncer.plan.notices import Finding, Notice, PlanProblem, PlanWarning
 from syncer.plan.origin import PlanOrigin
+from syncer.plan.value import StockValue, money_dict, value_lines
 
 
 class ChangeKind(enum.Enum):
@@ -242,6 +243,9 @@ class Plan:
     discounts: tuple[DiscountChange, ...] = ()
     #: The store it was made against (set by the engine; not in the fingerprint).
     origin: PlanOrigin | None = field(default=None, compare=False)
+    #: The ``unitCost`` of each adjusted item that has one, by item id: what ``value`` prices
+    #: the units at (read with the levels; not in the fingerprint, which covers what apply does).
+    unit_costs: Mapping[str, Money] = field(default_factory=dict, compare=False)
     summary: Summary = field(init=False, compare=False)
     _fingerprint: str | None = field(init=False, default=None, compare=False, repr=False)
 
@@ -261,7 +265,7 @@ class Plan:
         """This plan with ``findings`` (changes stay as they are, already sorted)."""
         new = object.__new__(Plan)
         for name in ("changes", "errors", "warnings", "managed_levels", "discounts", "origin",
-                     "summary", "_fingerprint"):
+                     "unit_costs", "summary", "_fingerprint"):
             object.__setattr__(new, name, getattr(self, name))
         object.__setattr__(new, "findings", _sorted(findings, Notice.sort_key))
         return new
@@ -284,6 +288,36 @@ class Plan:
             fingerprint = digest.hexdigest()
             object.__setattr__(self, "_fingerprint", fingerprint)
         return fingerprint
+
+    def value_of(self, changes: Iterable[Change]) -> StockValue:
+        """Units ``changes`` add and remove, and their value at cost (``syncer.plan.value``)."""
+        return StockValue.of(((c.level.item_id, c.after - c.before)
+                              for c in changes if isinstance(c, Adjust)), self.unit_costs)
+
+    @property
+    def value(self) -> StockValue:
+        """Units the plan adds and removes, and their value at cost."""
+        return self.value_of(self.changes)
+
+    def value_by_location(self) -> dict[str, tuple[str, StockValue]]:
+        """``value`` per location with an adjust, by name: ``{name: (location_id, value)}``."""
+        adjusts: dict[tuple[str, str], list[Change]] = {}
+        for c in self.changes:
+            if isinstance(c, Adjust):
+                adjusts.setdefault((c.level.location, c.level.location_id), []).append(c)
+        return {name: (location_id, self.value_of(changes))
+                for (name, location_id), changes in sorted(adjusts.items())}
+
+    def value_dict(self) -> dict[str, Any]:
+        """``value`` as JSON data: the total and each location's."""
+        return {"total": self.value.to_dict(), "locations": [
+            {"location": name, "location_id": location_id, **value.to_dict()}
+            for name, (location_id, value) in self.value_by_location().items()]}
+
+    def value_text_lines(self, title: str = "Value at cost:") -> list[str]:
+        """The value block of the text renderers (nothing when no quantity changes)."""
+        by_location = {name: v for name, (_, v) in self.value_by_location().items()}
+        return value_lines(title, by_location, self.value) if by_location else []
 
     @property
     def unsafe(self) -> bool:
@@ -316,6 +350,8 @@ class Plan:
             "errors": [n.to_dict() for n in self.errors],
             "warnings": [n.to_dict() for n in self.warnings],
             "findings": [n.to_dict() for n in self.findings],
+            "value": self.value_dict(),
+            "unit_costs": {k: money_dict(v) for k, v in sorted(self.unit_costs.items())},
         }
         if self.discounts:
             data["discounts"] = [c.to_dict() for c in self.discounts]

@@ -13,12 +13,13 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid5
 
 from syncer.errors import PlanFileError, plural, quoted
-from syncer.model import SafetyLimits
+from syncer.model import Money, SafetyLimits
 from syncer.plan.changes import Plan, change_from_dict
 from syncer.plan.discounts import DiscountChange
 from syncer.plan.encoding import canonical_json
@@ -26,6 +27,7 @@ from syncer.plan.notices import Finding, PlanWarning
 from syncer.plan.origin import PlanOrigin
 from syncer.plan.schema import saved_plan_keys, schema_problem
 from syncer.plan.steps import Step, build_steps
+from syncer.plan.value import money_from
 
 FORMAT_VERSION = 1
 DEFAULT_REASON = "correction"
@@ -135,6 +137,8 @@ def plan_document(
         "errors": [],
         "warnings": data["warnings"],
         "findings": data["findings"],
+        "value": data["value"],
+        "unit_costs": data["unit_costs"],
         "safety": _limits_dict(limits or SafetyLimits()),
     }
     if plan.discounts:  # applied after the steps, each re-read just before its write
@@ -146,6 +150,8 @@ def plan_document(
 def _limits_dict(limits: SafetyLimits) -> dict[str, Any]:
     data = {name: getattr(limits, name) for name in SafetyLimits.__dataclass_fields__}
     data["protected"] = list(limits.protected)
+    data["max_value_changed"] = ({c: str(a) for c, a in limits.max_value_changed}
+                                 if limits.max_value_changed else None)
     return data
 
 
@@ -154,7 +160,10 @@ def _limits_from(data: Mapping[str, Any] | None) -> SafetyLimits:
     # limit existed gets its default.
     if data is None:
         return SafetyLimits()
-    return SafetyLimits(**{**data, "protected": tuple(data.get("protected", ()))})
+    values = data.get("max_value_changed") or {}
+    return SafetyLimits(**{**data, "protected": tuple(data.get("protected", ())),
+                           "max_value_changed": tuple((c, Decimal(a))
+                                                      for c, a in sorted(values.items()))})
 
 
 def load_plan_document(document: Mapping[str, Any]) -> tuple[Plan, PlanMeta]:
@@ -188,6 +197,7 @@ def load_plan_document(document: Mapping[str, Any]) -> tuple[Plan, PlanMeta]:
             discounts=tuple(DiscountChange.from_dict(c) for c in document.get("discounts", ())),
             origin=PlanOrigin(str(document["store"]), str(document["api_version"]),
                               document.get("shop"), document.get("shop_name")),
+            unit_costs=_unit_costs(document.get("unit_costs", {})),
         )
         manifest = document["manifest"]
         meta = PlanMeta(
@@ -219,6 +229,16 @@ def load_plan_document(document: Mapping[str, Any]) -> tuple[Plan, PlanMeta]:
     if _digest(document) != document["document_digest"]:
         raise PlanFileError("the plan file was edited after it was saved; make the plan again")
     return plan, meta
+
+
+def _unit_costs(data: Mapping[str, Any]) -> dict[str, Money]:
+    costs = {}
+    for item_id, raw in data.items():
+        cost = money_from(raw)
+        if cost is None:
+            raise ValueError(f"unit_costs {item_id} is not an amount and a currencyCode")
+        costs[item_id] = cost
+    return costs
 
 
 def _what_is_wrong(exc: Exception) -> str:

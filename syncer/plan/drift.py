@@ -17,8 +17,11 @@ from syncer.plan.encoding import document_json
 from syncer.plan.fit import fit_sections
 from syncer.plan.markup import escape_html, escape_markdown, markdown_notes, paint
 from syncer.plan.origin import origin_line
+from syncer.plan.value import value_rows
 
 _md = escape_markdown
+#: Drift is valued as the plan that would undo it: units it would add and remove, at cost.
+_VALUE_TITLE = "Value at cost of undoing the drift (what a plan would change)"
 
 
 def drift_entries(plan: Plan) -> list[dict[str, Any]]:
@@ -105,6 +108,9 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
                 out.append("")
             out.append(paint(title, "h", color))
             out += [paint(f"  {symbol} {n}", symbol, color) for n in notes]
+    value = plan.value_text_lines(_VALUE_TITLE + ":")
+    if value:
+        out += ["", *value] if out else value
     if out:
         out.append("")
     out.append(_drift_line(plan, entries))
@@ -135,6 +141,8 @@ def render_drift_json(plan: Plan) -> str:
         "errors": [n.to_dict() for n in plan.errors],
         "warnings": [n.to_dict() for n in plan.warnings],
     }
+    if entries:
+        data["value"] = plan.value_dict()
     if plan.discounts:
         data["discounts"] = discounts.drift_entries(plan.discounts)
     if plan.origin is not None:
@@ -150,6 +158,13 @@ def render_drift_markdown(plan: Plan) -> str:
         head += [origin_line(plan.origin, markdown=True).rstrip("\n"), ""]
     head += markdown_notes("Errors", plan.errors)
     head += markdown_notes("Warnings", plan.warnings)
+    by_location = {name: v for name, (_, v) in plan.value_by_location().items()}
+    value_table = value_rows(by_location, plan.value)
+    if value_table:
+        head += [f"**{_VALUE_TITLE}**", "", "| Location | Units | Value at cost |",
+                 "|---|---:|---|"]
+        head += [f"| {_md(name)} | {units} | {_md(text)} |"
+                 for name, units, text in value_table] + [""]
     sections: dict[str, list[str]] = {}
     for e in entries:
         sections.setdefault(e["location"], []).append(

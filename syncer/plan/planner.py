@@ -237,8 +237,14 @@ def plan(
         warnings.extend(_last_level_warnings(changes, live))
     discounts = plan_discounts(desired.discounts, live.discounts,
                                selection.covers_code if selective else None)
+    costs = {}
+    for c in changes:
+        if isinstance(c, Adjust):
+            item = live.items.get(c.level.item_id)
+            if item is not None and item.unit_cost is not None:
+                costs[item.id] = item.unit_cost
     result = Plan(tuple(changes), (*errors, *discounts.errors), (*warnings, *discounts.warnings),
-                  (), len(seen) + pruned, discounts.changes)
+                  (), len(seen) + pruned, discounts.changes, unit_costs=costs)
     findings = () if report_only else [*check_safety(result, live, desired.safety),
                                        *discounts.findings]
     return result.with_findings(findings) if findings else result

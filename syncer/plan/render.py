@@ -25,6 +25,7 @@ from syncer.plan.markup import escape_html, markdown_notes, paint
 from syncer.plan.markup import escape_markdown as escape_markdown  # re-exported
 from syncer.plan.notices import Finding, Notice
 from syncer.plan.origin import origin_line
+from syncer.plan.value import StockValue
 
 _md = escape_markdown
 
@@ -149,6 +150,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 out.append("")
             out.append(paint(title, "h", color))
             out.extend(paint(f"  {symbol} {n}", symbol, color) for n in notes)
+    value = plan.value_text_lines()
+    if value:
+        out += ["", *value] if out else value
     if out:
         out.append("")
     out.append(summary_line(plan))
@@ -173,13 +177,14 @@ def _change_row(symbol: str, where: str, label: str, text: str) -> str:
     return f"| {symbol} | {_md(where)} | {_md(label)} | {_md(text.replace(' -> ', ' → '))} |"
 
 
-def _counts_row(name: str, s: Summary) -> str:
+def _counts_row(name: str, s: Summary, value: StockValue) -> str:
     return (f"| {name} | {s.to_activate:,} | {s.to_adjust:,} | {s.to_deactivate:,} | "
-            f"+{s.units_added:,} / -{s.units_removed:,} |")
+            f"+{s.units_added:,} / -{s.units_removed:,} | {_md(value.text())} |")
 
 
 def _location_table(plan: Plan, groups: dict[str, dict[str, _Level]]) -> list[str]:
-    """Per location: levels to activate, adjust and deactivate, and units added and removed."""
+    """Per location: levels to activate, adjust and deactivate, units added and removed, and
+    their value at cost."""
     by_location: dict[str, list[Any]] = {}
     for c in plan.changes:
         by_location.setdefault(c.level.location, []).append(c)
@@ -188,13 +193,16 @@ def _location_table(plan: Plan, groups: dict[str, dict[str, _Level]]) -> list[st
     ranked = sorted(summaries, key=lambda loc: (
         -len(groups[loc]), -summaries[loc].units_added - summaries[loc].units_removed, loc))
     shown = sorted(ranked[:_LOCATIONS_SHOWN])
-    rows = ["| Location | Activate | Adjust | Deactivate | Units |", "|---|---:|---:|---:|---:|"]
-    rows += [_counts_row(_md(location), summaries[location]) for location in shown]
+    rows = ["| Location | Activate | Adjust | Deactivate | Units | Value at cost |",
+            "|---|---:|---:|---:|---:|---|"]
+    rows += [_counts_row(_md(location), summaries[location], plan.value_of(by_location[location]))
+             for location in shown]
     rest = ranked[_LOCATIONS_SHOWN:]
     if rest:
-        rows.append(_counts_row(plural(len(rest), "more location"),
-                                Summary.of(c for loc in rest for c in by_location[loc])))
-    return rows + [_counts_row("**Total**", plan.summary), ""]
+        changes = [c for loc in rest for c in by_location[loc]]
+        rows.append(_counts_row(plural(len(rest), "more location"), Summary.of(changes),
+                                plan.value_of(changes)))
+    return rows + [_counts_row("**Total**", plan.summary, plan.value), ""]
 
 
 def _rank(level: _Level) -> tuple[Any, ...]:

@@ -9,6 +9,7 @@ from syncer.model import LiveState, Location, SafetyLimits
 from syncer.plan.changes import Adjust, ChangeKind, Deactivate, Plan
 from syncer.plan.notices import Finding, Notice
 from syncer.plan.selection import matches_selector
+from syncer.plan.value import amount_text
 
 
 def _held_units(quantities: Mapping[str, int]) -> str:
@@ -70,9 +71,27 @@ def check_safety(
             "max_units_added",
             f"adds {added:,} units, over the limit of {limits.max_units_added:,}",
         ))
+    findings += _value_moved(plan, limits)
     findings += _level_jumps(plan, limits)
     findings += _protected(plan, limits.protected)
     return tuple(sorted(findings, key=Notice.sort_key))
+
+
+def _value_moved(plan: Plan, limits: SafetyLimits) -> list[Finding]:
+    """Value at cost moved (added plus removed) over ``max_value_changed`` in a currency."""
+    if not limits.max_value_changed:
+        return []
+    value, found = plan.value, []
+    for currency, most in limits.max_value_changed:
+        moved = value.changed(currency)
+        if moved > most:
+            found.append(Finding(
+                "max_value_changed",
+                f"moves {amount_text(moved, currency)} of stock at cost "
+                f"({amount_text(value.added[currency], currency, '+')}, "
+                f"{amount_text(value.removed[currency], currency, '-')}), over the limit of "
+                f"{amount_text(most, currency)}"))
+    return found
 
 
 def _level_jumps(plan: Plan, limits: SafetyLimits) -> list[Finding]:

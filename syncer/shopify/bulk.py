@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from syncer.errors import RemoteError, StoreError, quoted
-from syncer.model import QUANTITY_NAMES, nfc
+from syncer.model import QUANTITY_NAMES, Item, nfc
 from syncer.progress import Tick
 from syncer.shopify import decode
 from syncer.shopify.transport import Transport
 
 _QUANTITIES = ", ".join(f'"{name}"' for name in QUANTITY_NAMES)
 BULK_LEVELS_QUERY = (
-    "{ inventoryItems { edges { node { id sku "
+    "{ inventoryItems { edges { node { id sku unitCost { amount currencyCode } "
     "inventoryLevels(includeInactive: true) { edges { node { "
     "id isActive canDeactivate deactivationAlert location { id } "
     f"quantities(names: [{_QUANTITIES}]) {{ name quantity }} }} }} }} }} }} }} }}"
@@ -205,22 +205,22 @@ def local_fetch(open_result: Callable[[str], tuple[int, Iterable[bytes]] | None]
 def collect(builder: decode.LiveBuilder, objects: Iterable[dict[str, Any]], *, skus: set[str],
             ids: set[str], targets: set[str], read_all: bool,
             progress: Callable[[str], None],
-            item_skus: dict[str, str | None] | None = None) -> None:
+            seen: dict[str, Item] | None = None) -> None:
     """Add what the manifests need from the bulk objects to ``builder`` (a ``LiveBuilder``).
 
     Items whose SKU or id the manifests name (SKUs compare in NFC, as the paged read and the
     planner do); levels at ``targets`` of those items (of every item with ``read_all``): the
-    same live state the paginated reads give. ``item_skus``, when given, gets every item's SKU.
+    same live state the paginated reads give. ``seen``, when given, gets every item.
     """
     skus = {nfc(sku) for sku in skus}
-    item_skus = {} if item_skus is None else item_skus
+    seen = {} if seen is None else seen
     kept: set[str] = set()
     count = 0
     for obj in objects:
         if is_restart(obj):
             builder.items.clear()
             builder.levels.clear()
-            item_skus.clear()
+            seen.clear()
             kept.clear()
             count = 0
             continue
@@ -230,9 +230,9 @@ def collect(builder: decode.LiveBuilder, objects: Iterable[dict[str, Any]], *, s
         parent = obj.get("__parentId")
         if parent is None:
             item = decode.parse_item(obj)
-            item_skus[item.id] = item.sku
+            seen[item.id] = item
             if item.id in ids or (item.sku is not None and nfc(item.sku) in skus):
-                builder.add_item(obj)
+                builder.items[item.id] = item
                 kept.add(item.id)
             continue
         location = obj.get("location")
@@ -241,10 +241,12 @@ def collect(builder: decode.LiveBuilder, objects: Iterable[dict[str, Any]], *, s
             raise RemoteError(f"malformed bulk result: level {obj.get('id')} has no location id")
         if location_id not in targets or not (read_all or parent in kept):
             continue
-        if parent not in item_skus:
+        owner = seen.get(parent)
+        if owner is None:
             raise RemoteError(f"malformed bulk result: level {obj.get('id')} comes before its "
                               f"item {parent}")
-        obj["item"] = {"id": parent, "sku": item_skus[parent]}
+        obj["item"] = {"id": parent}
+        builder.items.setdefault(parent, owner)
         builder.add_level(location_id, obj)
 
 
@@ -253,10 +255,10 @@ def collect_store(builder: decode.LiveBuilder, objects: Iterable[dict[str, Any]]
     """Add every level at ``targets`` from the bulk objects to ``builder``, with its item, and
     every other item carrying the SKU of one of those items (``syncer import`` tells items that
     share a SKU apart): the live state ``reader.read_store`` reads page by page."""
-    item_skus: dict[str, str | None] = {}
+    seen: dict[str, Item] = {}
     collect(builder, objects, skus=set(), ids=set(), targets=targets, read_all=True,
-            progress=progress, item_skus=item_skus)
+            progress=progress, seen=seen)
     shared = {nfc(item.sku) for item in builder.items.values() if item.sku}
-    for item_id, sku in item_skus.items():
-        if item_id not in builder.items and sku and nfc(sku) in shared:
-            builder.add_item({"id": item_id, "sku": sku})
+    for item_id, item in seen.items():
+        if item_id not in builder.items and item.sku and nfc(item.sku) in shared:
+            builder.items[item_id] = item

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from syncer.errors import RemoteError, quoted
-from syncer.model import Item, LiveLevel, LiveState, Location, frozen_map
+from syncer.model import Item, LiveLevel, LiveState, Location, Money, frozen_map
+from syncer.plan.value import money_from
 from syncer.shopify.documents import MAX_QUERY_COST
 
 # --- errors -----------------------------------------------------------------------------------
@@ -180,10 +181,33 @@ def parse_location(node: Mapping[str, Any]) -> Location:
     return Location(id=require(node, "id", str, "a location"), name=name or "")
 
 
+#: One ``Money`` per distinct cost: a store's items share a few dozen costs, not one each.
+_COSTS: dict[tuple[str, str], Money] = {}
+
+
+def parse_cost(node: Mapping[str, Any]) -> Money | None:
+    """The item's ``unitCost``; None when it has none; ``RemoteError`` when it is malformed."""
+    raw = node.get("unitCost")
+    if raw is None:
+        return None
+    key = (raw.get("amount"), raw.get("currencyCode")) if isinstance(raw, Mapping) else None
+    plain = key is not None and isinstance(key[0], str) and isinstance(key[1], str)
+    if plain and key in _COSTS:
+        return _COSTS[key]
+    cost = money_from(raw)
+    if cost is None:
+        raise malformed(f"inventory item {node.get('id')} has unitCost {shown(raw)}, not "
+                        "{amount currencyCode}")
+    if plain and len(_COSTS) < 100_000:
+        _COSTS[key] = cost  # type: ignore[index]
+    return cost
+
+
 def parse_item(node: Mapping[str, Any]) -> Item:
-    """An ``Item`` from an inventory item node."""
+    """An ``Item`` from an inventory item node (with its ``unitCost`` when selected)."""
     sku = node.get("sku") if isinstance(node, Mapping) else None
-    return Item(id=require(node, "id", str, "an inventory item"), sku=sku or None)
+    item_id = require(node, "id", str, "an inventory item")
+    return Item(id=item_id, sku=sku or None, unit_cost=parse_cost(node))
 
 
 def parse_level(location_id: str, node: Mapping[str, Any]) -> LiveLevel:

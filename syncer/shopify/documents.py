@@ -27,8 +27,12 @@ MAX_INPUT_ITEMS = 250
 OBJECT_COST = 1
 CONNECTION_COST = 2
 MUTATION_COST = 10
-#: One level as ``SyncerLevel`` selects it: the level, its item, its quantities list.
-LEVEL_COST = OBJECT_COST + OBJECT_COST + OBJECT_COST
+#: An inventory item as syncer reads it: the item and its ``unitCost`` (a ``MoneyV2`` object,
+#: the plan's value at cost): 2 points where ``{ id sku }`` alone is 1.
+ITEM_COST = OBJECT_COST + OBJECT_COST
+ITEM_FIELDS = "id sku unitCost { amount currencyCode }"
+#: One level as ``SyncerLevel`` selects it: the level, its item (with its cost), its quantities.
+LEVEL_COST = OBJECT_COST + ITEM_COST + OBJECT_COST
 
 
 def connection_cost(first: int, node_cost: int) -> int:
@@ -59,7 +63,7 @@ fragment SyncerLevel on InventoryLevel {{
   isActive
   canDeactivate
   deactivationAlert
-  item {{ id sku }}
+  item {{ {ITEM_FIELDS} }}
   quantities(names: [{_QUANTITY_LIST}]) {{ name quantity }}
 }}
 """
@@ -95,15 +99,15 @@ query SyncerItemsProbe($first: Int!) {
 }
 """
 
-ITEMS_BY_SKU_QUERY = """
-query SyncerItemsBySku($query: String!, $first: Int!, $after: String) {
-  inventoryItems(first: $first, after: $after, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes { id sku }
-  }
-}
+ITEMS_BY_SKU_QUERY = f"""
+query SyncerItemsBySku($query: String!, $first: Int!, $after: String) {{
+  inventoryItems(first: $first, after: $after, query: $query) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {ITEM_FIELDS} }}
+  }}
+}}
 """
-ITEMS_PAGE_SIZE = largest_page(OBJECT_COST)
+ITEMS_PAGE_SIZE = largest_page(ITEM_COST)
 #: SKUs per search query: 100 keeps the search string a few KB (Shopify documents no length
 #: limit) while a page of 250 still holds every match in the usual case; duplicates page on.
 SKUS_PER_QUERY = 100
@@ -111,20 +115,21 @@ SKUS_PER_QUERY = 100
 
 def items_cost(first: int) -> int:
     """Requested cost of ``ITEMS_BY_SKU_QUERY``."""
-    return connection_cost(first, OBJECT_COST)
+    return connection_cost(first, ITEM_COST)
 
 
-NODES_QUERY = """
-query SyncerNodes($ids: [ID!]!) {
-  nodes(ids: $ids) {
-    ... on InventoryItem { id sku }
-    ... on Location { id name isActive }
-  }
-}
+NODES_QUERY = f"""
+query SyncerNodes($ids: [ID!]!) {{
+  nodes(ids: $ids) {{
+    ... on InventoryItem {{ {ITEM_FIELDS} }}
+    ... on Location {{ id name isActive }}
+  }}
+}}
 """
 IDS_PER_QUERY = MAX_INPUT_ITEMS
-#: Requested cost of ``NODES_QUERY`` for up to ``IDS_PER_QUERY`` ids (a plain list).
-NODES_COST = OBJECT_COST
+#: Requested cost of ``NODES_QUERY`` for up to ``IDS_PER_QUERY`` ids (a plain list, priced as
+#: its costliest element: an item with its cost).
+NODES_COST = ITEM_COST
 
 LOCATION_LEVELS_QUERY = (
     """
