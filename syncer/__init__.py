@@ -11,7 +11,7 @@ The library API, for use without the CLI:
     >>> desired = load_manifests(["stores/us"])                        # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from syncer.manifest.load import load_manifests, parse_manifest  # noqa: E402
 from syncer.plan.planner import plan as plan_changes  # noqa: E402

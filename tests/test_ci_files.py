@@ -403,3 +403,52 @@ def test_drift_that_changes_no_manifest_opens_no_pull_request_and_does_not_fail(
     (repo / "stores/us/a.yaml").write_text("x: 2\n", encoding="utf-8")
     result, out, _ = run("2")
     assert result.returncode == 0 and out == "changed=true\n"
+
+
+def test_the_nightly_drift_keeps_its_history_on_a_branch(tmp_path):
+    """syncer-drift.yml's history steps, run by bash against a local remote: the first night
+    starts the history, each next night fetches it, drift appends, and the branch (one commit
+    deep) holds every record; the report step draws the folder the drift step appended to."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    drift = workflow(ROOT / "examples/ci/github/syncer-drift.yml")["jobs"]["drift"]
+    fetch, keep = _step(drift, "Fetch the drift history"), _step(drift, "Keep the drift history")
+    assert "--history ${{ runner.temp }}/history" in _step(drift, "Drift")["with"]["command"]
+    assert _step(drift, "Draw the drift history")["with"]["command"] == (
+        "report ${{ runner.temp }}/history -o ${{ runner.temp }}/drift.html")
+    published = _step(drift, "Publish the drift report")["with"]
+    assert published["path"] == "${{ runner.temp }}/drift.html"
+    origin, repo = tmp_path / "origin.git", tmp_path / "repo"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    git(tmp_path, "clone", "-q", str(origin), str(repo))
+    (repo / "README").write_text("stock\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "manifests")
+    git(repo, "push", "-q", "origin", "HEAD")
+    env = {**os.environ, "RUNNER_TEMP": str(tmp_path / "runner"), "GH_TOKEN": "ghs_test",
+           "GITHUB_SERVER_URL": "https://github.example", "STORE_DIR": "stores/us",
+           "HISTORY_BRANCH": "syncer/history-us", "GIT_AUTHOR_NAME": "t", "GIT_COMMITTER_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_EMAIL": "t@e"}
+    history = tmp_path / "runner" / "history" / "history.jsonl"
+
+    def night(record: str) -> subprocess.CompletedProcess:
+        shutil.rmtree(tmp_path / "runner", ignore_errors=True)
+        (tmp_path / "runner").mkdir()
+        fetched = subprocess.run(["bash", "-e", "-c", fetch["run"]], cwd=repo, env=env,
+                                 capture_output=True, text=True)
+        assert fetched.returncode == 0, fetched.stderr
+        with history.open("a") as handle:  # what drift --history does
+            handle.write(record + "\n")
+        kept = subprocess.run(["bash", "-e", "-c", keep["run"]], cwd=repo, env=env,
+                              capture_output=True, text=True)
+        assert kept.returncode == 0, kept.stderr
+        return fetched
+
+    first = night('{"night": 1}')
+    assert "does not exist yet: the history starts tonight" in first.stdout
+    night('{"night": 2}')
+    night('{"night": 3}')
+    kept = git(origin, "show", "syncer/history-us:history.jsonl")
+    assert kept.splitlines() == ['{"night": 1}', '{"night": 2}', '{"night": 3}']
+    assert git(origin, "rev-list", "--count", "syncer/history-us").strip() == "1"
+    assert "ghs_test" not in first.stdout + first.stderr

@@ -266,11 +266,21 @@ def test_a_drift_run_with_nothing_to_commit_passes_and_opens_no_pull_request(tmp
                                      ""), encoding="utf-8")
     git(repo, "commit", "-q", "-am", "Stop managing CAP-BLUE at Retail Soho")
     drift = workflow_job("syncer-drift.yml", "drift")
-    assert step_with(drift, "Drift")["command"] == (
-        "drift ${{ env.STORE_DIR }} --format markdown --write-manifests")
-    report = syncer(repo, "drift", "stores/us", "--format", "markdown", "--write-manifests",
-                    expect=2).stdout
+    command = step_with(drift, "Drift")["command"]
+    assert command == ("drift ${{ env.STORE_DIR }} --format markdown --write-manifests "
+                       "--history ${{ runner.temp }}/history")
+    runner = tmp_path / "runner"
+
+    def args(text: str) -> list[str]:  # the action splits its command on whitespace
+        return (text.replace("${{ env.STORE_DIR }}", "stores/us")
+                .replace("${{ runner.temp }}", str(runner)).split())
+
+    report = syncer(repo, *args(command), expect=2).stdout
     assert "CAP-BLUE" in report and git(repo, "status", "--porcelain") == ""
+    # the history the drift appended to, drawn as the workflow publishes it
+    syncer(repo, *args(step_with(drift, "Draw the drift history")["command"]), expect=0)
+    assert "CAP-BLUE" in (runner / "drift.html").read_text(encoding="utf-8")
+    assert len((runner / "history" / "history.jsonl").read_text().splitlines()) == 1
     # the workflow's next step: the report to the summary, no pull request, no failure
     out, summary = tmp_path / "out", tmp_path / "summary"
     (tmp_path / "report.md").write_text(report, encoding="utf-8")
