@@ -56,6 +56,8 @@ class WithoutCosts(LocalTransport):
     """The baseline: every document sent without the unitCost selection."""
 
     def execute(self, document, variables=None):  # type: ignore[override]
+        if variables and isinstance(variables.get("query"), str):  # the bulk query
+            variables = {**variables, "query": variables["query"].replace(COST_SELECTION, "")}
         return super().execute(document.replace(COST_SELECTION, ""), variables)
 
 

@@ -10,6 +10,7 @@ import requests
 from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.emulator.bulk import ERROR_CODES, BulkSettings
 from syncer.emulator.bulkquery import fast_lines, generic_lines
+from syncer.shopify.bulk import BULK_LEVELS_QUERY
 from syncer.emulator.bulkrules import check
 from syncer.emulator.schema import build_emulator_schema
 from syncer.emulator.versions import LATEST
@@ -37,7 +38,9 @@ def state(items=3, locations=2, seed=0):
     return {"shop": "bulk.myshopify.com",
             "locations": [{"id": f"{LOC}{n}", "name": f"Loc {n}"}
                           for n in range(1, locations + 1)],
-            "items": [{"id": f"{ITEM}{i}", "sku": None if i % 7 == 0 else f"SKU-{i}"}
+            "items": [{"id": f"{ITEM}{i}", "sku": None if i % 7 == 0 else f"SKU-{i}",
+                       **({"unit_cost": {"amount": f"{i}.25", "currencyCode": "EUR"}}
+                          if i % 3 else {})}  # every third item has no cost
                       for i in range(1, items + 1)],
             "levels": levels}
 
@@ -180,7 +183,9 @@ def test_drop_fault_cuts_the_download_half_way():
 
 QUERIES = [
     LEVELS,
+    BULK_LEVELS_QUERY,  # what syncer sends: items with their unitCost, levels
     "{ inventoryItems { edges { node { id sku legacyResourceId tracked } } } }",
+    "{ inventoryItems { edges { node { id price: unitCost { currencyCode amount } } } } }",
     "{ locations { edges { node { id name isActive inventoryLevels { edges { node { id "
     "isActive canDeactivate deactivationAlert item { id sku } quantities(names: "
     '["available", "committed", "on_hand", "incoming"]) { name quantity } } } } } } } }',

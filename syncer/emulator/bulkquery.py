@@ -11,6 +11,7 @@ executes the query with graphql-core, every connection unpaged. The fast one is 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from graphql import FieldNode, GraphQLError, GraphQLSchema, execute, get_named_type
 from graphql.execution.values import get_argument_values
@@ -205,8 +206,8 @@ class _Compiler:
                               for n in names]
 
 
-def _object(value, parts) -> dict:
-    return {key: get(value) for key, get in parts}
+def _object(value, parts) -> dict | None:
+    return None if value is None else {key: get(value) for key, get in parts}
 
 
 def _levels_of(store: Store, type_name: str, include_inactive: bool):
@@ -230,9 +231,12 @@ _SCALARS = {
     ("InventoryLevel", "canDeactivate"): lambda s, lv: can_deactivate(s, lv),
     ("InventoryLevel", "deactivationAlert"): lambda s, lv: deactivation_alert(s, lv),
     ("InventoryLevel", "__typename"): lambda s, lv: "InventoryLevel",
+    ("MoneyV2", "amount"): lambda s, money: money["amount"],
+    ("MoneyV2", "currencyCode"): lambda s, money: money["currencyCode"],
 }
-_OBJECTS: dict[tuple[str, str], tuple[str, Callable[[Store, object], Item | Location]]] = {
+_OBJECTS: dict[tuple[str, str], tuple[str, Callable[[Store, Any], Item | Location | dict | None]]] = {
     ("InventoryLevel", "item"): ("InventoryItem", lambda s, lv: s.items[lv.item]),
+    ("InventoryItem", "unitCost"): ("MoneyV2", lambda s, it: it.unit_cost),  # null: no cost
     ("InventoryLevel", "location"): ("Location", lambda s, lv: s.locations[lv.location]),
 }
 
