@@ -10,10 +10,10 @@ import requests
 from syncer.emulator import Emulator, VirtualClock, serve
 from syncer.emulator.bulk import ERROR_CODES, BulkSettings
 from syncer.emulator.bulkquery import fast_lines, generic_lines
-from syncer.shopify.bulk import BULK_LEVELS_QUERY
 from syncer.emulator.bulkrules import check
 from syncer.emulator.schema import build_emulator_schema
 from syncer.emulator.versions import LATEST
+from syncer.shopify.bulk import BULK_LEVELS_QUERY
 
 LOC = "gid://shopify/Location/"
 ITEM = "gid://shopify/InventoryItem/"

@@ -234,7 +234,8 @@ _SCALARS = {
     ("MoneyV2", "amount"): lambda s, money: money["amount"],
     ("MoneyV2", "currencyCode"): lambda s, money: money["currencyCode"],
 }
-_OBJECTS: dict[tuple[str, str], tuple[str, Callable[[Store, Any], Item | Location | dict | None]]] = {
+_Follow = Callable[[Store, Any], Item | Location | dict | None]
+_OBJECTS: dict[tuple[str, str], tuple[str, _Follow]] = {
     ("InventoryLevel", "item"): ("InventoryItem", lambda s, lv: s.items[lv.item]),
     ("InventoryItem", "unitCost"): ("MoneyV2", lambda s, it: it.unit_cost),  # null: no cost
     ("InventoryLevel", "location"): ("Location", lambda s, lv: s.locations[lv.location]),
