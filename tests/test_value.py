@@ -50,6 +50,14 @@ def _state(**costs):
     }
 
 
+def _folder(tmp_path, **costs):
+    """A store state file with these costs (by SKU) and the manifest beside it."""
+    store, manifest = tmp_path / "store.json", tmp_path / "inventory.yaml"
+    store.write_text(json.dumps(_state(**costs)))
+    manifest.write_text(MANIFEST)
+    return store, manifest
+
+
 def test_minor_units_follow_iso_4217_for_every_currency_shopify_knows(real_schema):
     codes = set(real_schema.get_type("CurrencyCode").values)
     assert len(codes) > 150
@@ -124,12 +132,10 @@ def test_plan_values_the_adjusts_with_the_costs_it_read(tmp_path, read):
 
 
 def test_saved_plan_keeps_its_value_and_show_prints_it(tmp_path):
-    store = tmp_path / "store.json"
-    store.write_text(json.dumps(_state(MUG={"amount": "2.50", "currencyCode": "EUR"},
-                                       CAP={"amount": "1200", "currencyCode": "JPY"})))
-    (tmp_path / "inventory.yaml").write_text(MANIFEST)
+    store, manifest = _folder(tmp_path, MUG={"amount": "2.50", "currencyCode": "EUR"},
+                              CAP={"amount": "1200", "currencyCode": "JPY"})
     out = tmp_path / "plan.json"
-    planned = run("plan", tmp_path / "inventory.yaml", "--store", store, "-o", out)
+    planned = run("plan", manifest, "--store", store, "-o", out)
     assert planned.exit_code == 0, planned.output
     lines = "  East  +13/-8 units  +10.00/-0.00 EUR, +0/-9,600 JPY; +9/-0 units have no cost"
     assert lines in planned.stdout
@@ -148,25 +154,19 @@ def test_saved_plan_keeps_its_value_and_show_prints_it(tmp_path):
 
 
 def test_drift_reports_the_value_of_undoing_it(tmp_path):
-    store = tmp_path / "store.json"
-    store.write_text(json.dumps(_state(MUG={"amount": "2.50", "currencyCode": "EUR"})))
-    (tmp_path / "inventory.yaml").write_text(MANIFEST)
-    text = run("drift", tmp_path / "inventory.yaml", "--store", store)
+    store, manifest = _folder(tmp_path, MUG={"amount": "2.50", "currencyCode": "EUR"})
+    text = run("drift", manifest, "--store", store)
     assert text.exit_code == 2
     assert ("Value at cost of undoing the drift (what a plan would change):\n"
             "  East  +13/-8 units  +10.00/-0.00 EUR; +9/-8 units have no cost\n") in text.stdout
-    data = json.loads(run("drift", tmp_path / "inventory.yaml", "--store", store, "--format",
-                          "json").stdout)
+    data = json.loads(run("drift", manifest, "--store", store, "--format", "json").stdout)
     assert data["value"]["total"]["added"] == {"EUR": "10.00"}
-    markdown = run("drift", tmp_path / "inventory.yaml", "--store", store, "--format",
-                   "markdown").stdout
+    markdown = run("drift", manifest, "--store", store, "--format", "markdown").stdout
     assert "| East | +13/-8 units | +10.00/-0.00 EUR; +9/-8 units have no cost |" in markdown
 
 
 def test_max_value_changed_is_per_currency_and_validated(tmp_path):
-    store = tmp_path / "store.json"
-    store.write_text(json.dumps(_state(MUG={"amount": "2.50", "currencyCode": "EUR"})))
-    manifest = tmp_path / "inventory.yaml"
+    store, manifest = _folder(tmp_path, MUG={"amount": "2.50", "currencyCode": "EUR"})
     manifest.write_text(MANIFEST + "safety: {max_value_changed: {EUR: '9.99', USD: 1}}\n")
     unsafe = run("plan", manifest, "--store", store, "--detailed-exitcode")
     assert unsafe.exit_code == 3
@@ -183,10 +183,8 @@ def test_max_value_changed_is_per_currency_and_validated(tmp_path):
 
 
 def test_emulator_state_refuses_a_currency_shopify_does_not_know(tmp_path):
-    store = tmp_path / "store.json"
-    store.write_text(json.dumps(_state(MUG={"amount": "2.50", "currencyCode": "EUX"})))
-    (tmp_path / "inventory.yaml").write_text(MANIFEST)
-    result = run("plan", tmp_path / "inventory.yaml", "--store", store)
+    store, manifest = _folder(tmp_path, MUG={"amount": "2.50", "currencyCode": "EUX"})
+    result = run("plan", manifest, "--store", store)
     assert result.exit_code == 1
     assert "items[0].unit_cost.currencyCode" in result.output and "EUX" in result.output
 
