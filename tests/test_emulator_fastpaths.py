@@ -31,7 +31,9 @@ LOC = "gid://shopify/Location/"
 
 def shop(seed):
     rng = random.Random(seed)
-    items = [{"id": f"{ITEM}{i}", "sku": None if i % 9 == 0 else f"SKU-{rng.randrange(30)}"}
+    items = [{"id": f"{ITEM}{i}", "sku": None if i % 9 == 0 else f"SKU-{rng.randrange(30)}",
+              **({"unit_cost": {"amount": f"{i}.5", "currencyCode": rng.choice(["EUR", "JPY"])}}
+                 if i % 4 else {})}  # every fourth item has no cost
              for i in range(1, 41)]
     levels = [{"item": f"{ITEM}{i}", "location": f"{LOC}{n}", "active": rng.random() < 0.7,
                "quantities": {"available": rng.randrange(-3, 50), "committed": rng.randrange(3),

@@ -39,7 +39,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.utilities import get_operation_ast
 
 #: Scalars whose values pass through unchanged when they already have the wire type.
-_PLAIN = {"ID": str, "String": str, "Boolean": bool, "Int": int}
+_PLAIN = {"ID": str, "String": str, "Boolean": bool, "Int": int, "Decimal": str}
 _INT_RANGE = range(-(2**31), 2**31)
 
 
@@ -132,7 +132,9 @@ class _Runner:
                 raise _Unsupported
             return [self.complete(type_.of_type, item, nodes, where) for item in value]
         if kind is GraphQLEnumType:
-            return type_.serialize(value)
+            # an SDL enum's values are their names: a name it has is its own serialization
+            return value if type(value) is str and value in type_.values else \
+                type_.serialize(value)
         if kind is not GraphQLObjectType:
             if not isinstance(type_, GraphQLAbstractType) or type_.resolve_type is None:
                 raise _Unsupported
