@@ -6,6 +6,7 @@ import click
 
 from syncer import engine
 from syncer.cli.options import Console, verbosity_options
+from syncer.errors import plural
 
 
 @click.command("report")
@@ -31,4 +32,5 @@ def report(folder: str, out: str, verbose: bool, quiet: bool) -> None:
     if result.skipped:
         console.say(f"Left out {len(result.skipped)} line(s) that are not records")
     if out != "-":
-        console.say(f"Wrote {out}: {result.runs:,} runs of {result.stores:,} store(s)")
+        console.say(f"Wrote {out}: {plural(result.runs, 'run')} of "
+                    f"{plural(result.stores, 'store')}")

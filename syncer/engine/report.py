@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from syncer.engine.history import FILE, read
+from syncer.errors import plural
 from syncer.outputs import check_output, write_output
 
 #: Locations drawn as their own line; the rest are summed into one "other locations" line.
@@ -55,7 +56,8 @@ def report(folder: str, out: str) -> ReportResult:
             if skipped else "")
     body = "".join(sections) or "<p>No runs recorded yet.</p>"
     page = PAGE.format(title=f"syncer drift report: {html.escape(Path(folder).name or folder)}",
-                       runs=len(records), stores=len(by_store), note=note, body=body)
+                       runs=plural(len(records), "run"), stores=plural(len(by_store), "store"),
+                       note=note, body=body)
     write_output(out, page)
     return ReportResult(out, len(records), len(by_store), tuple(skipped))
 
@@ -203,7 +205,7 @@ td, th {{ border: 1px solid #ddd; padding: 2px 8px; text-align: left; }}
 .axis {{ font-size: 11px; fill: #555; }} .where, .note {{ color: #555; }}
 </style></head><body>
 <h1>{title}</h1>
-<p>{runs} runs, {stores} stores. Made by <code>syncer report</code> from history.jsonl.</p>
+<p>{runs}, {stores}. Made by <code>syncer report</code> from history.jsonl.</p>
 {note}{body}
 </body></html>
 """
