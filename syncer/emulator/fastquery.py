@@ -86,8 +86,10 @@ class _Runner:
     def __init__(self, schema, fragments, operation, values, context) -> None:
         self.schema, self.fragments, self.operation = schema, fragments, operation
         self.values, self.context = values, context
-        # A page of 250 nodes collects the same selections 250 times: once is enough.
+        # A page of 250 nodes collects the same selections 250 times: once is enough. So with
+        # a field's arguments: the variables do not change within a request.
         self._collected: dict[tuple, dict[str, list[FieldNode]]] = {}
+        self._arguments: dict[int, dict] = {}
 
     def info(self, field, name: str, nodes: list[FieldNode], parent) -> _Info:
         return _Info(name, nodes, field.type, parent, self.schema, self.fragments,
@@ -102,7 +104,7 @@ class _Runner:
                 result[key] = type_.name
                 continue
             field = type_.fields[name]
-            args = get_argument_values(field, node, self.values) if field.args else {}
+            args = self.arguments(field, node) if field.args else {}
             if field.resolve is not None:
                 value = field.resolve(source, self.info(field, name, nodes, type_), **args)
             else:
@@ -112,6 +114,12 @@ class _Runner:
                     value = value(self.info(field, name, nodes, type_), **args)
             result[key] = self.complete(field.type, value, nodes, (field, name, type_))
         return result
+
+    def arguments(self, field, node: FieldNode) -> dict:
+        found = self._arguments.get(id(node))
+        if found is None:
+            found = self._arguments[id(node)] = get_argument_values(field, node, self.values)
+        return found
 
     def complete(self, type_, value, nodes: list[FieldNode], where: tuple):
         kind = type(type_)
