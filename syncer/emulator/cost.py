@@ -146,6 +146,12 @@ def throttled_error() -> dict[str, Any]:
 class _Walk(Selections):
     """Prices one operation (``data`` None: requested; otherwise the data returned)."""
 
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        #: What each field type is, by id (the schema outlives the walk: ids are stable in it):
+        #: a page of 249 levels prices the same few field types a thousand times.
+        self._kinds: dict[int, tuple[Any, str]] = {}
+
     def operation(self, data: Mapping[str, Any] | None) -> int:
         root = self.schema.get_root_type(self.op.operation)
         if root is None:
@@ -185,14 +191,21 @@ class _Walk(Selections):
 
     def field(self, gql_type, nodes, value) -> int:
         """Cost of one field; ``value`` is ``_MISSING`` when pricing the request."""
-        named = get_named_type(gql_type)
-        if named.name in _LEAVES or is_leaf_type(named):
+        kinds = self._kinds
+        kind = kinds.get(id(gql_type))
+        if kind is None:
+            named = get_named_type(gql_type)
+            unwrapped = gql_type.of_type if is_non_null_type(gql_type) else gql_type
+            kind = kinds[id(gql_type)] = (
+                named, "leaf" if named.name in _LEAVES or is_leaf_type(named) else
+                "connection" if _is_connection(named) else
+                "list" if is_list_type(unwrapped) else "object")
+        named, what = kind
+        if what == "leaf":
             return 0
-        if _is_connection(named):
+        if what == "connection":
             return self.connection(named, nodes, value)
-        if is_non_null_type(gql_type):
-            gql_type = gql_type.of_type
-        if is_list_type(gql_type) and value is not _MISSING:
+        if what == "list" and value is not _MISSING:
             items = [v for v in value or () if v is not None]
             if not items:
                 return OBJECT_COST
