@@ -503,6 +503,18 @@ def _set_quantity(body):
     return body
 
 
+def _twice(body):
+    rows = _first_level(body)["quantities"]
+    rows.append(dict(rows[0]))
+    return body
+
+
+def _cost_as_number(body):
+    body["data"]["inventoryItems"]["nodes"][0]["unitCost"] = {"amount": 8.5,
+                                                              "currencyCode": "EUR"}
+    return body
+
+
 def _same(value):
     return lambda body: value
 
@@ -586,6 +598,14 @@ ANSWER_CASES = {
     "quantity as text": (
         _on_levels(_set_quantity),
         "field 'quantity' is \"5\" in",
+    ),
+    "a quantity twice": (
+        _on_levels(_twice),
+        "has quantity available twice",
+    ),
+    "unit cost as a number": (
+        _on("SyncerItemsBySku", _cost_as_number),
+        "has unitCost {\"amount\": 8.5, \"currencyCode\": \"EUR\"}, not {amount currencyCode}",
     ),
 }
 

@@ -212,18 +212,17 @@ def parse_item(node: Mapping[str, Any]) -> Item:
 
 def parse_level(location_id: str, node: Mapping[str, Any]) -> LiveLevel:
     """A ``LiveLevel`` from a node selected with ``SyncerLevel``; ``RemoteError`` if malformed."""
-    what = "an inventory level"
-    level_id = require(node, "id", str, what)
-    item = require(node, "item", Mapping, f"inventory level {level_id}")
-    item_id = require(item, "id", str, f"the item of inventory level {level_id}")
-    active = require(node, "isActive", bool, f"inventory level {level_id}")
-    quantities = {}
-    rows = node.get("quantities") or []
-    if not isinstance(rows, list):
-        raise malformed(f"inventory level {level_id} has quantities {shown(rows)}, not a list")
-    for row in rows:
-        name = require(row, "name", str, f"a quantity of inventory level {level_id}")
-        quantities[name] = require(row, "quantity", int, f"quantity {name} of {level_id}")
+    try:  # the well-formed answer, checked in one pass (a read decodes every level)
+        level_id, item_id, active = node["id"], node["item"]["id"], node["isActive"]
+        rows = node.get("quantities") or []
+        quantities = {row["name"]: row["quantity"] for row in rows}
+        plain = (type(level_id) is str and type(item_id) is str and type(active) is bool
+                 and type(rows) is list and len(quantities) == len(rows)
+                 and all(type(k) is str and type(v) is int for k, v in quantities.items()))
+    except (KeyError, TypeError, AttributeError):
+        plain = False
+    if not plain:  # say what is wrong
+        level_id, item_id, active, quantities = _checked_level(node)
     alert = node.get("deactivationAlert")
     return LiveLevel(
         id=level_id,
@@ -234,6 +233,25 @@ def parse_level(location_id: str, node: Mapping[str, Any]) -> LiveLevel:
         can_deactivate=bool(node.get("canDeactivate", True)),
         deactivation_alert=alert if isinstance(alert, str) and alert else None,
     )
+
+
+def _checked_level(node: Mapping[str, Any]) -> tuple[str, str, bool, dict[str, int]]:
+    """A level node's id, item id, state and quantities, field by field; ``RemoteError`` naming
+    the first that is malformed."""
+    level_id = require(node, "id", str, "an inventory level")
+    item = require(node, "item", Mapping, f"inventory level {level_id}")
+    item_id = require(item, "id", str, f"the item of inventory level {level_id}")
+    active = require(node, "isActive", bool, f"inventory level {level_id}")
+    quantities = {}
+    rows = node.get("quantities") or []
+    if not isinstance(rows, list):
+        raise malformed(f"inventory level {level_id} has quantities {shown(rows)}, not a list")
+    for row in rows:
+        name = require(row, "name", str, f"a quantity of inventory level {level_id}")
+        if name in quantities:
+            raise malformed(f"inventory level {level_id} has quantity {name} twice")
+        quantities[name] = require(row, "quantity", int, f"quantity {name} of {level_id}")
+    return level_id, item_id, active, quantities
 
 
 class LiveBuilder:
