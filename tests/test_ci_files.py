@@ -195,6 +195,11 @@ def test_gitlab_matrix_and_rules():
     apply = "\n".join(ci["apply"]["script"])
     assert "source_project_id" in apply and "syncer-fingerprint" in apply
     assert any("git status --porcelain" in line for line in ci["drift"]["script"])
+    # the drift history is kept on a branch and drawn into an artifact, as on GitHub
+    drift = "\n".join(ci["drift"]["script"])
+    assert "--history .syncer-history" in drift and "report .syncer-history -o drift.html" in drift
+    assert drift.index("push --quiet --force") < drift.index('if [ "$code" = 0 ]')
+    assert "drift.html" in ci["drift"]["artifacts"]["paths"]
 
 
 def git(cwd: Path, *args: str) -> str:
