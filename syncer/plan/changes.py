@@ -24,7 +24,7 @@ from syncer.plan.discounts import DiscountChange
 from syncer.plan.encoding import canonical_json
 from syncer.plan.notices import Finding, Notice, PlanProblem, PlanWarning
 from syncer.plan.origin import PlanOrigin
-from syncer.plan.value import StockValue, money_dict, value_lines
+from syncer.plan.value import Move, StockValue, money_dict, total_of, value_document
 
 
 class ChangeKind(enum.Enum):
@@ -289,35 +289,21 @@ class Plan:
             object.__setattr__(self, "_fingerprint", fingerprint)
         return fingerprint
 
+    def moves(self, changes: Iterable[Change] | None = None) -> list[Move]:
+        """The units each adjust of ``changes`` (default: the plan's) moves, for
+        ``syncer.plan.value``: ``(location, location_id, item_id, units)``."""
+        return [(c.level.location, c.level.location_id, c.level.item_id, c.after - c.before)
+                for c in (self.changes if changes is None else changes)
+                if isinstance(c, Adjust)]
+
     def value_of(self, changes: Iterable[Change]) -> StockValue:
-        """Units ``changes`` add and remove, and their value at cost (``syncer.plan.value``)."""
-        return StockValue.of(((c.level.item_id, c.after - c.before)
-                              for c in changes if isinstance(c, Adjust)), self.unit_costs)
+        """Units ``changes`` add and remove, and their value at cost."""
+        return total_of(self.moves(changes), self.unit_costs)
 
     @property
     def value(self) -> StockValue:
         """Units the plan adds and removes, and their value at cost."""
-        return self.value_of(self.changes)
-
-    def value_by_location(self) -> dict[str, tuple[str, StockValue]]:
-        """``value`` per location with an adjust, by name: ``{name: (location_id, value)}``."""
-        adjusts: dict[tuple[str, str], list[Change]] = {}
-        for c in self.changes:
-            if isinstance(c, Adjust):
-                adjusts.setdefault((c.level.location, c.level.location_id), []).append(c)
-        return {name: (location_id, self.value_of(changes))
-                for (name, location_id), changes in sorted(adjusts.items())}
-
-    def value_dict(self) -> dict[str, Any]:
-        """``value`` as JSON data: the total and each location's."""
-        return {"total": self.value.to_dict(), "locations": [
-            {"location": name, "location_id": location_id, **value.to_dict()}
-            for name, (location_id, value) in self.value_by_location().items()]}
-
-    def value_text_lines(self, title: str = "Value at cost:") -> list[str]:
-        """The value block of the text renderers (nothing when no quantity changes)."""
-        by_location = {name: v for name, (_, v) in self.value_by_location().items()}
-        return value_lines(title, by_location, self.value) if by_location else []
+        return total_of(self.moves(), self.unit_costs)
 
     @property
     def unsafe(self) -> bool:
@@ -350,7 +336,7 @@ class Plan:
             "errors": [n.to_dict() for n in self.errors],
             "warnings": [n.to_dict() for n in self.warnings],
             "findings": [n.to_dict() for n in self.findings],
-            "value": self.value_dict(),
+            "value": value_document(self.moves(), self.unit_costs),
             "unit_costs": {k: money_dict(v) for k, v in sorted(self.unit_costs.items())},
         }
         if self.discounts:

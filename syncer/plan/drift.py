@@ -17,7 +17,7 @@ from syncer.plan.encoding import document_json
 from syncer.plan.fit import fit_sections
 from syncer.plan.markup import escape_html, escape_markdown, markdown_notes, paint
 from syncer.plan.origin import origin_line
-from syncer.plan.value import value_rows
+from syncer.plan.value import by_location, value_block, value_document, value_rows
 
 _md = escape_markdown
 #: Drift is valued as the plan that would undo it: units it would add and remove, at cost.
@@ -108,7 +108,7 @@ def render_drift_text(plan: Plan, *, color: bool = False) -> str:
                 out.append("")
             out.append(paint(title, "h", color))
             out += [paint(f"  {symbol} {n}", symbol, color) for n in notes]
-    value = plan.value_text_lines(_VALUE_TITLE + ":")
+    value = value_block(_VALUE_TITLE + ":", plan.moves(), plan.unit_costs)
     if value:
         out += ["", *value] if out else value
     if out:
@@ -142,7 +142,7 @@ def render_drift_json(plan: Plan) -> str:
         "warnings": [n.to_dict() for n in plan.warnings],
     }
     if entries:
-        data["value"] = plan.value_dict()
+        data["value"] = value_document(plan.moves(), plan.unit_costs)
     if plan.discounts:
         data["discounts"] = discounts.drift_entries(plan.discounts)
     if plan.origin is not None:
@@ -158,8 +158,8 @@ def render_drift_markdown(plan: Plan) -> str:
         head += [origin_line(plan.origin, markdown=True).rstrip("\n"), ""]
     head += markdown_notes("Errors", plan.errors)
     head += markdown_notes("Warnings", plan.warnings)
-    by_location = {name: v for name, (_, v) in plan.value_by_location().items()}
-    value_table = value_rows(by_location, plan.value)
+    located = {name: v for name, (_, v) in by_location(plan.moves(), plan.unit_costs).items()}
+    value_table = value_rows(located, plan.value)
     if value_table:
         head += [f"**{_VALUE_TITLE}**", "", "| Location | Units | Value at cost |",
                  "|---|---:|---|"]

@@ -25,7 +25,7 @@ from syncer.plan.markup import escape_html, markdown_notes, paint
 from syncer.plan.markup import escape_markdown as escape_markdown  # re-exported
 from syncer.plan.notices import Finding, Notice
 from syncer.plan.origin import origin_line
-from syncer.plan.value import StockValue
+from syncer.plan.value import StockValue, value_block
 
 _md = escape_markdown
 
@@ -150,7 +150,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 out.append("")
             out.append(paint(title, "h", color))
             out.extend(paint(f"  {symbol} {n}", symbol, color) for n in notes)
-    value = plan.value_text_lines()
+    value = value_block("Value at cost:", plan.moves(), plan.unit_costs)
     if value:
         out += ["", *value] if out else value
     if out:

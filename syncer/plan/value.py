@@ -154,6 +154,38 @@ class StockValue:
         }
 
 
+#: One move of units: ``(location name, location id, item id, units)``, units signed.
+Move = tuple[str, str, str, int]
+
+
+def total_of(moves: Iterable[Move], costs: Mapping[str, Money]) -> StockValue:
+    """The value of every move."""
+    return StockValue.of(((item_id, units) for _, _, item_id, units in moves), costs)
+
+
+def by_location(moves: Iterable[Move],
+                costs: Mapping[str, Money]) -> dict[str, tuple[str, StockValue]]:
+    """The value of the moves at each location, by name: ``{name: (location_id, value)}``."""
+    grouped: dict[tuple[str, str], list[Move]] = {}
+    for move in moves:
+        grouped.setdefault((move[0], move[1]), []).append(move)
+    return {name: (location_id, total_of(located, costs))
+            for (name, location_id), located in sorted(grouped.items())}
+
+
+def value_document(moves: list[Move], costs: Mapping[str, Money]) -> dict[str, Any]:
+    """JSON data: the total and each location's value."""
+    return {"total": total_of(moves, costs).to_dict(), "locations": [
+        {"location": name, "location_id": location_id, **value.to_dict()}
+        for name, (location_id, value) in by_location(moves, costs).items()]}
+
+
+def value_block(title: str, moves: list[Move], costs: Mapping[str, Money]) -> list[str]:
+    """The text renderers' block (nothing when no units move)."""
+    located = {name: value for name, (_, value) in by_location(moves, costs).items()}
+    return value_lines(title, located, total_of(moves, costs)) if located else []
+
+
 def units_text(value: StockValue) -> str:
     """``+40/-2 units``."""
     return f"+{value.units_added:,}/-{value.units_removed:,} units"
