@@ -274,10 +274,12 @@ Where the misses come from (measured with `cProfile` at 100,000 levels and `trac
 - **1,000,000 levels, time.** About a tenth is the state file (parse, check, build); the rest
   is syncer's own work, about ten times the 100,000-level row: the manifests' YAML, decoding
   the bulk result, planning and the output.
-- **`--read paged`.** About 470 queries; the emulator now answers them without graphql-core's
+- **`--read paged`.** About 520 queries (since each level's item carries its `unitCost`, a
+  page holds 249 levels at 4 points each: 35% more cost points than without it, about 6% more
+  time in `benchmarks/bench_unit_cost.py`); the emulator answers them without graphql-core's
   executor, so what remains is pricing each query twice (requested and actual cost, from the
-  document) and syncer's decoding. The row varies with the machine's load: 27 s on a quiet run,
-  the figure above on this one.
+  document) and syncer's decoding. The row varies with the machine's load: from 24 s on a quiet
+  run to 34 s on a busy one.
 
 ## `syncer import`
 
