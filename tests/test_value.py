@@ -8,6 +8,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -194,3 +195,13 @@ def test_the_quickstart_store_values_its_plan(tmp_path):
     result = run("plan", ROOT / "examples/quickstart", "--store", tmp_path / "store.json",
                  "--format", "markdown")
     assert "| +332.00/-17.00 EUR; +3/-0 units have no cost |" in result.stdout
+
+
+def test_the_drift_history_records_the_value_of_each_run(tmp_path):
+    store, manifest = _folder(tmp_path, MUG={"amount": "2.50", "currencyCode": "EUR"})
+    assert run("drift", manifest, "--store", store, "--history", tmp_path / "h").exit_code == 2
+    (record,) = [json.loads(line) for line in (tmp_path / "h/history.jsonl").read_text()
+                 .splitlines()]
+    assert record["value"]["added"] == {"EUR": "10.00"}
+    assert record["value"]["uncosted_units_removed"] == 8
+    jsonschema.validate(record, json.loads((ROOT / "schemas/history.schema.json").read_text()))

@@ -48,6 +48,8 @@ def drift_record(plan: Plan, store: str, exit_code: int, at: str | None = None) 
                    "above": sum(-d for d in moved if d < 0),  # live above the manifests
                    "below": sum(d for d in moved if d > 0)},
         "levels": levels,
+        # what undoing the drift is worth at cost, when an item has a cost (as drift shows it)
+        **({"value": plan.value.to_dict()} if plan.value.currencies else {}),
     }
 
 
