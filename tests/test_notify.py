@@ -162,3 +162,25 @@ def test_a_store_folders_syncer_yaml_names_its_history_and_notify_variables(tmp_
     refused = run("validate", folder)
     assert refused.exit_code == 1 and "SLACK_WEBHOOK_URL" in refused.stderr
     assert "secretpath" not in refused.output + refused.stderr
+
+
+def test_a_store_folders_bad_history_or_notify_is_refused_before_anything_runs(tmp_path):
+    folder = tmp_path / "stores" / "eu"
+    shutil.copytree(QUICKSTART, folder)
+    (tmp_path / "taken").write_text("a file, not a folder\n")
+    (folder / "syncer.yaml").write_text("store: store.json\nhistory: ../../taken\n")
+    before = (folder / "store.json").read_bytes()
+    for command in (("drift", folder), ("apply", folder, "--auto-approve")):
+        refused = run(*command)
+        assert refused.exit_code == 64, refused.output
+        assert "syncer.yaml's history: " in refused.stderr and "is a file" in refused.stderr
+    (folder / "syncer.yaml").write_text("store: store.json\nnotify: [EU_WEBHOOK_URL]\n")
+    assert run("plan", folder, "-o", tmp_path / "plan.json").exit_code == 0
+    env = {"EU_WEBHOOK_URL": "ftp://hooks.example/secretpath"}
+    for command in (("apply", tmp_path / "plan.json"), ("apply", folder, "--auto-approve"),
+                    ("drift", folder)):
+        refused = run(*command, env=env)
+        assert refused.exit_code == 64, refused.output
+        assert "$EU_WEBHOOK_URL (syncer.yaml's notify)" in refused.stderr
+        assert "secretpath" not in refused.output + refused.stderr
+    assert (folder / "store.json").read_bytes() == before  # nothing was applied

@@ -17,7 +17,9 @@ from syncer.emulator import Emulator
 from syncer.errors import RemoteError
 from syncer.model import Money
 from syncer.plan.changes import Adjust, LevelRef, Plan
+from syncer.plan.planner import plan as make_plan
 from syncer.plan.value import StockValue, minor_units, rounded
+from syncer.shopify.bulk import local_fetch
 from syncer.shopify.decode import parse_item
 from syncer.shopify.local_transport import LocalTransport
 from syncer.shopify.reader import read_live
@@ -121,8 +123,6 @@ def test_plan_values_the_adjusts_with_the_costs_it_read(tmp_path, read):
                                           PIN={"amount": "0.5", "currencyCode": "EUR"}))
     transport = LocalTransport(emulator.handle)
     desired = desired_from_yaml(path)
-    from syncer.plan.planner import plan as make_plan
-    from syncer.shopify.bulk import local_fetch
     live = read_live(transport, desired, read=read, fetch=local_fetch(emulator.bulk.open))
     result = make_plan(desired, live)
     # MUG +4 at 2.50; CAP -8 has no cost; PIN is a new level, +9 at 0.5

@@ -34,7 +34,7 @@ from syncer.engine.planfile import (
 from syncer.engine.planning import Progress, make_plan
 from syncer.engine.requests import ApplyRequest, ApplyResult
 from syncer.engine.review import LevelDifference, compare_plans
-from syncer.engine.settings import config_for, credentials_for, one_store
+from syncer.engine.settings import config_for, one_store
 from syncer.errors import (
     EXIT_CONFLICT,
     PlanProblemError,
@@ -67,6 +67,10 @@ class Prepared:
     meta: PlanMeta
     connection: Connection
     options: ApplyOptions
+    #: Where the apply record goes (``--history``, else the store folder's ``syncer.yaml``),
+    #: and the URLs told the outcome (``--notify``, ``$SYNCER_NOTIFY``, its ``notify:``).
+    history: str | None = None
+    urls: tuple[str, ...] = ()
 
     def close(self) -> None:
         self.connection.close()
@@ -130,6 +134,11 @@ def prepare(request: ApplyRequest, progress: Progress | None = None) -> Prepared
     if request.manifests:
         raise UsageError("--manifests checks a saved plan; pass the manifests as PATH instead")
     settings = one_store(request.paths, request.flags)
+    folder = request.history or settings.history
+    if folder:  # refused before anything is read, not after the apply
+        history.check_folder(folder, history.history_source(request.history,
+                                                            settings.config_file))
+    urls = notify_urls(request.notify, os.environ, settings.notify)
     options = ApplyOptions(reason=settings.reason, reference=settings.reference,
                            rebase=request.rebase, force=request.force)
     inputs: list[Input] = [("a manifest", p) for p in settings.paths]
@@ -157,7 +166,8 @@ def prepare(request: ApplyRequest, progress: Progress | None = None) -> Prepared
     except BaseException:
         connection.close()
         raise
-    return Prepared(plan, meta, connection, dataclasses.replace(options, limits=meta.limits))
+    return Prepared(plan, meta, connection, dataclasses.replace(options, limits=meta.limits),
+                    folder, urls)
 
 
 def apply(request: ApplyRequest, prepared: Prepared | None = None,
@@ -171,7 +181,7 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
     if prepared is not None:
         try:
             return _run(prepared.plan, prepared.meta, prepared.connection, prepared.options,
-                        request, say)
+                        request, say, prepared.history, prepared.urls)
         finally:
             prepared.close()
     if not is_plan_file(request.paths):
@@ -193,10 +203,14 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
     inputs += store_files(store)
     if request.report_path:
         _check_report_path(request.report_path, inputs)
+    config = config_for([*request.manifests, *meta.manifest_files])  # the plan's store folder
+    folder = request.history or config.history
+    if folder:  # refused before the store is reached, not after the apply
+        history.check_folder(folder, history.history_source(request.history, config.file))
+    urls = notify_urls(request.notify, os.environ, config.notify)
     connection = connect(store, api_version=flags.api_version or meta.api_version
                          or DEFAULT_API_VERSION, lock=True, progress=say,
-                         credentials=credentials_for([*request.manifests,
-                                                      *meta.manifest_files]))
+                         credentials=dict(config.credentials) or None)
     try:
         check_saved_plan(meta, connection, max_age=request.max_plan_age,
                          manifests=request.manifests, progress=say, plan=plan)
@@ -213,7 +227,7 @@ def apply(request: ApplyRequest, prepared: Prepared | None = None,
         say(f"Applying {partial}{meta.plan_id} ({what}) to {target.text()}")
         options = ApplyOptions(reason=flags.reason, reference=flags.reference,
                                rebase=request.rebase, force=request.force, limits=meta.limits)
-        result = _run(plan, meta, connection, options, request, say)
+        result = _run(plan, meta, connection, options, request, say, folder, urls)
         if result.report is not None and result.report.exit_code == EXIT_CONFLICT:
             landed = [c for r in result.report.results for c in (*r.applied, *r.already)]
             manifests = list(request.manifests or meta.manifest_files)
@@ -235,7 +249,8 @@ def _since_review(reviewed: Plan, manifests: list[str], connection: Connection,
 
 
 def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptions,
-         request: ApplyRequest, say: Progress) -> ApplyResult:
+         request: ApplyRequest, say: Progress, folder: str | None,
+         urls: tuple[str, ...]) -> ApplyResult:
     result = ApplyResult(plan, meta)
     if not plan.has_changes:
         result.notes.append("No changes to apply.")
@@ -246,10 +261,6 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
     if plan.unsafe and options.force:  # run_plan refuses it without --force
         say(f"Applying an unsafe plan ({plural(len(plan.findings), 'finding')}) because "
             "--force was given.")
-    config = config_for([*request.manifests, *meta.manifest_files])  # the plan's folder
-    folder = request.history or config.history
-    if folder:  # refused before anything runs, not after
-        history.check_folder(folder)
     result.report = run_plan(plan, meta, connection, options,
                              progress=StepTicks(say, len(meta.steps)))
     if request.report_path:
@@ -259,7 +270,6 @@ def _run(plan: Plan, meta: PlanMeta, connection: Connection, options: ApplyOptio
         history.append(folder, history.apply_record(
             plan, meta.plan_id, options.reference or meta.reference, connection.name,
             meta.shop, report.counts(), report.exit_code))
-    urls = notify_urls(request.notify, os.environ, config.notify)
     if urls:
         send(urls, apply_message(report.counts(), connection.name, meta.shop,
                                  plan.origin.shop_name if plan.origin else None,

@@ -64,15 +64,21 @@ def apply_record(plan: Plan, plan_id: str, reference: str | None, store: str, sh
             "plan_id": plan_id, "reference": reference, "summary": dict(summary)}
 
 
-def check_folder(folder: str) -> Path:
-    """``DIR`` for ``--history``: an existing folder or one that can be made; never a file."""
+def history_source(flag: str | None, config_file: str | None) -> str:
+    """How a history folder was given, for its errors: ``--history`` or ``FILE's history:``."""
+    return "--history" if flag or not config_file else f"{config_file}'s history:"
+
+
+def check_folder(folder: str, given: str = "--history") -> Path:
+    """``DIR`` for ``--history`` (``given`` names where it came from, such as a ``syncer.yaml``'s
+    ``history:``): an existing folder or one that can be made; never a file."""
     path = Path(folder)
     if path.exists() and not path.is_dir():
-        raise UsageError(f"--history {folder}: is a file; give a folder (syncer keeps "
+        raise UsageError(f"{given} {folder}: is a file; give a folder (syncer keeps "
                          f"{FILE} in it)")
     kept = path / FILE
     if kept.is_symlink() or (kept.exists() and not kept.is_file()):
-        raise UsageError(f"--history {folder}: {kept} is not a regular file (a symlink, a "
+        raise UsageError(f"{given} {folder}: {kept} is not a regular file (a symlink, a "
                          "device or a folder); syncer appends its records only to a file of "
                          "its own")
     return path

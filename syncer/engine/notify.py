@@ -178,15 +178,22 @@ def named_urls(variables: Sequence[str], env: Mapping[str, str]) -> tuple[str, .
     return tuple(dict.fromkeys(urls))
 
 
-def notify_fleet(urls: Sequence[str], event: str, outcomes: Sequence[Any],
-          env: Mapping[str, str]) -> None:
-    """One message per store folder of a plan or drift (``StoreOutcome``s), to ``urls`` and
-    the URLs its ``syncer.yaml``'s ``notify`` names."""
+def fleet_urls(given: Sequence[str], env: Mapping[str, str],
+               stores: Sequence[Any]) -> dict[str, tuple[str, ...]]:
+    """The URLs to tell of each store folder (``Settings``), by name: ``--notify``,
+    ``$SYNCER_NOTIFY`` and its ``syncer.yaml``'s ``notify``; checked before anything runs."""
+    return {s.name: notify_urls(given, env, s.notify) for s in stores}
+
+
+def notify_fleet(urls: Mapping[str, Sequence[str]], event: str, outcomes: Sequence[Any],
+                 env: Mapping[str, str]) -> None:
+    """One message per store folder of a plan or drift (``StoreOutcome``s), to its ``urls``
+    (``fleet_urls``)."""
     for outcome in outcomes:
-        store_urls = tuple(dict.fromkeys((*urls, *named_urls(outcome.settings.notify, env))))
+        store_urls = urls.get(outcome.settings.name, ())
         if not store_urls:
             continue
         plan = outcome.result.plan if outcome.result is not None else None
         code = outcome.exit_code(True, event == "drift")
         send(store_urls, plan_message(event, plan, str(outcome.settings.store), code, env,
-                                None if outcome.error is None else str(outcome.error)))
+                                      None if outcome.error is None else str(outcome.error)))

@@ -17,7 +17,7 @@ from contextlib import closing
 import syncer.engine.history as history
 from syncer.engine.connect import Connection, connect
 from syncer.engine.fleet import StoreOutcome, run_each
-from syncer.engine.notify import notify_fleet, notify_urls
+from syncer.engine.notify import fleet_urls, notify_fleet
 from syncer.engine.planfile import (
     PlanResult,
     check_plan_output,
@@ -173,7 +173,7 @@ def plan(request: PlanRequest, progress: Progress | None = None) -> FleetResult:
                           reference=settings.reference)
         return StoreOutcome(settings, result, saved_to=path)
 
-    urls = notify_urls(request.notify, os.environ)
+    urls = fleet_urls(request.notify, os.environ, stores)
     result = FleetResult(_each_store(stores, progress, work))
     notify_fleet(urls, "plan", result.stores, os.environ)
     return result
@@ -214,10 +214,11 @@ def drift(request: DriftRequest, progress: Progress | None = None) -> FleetResul
             written = write_drift(result, adopt_unmanaged=request.adopt_unmanaged)
         return StoreOutcome(settings, result, written=written)
 
-    urls = notify_urls(request.notify, os.environ)
+    urls = fleet_urls(request.notify, os.environ, stores)
     # --history, else each store folder's syncer.yaml history: checked before anything is read
-    kept = {s.name: history.check_folder(folder) for s in stores
-            if (folder := request.history or s.history)}
+    kept = {s.name: history.check_folder(folder, history.history_source(request.history,
+                                                                         s.config_file))
+            for s in stores if (folder := request.history or s.history)}
     result = FleetResult(_each_store(stores, progress, work), drift=True)
     for outcome in result.stores:
         kept_in = kept.get(outcome.settings.name)

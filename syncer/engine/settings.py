@@ -102,11 +102,6 @@ def config_for(manifests: Sequence[str]) -> StoreConfig:
     return StoreConfig()
 
 
-def credentials_for(manifests: Sequence[str]) -> Mapping[str, str] | None:
-    """The credential variable names of ``config_for(manifests)``, or None (the defaults)."""
-    return dict(config_for(manifests).credentials) or None
-
-
 def config_problems(paths: Sequence[str]) -> tuple[Problem, ...]:
     """Problems of the ``syncer.yaml`` files beside ``paths`` (for ``validate``)."""
     try:

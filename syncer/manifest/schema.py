@@ -287,7 +287,7 @@ def _expected(schema: dict[str, Any], path: Path) -> str:
         return "a mapping"
     if types == "integer" and len(path) == 4 and path[0] == "locations" and path[3] == "available":
         return "a whole number"
-    if types == ["object", "null"]:
+    if path[-1:] == ("max_value_changed",):
         return "a mapping of currency code to amount, such as {EUR: 5000}, or null"
     if isinstance(types, list):
         return " or ".join(map(str, types))
